@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* The interface every analysis shares: begin, add a journey, finish, write its section. */
+#ifndef JM_ANALYSIS_H
+#define JM_ANALYSIS_H
+
+#include "intern.h"
+#include "json.h"
+#include "seqtab.h"
+#include "store.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* What every analysis may read: the options and the name tables. Read-only while journeys are
+ * added. */
+typedef struct jm__ctx {
+    const jm_options *opt;
+    const jm__intern *steps; /* step names (activity, channel or channel:activity) */
+    const jm__intern *chans; /* channel names */
+    const jm__intern *cases; /* case ids */
+    const jm__seqtab *variants; /* variant id -> step sequence */
+    bool has_channel;
+    bool has_end;
+} jm__ctx;
+
+/* One journey, as analyses see it. The arrays hold n entries and are borrowed for the call. */
+typedef struct jm__journey {
+    uint32_t cas;
+    size_t n;
+    const uint32_t *step;
+    const uint32_t *chan;   /* JM_NO_CHANNEL where unknown */
+    const int64_t *start;   /* UTC ms, non-decreasing */
+    const int64_t *end;     /* >= start */
+    int64_t first_start;
+    int64_t last_end;       /* the latest end of any event: duration = last_end - first_start */
+    uint32_t variant;       /* id in ctx->variants, after --collapse-loops */
+} jm__journey;
+
+/* Where text and Markdown writers put their sections. */
+typedef struct jm__text {
+    FILE *out;
+    bool md;
+} jm__text;
+
+/* An analysis. Its state is private to its file. Aggregates must be mergeable (counts that add,
+ * value lists that concatenate), so that shards of journeys can be analysed apart: merge() adds
+ * `from` into `into`, both made by begin() with the same context. */
+typedef struct jm__analysis {
+    const char *key; /* the section's key in the JSON report */
+    void *(*begin)(const jm__ctx *ctx);
+    void (*add)(void *st, const jm__ctx *ctx, const jm__journey *j);
+    void (*merge)(void *into, const void *from, const jm__ctx *ctx);
+    void (*finish)(void *st, const jm__ctx *ctx);
+    void (*json)(const void *st, const jm__ctx *ctx, jm__json *w);
+    void (*text)(const void *st, const jm__ctx *ctx, jm__text *t);
+    void (*free)(void *st);
+} jm__analysis;
+
+/* The analyses, in report order. Adding one is a new file plus one line in report.c's table. */
+extern const jm__analysis jm__journeys_analysis;
+extern const jm__analysis jm__variants_analysis;
+
+/* Variants, for the variants command: write the table alone (text, csv or json). */
+jm_status jm__variants_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out);
+
+/* A variant's stable id: the first 16 hex digits of SHA-256 over each step name followed by
+ * 0x1F (SPEC §4), NUL-terminated into buf (17 bytes). */
+void jm__variant_id(const jm__ctx *ctx, uint32_t variant, char buf[17]);
+
+#endif

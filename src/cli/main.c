@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: MIT */
+/* The jmine command: dispatch, option parsing and help from one table, messages, exit codes. */
+#include "output.h"
+
+#include <jmine/jmine.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- Commands ------------------------------------------------------------ */
+
+enum { CMD_REPORT = 1u << 0, CMD_VARIANTS = 1u << 1 };
+#define CMD_ALL (CMD_REPORT | CMD_VARIANTS)
+
+typedef struct command {
+    const char *name;
+    unsigned bit;
+    const char *summary;
+    const char *formats; /* accepted --format values, the first the default */
+    const char *about;   /* a paragraph for --help */
+} command;
+
+static const command commands[] = {
+    {"report", CMD_REPORT, "the whole analysis of a contact log", "text,json,md",
+     "Reads the logs as one, rebuilds every journey (the events of one case id, ordered by\n"
+     "start time) and reports the input accounting, journeys and their variants."},
+    {"variants", CMD_VARIANTS, "the table of journey variants, most common first", "text,csv,json",
+     "Lists every variant (a journey's sequence of steps) with its stable id, journey count,\n"
+     "share, cumulative share and median and mean duration. All variants are listed unless\n"
+     "--top is given; the id is the same across runs and machines, to join nightly results."},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* ---- Options: one table drives parsing and --help -------------------------- */
+
+typedef enum {
+    O_HELP, O_OUTPUT, O_FORMAT, O_TOP, O_COLLAPSE, O_STEP, O_SPLIT_GAP, O_CASE, O_ACTIVITY,
+    O_START, O_END, O_CHANNEL, O_CUSTOMER, O_RESOURCE, O_DELIMITER, O_TIME_FORMAT, O_TZ,
+    O_FIELD_LIMIT, O_REJECTS, O_MAX_REJECTS, O_QUIET,
+} opt_id;
+
+typedef struct opt_def {
+    opt_id id;
+    const char *name;
+    char shortname;
+    const char *arg; /* NULL for a flag */
+    unsigned cmds;
+    const char *help;
+} opt_def;
+
+static const opt_def options[] = {
+    {O_OUTPUT, "output", 'o', "FILE", CMD_ALL,
+     "write to FILE (via a temporary file renamed at the end) instead of standard output"},
+    {O_FORMAT, "format", 'f', "FMT", CMD_ALL, "output format: %s (default %s)"},
+    {O_TOP, "top", 0, "N", CMD_ALL,
+     "list the N most common variants; 0 lists all (default: 10 in report, all in variants)"},
+    {O_COLLAPSE, "collapse-loops", 0, "K", CMD_ALL,
+     "in variants, shorten each run of one repeated step to K steps (default: off)"},
+    {O_STEP, "step", 0, "MODE", CMD_ALL,
+     "what names a step: activity (default), channel, or channel:activity"},
+    {O_SPLIT_GAP, "split-gap", 0, "DURATION", CMD_ALL,
+     "also start a new journey of a case after a wait longer than DURATION (e.g. 30d, 12h)"},
+    {O_CASE, "case", 0, "COLUMN", CMD_ALL, "the case id column (default: found by header name)"},
+    {O_ACTIVITY, "activity", 0, "COLUMN", CMD_ALL, "the activity column"},
+    {O_START, "start", 0, "COLUMN", CMD_ALL, "the start time column"},
+    {O_END, "end", 0, "COLUMN", CMD_ALL, "the end time column (optional)"},
+    {O_CHANNEL, "channel", 0, "COLUMN", CMD_ALL, "the channel column (optional)"},
+    {O_CUSTOMER, "customer", 0, "COLUMN", CMD_ALL, "the customer id column (optional)"},
+    {O_RESOURCE, "resource", 0, "COLUMN", CMD_ALL, "the agent or resource column (optional)"},
+    {O_DELIMITER, "delimiter", 'd', "CHAR", CMD_ALL,
+     "field delimiter: , ; | tab or one character (default: sniffed from the header)"},
+    {O_TIME_FORMAT, "time-format", 0, "FMT", CMD_ALL,
+     "strptime format of the times, e.g. '%d/%m/%Y %H:%M' (default: ISO 8601 or epoch)"},
+    {O_TZ, "tz", 0, "ZONE", CMD_ALL,
+     "IANA zone of times written without an offset, e.g. Europe/Berlin (default: UTC)"},
+    {O_FIELD_LIMIT, "field-limit", 0, "SIZE", CMD_ALL,
+     "reject rows with a field longer than SIZE bytes (default: 1M)"},
+    {O_REJECTS, "rejects", 0, "FILE", CMD_ALL,
+     "write every rejected row to FILE as CSV: the header, then the rows, fields unchanged"},
+    {O_MAX_REJECTS, "max-rejects", 0, "N", CMD_ALL,
+     "stop with exit code 4 once more than N rows are rejected (default: no limit)"},
+    {O_QUIET, "quiet", 'q', NULL, CMD_ALL, "no progress line and no rejected-row messages"},
+    {O_HELP, "help", 'h', NULL, CMD_ALL, "show this help and exit"},
+};
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+/* ---- Run state -------------------------------------------------------------- */
+
+#define SHOWN_REJECTS 10
+
+typedef struct run {
+    const command *cmd;
+    jm_options opt;
+    jm_format format;
+    bool top_set;
+    bool quiet;
+    const char *output;
+    const char *rejects_path;
+    jm__output *out, *rejects_out;
+    bool rejects_header_done;
+    uint64_t rejects_seen;
+    bool rejects_io_error;
+    char **files;
+    size_t nfiles;
+    bool progress_shown;
+    struct timespec t0;
+} run;
+
+static _Noreturn void usage_error(const command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static _Noreturn void usage_error(const command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("jmine: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (cmd != NULL)
+        fprintf(stderr, "\nTry 'jmine %s --help'.\n", cmd->name);
+    else
+        fputs("\nTry 'jmine --help'.\n", stderr);
+    exit(2);
+}
+
+static void print_help(const command *cmd)
+{
+    printf("Usage: jmine %s [OPTION]... FILE...\n%s.\n\n%s\n\n", cmd->name, cmd->summary,
+           cmd->about);
+    printf("FILE may be - for standard input; several files are read as one log. Gzip is\n"
+           "recognised by its content. Rows that cannot be read are rejected, counted by reason,\n"
+           "and the first %d are named on standard error as FILE:LINE: reason.\n\n",
+           SHOWN_REJECTS);
+    printf("Options:\n");
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const opt_def *o = &options[i];
+        if (!(o->cmds & cmd->bit))
+            continue;
+        char left[64];
+        snprintf(left, sizeof left, "%c%c%s--%s%s%s", o->shortname ? '-' : ' ',
+                 o->shortname ? o->shortname : ' ', o->shortname ? ", " : "  ", o->name,
+                 o->arg ? " " : "", o->arg ? o->arg : "");
+        printf("  %-28s ", left);
+        if (o->id == O_FORMAT) {
+            char def[16];
+            snprintf(def, sizeof def, "%.*s", (int)strcspn(cmd->formats, ","), cmd->formats);
+            printf(o->help, cmd->formats, def);
+        } else {
+            fputs(o->help, stdout);
+        }
+        putchar('\n');
+    }
+    printf("\nExit codes: 0 done; 1 internal or write error; 2 usage error; 3 unusable input;\n"
+           "4 too many rejected rows.\n");
+}
+
+static void print_main_help(void)
+{
+    printf("Usage: jmine COMMAND [OPTION]... FILE...\n"
+           "Mine customer service journeys from contact-centre and service-desk logs.\n\n"
+           "Commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+    printf("\nRun 'jmine COMMAND --help' for a command's options. 'jmine --version' prints the\n"
+           "version.\n");
+}
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+    if (s[0] < '0' || s[0] > '9')
+        return false;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return false;
+    *v = x;
+    return true;
+}
+
+static jm_format format_of(const command *cmd, const char *s)
+{
+    static const struct {
+        const char *name;
+        jm_format f;
+    } names[] = {{"text", JM_FORMAT_TEXT}, {"json", JM_FORMAT_JSON}, {"md", JM_FORMAT_MD},
+                 {"csv", JM_FORMAT_CSV},   {"dot", JM_FORMAT_DOT}};
+    size_t n = strlen(s);
+    const char *p = cmd->formats;
+    while (*p) {
+        size_t k = strcspn(p, ",");
+        if (k == n && memcmp(p, s, n) == 0) {
+            for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+                if (strcmp(names[i].name, s) == 0)
+                    return names[i].f;
+        }
+        p += k + (p[k] == ',');
+    }
+    usage_error(cmd, "--format '%s' is not one of %s", s, cmd->formats);
+}
+
+static void apply(run *r, const opt_def *o, const char *arg)
+{
+    const command *cmd = r->cmd;
+    jm_options *opt = &r->opt;
+    uint64_t u = 0;
+    switch (o->id) {
+    case O_HELP:
+        print_help(cmd);
+        exit(fclose(stdout) == 0 ? 0 : 1);
+    case O_OUTPUT: r->output = arg; break;
+    case O_FORMAT: r->format = format_of(cmd, arg); break;
+    case O_TOP:
+        if (!parse_u64(arg, &u) || u > SIZE_MAX)
+            usage_error(cmd, "--top wants a number, not '%s'", arg);
+        opt->top = (size_t)u;
+        r->top_set = true;
+        break;
+    case O_COLLAPSE:
+        if (!parse_u64(arg, &u) || u < 1 || u > UINT_MAX)
+            usage_error(cmd, "--collapse-loops wants a number of at least 1, not '%s'", arg);
+        opt->collapse_loops = (unsigned)u;
+        break;
+    case O_STEP:
+        if (strcmp(arg, "activity") == 0)
+            opt->step = JM_STEP_ACTIVITY;
+        else if (strcmp(arg, "channel") == 0)
+            opt->step = JM_STEP_CHANNEL;
+        else if (strcmp(arg, "channel:activity") == 0)
+            opt->step = JM_STEP_CHANNEL_ACTIVITY;
+        else
+            usage_error(cmd, "--step '%s' is not activity, channel or channel:activity", arg);
+        break;
+    case O_SPLIT_GAP:
+        if (!jm_parse_duration(arg, &opt->split_gap_ms) || opt->split_gap_ms == 0)
+            usage_error(cmd, "--split-gap wants a positive duration such as 30d, not '%s'", arg);
+        break;
+    case O_CASE: opt->column[JM_ROLE_CASE] = arg; break;
+    case O_ACTIVITY: opt->column[JM_ROLE_ACTIVITY] = arg; break;
+    case O_START: opt->column[JM_ROLE_START] = arg; break;
+    case O_END: opt->column[JM_ROLE_END] = arg; break;
+    case O_CHANNEL: opt->column[JM_ROLE_CHANNEL] = arg; break;
+    case O_CUSTOMER: opt->column[JM_ROLE_CUSTOMER] = arg; break;
+    case O_RESOURCE: opt->column[JM_ROLE_RESOURCE] = arg; break;
+    case O_DELIMITER:
+        if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0)
+            opt->delimiter = '\t';
+        else if (strlen(arg) == 1 && arg[0] != '"' && arg[0] != '\r' && arg[0] != '\n')
+            opt->delimiter = arg[0];
+        else
+            usage_error(cmd, "--delimiter wants one character or 'tab', not '%s'", arg);
+        break;
+    case O_TIME_FORMAT: opt->time_format = arg; break;
+    case O_TZ: opt->tz = arg; break;
+    case O_FIELD_LIMIT:
+        if (!jm_parse_size(arg, &u) || u == 0 || u > SIZE_MAX)
+            usage_error(cmd, "--field-limit wants a size such as 1M, not '%s'", arg);
+        opt->field_limit = (size_t)u;
+        break;
+    case O_REJECTS: r->rejects_path = arg; break;
+    case O_MAX_REJECTS:
+        if (!parse_u64(arg, &u))
+            usage_error(cmd, "--max-rejects wants a number, not '%s'", arg);
+        opt->max_rejects = u;
+        break;
+    case O_QUIET: r->quiet = true; break;
+    }
+}
+
+static const opt_def *find_long(const run *r, const char *name, size_t n)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if ((options[i].cmds & r->cmd->bit) && strlen(options[i].name) == n &&
+            memcmp(options[i].name, name, n) == 0)
+            return &options[i];
+    return NULL;
+}
+
+static const opt_def *find_short(const run *r, char c)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if ((options[i].cmds & r->cmd->bit) && options[i].shortname == c)
+            return &options[i];
+    return NULL;
+}
+
+static void parse_args(run *r, int argc, char **argv)
+{
+    r->files = calloc((size_t)argc, sizeof *r->files);
+    if (r->files == NULL)
+        abort();
+    bool only_files = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_files || a[0] != '-' || strcmp(a, "-") == 0) {
+            r->files[r->nfiles++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_files = true;
+            continue;
+        }
+        const opt_def *o;
+        const char *val = NULL;
+        if (a[1] == '-') {
+            const char *eq = strchr(a + 2, '=');
+            size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+            o = find_long(r, a + 2, n);
+            if (o == NULL)
+                usage_error(r->cmd, "unknown option '--%.*s'", (int)n, a + 2);
+            if (eq != NULL && o->arg == NULL)
+                usage_error(r->cmd, "option '--%s' takes no value", o->name);
+            val = eq ? eq + 1 : NULL;
+        } else {
+            o = find_short(r, a[1]);
+            if (o == NULL)
+                usage_error(r->cmd, "unknown option '-%c'", a[1]);
+            if (a[2] != '\0') {
+                if (o->arg == NULL)
+                    usage_error(r->cmd, "option '-%c' takes no value", a[1]);
+                val = a + 2;
+            }
+        }
+        if (o->arg != NULL && val == NULL) {
+            if (i + 1 >= argc)
+                usage_error(r->cmd, "option '--%s' needs a value (%s)", o->name, o->arg);
+            val = argv[++i];
+        }
+        apply(r, o, val);
+    }
+}
+
+/* ---- Callbacks from the library ------------------------------------------------ */
+
+static void clear_progress(run *r)
+{
+    if (r->progress_shown) {
+        fputs("\r\033[K", stderr);
+        r->progress_shown = false;
+    }
+}
+
+static void on_reject(void *data, const jm_reject *rj)
+{
+    run *r = data;
+    r->rejects_seen++;
+    if (!r->quiet && r->rejects_seen <= SHOWN_REJECTS) {
+        clear_progress(r);
+        fprintf(stderr, "jmine: %s:%" PRIu64 ": rejected (%s): %s\n", rj->file, rj->line,
+                jm_reject_key(rj->reason), rj->detail);
+    }
+    if (r->rejects_out != NULL && !r->rejects_io_error) {
+        FILE *f = jm__output_file(r->rejects_out);
+        jm_status s = JM_OK;
+        if (!r->rejects_header_done) {
+            s = jm_write_csv_row(f, rj->delimiter, rj->nheader, rj->header, rj->header_lens);
+            r->rejects_header_done = true;
+        }
+        if (s == JM_OK)
+            s = jm_write_csv_row(f, rj->delimiter, rj->nfields, rj->fields, rj->lens);
+        r->rejects_io_error = s != JM_OK;
+    }
+}
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void on_progress(void *data, const char *file, uint64_t bytes, uint64_t size,
+                        uint64_t rows)
+{
+    run *r = data;
+    double t = since(&r->t0);
+    if (t < 1.0)
+        return;
+    fprintf(stderr, "\r\033[Kjmine: %s: %.0f MB", file, (double)bytes / 1e6);
+    if (size > 0)
+        fprintf(stderr, " of %.0f MB", (double)size / 1e6);
+    fprintf(stderr, ", %.2fM rows/s", (double)rows / t / 1e6);
+    if (size > bytes && bytes > 0)
+        fprintf(stderr, ", ETA %.0fs", t * (double)(size - bytes) / (double)bytes);
+    r->progress_shown = true;
+}
+
+/* ---- Running a command --------------------------------------------------------------- */
+
+static int fail(run *r, int code)
+{
+    jm__output_abort(r->out);
+    jm__output_abort(r->rejects_out);
+    return code;
+}
+
+static void reject_summary(run *r, const jm_input_stats *st)
+{
+    if (r->quiet || st->rejected == 0)
+        return;
+    fprintf(stderr, "jmine: %" PRIu64 " of %" PRIu64 " rows rejected (", st->rejected, st->rows);
+    const char *sep = "";
+    for (int i = 0; i < JM_REJECT_COUNT; i++) {
+        if (st->rejected_by_reason[i] == 0)
+            continue;
+        fprintf(stderr, "%s%s %" PRIu64, sep, jm_reject_key((jm_reject_reason)i),
+                st->rejected_by_reason[i]);
+        sep = ", ";
+    }
+    fprintf(stderr, ")%s%s\n", st->rejected > SHOWN_REJECTS ? "; the first 10 are shown above" : "",
+            r->rejects_path ? "" : "; --rejects FILE keeps them all");
+}
+
+static int run_command(run *r)
+{
+    jm_log *log = NULL;
+    jm_report *rep = NULL;
+    char *err = NULL;
+    int code = 0;
+    jm_status s = JM_OK;
+
+    r->opt.on_reject = on_reject;
+    r->opt.on_reject_data = r;
+    if (!r->quiet && isatty(STDERR_FILENO)) {
+        r->opt.on_progress = on_progress;
+        r->opt.on_progress_data = r;
+    }
+    log = jm_log_new(&r->opt, &err);
+    if (log == NULL) {
+        fprintf(stderr, "jmine: %s\nTry 'jmine %s --help'.\n", err, r->cmd->name);
+        free(err);
+        return fail(r, 2);
+    }
+    r->out = jm__output_open(r->output, &err);
+    if (r->out != NULL && r->rejects_path != NULL)
+        r->rejects_out = jm__output_open(r->rejects_path, &err);
+    if (r->out == NULL || (r->rejects_path != NULL && r->rejects_out == NULL)) {
+        fprintf(stderr, "jmine: %s\n", err);
+        free(err);
+        code = fail(r, 1);
+        goto out;
+    }
+    for (size_t i = 0; i < r->nfiles && s == JM_OK; i++)
+        s = jm_log_add_file(log, r->files[i]);
+    clear_progress(r);
+    if (s != JM_OK) {
+        fprintf(stderr, "jmine: %s\n", jm_log_error(log));
+        code = fail(r, jm_status_exit_code(s));
+        goto out;
+    }
+    s = jm_report_build(log, &rep);
+    if (s == JM_OK) {
+        FILE *f = jm__output_file(r->out);
+        if (r->cmd->bit == CMD_REPORT)
+            s = jm_write_report(rep, r->format, f);
+        else
+            s = jm_write_variants(rep, r->format, f);
+    }
+    if (s != JM_OK || r->rejects_io_error) {
+        /* A write error is reported with the file's own errno by the commit below. */
+        if (s != JM_EIO && !r->rejects_io_error) {
+            fprintf(stderr, "jmine: %s\n", jm_strerror(s));
+            code = fail(r, jm_status_exit_code(s));
+            goto out;
+        }
+    }
+    if (!jm__output_commit(r->rejects_out, &err) || !jm__output_commit(r->out, &err)) {
+        r->rejects_out = r->out = NULL; /* commit released them */
+        fprintf(stderr, "jmine: %s\n", err);
+        free(err);
+        code = 1;
+        goto out;
+    }
+    r->out = r->rejects_out = NULL;
+    jm_input_stats st;
+    jm_report_input_stats(rep, &st);
+    reject_summary(r, &st);
+out:
+    jm_report_free(rep);
+    jm_log_free(log);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        usage_error(NULL, "no command given");
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        print_main_help();
+        return fclose(stdout) == 0 ? 0 : 1;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("jmine %s\n", jm_version());
+        return fclose(stdout) == 0 ? 0 : 1;
+    }
+    run r;
+    memset(&r, 0, sizeof r);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            r.cmd = &commands[i];
+    if (r.cmd == NULL)
+        usage_error(NULL, "'%s' is not a command", name);
+    jm_options_init(&r.opt);
+    r.format = JM_FORMAT_TEXT; /* every command lists text first */
+    clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    parse_args(&r, argc - 2, argv + 2);
+    if (r.nfiles == 0)
+        usage_error(r.cmd, "no input file given (use - for standard input)");
+    if (!r.top_set && r.cmd->bit == CMD_REPORT)
+        r.opt.top = 10;
+    jm__output_install_signal_handlers();
+    int code = run_command(&r);
+    free(r.files);
+    if (fclose(stdout) != 0 && code == 0) {
+        fprintf(stderr, "jmine: write error on standard output: %s\n", strerror(errno));
+        code = 1;
+    }
+    return code;
+}

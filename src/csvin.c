@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/* The CSV reader: push-parses a byte source through libcsv and hands out rows with their line. */
+#include "csvin.h"
+#include "util.h"
+
+#include <csv.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK (1u << 20)
+#define PROGRESS_EVERY (8u << 20)
+
+typedef struct reader {
+    const jm__csv_opts *opt;
+    jm__row_fn fn;
+    void *data;
+    jm_status status;    /* the first non-OK status of the callback */
+    /* The record being collected: field bytes back to back, each followed by a NUL. */
+    char *buf;
+    size_t buf_len, buf_cap;
+    size_t *off, *len;
+    const char **ptr;
+    size_t n, cap;
+    size_t too_long;
+    /* Line tracking: libcsv does not count lines, so newlines are counted from the fields and
+     * the record terminators it reports (CSV_REPALL_NL reports every one). */
+    uint64_t cur;        /* line of the parser's position */
+    uint64_t rec_start;  /* line where the record being collected starts */
+    bool pending_cr;     /* the last thing seen was a CR terminator: a LF now completes CRLF */
+    uint64_t blank;
+    uint64_t records;
+} reader;
+
+/* Newlines inside a field: CRLF, a lone CR and a lone LF each end one line. */
+static uint64_t count_newlines(const unsigned char *s, size_t n)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n')
+            k++;
+        else if (s[i] == '\r' && (i + 1 == n || s[i + 1] != '\n'))
+            k++;
+    }
+    return k;
+}
+
+static void on_field(void *field, size_t n, void *data)
+{
+    reader *r = data;
+    if (r->status != JM_OK)
+        return;
+    const unsigned char *s = field ? field : (const unsigned char *)"";
+    /* Only quoted fields can hold line breaks; the cheap scan for a byte below 0x0e keeps the
+     * exact count off the common path. */
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] <= '\r') {
+            r->cur += count_newlines(s + i, n - i);
+            break;
+        }
+    }
+    r->pending_cr = false;
+    if (n > r->opt->field_limit && r->too_long == 0)
+        r->too_long = r->n + 1;
+    jm__grow((void **)&r->buf, &r->buf_cap, r->buf_len + n + 1, 1);
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 64;
+        r->off = jm__xrealloc(r->off, r->cap * sizeof *r->off);
+        r->len = jm__xrealloc(r->len, r->cap * sizeof *r->len);
+        r->ptr = jm__xrealloc(r->ptr, r->cap * sizeof *r->ptr);
+    }
+    memcpy(r->buf + r->buf_len, s, n);
+    r->buf[r->buf_len + n] = '\0';
+    r->off[r->n] = r->buf_len;
+    r->len[r->n] = n;
+    r->n++;
+    r->buf_len += n + 1;
+}
+
+static void on_record(int c, void *data)
+{
+    reader *r = data;
+    if (r->n > 0 && r->status == JM_OK) {
+        for (size_t i = 0; i < r->n; i++)
+            r->ptr[i] = r->buf + r->off[i];
+        jm__row row = {r->n, r->ptr, r->len, r->rec_start, r->too_long};
+        r->records++;
+        r->status = r->fn(r->data, &row);
+    } else if (r->n == 0 && !(c == '\n' && r->pending_cr) && c != -1) {
+        r->blank++;
+    }
+    if (c == '\r') {
+        r->cur++;
+        r->pending_cr = true;
+    } else if (c == '\n') {
+        if (!(r->n == 0 && r->pending_cr))
+            r->cur++;
+        r->pending_cr = false;
+    }
+    r->n = 0;
+    r->buf_len = 0;
+    r->too_long = 0;
+    r->rec_start = r->cur;
+}
+
+char jm__csv_sniff(const char *line, size_t n)
+{
+    static const char cand[] = {',', ';', '\t', '|'};
+    size_t count[4] = {0, 0, 0, 0};
+    bool quoted = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = line[i];
+        if (c == '"') {
+            quoted = !quoted;
+            continue;
+        }
+        if (quoted)
+            continue;
+        for (int k = 0; k < 4; k++)
+            count[k] += c == cand[k];
+    }
+    int best = 0;
+    for (int k = 1; k < 4; k++)
+        if (count[k] > count[best])
+            best = k;
+    return cand[best];
+}
+
+/* The end of the first non-blank line outside quotes in buf, or n if it is not complete. */
+static size_t header_end(const char *buf, size_t n, size_t *begin)
+{
+    size_t i = 0;
+    while (i < n && (buf[i] == '\r' || buf[i] == '\n'))
+        i++;
+    *begin = i;
+    bool quoted = false;
+    for (; i < n; i++) {
+        if (buf[i] == '"')
+            quoted = !quoted;
+        else if (!quoted && (buf[i] == '\r' || buf[i] == '\n'))
+            return i;
+    }
+    return n;
+}
+
+static int never_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *opt,
+                       jm__row_fn fn, void *data, char *delim, uint64_t *blank, char **err)
+{
+    jm_status st = JM_OK;
+    struct csv_parser p;
+    bool parser_ready = false;
+    reader r = {.opt = opt, .fn = fn, .data = data, .status = JM_OK, .cur = 1, .rec_start = 1};
+    char *chunk = NULL;
+    size_t chunk_len = 0, chunk_cap = 0;
+    uint64_t next_progress = PROGRESS_EVERY;
+
+    /* Read until the header line is whole, so the delimiter can be sniffed from it. */
+    bool eof = false;
+    size_t begin = 0, hend = 0, skip = 0;
+    for (;;) {
+        jm__grow((void **)&chunk, &chunk_cap, chunk_len + CHUNK, 1);
+        ssize_t k = jm__source_read(src, chunk + chunk_len, CHUNK, err);
+        if (k < 0) {
+            st = JM_EINPUT;
+            goto out;
+        }
+        chunk_len += (size_t)k;
+        eof = k == 0;
+        skip = chunk_len >= 3 && memcmp(chunk, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+        hend = skip + header_end(chunk + skip, chunk_len - skip, &begin);
+        begin += skip;
+        if (hend < chunk_len || eof)
+            break;
+    }
+    if (begin >= chunk_len) {
+        *err = jm__strdupf("%s: no header line (the file is empty)", name);
+        st = JM_EINPUT;
+        goto out;
+    }
+    *delim = opt->delimiter ? opt->delimiter : jm__csv_sniff(chunk + begin, hend - begin);
+
+    if (csv_init(&p, CSV_REPALL_NL) != 0)
+        jm__die("csv_init failed");
+    parser_ready = true;
+    csv_set_delim(&p, (unsigned char)*delim);
+    csv_set_space_func(&p, never_space); /* keep field bytes as they are */
+    csv_set_realloc_func(&p, jm__xrealloc);
+    csv_set_blk_size(&p, 4096);
+
+    size_t pos = skip;
+    for (;;) {
+        if (chunk_len > pos) {
+            size_t done = csv_parse(&p, chunk + pos, chunk_len - pos, on_field, on_record, &r);
+            if (done != chunk_len - pos)
+                jm__die("libcsv stopped: %s", csv_strerror(csv_error(&p)));
+        }
+        if (r.status != JM_OK || eof)
+            break;
+        if (opt->progress && jm__source_offset(src) >= next_progress) {
+            opt->progress(opt->progress_data, jm__source_offset(src));
+            next_progress = jm__source_offset(src) + PROGRESS_EVERY;
+        }
+        pos = 0;
+        ssize_t k = jm__source_read(src, chunk, CHUNK, err);
+        if (k < 0) {
+            st = JM_EINPUT;
+            goto out;
+        }
+        chunk_len = (size_t)k;
+        eof = k == 0;
+    }
+    if (r.status != JM_OK) {
+        st = r.status;
+        goto out;
+    }
+    /* libcsv would close an open quoted field silently; that is a broken file (SPEC §2). */
+    if (p.pstate == 2 /* FIELD_BEGUN */ && p.quoted) {
+        *err = jm__strdupf("%s:%llu: quoted field not closed at end of file", name,
+                           (unsigned long long)r.rec_start);
+        st = JM_EINPUT;
+        goto out;
+    }
+    csv_fini(&p, on_field, on_record, &r);
+    if (r.status != JM_OK)
+        st = r.status;
+    if (opt->progress)
+        opt->progress(opt->progress_data, jm__source_offset(src));
+out:
+    if (blank != NULL)
+        *blank = r.blank;
+    if (parser_ready)
+        csv_free(&p);
+    free(chunk);
+    free(r.buf);
+    free(r.off);
+    free(r.len);
+    free(r.ptr);
+    return st;
+}

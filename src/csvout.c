@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* CSV output per RFC 4180: a field is quoted when it holds the delimiter, a quote, CR or LF. */
+#include <jmine/jmine.h>
+
+#include <string.h>
+
+jm_status jm_write_csv_row(FILE *out, char delimiter, size_t n, const char *const *fields,
+                           const size_t *lens)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *s = fields[i];
+        size_t len = lens[i];
+        if (i > 0)
+            fputc(delimiter, out);
+        bool quote = false;
+        for (size_t k = 0; k < len && !quote; k++)
+            quote = s[k] == delimiter || s[k] == '"' || s[k] == '\r' || s[k] == '\n';
+        if (!quote) {
+            fwrite(s, 1, len, out);
+            continue;
+        }
+        fputc('"', out);
+        for (size_t k = 0; k < len; k++) {
+            if (s[k] == '"')
+                fputc('"', out);
+            fputc(s[k], out);
+        }
+        fputc('"', out);
+    }
+    fputc('\n', out);
+    return ferror(out) ? JM_EIO : JM_OK;
+}

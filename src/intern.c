@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/* String interning: each distinct byte string gets a small integer id, its bytes stored once. */
+#include "intern.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_SIZE (1u << 20)
+
+typedef struct entry {
+    const char *s;
+    uint32_t len;
+    uint32_t hash; /* low bits of the hash, to skip most byte compares */
+} entry;
+
+struct jm__intern {
+    entry *ent;
+    size_t n, cap;
+    uint32_t *slot; /* id + 1, 0 empty; open addressing with linear probing */
+    size_t mask;
+    char **blocks; /* every allocation holding strings; never moved, so pointers stay valid */
+    size_t nblocks, blocks_cap;
+    char *chunk; /* the block short strings are appended to */
+    size_t chunk_used;
+};
+
+uint64_t jm__hash(const void *p, size_t n)
+{
+    /* A multiply-xorshift over 8-byte words: fast on short keys and well mixed. */
+    const unsigned char *b = p;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, b, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 29;
+        b += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, b, n);
+    h = (h ^ w) * 0x94d049bb133111ebULL;
+    h ^= h >> 32;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 29;
+    return h;
+}
+
+int jm__bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    if (c != 0)
+        return c;
+    return (an > bn) - (an < bn);
+}
+
+jm__intern *jm__intern_new(void)
+{
+    jm__intern *t = jm__xcalloc(1, sizeof *t);
+    t->mask = 1023;
+    t->slot = jm__xcalloc(t->mask + 1, sizeof *t->slot);
+    return t;
+}
+
+void jm__intern_free(jm__intern *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->nblocks; i++)
+        free(t->blocks[i]);
+    free(t->blocks);
+    free(t->slot);
+    free(t->ent);
+    free(t);
+}
+
+/* Keep an allocation so that jm__intern_free releases it. */
+static void keep(jm__intern *t, char *block)
+{
+    jm__grow((void **)&t->blocks, &t->blocks_cap, t->nblocks + 1, sizeof *t->blocks);
+    t->blocks[t->nblocks++] = block;
+}
+
+static const char *store(jm__intern *t, const char *s, size_t n)
+{
+    if (n + 1 > CHUNK_SIZE / 4) {
+        /* A long string gets a block of its own so that chunks stay mostly full. */
+        char *c = jm__xmemdup(s, n);
+        keep(t, c);
+        return c;
+    }
+    if (t->chunk == NULL || t->chunk_used + n + 1 > CHUNK_SIZE) {
+        t->chunk = jm__xmalloc(CHUNK_SIZE);
+        keep(t, t->chunk);
+        t->chunk_used = 0;
+    }
+    char *d = t->chunk + t->chunk_used;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    t->chunk_used += n + 1;
+    return d;
+}
+
+static void rehash(jm__intern *t)
+{
+    size_t mask = t->mask * 2 + 1;
+    uint32_t *slot = jm__xcalloc(mask + 1, sizeof *slot);
+    for (size_t id = 0; id < t->n; id++) {
+        size_t i = jm__hash(t->ent[id].s, t->ent[id].len) & mask;
+        while (slot[i] != 0)
+            i = (i + 1) & mask;
+        slot[i] = (uint32_t)id + 1;
+    }
+    free(t->slot);
+    t->slot = slot;
+    t->mask = mask;
+}
+
+static size_t probe(const jm__intern *t, const char *s, size_t n, uint64_t h)
+{
+    size_t i = h & t->mask;
+    for (;;) {
+        uint32_t v = t->slot[i];
+        if (v == 0)
+            return i;
+        const entry *e = &t->ent[v - 1];
+        if (e->hash == (uint32_t)h && e->len == n && memcmp(e->s, s, n) == 0)
+            return i;
+        i = (i + 1) & t->mask;
+    }
+}
+
+uint32_t jm__intern_id(jm__intern *t, const char *s, size_t n)
+{
+    if (n > UINT32_MAX)
+        jm__die("string of %zu bytes is too long to intern", n);
+    uint64_t h = jm__hash(s, n);
+    size_t i = probe(t, s, n, h);
+    if (t->slot[i] != 0)
+        return t->slot[i] - 1;
+    if (t->n >= UINT32_MAX - 1)
+        jm__die("more than 4 billion distinct strings");
+    jm__grow((void **)&t->ent, &t->cap, t->n + 1, sizeof *t->ent);
+    t->ent[t->n] = (entry){store(t, s, n), (uint32_t)n, (uint32_t)h};
+    t->slot[i] = (uint32_t)++t->n;
+    if (t->n * 4 > (t->mask + 1) * 3)
+        rehash(t);
+    return (uint32_t)t->n - 1;
+}
+
+uint32_t jm__intern_find(const jm__intern *t, const char *s, size_t n)
+{
+    size_t i = probe(t, s, n, jm__hash(s, n));
+    return t->slot[i] ? t->slot[i] - 1 : UINT32_MAX;
+}
+
+const char *jm__intern_str(const jm__intern *t, uint32_t id, size_t *len)
+{
+    if (len != NULL)
+        *len = t->ent[id].len;
+    return t->ent[id].s;
+}
+
+uint32_t jm__intern_count(const jm__intern *t)
+{
+    return (uint32_t)t->n;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* String interning: each distinct byte string gets a small integer id, its bytes stored once. */
+#ifndef JM_INTERN_H
+#define JM_INTERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Ids are dense, from 0, in first-seen order. Strings may hold any bytes, NUL included. */
+typedef struct jm__intern jm__intern;
+
+jm__intern *jm__intern_new(void);
+
+/* Free the table and its strings. NULL is a no-op. */
+void jm__intern_free(jm__intern *t);
+
+/* The id of the n bytes at s, added if new. */
+uint32_t jm__intern_id(jm__intern *t, const char *s, size_t n);
+
+/* The id of the n bytes at s, or UINT32_MAX if absent. */
+uint32_t jm__intern_find(const jm__intern *t, const char *s, size_t n);
+
+/* The bytes of id (NUL-terminated for convenience; *len gets the length if len is not NULL).
+ * The pointer lives as long as the table. */
+const char *jm__intern_str(const jm__intern *t, uint32_t id, size_t *len);
+
+/* How many distinct strings the table holds. */
+uint32_t jm__intern_count(const jm__intern *t);
+
+/* A 64-bit hash of n bytes (not cryptographic; the same on every machine). */
+uint64_t jm__hash(const void *p, size_t n);
+
+/* Compare two byte strings in byte order, a prefix first. */
+int jm__bytes_cmp(const char *a, size_t an, const char *b, size_t bn);
+
+#endif

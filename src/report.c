@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/* The report: rebuilds journeys from the store, runs every analysis, writes the whole report. */
+#include "analysis.h"
+#include "text.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The analyses, in report order: a new analysis is a new file plus one line here. */
+static const jm__analysis *const analyses[] = {
+    &jm__journeys_analysis,
+    &jm__variants_analysis,
+};
+#define NANALYSES (sizeof analyses / sizeof analyses[0])
+
+struct jm_report {
+    jm_log *log;
+    jm__intern *own_steps; /* step names when they are not the activities */
+    jm__seqtab *variants;
+    jm__ctx ctx;
+    void *st[NANALYSES];
+};
+
+/* Stable merge sort of event indices by start time: equal times keep input order, which the
+ * counting sort by case preserved. */
+static void sort_by_start(uint32_t *idx, uint32_t *tmp, size_t n, const jm__event *ev)
+{
+    if (n < 24) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t x = idx[i];
+            size_t j = i;
+            while (j > 0 && ev[idx[j - 1]].start > ev[x].start) {
+                idx[j] = idx[j - 1];
+                j--;
+            }
+            idx[j] = x;
+        }
+        return;
+    }
+    size_t h = n / 2;
+    sort_by_start(idx, tmp, h, ev);
+    sort_by_start(idx + h, tmp, n - h, ev);
+    if (ev[idx[h - 1]].start <= ev[idx[h]].start)
+        return;
+    memcpy(tmp, idx, h * sizeof *idx);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        idx[k++] = ev[idx[j]].start < ev[tmp[i]].start ? idx[j++] : tmp[i++];
+    while (i < h)
+        idx[k++] = tmp[i++];
+}
+
+/* Step ids per event when steps are channels or channel:activity pairs. */
+static uint32_t *name_steps(jm_report *rep)
+{
+    jm_log *log = rep->log;
+    rep->own_steps = jm__intern_new();
+    uint32_t *step = jm__xmalloc((log->nev ? log->nev : 1) * sizeof *step);
+    char *buf = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; i < log->nev; i++) {
+        const jm__event *e = &log->ev[i];
+        size_t cl = 0, al = 0;
+        const char *c = e->chan == JM_NO_CHANNEL ? "" : jm__intern_str(log->chans, e->chan, &cl);
+        if (log->opt->step == JM_STEP_CHANNEL) {
+            step[i] = jm__intern_id(rep->own_steps, c, cl);
+            continue;
+        }
+        const char *a = jm__intern_str(log->acts, e->act, &al);
+        jm__grow((void **)&buf, &cap, cl + al + 1, 1);
+        memcpy(buf, c, cl);
+        buf[cl] = ':';
+        memcpy(buf + cl + 1, a, al);
+        step[i] = jm__intern_id(rep->own_steps, buf, cl + 1 + al);
+    }
+    free(buf);
+    return step;
+}
+
+/* Scratch arrays for one journey at a time. */
+typedef struct scratch {
+    uint32_t *step, *chan, *seq;
+    int64_t *start, *end;
+} scratch;
+
+static void add_journey(jm_report *rep, const scratch *s, uint32_t cas, size_t n)
+{
+    jm__journey j = {.cas = cas, .n = n, .step = s->step, .chan = s->chan, .start = s->start,
+                     .end = s->end, .first_start = s->start[0], .last_end = s->end[0]};
+    for (size_t i = 1; i < n; i++)
+        if (s->end[i] > j.last_end)
+            j.last_end = s->end[i];
+    /* --collapse-loops K: a run of one repeated step counts at most K times in the variant. */
+    unsigned k = rep->ctx.opt->collapse_loops;
+    size_t m = 0, run = 0;
+    for (size_t i = 0; i < n; i++) {
+        run = i > 0 && s->step[i] == s->step[i - 1] ? run + 1 : 1;
+        if (k == 0 || run <= k)
+            s->seq[m++] = s->step[i];
+    }
+    j.variant = jm__seqtab_id(rep->variants, s->seq, m);
+    for (size_t a = 0; a < NANALYSES; a++)
+        analyses[a]->add(rep->st[a], &rep->ctx, &j);
+}
+
+jm_status jm_report_build(jm_log *log, jm_report **out)
+{
+    if (log->consumed)
+        return JM_EUSAGE;
+    log->consumed = true;
+    jm_report *rep = jm__xcalloc(1, sizeof *rep);
+    rep->log = log;
+    rep->variants = jm__seqtab_new();
+    const jm_options *opt = log->opt;
+    uint32_t *step_of = NULL;
+    if (opt->step == JM_STEP_ACTIVITY)
+        rep->ctx.steps = log->acts;
+    else
+        rep->ctx.steps = (step_of = name_steps(rep), rep->own_steps);
+    rep->ctx.opt = opt;
+    rep->ctx.chans = log->chans;
+    rep->ctx.cases = log->cases;
+    rep->ctx.variants = rep->variants;
+    rep->ctx.has_channel = log->has_channel;
+    rep->ctx.has_end = log->has_end;
+    for (size_t a = 0; a < NANALYSES; a++)
+        rep->st[a] = analyses[a]->begin(&rep->ctx);
+
+    /* Group by case with a counting sort (stable, so input order survives within a case), then
+     * order each case's events by time. */
+    size_t n = log->nev, ncase = jm__intern_count(log->cases);
+    size_t *off = jm__xcalloc(ncase + 1, sizeof *off);
+    uint32_t *order = jm__xmalloc((n ? n : 1) * sizeof *order);
+    for (size_t i = 0; i < n; i++)
+        off[log->ev[i].cas + 1]++;
+    size_t longest = 0;
+    for (size_t c = 0; c < ncase; c++) {
+        if (off[c + 1] > longest)
+            longest = off[c + 1];
+        off[c + 1] += off[c];
+    }
+    size_t *fill = jm__xmalloc((ncase + 1) * sizeof *fill);
+    memcpy(fill, off, (ncase + 1) * sizeof *fill);
+    for (size_t i = 0; i < n; i++)
+        order[fill[log->ev[i].cas]++] = (uint32_t)i;
+    free(fill);
+
+    size_t cap = longest ? longest : 1;
+    scratch s = {
+        .step = jm__xmalloc(cap * sizeof *s.step),
+        .chan = jm__xmalloc(cap * sizeof *s.chan),
+        .seq = jm__xmalloc(cap * sizeof *s.seq),
+        .start = jm__xmalloc(cap * sizeof *s.start),
+        .end = jm__xmalloc(cap * sizeof *s.end),
+    };
+    uint32_t *tmp = jm__xmalloc(cap * sizeof *tmp);
+    for (size_t c = 0; c < ncase; c++) {
+        uint32_t *idx = order + off[c];
+        size_t len = off[c + 1] - off[c];
+        sort_by_start(idx, tmp, len, log->ev);
+        size_t k = 0;
+        for (size_t i = 0; i < len; i++) {
+            const jm__event *e = &log->ev[idx[i]];
+            /* --split-gap: a long enough wait starts a new journey of the same case. */
+            if (k > 0 && opt->split_gap_ms > 0 && e->start - s.end[k - 1] > opt->split_gap_ms) {
+                add_journey(rep, &s, (uint32_t)c, k);
+                k = 0;
+            }
+            s.step[k] = step_of ? step_of[idx[i]] : e->act;
+            s.chan[k] = e->chan;
+            s.start[k] = e->start;
+            s.end[k] = e->end;
+            k++;
+        }
+        if (k > 0)
+            add_journey(rep, &s, (uint32_t)c, k);
+    }
+    free(tmp);
+    free(s.step);
+    free(s.chan);
+    free(s.seq);
+    free(s.start);
+    free(s.end);
+    free(order);
+    free(off);
+    free(step_of);
+    /* The events are no longer needed: give their memory back before the analyses finish. */
+    free(log->ev);
+    log->ev = NULL;
+    log->nev = log->cap = 0;
+
+    for (size_t a = 0; a < NANALYSES; a++)
+        analyses[a]->finish(rep->st[a], &rep->ctx);
+    *out = rep;
+    return JM_OK;
+}
+
+void jm_report_free(jm_report *rep)
+{
+    if (rep == NULL)
+        return;
+    for (size_t a = 0; a < NANALYSES; a++)
+        if (rep->st[a] != NULL)
+            analyses[a]->free(rep->st[a]);
+    jm__intern_free(rep->own_steps);
+    jm__seqtab_free(rep->variants);
+    free(rep);
+}
+
+void jm_report_input_stats(const jm_report *rep, jm_input_stats *st)
+{
+    *st = rep->log->stats;
+}
+
+static const void *state_of(const jm_report *rep, const jm__analysis *an)
+{
+    for (size_t a = 0; a < NANALYSES; a++)
+        if (analyses[a] == an)
+            return rep->st[a];
+    return NULL;
+}
+
+static void input_json(const jm_report *rep, jm__json *w)
+{
+    const jm_log *log = rep->log;
+    const jm_input_stats *st = &log->stats;
+    jm__json_obj(w, "input");
+    jm__json_arr(w, "files");
+    for (size_t i = 0; i < st->files; i++)
+        jm__json_cstr(w, NULL, log->files[i]);
+    jm__json_arr_end(w);
+    jm__json_u64(w, "rows", st->rows);
+    jm__json_u64(w, "events", st->events);
+    jm__json_u64(w, "rejected", st->rejected);
+    jm__json_obj(w, "rejected_by_reason");
+    for (int r = 0; r < JM_REJECT_COUNT; r++)
+        jm__json_u64(w, jm_reject_key((jm_reject_reason)r), st->rejected_by_reason[r]);
+    jm__json_obj_end(w);
+    jm__json_u64(w, "blank_lines", st->blank_lines);
+    jm__json_obj(w, "columns");
+    for (int r = 0; r < JM_ROLE_COUNT; r++)
+        jm__json_cstr(w, jm_role_key((jm_role)r), log->column[r]);
+    jm__json_obj_end(w);
+    jm__json_obj_end(w);
+}
+
+static void input_text(const jm_report *rep, jm__text *t)
+{
+    const jm_log *log = rep->log;
+    const jm_input_stats *st = &log->stats;
+    FILE *o = t->out;
+    fprintf(o, t->md ? "## Input\n\n" : "Input\n-----\n");
+    fprintf(o, "%sRows read %" PRIu64 " = %" PRIu64 " events + %" PRIu64 " rejected",
+            t->md ? "- " : "", st->rows, st->events, st->rejected);
+    fprintf(o, " (%" PRIu64 " file%s", st->files, st->files == 1 ? "" : "s");
+    if (st->blank_lines)
+        fprintf(o, "; %" PRIu64 " blank lines skipped", st->blank_lines);
+    fprintf(o, ")\n");
+    for (int r = 0; r < JM_REJECT_COUNT; r++)
+        if (st->rejected_by_reason[r])
+            fprintf(o, "%s  rejected, %s: %" PRIu64 "\n", t->md ? "  -" : "",
+                    jm_reject_key((jm_reject_reason)r), st->rejected_by_reason[r]);
+    fprintf(o, "%sColumns:", t->md ? "- " : "");
+    for (int r = 0; r < JM_ROLE_COUNT; r++) {
+        if (log->column[r] == NULL)
+            continue;
+        char *s = jm__safe(log->column[r], strlen(log->column[r]), t->md);
+        fprintf(o, " %s=%s", jm_role_key((jm_role)r), s);
+        free(s);
+    }
+    fprintf(o, "\n\n");
+}
+
+jm_status jm_write_report(const jm_report *rep, jm_format fmt, FILE *out)
+{
+    if (fmt == JM_FORMAT_JSON) {
+        jm__json w;
+        jm__json_init(&w, out);
+        jm__json_obj(&w, NULL);
+        input_json(rep, &w);
+        for (size_t a = 0; a < NANALYSES; a++) {
+            jm__json_obj(&w, analyses[a]->key);
+            analyses[a]->json(rep->st[a], &rep->ctx, &w);
+            jm__json_obj_end(&w);
+        }
+        jm__json_obj_end(&w);
+        jm__json_end(&w);
+    } else if (fmt == JM_FORMAT_TEXT || fmt == JM_FORMAT_MD) {
+        jm__text t = {out, fmt == JM_FORMAT_MD};
+        fputs(t.md ? "# Journey report\n\n" : "Journey report\n==============\n\n", out);
+        input_text(rep, &t);
+        for (size_t a = 0; a < NANALYSES; a++)
+            analyses[a]->text(rep->st[a], &rep->ctx, &t);
+    } else {
+        return JM_EUSAGE;
+    }
+    return ferror(out) ? JM_EIO : JM_OK;
+}
+
+jm_status jm_write_variants(const jm_report *rep, jm_format fmt, FILE *out)
+{
+    jm_status s = jm__variants_write(state_of(rep, &jm__variants_analysis), &rep->ctx, fmt, out);
+    if (s == JM_OK && ferror(out))
+        s = JM_EIO;
+    return s;
+}

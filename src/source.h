@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Byte sources: a file or standard input, inflated on the fly when it is gzip. */
+#ifndef JM_SOURCE_H
+#define JM_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct jm__source jm__source;
+
+/* Open path ("-" is standard input) and look at its first bytes: gzip (1f 8b) is inflated as it
+ * is read, concatenated members included. Returns NULL with a malloc'd message in *err (naming
+ * the file) if it cannot be opened. */
+jm__source *jm__source_open(const char *path, char **err);
+
+/* Read up to n bytes of (inflated) content into buf. Returns the count, 0 at the end, or -1 with a
+ * malloc'd message in *err naming the file and the byte offset in it (truncated or corrupt
+ * gzip, read error). */
+ssize_t jm__source_read(jm__source *src, void *buf, size_t n, char **err);
+
+/* Bytes of the file consumed so far (compressed bytes for gzip), and its size (0 if unknown). */
+uint64_t jm__source_offset(const jm__source *src);
+uint64_t jm__source_size(const jm__source *src);
+
+/* Close the source. Standard input is not closed. NULL is a no-op. */
+void jm__source_close(jm__source *src);
+
+#endif

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* Small shared helpers: allocation that aborts on exhaustion, formatted strings, growable arrays. */
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Noreturn void oom(size_t n)
+{
+    fprintf(stderr, "jmine: out of memory (allocating %zu bytes)\n", n);
+    abort();
+}
+
+void *jm__xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        oom(n);
+    return p;
+}
+
+void *jm__xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL)
+        oom(n * size);
+    return p;
+}
+
+void *jm__xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (q == NULL)
+        oom(n);
+    return q;
+}
+
+char *jm__xstrdup(const char *s)
+{
+    return jm__xmemdup(s, strlen(s) + 1);
+}
+
+char *jm__xmemdup(const void *p, size_t n)
+{
+    char *q = jm__xmalloc(n + 1);
+    memcpy(q, p, n);
+    q[n] = '\0';
+    return q;
+}
+
+char *jm__strdupf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        jm__die("vsnprintf failed");
+    char *s = jm__xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void jm__die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("jmine: internal error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+void jm__grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c += c / 2 + 16;
+    if (c > SIZE_MAX / elem)
+        oom(SIZE_MAX);
+    *p = jm__xrealloc(*p, c * elem);
+    *cap = c;
+}
+
+size_t jm__rank(size_t n, unsigned pct)
+{
+    size_t r = (size_t)(((uint64_t)n * pct + 99) / 100);
+    return r < 1 ? 1 : r;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void jm__sort_i64(int64_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_i64);
+}
+
+static void merge_sort(char *a, char *tmp, size_t n, size_t elem,
+                       int (*cmp)(const void *, const void *, void *), void *ctx)
+{
+    if (n < 2)
+        return;
+    size_t h = n / 2;
+    merge_sort(a, tmp, h, elem, cmp, ctx);
+    merge_sort(a + h * elem, tmp, n - h, elem, cmp, ctx);
+    if (cmp(a + (h - 1) * elem, a + h * elem, ctx) <= 0)
+        return;
+    memcpy(tmp, a, h * elem);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n) {
+        if (cmp(a + j * elem, tmp + i * elem, ctx) < 0)
+            memcpy(a + k++ * elem, a + j++ * elem, elem);
+        else
+            memcpy(a + k++ * elem, tmp + i++ * elem, elem);
+    }
+    memcpy(a + k * elem, tmp + i * elem, (h - i) * elem);
+}
+
+void jm__sort(void *base, size_t n, size_t elem, int (*cmp)(const void *, const void *, void *),
+              void *ctx)
+{
+    if (n < 2)
+        return;
+    char *tmp = jm__xmalloc((n / 2 + 1) * elem);
+    merge_sort(base, tmp, n, elem, cmp, ctx);
+    free(tmp);
+}

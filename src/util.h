@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* Small shared helpers: allocation that aborts on exhaustion, formatted strings, growable arrays. */
+#ifndef JM_UTIL_H
+#define JM_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocation that never returns NULL: out of memory prints one line and aborts. */
+void *jm__xmalloc(size_t n);
+void *jm__xcalloc(size_t n, size_t size);
+void *jm__xrealloc(void *p, size_t n);
+char *jm__xstrdup(const char *s);
+char *jm__xmemdup(const void *p, size_t n);
+
+/* A malloc'd string formatted as printf does. */
+char *jm__strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print "jmine: internal error: ..." and abort: for broken invariants only. */
+_Noreturn void jm__die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *p (an array of elements of size elem with capacity *cap) to hold at least need. */
+void jm__grow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* Nearest-rank percentile (SPEC §4) of n sorted values: the ceil(p*n)-th smallest, p in (0, 1];
+ * the 1-based rank is computed in integers as ceil(pct*n/100). n must be > 0. */
+size_t jm__rank(size_t n, unsigned pct);
+
+/* Stable merge sort of n elements of size elem with a comparator that takes a context. */
+void jm__sort(void *base, size_t n, size_t elem, int (*cmp)(const void *, const void *, void *),
+              void *ctx);
+
+/* Sort int64 values ascending. */
+void jm__sort_i64(int64_t *v, size_t n);
+
+#endif

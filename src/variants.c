@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/* Variants: journeys grouped by their sequence of steps, ranked, with stable ids and durations. */
+#include "analysis.h"
+#include "text.h"
+#include "util.h"
+
+#include <glib.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct vstat {
+    uint64_t count;
+    int64_t sum_ms;
+    int64_t *dur; /* every journey's duration: exact medians, and lists concatenate on merge */
+    size_t ndur, cap;
+} vstat;
+
+typedef struct variants {
+    vstat *v; /* by variant id */
+    size_t nv;
+    uint64_t journeys;
+    uint32_t *rank; /* variant ids with journeys, best first, after finish */
+    size_t nrank;
+} variants;
+
+static void *v_begin(const jm__ctx *ctx)
+{
+    (void)ctx;
+    return jm__xcalloc(1, sizeof(variants));
+}
+
+static vstat *slot(variants *s, uint32_t id)
+{
+    if (id >= s->nv) {
+        size_t nv = s->nv;
+        jm__grow((void **)&s->v, &nv, (size_t)id + 1, sizeof *s->v);
+        memset(s->v + s->nv, 0, (nv - s->nv) * sizeof *s->v);
+        s->nv = nv;
+    }
+    return &s->v[id];
+}
+
+static void push(vstat *v, int64_t d)
+{
+    jm__grow((void **)&v->dur, &v->cap, v->ndur + 1, sizeof *v->dur);
+    v->dur[v->ndur++] = d;
+}
+
+static void v_add(void *st, const jm__ctx *ctx, const jm__journey *j)
+{
+    (void)ctx;
+    variants *s = st;
+    vstat *v = slot(s, j->variant);
+    int64_t d = j->last_end - j->first_start;
+    v->count++;
+    v->sum_ms += d;
+    push(v, d);
+    s->journeys++;
+}
+
+static void v_merge(void *into, const void *from, const jm__ctx *ctx)
+{
+    (void)ctx;
+    variants *a = into;
+    const variants *b = from;
+    for (size_t i = 0; i < b->nv; i++) {
+        if (b->v[i].count == 0)
+            continue;
+        vstat *v = slot(a, (uint32_t)i);
+        v->count += b->v[i].count;
+        v->sum_ms += b->v[i].sum_ms;
+        for (size_t k = 0; k < b->v[i].ndur; k++)
+            push(v, b->v[i].dur[k]);
+    }
+    a->journeys += b->journeys;
+}
+
+/* Ranking: more journeys first; ties by the step names compared step by step, a prefix first. */
+static int by_rank(const void *pa, const void *pb, void *data)
+{
+    const void **d = data;
+    const variants *s = d[0];
+    const jm__ctx *ctx = d[1];
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    if (s->v[a].count != s->v[b].count)
+        return s->v[a].count > s->v[b].count ? -1 : 1;
+    size_t na, nb;
+    const uint32_t *sa = jm__seqtab_get(ctx->variants, a, &na);
+    const uint32_t *sb = jm__seqtab_get(ctx->variants, b, &nb);
+    for (size_t i = 0; i < na && i < nb; i++) {
+        if (sa[i] == sb[i])
+            continue;
+        size_t la, lb;
+        const char *x = jm__intern_str(ctx->steps, sa[i], &la);
+        const char *y = jm__intern_str(ctx->steps, sb[i], &lb);
+        int c = jm__bytes_cmp(x, la, y, lb);
+        if (c != 0)
+            return c;
+    }
+    return (na > nb) - (na < nb);
+}
+
+static void v_finish(void *st, const jm__ctx *ctx)
+{
+    variants *s = st;
+    size_t k = 0;
+    s->rank = jm__xmalloc((s->nv ? s->nv : 1) * sizeof *s->rank);
+    for (size_t i = 0; i < s->nv; i++) {
+        if (s->v[i].count == 0)
+            continue;
+        jm__sort_i64(s->v[i].dur, s->v[i].ndur);
+        s->rank[k++] = (uint32_t)i;
+    }
+    const void *data[2] = {s, ctx};
+    jm__sort(s->rank, k, sizeof *s->rank, by_rank, (void *)data);
+    s->nrank = k;
+}
+
+static size_t nranked(const variants *s)
+{
+    return s->nrank;
+}
+
+void jm__variant_id(const jm__ctx *ctx, uint32_t variant, char buf[17])
+{
+    GChecksum *h = g_checksum_new(G_CHECKSUM_SHA256);
+    size_t n;
+    const uint32_t *steps = jm__seqtab_get(ctx->variants, variant, &n);
+    static const guchar sep = 0x1f;
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *name = jm__intern_str(ctx->steps, steps[i], &len);
+        g_checksum_update(h, (const guchar *)name, (gssize)len);
+        g_checksum_update(h, &sep, 1);
+    }
+    memcpy(buf, g_checksum_get_string(h), 16);
+    buf[16] = '\0';
+    g_checksum_free(h);
+}
+
+static size_t listed(const variants *s, const jm__ctx *ctx)
+{
+    size_t k = nranked(s);
+    return ctx->opt->top && ctx->opt->top < k ? ctx->opt->top : k;
+}
+
+static void v_json(const void *st, const jm__ctx *ctx, jm__json *w)
+{
+    const variants *s = st;
+    size_t k = listed(s, ctx);
+    uint64_t cum = 0;
+    jm__json_u64(w, "count", nranked(s));
+    jm__json_arr(w, "top");
+    for (size_t r = 0; r < k; r++) {
+        const vstat *v = &s->v[s->rank[r]];
+        char id[17];
+        jm__variant_id(ctx, s->rank[r], id);
+        cum += v->count;
+        jm__json_obj(w, NULL);
+        jm__json_u64(w, "rank", r + 1);
+        jm__json_cstr(w, "id", id);
+        jm__json_u64(w, "count", v->count);
+        jm__json_ratio(w, "share", v->count, s->journeys);
+        jm__json_ratio(w, "cumulative_share", cum, s->journeys);
+        jm__json_arr(w, "steps");
+        size_t n;
+        const uint32_t *steps = jm__seqtab_get(ctx->variants, s->rank[r], &n);
+        for (size_t i = 0; i < n; i++) {
+            size_t len;
+            const char *name = jm__intern_str(ctx->steps, steps[i], &len);
+            jm__json_str(w, NULL, name, len);
+        }
+        jm__json_arr_end(w);
+        jm__json_obj(w, "duration_s");
+        jm__json_secs(w, "median", v->dur[jm__rank(v->ndur, 50) - 1]);
+        jm__json_mean_secs(w, "mean", v->sum_ms, v->count);
+        jm__json_obj_end(w);
+        jm__json_obj_end(w);
+    }
+    jm__json_arr_end(w);
+}
+
+/* The steps of a variant joined with " > ", malloc'd. */
+static char *joined(const jm__ctx *ctx, uint32_t variant, size_t *len)
+{
+    size_t n, cap = 64, k = 0;
+    const uint32_t *steps = jm__seqtab_get(ctx->variants, variant, &n);
+    char *s = jm__xmalloc(cap);
+    for (size_t i = 0; i < n; i++) {
+        size_t l;
+        const char *name = jm__intern_str(ctx->steps, steps[i], &l);
+        jm__grow((void **)&s, &cap, k + l + 4, 1);
+        if (i > 0)
+            memcpy(s + k, " > ", 3), k += 3;
+        memcpy(s + k, name, l);
+        k += l;
+    }
+    s[k] = '\0';
+    *len = k;
+    return s;
+}
+
+static void v_table(const variants *s, const jm__ctx *ctx, FILE *out, bool md)
+{
+    static const char *const head[] = {"rank", "journeys", "share", "cumulative",
+                                       "median duration", "mean duration", "steps", "id"};
+    jm__table *t = jm__table_new(8, head, "rrrrrrll");
+    size_t k = listed(s, ctx);
+    uint64_t cum = 0;
+    for (size_t r = 0; r < k; r++) {
+        const vstat *v = &s->v[s->rank[r]];
+        cum += v->count;
+        char rank[24], count[24], share[40], cshare[40], med[32], mean[32], id[17];
+        snprintf(rank, sizeof rank, "%zu", r + 1);
+        snprintf(count, sizeof count, "%" PRIu64, v->count);
+        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)v->count / (double)s->journeys);
+        snprintf(cshare, sizeof cshare, "%.1f%%", 100.0 * (double)cum / (double)s->journeys);
+        jm__fmt_human(med, v->dur[jm__rank(v->ndur, 50) - 1]);
+        jm__fmt_human(mean, jm__mean_ms(v->sum_ms, v->count));
+        jm__variant_id(ctx, s->rank[r], id);
+        size_t sl;
+        char *steps = joined(ctx, s->rank[r], &sl);
+        const char *cells[] = {rank, count, share, cshare, med, mean, steps, id};
+        size_t lens[] = {strlen(rank), strlen(count), strlen(share), strlen(cshare),
+                         strlen(med),  strlen(mean),  sl,            16};
+        jm__table_row(t, cells, lens);
+        free(steps);
+    }
+    jm__table_print(t, out, md);
+    jm__table_free(t);
+}
+
+static void v_text(const void *st, const jm__ctx *ctx, jm__text *t)
+{
+    const variants *s = st;
+    size_t k = listed(s, ctx), all = nranked(s);
+    uint64_t cum = 0;
+    for (size_t r = 0; r < k; r++)
+        cum += s->v[s->rank[r]].count;
+    fputs(t->md ? "## Variants\n\n" : "Variants\n--------\n", t->out);
+    fprintf(t->out, "%" PRIu64 " journeys follow %zu variants", s->journeys, all);
+    if (s->journeys > 0)
+        fprintf(t->out, "; the %zu listed cover %.1f%% of journeys", k,
+                100.0 * (double)cum / (double)s->journeys);
+    fputs(".\n\n", t->out);
+    if (k > 0) {
+        v_table(s, ctx, t->out, t->md);
+        fputc('\n', t->out);
+    }
+}
+
+static void v_free(void *st)
+{
+    variants *s = st;
+    for (size_t i = 0; i < s->nv; i++)
+        free(s->v[i].dur);
+    free(s->v);
+    free(s->rank);
+    free(s);
+}
+
+const jm__analysis jm__variants_analysis = {
+    .key = "variants",
+    .begin = v_begin,
+    .add = v_add,
+    .merge = v_merge,
+    .finish = v_finish,
+    .json = v_json,
+    .text = v_text,
+    .free = v_free,
+};
+
+static void csv_cell(FILE *out, const char *s, size_t n)
+{
+    jm_write_csv_row(out, ',', 1, &s, &n);
+}
+
+jm_status jm__variants_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out)
+{
+    const variants *s = st;
+    if (fmt == JM_FORMAT_JSON) {
+        jm__json w;
+        jm__json_init(&w, out);
+        jm__json_obj(&w, NULL);
+        jm__json_obj(&w, "journeys");
+        jm__json_u64(&w, "count", s->journeys);
+        jm__json_obj_end(&w);
+        jm__json_obj(&w, "variants");
+        v_json(st, ctx, &w);
+        jm__json_obj_end(&w);
+        jm__json_obj_end(&w);
+        jm__json_end(&w);
+    } else if (fmt == JM_FORMAT_TEXT || fmt == JM_FORMAT_MD) {
+        jm__text t = {out, fmt == JM_FORMAT_MD};
+        v_text(st, ctx, &t);
+    } else if (fmt == JM_FORMAT_CSV) {
+        fputs("rank,id,count,share,cumulative_share,median_duration_s,mean_duration_s,length,"
+              "steps\n",
+              out);
+        size_t k = listed(s, ctx);
+        uint64_t cum = 0;
+        for (size_t r = 0; r < k; r++) {
+            const vstat *v = &s->v[s->rank[r]];
+            cum += v->count;
+            char id[17], a[32], b[32], c[32], d[32];
+            jm__variant_id(ctx, s->rank[r], id);
+            size_t n, sl;
+            jm__seqtab_get(ctx->variants, s->rank[r], &n);
+            fprintf(out, "%zu,%s,%" PRIu64 ",%s,%s,%s,%s,%zu,", r + 1, id, v->count,
+                    jm__fmt_ratio(a, v->count, s->journeys), jm__fmt_ratio(b, cum, s->journeys),
+                    jm__fmt_secs(c, v->dur[jm__rank(v->ndur, 50) - 1]),
+                    jm__fmt_secs(d, jm__mean_ms(v->sum_ms, v->count)), n);
+            char *steps = joined(ctx, s->rank[r], &sl);
+            csv_cell(out, steps, sl);
+            free(steps);
+        }
+    } else {
+        return JM_EUSAGE;
+    }
+    return JM_OK;
+}
