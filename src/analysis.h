@@ -21,6 +21,7 @@ typedef struct jm__ctx {
     const jm__seqtab *variants; /* variant id -> step sequence */
     bool has_channel;
     bool has_end;
+    uint64_t journeys; /* all journeys: set before finish() */
 } jm__ctx;
 
 /* One journey, as analyses see it. The arrays hold n entries and are borrowed for the call. */
@@ -42,6 +43,23 @@ typedef struct jm__text {
     bool md;
 } jm__text;
 
+/* A candidate for "where to act first": something that burdens this many journeys. */
+typedef struct jm__finding {
+    const char *kind; /* "repeat", "hop", "wait" */
+    uint64_t journeys;
+    char *what;   /* e.g. the step or transition, raw bytes (writers escape them) */
+    char *detail; /* one short clause, plain ASCII plus names */
+} jm__finding;
+
+typedef struct jm__findings {
+    jm__finding *f;
+    size_t n, cap;
+} jm__findings;
+
+/* Add a finding; what and detail are taken over (malloc'd). */
+void jm__findings_add(jm__findings *l, const char *kind, uint64_t journeys, char *what,
+                      char *detail);
+
 /* An analysis. Its state is private to its file. Aggregates must be mergeable (counts that add,
  * value lists that concatenate), so that shards of journeys can be analysed apart: merge() adds
  * `from` into `into`, both made by begin() with the same context. */
@@ -53,12 +71,30 @@ typedef struct jm__analysis {
     void (*finish)(void *st, const jm__ctx *ctx);
     void (*json)(const void *st, const jm__ctx *ctx, jm__json *w);
     void (*text)(const void *st, const jm__ctx *ctx, jm__text *t);
+    /* Optional: sentences for the report's opening summary, and candidates for "where to act
+     * first". NULL when the analysis has none. */
+    void (*summary)(const void *st, const jm__ctx *ctx, FILE *out);
+    void (*findings)(const void *st, const jm__ctx *ctx, jm__findings *out);
     void (*free)(void *st);
 } jm__analysis;
 
 /* The analyses, in report order. Adding one is a new file plus one line in report.c's table. */
 extern const jm__analysis jm__journeys_analysis;
 extern const jm__analysis jm__variants_analysis;
+extern const jm__analysis jm__loops_analysis;
+extern const jm__analysis jm__channels_analysis;
+extern const jm__analysis jm__waits_analysis;
+extern const jm__analysis jm__map_analysis;
+extern const jm__analysis jm__export_analysis;
+
+/* A step's name made safe for text (malloc'd): see jm__safe. */
+char *jm__step_text(const jm__ctx *ctx, uint32_t step, bool md);
+
+/* The process map alone, for the map command (dot or json). */
+jm_status jm__map_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out);
+
+/* One CSV row per journey, for the journeys command. */
+jm_status jm__export_write(const void *st, const jm__ctx *ctx, FILE *out);
 
 /* Variants, for the variants command: write the table alone (text, csv or json). */
 jm_status jm__variants_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out);

@@ -239,6 +239,23 @@ static void j_text(const void *st, const jm__ctx *ctx, jm__text *t)
         hist_text(&s->channels, "channels", t);
 }
 
+static void j_summary(const void *st, const jm__ctx *ctx, FILE *o)
+{
+    const jstats *s = st;
+    char a[32];
+    if (s->journeys == 0) {
+        fputs("The log holds no journeys.\n", o);
+        return;
+    }
+    fprintf(o, "%" PRIu64 " journeys (of %" PRIu32 " cases) take a median of %zu contacts (p90 %zu)",
+            s->journeys, jm__intern_count(ctx->cases), hist_pct(&s->contacts, 50),
+            hist_pct(&s->contacts, 90));
+    if (ctx->has_channel)
+        fprintf(o, " over %zu channel%s (p90 %zu)", hist_pct(&s->channels, 50),
+                hist_pct(&s->channels, 50) == 1 ? "" : "s", hist_pct(&s->channels, 90));
+    fprintf(o, " and last a median of %s.\n", jm__fmt_human(a, s->dur[jm__rank(s->ndur, 50) - 1]));
+}
+
 static void j_free(void *st)
 {
     jstats *s = st;
@@ -256,5 +273,6 @@ const jm__analysis jm__journeys_analysis = {
     .finish = j_finish,
     .json = j_json,
     .text = j_text,
+    .summary = j_summary,
     .free = j_free,
 };

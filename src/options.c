@@ -14,6 +14,8 @@ void jm_options_init(jm_options *opt)
     opt->max_rejects = UINT64_MAX;
     opt->step = JM_STEP_ACTIVITY;
     opt->long_wait_ms = 48LL * 3600 * 1000;
+    opt->map_steps_pct = 100.0;
+    opt->map_edges_pct = 100.0;
 }
 
 /* A non-negative decimal number followed by a unit from the table; the value times the unit's

@@ -10,8 +10,9 @@
 
 /* The analyses, in report order: a new analysis is a new file plus one line here. */
 static const jm__analysis *const analyses[] = {
-    &jm__journeys_analysis,
-    &jm__variants_analysis,
+    &jm__journeys_analysis, &jm__variants_analysis, &jm__loops_analysis,
+    &jm__channels_analysis, &jm__waits_analysis,    &jm__map_analysis,
+    &jm__export_analysis,
 };
 #define NANALYSES (sizeof analyses / sizeof analyses[0])
 
@@ -103,6 +104,7 @@ static void add_journey(jm_report *rep, const scratch *s, uint32_t cas, size_t n
     j.variant = jm__seqtab_id(rep->variants, s->seq, m);
     for (size_t a = 0; a < NANALYSES; a++)
         analyses[a]->add(rep->st[a], &rep->ctx, &j);
+    rep->ctx.journeys++;
 }
 
 jm_status jm_report_build(jm_log *log, jm_report **out)
@@ -222,6 +224,100 @@ static const void *state_of(const jm_report *rep, const jm__analysis *an)
     return NULL;
 }
 
+/* ---- The opening summary and "where to act first" ---- */
+
+void jm__findings_add(jm__findings *l, const char *kind, uint64_t journeys, char *what,
+                      char *detail)
+{
+    jm__grow((void **)&l->f, &l->cap, l->n + 1, sizeof *l->f);
+    l->f[l->n++] = (jm__finding){kind, journeys, what, detail};
+}
+
+char *jm__step_text(const jm__ctx *ctx, uint32_t step, bool md)
+{
+    size_t n;
+    const char *s = jm__intern_str(ctx->steps, step, &n);
+    return jm__safe(s, n, md);
+}
+
+/* More journeys first; ties by kind, then by what, so the list never depends on input order. */
+static int by_journeys(const void *pa, const void *pb, void *data)
+{
+    (void)data;
+    const jm__finding *a = pa, *b = pb;
+    if (a->journeys != b->journeys)
+        return a->journeys > b->journeys ? -1 : 1;
+    int c = strcmp(a->kind, b->kind);
+    return c ? c : strcmp(a->what, b->what);
+}
+
+#define ACT_FIRST 5
+
+/* Every analysis's candidates, ranked by the journeys they burden. */
+static void collect_findings(const jm_report *rep, jm__findings *l)
+{
+    memset(l, 0, sizeof *l);
+    for (size_t a = 0; a < NANALYSES; a++)
+        if (analyses[a]->findings != NULL)
+            analyses[a]->findings(rep->st[a], &rep->ctx, l);
+    jm__sort(l->f, l->n, sizeof *l->f, by_journeys, NULL);
+}
+
+static void free_findings(jm__findings *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->f[i].what);
+        free(l->f[i].detail);
+    }
+    free(l->f);
+}
+
+static void act_first_json(const jm_report *rep, jm__json *w)
+{
+    jm__findings l;
+    collect_findings(rep, &l);
+    jm__json_arr(w, "act_first");
+    for (size_t i = 0; i < l.n && i < ACT_FIRST; i++) {
+        jm__json_obj(w, NULL);
+        jm__json_u64(w, "rank", i + 1);
+        jm__json_cstr(w, "kind", l.f[i].kind);
+        jm__json_cstr(w, "what", l.f[i].what);
+        jm__json_u64(w, "journeys", l.f[i].journeys);
+        jm__json_ratio(w, "share", l.f[i].journeys, rep->ctx.journeys);
+        jm__json_cstr(w, "detail", l.f[i].detail);
+        jm__json_obj_end(w);
+    }
+    jm__json_arr_end(w);
+    free_findings(&l);
+}
+
+static void summary_text(const jm_report *rep, jm__text *t)
+{
+    FILE *o = t->out;
+    fputs(t->md ? "## Summary\n\n" : "Summary\n-------\n", o);
+    for (size_t a = 0; a < NANALYSES; a++)
+        if (analyses[a]->summary != NULL)
+            analyses[a]->summary(rep->st[a], &rep->ctx, o);
+    jm__findings l;
+    collect_findings(rep, &l);
+    if (l.n > 0) {
+        fputs(t->md ? "\n**Where to act first** (by the journeys each burdens):\n\n"
+                    : "\nWhere to act first (by the journeys each burdens):\n",
+              o);
+        for (size_t i = 0; i < l.n && i < ACT_FIRST; i++) {
+            char *what = jm__safe(l.f[i].what, strlen(l.f[i].what), t->md);
+            fprintf(o, "%s%zu. %s '%s': %" PRIu64 " journeys (%.1f%%); %s.\n", t->md ? "" : "  ",
+                    i + 1, l.f[i].kind, what, l.f[i].journeys,
+                    rep->ctx.journeys ? 100.0 * (double)l.f[i].journeys / (double)rep->ctx.journeys
+                                      : 0.0,
+                    l.f[i].detail);
+            free(what);
+        }
+    }
+    fputc('\n', o);
+    free_findings(&l);
+}
+
 static void input_json(const jm_report *rep, jm__json *w)
 {
     const jm_log *log = rep->log;
@@ -281,22 +377,41 @@ jm_status jm_write_report(const jm_report *rep, jm_format fmt, FILE *out)
         jm__json_obj(&w, NULL);
         input_json(rep, &w);
         for (size_t a = 0; a < NANALYSES; a++) {
+            if (analyses[a]->json == NULL)
+                continue;
             jm__json_obj(&w, analyses[a]->key);
             analyses[a]->json(rep->st[a], &rep->ctx, &w);
             jm__json_obj_end(&w);
         }
+        act_first_json(rep, &w);
         jm__json_obj_end(&w);
         jm__json_end(&w);
     } else if (fmt == JM_FORMAT_TEXT || fmt == JM_FORMAT_MD) {
         jm__text t = {out, fmt == JM_FORMAT_MD};
         fputs(t.md ? "# Journey report\n\n" : "Journey report\n==============\n\n", out);
+        summary_text(rep, &t);
         input_text(rep, &t);
         for (size_t a = 0; a < NANALYSES; a++)
-            analyses[a]->text(rep->st[a], &rep->ctx, &t);
+            if (analyses[a]->text != NULL)
+                analyses[a]->text(rep->st[a], &rep->ctx, &t);
     } else {
         return JM_EUSAGE;
     }
     return ferror(out) ? JM_EIO : JM_OK;
+}
+
+jm_status jm_write_journeys(const jm_report *rep, jm_format fmt, FILE *out)
+{
+    if (fmt != JM_FORMAT_CSV)
+        return JM_EUSAGE;
+    jm_status s = jm__export_write(state_of(rep, &jm__export_analysis), &rep->ctx, out);
+    return s == JM_OK && ferror(out) ? JM_EIO : s;
+}
+
+jm_status jm_write_map(const jm_report *rep, jm_format fmt, FILE *out)
+{
+    jm_status s = jm__map_write(state_of(rep, &jm__map_analysis), &rep->ctx, fmt, out);
+    return s == JM_OK && ferror(out) ? JM_EIO : s;
 }
 
 jm_status jm_write_variants(const jm_report *rep, jm_format fmt, FILE *out)

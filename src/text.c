@@ -178,15 +178,21 @@ char *jm__fmt_human(char *buf, int64_t ms)
     const char *sign = ms < 0 ? "-" : "";
     uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
     uint64_t s = a / 1000;
-    if (s < 60 && a % 1000 != 0 && s < 10)
+    /* Two units at most, the smaller one left out when it is zero: "2d", "3h 20m", "42s". */
+    static const uint64_t unit[] = {86400, 3600, 60, 1};
+    static const char *const name[] = {"d", "h", "m", "s"};
+    if (s < 10 && a % 1000 != 0) {
         snprintf(buf, 32, "%s%" PRIu64 ".%01" PRIu64 "s", sign, s, a % 1000 / 100);
-    else if (s < 60)
-        snprintf(buf, 32, "%s%" PRIu64 "s", sign, s);
-    else if (s < 3600)
-        snprintf(buf, 32, "%s%" PRIu64 "m %02" PRIu64 "s", sign, s / 60, s % 60);
-    else if (s < 86400)
-        snprintf(buf, 32, "%s%" PRIu64 "h %02" PRIu64 "m", sign, s / 3600, s % 3600 / 60);
+        return buf;
+    }
+    int i = 0;
+    while (i < 3 && s < unit[i])
+        i++;
+    uint64_t big = s / unit[i], rest = i < 3 ? s % unit[i] / unit[i + 1] : 0;
+    if (rest == 0)
+        snprintf(buf, 32, "%s%" PRIu64 "%s", sign, big, name[i]);
     else
-        snprintf(buf, 32, "%s%" PRIu64 "d %02" PRIu64 "h", sign, s / 86400, s % 86400 / 3600);
+        snprintf(buf, 32, "%s%" PRIu64 "%s %02" PRIu64 "%s", sign, big, name[i], rest,
+                 name[i + 1]);
     return buf;
 }

@@ -135,3 +135,35 @@ void jm__sort(void *base, size_t n, size_t elem, int (*cmp)(const void *, const 
     merge_sort(base, tmp, n, elem, cmp, ctx);
     free(tmp);
 }
+
+void jm__vals_push(jm__vals *l, int64_t x)
+{
+    if (l->n == l->cap)
+        jm__grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v);
+    l->v[l->n++] = x;
+}
+
+void jm__vals_append(jm__vals *into, const jm__vals *from)
+{
+    jm__grow((void **)&into->v, &into->cap, into->n + from->n, sizeof *into->v);
+    if (from->n > 0)
+        memcpy(into->v + into->n, from->v, from->n * sizeof *from->v);
+    into->n += from->n;
+}
+
+void jm__vals_sort(jm__vals *l)
+{
+    jm__sort_i64(l->v, l->n);
+}
+
+int64_t jm__vals_pct(const jm__vals *l, unsigned pct)
+{
+    return l->v[jm__rank(l->n, pct) - 1];
+}
+
+void jm__vals_free(jm__vals *l)
+{
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}

@@ -34,4 +34,17 @@ void jm__sort(void *base, size_t n, size_t elem, int (*cmp)(const void *, const 
 /* Sort int64 values ascending. */
 void jm__sort_i64(int64_t *v, size_t n);
 
+/* A list of int64 values for exact percentiles: lists concatenate on merge, then sort once. */
+typedef struct jm__vals {
+    int64_t *v;
+    size_t n, cap;
+} jm__vals;
+
+void jm__vals_push(jm__vals *l, int64_t x);
+void jm__vals_append(jm__vals *into, const jm__vals *from);
+void jm__vals_sort(jm__vals *l);
+/* The nearest-rank pct-th percentile of a sorted, non-empty list. */
+int64_t jm__vals_pct(const jm__vals *l, unsigned pct);
+void jm__vals_free(jm__vals *l);
+
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Variants: journeys grouped by their sequence of steps, ranked, with stable ids and durations. */
 #include "analysis.h"
+#include "csvout.h"
 #include "text.h"
 #include "util.h"
 
@@ -204,7 +205,7 @@ static char *joined(const jm__ctx *ctx, uint32_t variant, size_t *len)
 static void v_table(const variants *s, const jm__ctx *ctx, FILE *out, bool md)
 {
     static const char *const head[] = {"rank", "journeys", "share", "cumulative",
-                                       "median duration", "mean duration", "steps", "id"};
+                                       "median duration", "mean duration", "id", "steps"};
     jm__table *t = jm__table_new(8, head, "rrrrrrll");
     size_t k = listed(s, ctx);
     uint64_t cum = 0;
@@ -221,9 +222,9 @@ static void v_table(const variants *s, const jm__ctx *ctx, FILE *out, bool md)
         jm__variant_id(ctx, s->rank[r], id);
         size_t sl;
         char *steps = joined(ctx, s->rank[r], &sl);
-        const char *cells[] = {rank, count, share, cshare, med, mean, steps, id};
+        const char *cells[] = {rank, count, share, cshare, med, mean, id, steps};
         size_t lens[] = {strlen(rank), strlen(count), strlen(share), strlen(cshare),
-                         strlen(med),  strlen(mean),  sl,            16};
+                         strlen(med),  strlen(mean),  16,            sl};
         jm__table_row(t, cells, lens);
         free(steps);
     }
@@ -271,11 +272,6 @@ const jm__analysis jm__variants_analysis = {
     .free = v_free,
 };
 
-static void csv_cell(FILE *out, const char *s, size_t n)
-{
-    jm_write_csv_row(out, ',', 1, &s, &n);
-}
-
 jm_status jm__variants_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out)
 {
     const variants *s = st;
@@ -312,7 +308,8 @@ jm_status jm__variants_write(const void *st, const jm__ctx *ctx, jm_format fmt, 
                     jm__fmt_secs(c, v->dur[jm__rank(v->ndur, 50) - 1]),
                     jm__fmt_secs(d, jm__mean_ms(v->sum_ms, v->count)), n);
             char *steps = joined(ctx, s->rank[r], &sl);
-            csv_cell(out, steps, sl);
+            jm__csv_field(out, ',', steps, sl);
+            fputc('\n', out);
             free(steps);
         }
     } else {

@@ -141,7 +141,11 @@ typedef struct jm_options {
     size_t top;                /* variants listed: 0 means all */
     unsigned collapse_loops;   /* > 0: runs of one repeated step shortened to this many */
     int64_t long_wait_ms;      /* threshold of a long wait (default 48 h) */
-    unsigned threads;          /* worker threads; 0: the machine's cores */
+    double map_steps_pct;      /* process map: keep the most frequent steps holding this
+                                  percentage of events (default 100: all) */
+    double map_edges_pct;      /* process map: keep the most frequent transitions holding this
+                                  percentage of the count (default 100: all) */
+    bool keep_journeys;        /* keep one row per journey for jm_write_journeys */
     jm_reject_fn on_reject;    /* called for every rejected row, or NULL */
     void *on_reject_data;
     jm_progress_fn on_progress; /* or NULL */
@@ -214,6 +218,15 @@ jm_status jm_write_report(const jm_report *rep, jm_format fmt, FILE *out);
 
 /* Write the variant table (text, csv or json). Errors as jm_write_report. */
 jm_status jm_write_variants(const jm_report *rep, jm_format fmt, FILE *out);
+
+/* Write one CSV row per journey (csv only): case id, start, end, events, channels, switches,
+ * self-loops, repetitions, longest wait, variant id; sorted by case id, then start. Needs
+ * jm_options.keep_journeys, else JM_EUSAGE. Errors as jm_write_report. */
+jm_status jm_write_journeys(const jm_report *rep, jm_format fmt, FILE *out);
+
+/* Write the process map (dot or json), cut to the share of steps and transitions the options
+ * ask for, the cut stated on it. Errors as jm_write_report. */
+jm_status jm_write_map(const jm_report *rep, jm_format fmt, FILE *out);
 
 /* Write one row as RFC 4180 CSV with the given delimiter, quoting the fields that need it and
  * keeping their bytes, then a LF. Used for the rejects file. Returns JM_OK or JM_EIO. */

@@ -16,8 +16,8 @@
 
 /* ---- Commands ------------------------------------------------------------ */
 
-enum { CMD_REPORT = 1u << 0, CMD_VARIANTS = 1u << 1 };
-#define CMD_ALL (CMD_REPORT | CMD_VARIANTS)
+enum { CMD_REPORT = 1u << 0, CMD_VARIANTS = 1u << 1, CMD_JOURNEYS = 1u << 2, CMD_MAP = 1u << 3 };
+#define CMD_ALL (CMD_REPORT | CMD_VARIANTS | CMD_JOURNEYS | CMD_MAP)
 
 typedef struct command {
     const char *name;
@@ -35,6 +35,16 @@ static const command commands[] = {
      "Lists every variant (a journey's sequence of steps) with its stable id, journey count,\n"
      "share, cumulative share and median and mean duration. All variants are listed unless\n"
      "--top is given; the id is the same across runs and machines, to join nightly results."},
+    {"journeys", CMD_JOURNEYS, "one CSV row per journey, to join to other tables", "csv",
+     "Writes case_id, start, end (RFC 3339, UTC), events, channels (distinct known channels;\n"
+     "empty without a channel column), switches, self_loops, repetitions, longest_wait_s\n"
+     "(empty for a one-event journey) and variant_id, sorted by case id, then start."},
+    {"map", CMD_MAP, "the process map (directly-follows graph of steps)", "dot,json",
+     "Draws the steps as nodes (with event counts) and the transitions between them as edges\n"
+     "(count and median wait; width by count), from a start node to an end node. Render with\n"
+     "Graphviz: jmine map LOG | dot -Tsvg > map.svg. On big logs, --map-steps and --map-edges\n"
+     "keep the most frequent steps and transitions; the cut is stated on the map, and each\n"
+     "step shown keeps its strongest way in and out."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -43,7 +53,7 @@ static const command commands[] = {
 typedef enum {
     O_HELP, O_OUTPUT, O_FORMAT, O_TOP, O_COLLAPSE, O_STEP, O_SPLIT_GAP, O_CASE, O_ACTIVITY,
     O_START, O_END, O_CHANNEL, O_CUSTOMER, O_RESOURCE, O_DELIMITER, O_TIME_FORMAT, O_TZ,
-    O_FIELD_LIMIT, O_REJECTS, O_MAX_REJECTS, O_QUIET,
+    O_FIELD_LIMIT, O_REJECTS, O_MAX_REJECTS, O_QUIET, O_LONG_WAIT, O_MAP_STEPS, O_MAP_EDGES,
 } opt_id;
 
 typedef struct opt_def {
@@ -59,8 +69,15 @@ static const opt_def options[] = {
     {O_OUTPUT, "output", 'o', "FILE", CMD_ALL,
      "write to FILE (via a temporary file renamed at the end) instead of standard output"},
     {O_FORMAT, "format", 'f', "FMT", CMD_ALL, "output format: %s (default %s)"},
-    {O_TOP, "top", 0, "N", CMD_ALL,
-     "list the N most common variants; 0 lists all (default: 10 in report, all in variants)"},
+    {O_TOP, "top", 0, "N", CMD_REPORT | CMD_VARIANTS,
+     "list the N first rows of each ranking; 0 lists all (default: 10 in report, all in "
+     "variants)"},
+    {O_LONG_WAIT, "long-wait", 0, "DURATION", CMD_REPORT,
+     "a wait longer than DURATION is a long wait (default 48h)"},
+    {O_MAP_STEPS, "map-steps", 0, "PCT", CMD_MAP,
+     "show the most frequent steps that hold PCT% of the events (default 100)"},
+    {O_MAP_EDGES, "map-edges", 0, "PCT", CMD_MAP,
+     "show the most frequent transitions that hold PCT% of their count (default 100)"},
     {O_COLLAPSE, "collapse-loops", 0, "K", CMD_ALL,
      "in variants, shorten each run of one repeated step to K steps (default: off)"},
     {O_STEP, "step", 0, "MODE", CMD_ALL,
@@ -271,6 +288,23 @@ static void apply(run *r, const opt_def *o, const char *arg)
         opt->max_rejects = u;
         break;
     case O_QUIET: r->quiet = true; break;
+    case O_LONG_WAIT:
+        if (!jm_parse_duration(arg, &opt->long_wait_ms))
+            usage_error(cmd, "--long-wait wants a duration such as 48h, not '%s'", arg);
+        break;
+    case O_MAP_STEPS:
+    case O_MAP_EDGES: {
+        char *end = NULL;
+        double v = strtod(arg, &end);
+        if (end == arg || *end != '\0' || !(v > 0 && v <= 100))
+            usage_error(cmd, "--%s wants a percentage above 0 and at most 100, not '%s'",
+                        o->name, arg);
+        if (o->id == O_MAP_STEPS)
+            opt->map_steps_pct = v;
+        else
+            opt->map_edges_pct = v;
+        break;
+    }
     }
 }
 
@@ -458,10 +492,12 @@ static int run_command(run *r)
     s = jm_report_build(log, &rep);
     if (s == JM_OK) {
         FILE *f = jm__output_file(r->out);
-        if (r->cmd->bit == CMD_REPORT)
-            s = jm_write_report(rep, r->format, f);
-        else
-            s = jm_write_variants(rep, r->format, f);
+        switch (r->cmd->bit) {
+        case CMD_REPORT: s = jm_write_report(rep, r->format, f); break;
+        case CMD_VARIANTS: s = jm_write_variants(rep, r->format, f); break;
+        case CMD_JOURNEYS: s = jm_write_journeys(rep, r->format, f); break;
+        default: s = jm_write_map(rep, r->format, f); break;
+        }
     }
     if (s != JM_OK || r->rejects_io_error) {
         /* A write error is reported with the file's own errno by the commit below. */
@@ -509,13 +545,16 @@ int main(int argc, char **argv)
     if (r.cmd == NULL)
         usage_error(NULL, "'%s' is not a command", name);
     jm_options_init(&r.opt);
-    r.format = JM_FORMAT_TEXT; /* every command lists text first */
+    char def[16]; /* the command's default format: the first it lists */
+    snprintf(def, sizeof def, "%.*s", (int)strcspn(r.cmd->formats, ","), r.cmd->formats);
+    r.format = format_of(r.cmd, def);
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     parse_args(&r, argc - 2, argv + 2);
     if (r.nfiles == 0)
         usage_error(r.cmd, "no input file given (use - for standard input)");
     if (!r.top_set && r.cmd->bit == CMD_REPORT)
         r.opt.top = 10;
+    r.opt.keep_journeys = r.cmd->bit == CMD_JOURNEYS;
     jm__output_install_signal_handlers();
     int code = run_command(&r);
     free(r.files);

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/* Channel switches: where a journey hops from one channel to another, and how long it waits. */
+#include "analysis.h"
+#include "text.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct hop {
+    uint32_t from, to; /* channel ids */
+    uint64_t count;
+    uint64_t journeys;
+    uint64_t stamp;    /* the last journey counted */
+    jm__vals wait;     /* waits before the switching event, floored at 0 */
+} hop;
+
+typedef struct channels {
+    jm__seqtab *pairs; /* (from, to) -> index in hop */
+    hop *hop;
+    size_t nhop, cap;
+    uint64_t switches, journeys_with_switch, journey;
+    uint32_t *order;
+} channels;
+
+static void *c_begin(const jm__ctx *ctx)
+{
+    (void)ctx;
+    channels *s = jm__xcalloc(1, sizeof *s);
+    s->pairs = jm__seqtab_new();
+    return s;
+}
+
+static hop *hop_of(channels *s, uint32_t from, uint32_t to)
+{
+    uint32_t key[2] = {from, to};
+    uint32_t id = jm__seqtab_id(s->pairs, key, 2);
+    if (id == s->nhop) {
+        jm__grow((void **)&s->hop, &s->cap, s->nhop + 1, sizeof *s->hop);
+        memset(&s->hop[id], 0, sizeof *s->hop);
+        s->hop[id].from = from;
+        s->hop[id].to = to;
+        s->nhop++;
+    }
+    return &s->hop[id];
+}
+
+static void c_add(void *st, const jm__ctx *ctx, const jm__journey *j)
+{
+    channels *s = st;
+    if (!ctx->has_channel)
+        return;
+    uint64_t jid = ++s->journey;
+    bool any = false;
+    for (size_t i = 1; i < j->n; i++) {
+        uint32_t a = j->chan[i - 1], b = j->chan[i];
+        /* An unknown channel is no evidence of a switch either way. */
+        if (a == JM_NO_CHANNEL || b == JM_NO_CHANNEL || a == b)
+            continue;
+        hop *h = hop_of(s, a, b);
+        h->count++;
+        if (h->stamp != jid) {
+            h->stamp = jid;
+            h->journeys++;
+        }
+        int64_t w = j->start[i] - j->end[i - 1];
+        jm__vals_push(&h->wait, w > 0 ? w : 0);
+        s->switches++;
+        any = true;
+    }
+    if (any)
+        s->journeys_with_switch++;
+}
+
+static void c_merge(void *into, const void *from, const jm__ctx *ctx)
+{
+    (void)ctx;
+    channels *a = into;
+    const channels *b = from;
+    for (size_t i = 0; i < b->nhop; i++) {
+        hop *h = hop_of(a, b->hop[i].from, b->hop[i].to);
+        h->count += b->hop[i].count;
+        h->journeys += b->hop[i].journeys;
+        jm__vals_append(&h->wait, &b->hop[i].wait);
+    }
+    a->switches += b->switches;
+    a->journeys_with_switch += b->journeys_with_switch;
+}
+
+static int name_cmp(const jm__ctx *ctx, uint32_t a, uint32_t b)
+{
+    size_t na, nb;
+    const char *x = jm__intern_str(ctx->chans, a, &na);
+    const char *y = jm__intern_str(ctx->chans, b, &nb);
+    return jm__bytes_cmp(x, na, y, nb);
+}
+
+/* Most frequent first; ties by the channel names. */
+static int by_count(const void *pa, const void *pb, void *data)
+{
+    const void **d = data;
+    const channels *s = d[0];
+    const jm__ctx *ctx = d[1];
+    const hop *x = &s->hop[*(const uint32_t *)pa], *y = &s->hop[*(const uint32_t *)pb];
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    int c = name_cmp(ctx, x->from, y->from);
+    return c ? c : name_cmp(ctx, x->to, y->to);
+}
+
+static void c_finish(void *st, const jm__ctx *ctx)
+{
+    channels *s = st;
+    s->order = jm__xmalloc((s->nhop ? s->nhop : 1) * sizeof *s->order);
+    for (size_t i = 0; i < s->nhop; i++) {
+        s->order[i] = (uint32_t)i;
+        jm__vals_sort(&s->hop[i].wait);
+    }
+    const void *data[2] = {s, ctx};
+    jm__sort(s->order, s->nhop, sizeof *s->order, by_count, (void *)data);
+}
+
+static void c_json(const void *st, const jm__ctx *ctx, jm__json *w)
+{
+    const channels *s = st;
+    jm__json_bool(w, "present", ctx->has_channel);
+    if (!ctx->has_channel) {
+        jm__json_cstr(w, "note", "the log has no channel column");
+        jm__json_null(w, "switches");
+        jm__json_null(w, "journeys_with_switch");
+        jm__json_null(w, "matrix");
+        return;
+    }
+    jm__json_u64(w, "switches", s->switches);
+    jm__json_u64(w, "journeys_with_switch", s->journeys_with_switch);
+    jm__json_ratio(w, "share_with_switch", s->journeys_with_switch, ctx->journeys);
+    jm__json_arr(w, "matrix");
+    for (size_t r = 0; r < s->nhop; r++) {
+        const hop *h = &s->hop[s->order[r]];
+        size_t nf, nt;
+        const char *f = jm__intern_str(ctx->chans, h->from, &nf);
+        const char *t = jm__intern_str(ctx->chans, h->to, &nt);
+        jm__json_obj(w, NULL);
+        jm__json_str(w, "from", f, nf);
+        jm__json_str(w, "to", t, nt);
+        jm__json_u64(w, "count", h->count);
+        jm__json_u64(w, "journeys", h->journeys);
+        jm__json_secs(w, "median_wait_s", jm__vals_pct(&h->wait, 50));
+        jm__json_obj_end(w);
+    }
+    jm__json_arr_end(w);
+}
+
+static void c_text(const void *st, const jm__ctx *ctx, jm__text *t)
+{
+    const channels *s = st;
+    FILE *o = t->out;
+    fputs(t->md ? "## Channel switches\n\n" : "Channel switches\n----------------\n", o);
+    if (!ctx->has_channel) {
+        fputs("Absent: the log has no channel column (name one with --channel).\n\n", o);
+        return;
+    }
+    fprintf(o, "%" PRIu64 " switches in %" PRIu64 " of %" PRIu64 " journeys (%.1f%%).\n\n",
+            s->switches, s->journeys_with_switch, ctx->journeys,
+            ctx->journeys ? 100.0 * (double)s->journeys_with_switch / (double)ctx->journeys : 0);
+    if (s->nhop == 0)
+        return;
+    static const char *const head[] = {"from", "to", "switches", "journeys", "median wait"};
+    jm__table *tb = jm__table_new(5, head, "llrrr");
+    size_t k = ctx->opt->top && ctx->opt->top < s->nhop ? ctx->opt->top : s->nhop;
+    for (size_t r = 0; r < k; r++) {
+        const hop *h = &s->hop[s->order[r]];
+        char c[3][32];
+        snprintf(c[0], 32, "%" PRIu64, h->count);
+        snprintf(c[1], 32, "%" PRIu64, h->journeys);
+        jm__fmt_human(c[2], jm__vals_pct(&h->wait, 50));
+        size_t nf, nt;
+        const char *f = jm__intern_str(ctx->chans, h->from, &nf);
+        const char *to = jm__intern_str(ctx->chans, h->to, &nt);
+        const char *cells[] = {f, to, c[0], c[1], c[2]};
+        size_t lens[] = {nf, nt, strlen(c[0]), strlen(c[1]), strlen(c[2])};
+        jm__table_row(tb, cells, lens);
+    }
+    jm__table_print(tb, o, t->md);
+    jm__table_free(tb);
+    fputc('\n', o);
+}
+
+static void c_summary(const void *st, const jm__ctx *ctx, FILE *o)
+{
+    const channels *s = st;
+    if (!ctx->has_channel || ctx->journeys == 0)
+        return;
+    fprintf(o, "%.0f%% of journeys switch channel",
+            100.0 * (double)s->journeys_with_switch / (double)ctx->journeys);
+    for (size_t r = 0; r < s->nhop && r < 3; r++) {
+        const hop *h = &s->hop[s->order[r]];
+        size_t nf, nt;
+        const char *f = jm__intern_str(ctx->chans, h->from, &nf);
+        const char *t = jm__intern_str(ctx->chans, h->to, &nt);
+        char *sf = jm__safe(f, nf, false), *tt = jm__safe(t, nt, false);
+        fprintf(o, "%s%s -> %s (%" PRIu64 ")", r == 0 ? "; the most common hops: " : ", ", sf,
+                tt, h->count);
+        free(sf);
+        free(tt);
+    }
+    fputs(".\n", o);
+}
+
+static void c_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
+{
+    const channels *s = st;
+    for (size_t r = 0; r < s->nhop && r < 5; r++) {
+        const hop *h = &s->hop[s->order[r]];
+        size_t nf, nt;
+        const char *f = jm__intern_str(ctx->chans, h->from, &nf);
+        const char *t = jm__intern_str(ctx->chans, h->to, &nt);
+        char med[32];
+        jm__fmt_human(med, jm__vals_pct(&h->wait, 50));
+        char *what = jm__xmalloc(nf + nt + 5);
+        memcpy(what, f, nf);
+        memcpy(what + nf, " -> ", 4);
+        memcpy(what + nf + 4, t, nt);
+        what[nf + nt + 4] = '\0';
+        jm__findings_add(out, "hop", h->journeys, what,
+                         jm__strdupf("customers switch channel here (median wait %s)", med));
+    }
+}
+
+static void c_free(void *st)
+{
+    channels *s = st;
+    for (size_t i = 0; i < s->nhop; i++)
+        jm__vals_free(&s->hop[i].wait);
+    free(s->hop);
+    free(s->order);
+    jm__seqtab_free(s->pairs);
+    free(s);
+}
+
+const jm__analysis jm__channels_analysis = {
+    .key = "channels",
+    .begin = c_begin,
+    .add = c_add,
+    .merge = c_merge,
+    .finish = c_finish,
+    .json = c_json,
+    .text = c_text,
+    .summary = c_summary,
+    .findings = c_findings,
+    .free = c_free,
+};

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/* The per-journey export: one CSV row per journey, for joining to other tables. */
+#include "analysis.h"
+#include "csvout.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct row {
+    uint32_t cas, variant;
+    int64_t start, end, longest_wait;
+    uint32_t events, channels, switches, self_loops, repetitions;
+} row;
+
+typedef struct export {
+    bool on;
+    row *row;
+    size_t n, cap;
+    uint64_t *stamp; /* by step id: the journey a step was last seen in */
+    size_t nstamp;
+    uint64_t journey;
+    uint32_t *chan_seen;
+    size_t nchan_seen;
+} export;
+
+static void *x_begin(const jm__ctx *ctx)
+{
+    export *s = jm__xcalloc(1, sizeof *s);
+    s->on = ctx->opt->keep_journeys;
+    return s;
+}
+
+static void x_add(void *st, const jm__ctx *ctx, const jm__journey *j)
+{
+    export *s = st;
+    if (!s->on)
+        return;
+    uint64_t jid = ++s->journey;
+    row r = {.cas = j->cas, .variant = j->variant, .start = j->first_start, .end = j->last_end,
+             .events = (uint32_t)j->n};
+    if (j->n > s->nchan_seen) {
+        s->chan_seen = jm__xrealloc(s->chan_seen, j->n * sizeof *s->chan_seen);
+        s->nchan_seen = j->n;
+    }
+    size_t nseen = 0;
+    for (size_t i = 0; i < j->n; i++) {
+        uint32_t x = j->step[i];
+        if (x >= s->nstamp) {
+            size_t old = s->nstamp;
+            jm__grow((void **)&s->stamp, &s->nstamp, (size_t)x + 1, sizeof *s->stamp);
+            memset(s->stamp + old, 0, (s->nstamp - old) * sizeof *s->stamp);
+        }
+        if (ctx->has_channel && j->chan[i] != JM_NO_CHANNEL) {
+            size_t k = 0;
+            while (k < nseen && s->chan_seen[k] != j->chan[i])
+                k++;
+            if (k == nseen)
+                s->chan_seen[nseen++] = j->chan[i];
+        }
+        if (i > 0) {
+            /* The same definitions as loops.c, channels.c and waits.c, per journey. */
+            if (x == j->step[i - 1])
+                r.self_loops++;
+            else if (s->stamp[x] == jid)
+                r.repetitions++;
+            uint32_t a = j->chan[i - 1], b = j->chan[i];
+            if (a != JM_NO_CHANNEL && b != JM_NO_CHANNEL && a != b)
+                r.switches++;
+            int64_t w = j->start[i] - j->end[i - 1];
+            if (w > r.longest_wait)
+                r.longest_wait = w;
+        }
+        s->stamp[x] = jid;
+    }
+    r.channels = (uint32_t)nseen;
+    jm__grow((void **)&s->row, &s->cap, s->n + 1, sizeof *s->row);
+    s->row[s->n++] = r;
+}
+
+static void x_merge(void *into, const void *from, const jm__ctx *ctx)
+{
+    (void)ctx;
+    export *a = into;
+    const export *b = from;
+    jm__grow((void **)&a->row, &a->cap, a->n + b->n, sizeof *a->row);
+    memcpy(a->row + a->n, b->row, b->n * sizeof *b->row);
+    a->n += b->n;
+}
+
+/* By case id in byte order, then by start: independent of the order the log was read in. */
+static int by_case(const void *pa, const void *pb, void *data)
+{
+    const jm__ctx *ctx = data;
+    const row *x = pa, *y = pb;
+    if (x->cas != y->cas) {
+        size_t na, nb;
+        const char *a = jm__intern_str(ctx->cases, x->cas, &na);
+        const char *b = jm__intern_str(ctx->cases, y->cas, &nb);
+        int c = jm__bytes_cmp(a, na, b, nb);
+        if (c != 0)
+            return c;
+    }
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+static void x_finish(void *st, const jm__ctx *ctx)
+{
+    export *s = st;
+    jm__sort(s->row, s->n, sizeof *s->row, by_case, (void *)ctx);
+}
+
+jm_status jm__export_write(const void *st, const jm__ctx *ctx, FILE *out)
+{
+    const export *s = st;
+    if (!s->on)
+        return JM_EUSAGE;
+    fputs("case_id,start,end,events,channels,switches,self_loops,repetitions,longest_wait_s,"
+          "variant_id\n",
+          out);
+    /* Variant ids are computed once per variant, not per journey. */
+    uint32_t nv = jm__seqtab_count(ctx->variants);
+    char (*ids)[17] = jm__xcalloc(nv ? nv : 1, sizeof *ids);
+    for (size_t i = 0; i < s->n; i++) {
+        const row *r = &s->row[i];
+        size_t n;
+        const char *c = jm__intern_str(ctx->cases, r->cas, &n);
+        jm__csv_field(out, ',', c, n);
+        char a[32], b[32], w[32];
+        jm__time_format(r->start, a);
+        jm__time_format(r->end, b);
+        if (ids[r->variant][0] == '\0')
+            jm__variant_id(ctx, r->variant, ids[r->variant]);
+        fprintf(out, ",%s,%s,%" PRIu32 ",", a, b, r->events);
+        if (ctx->has_channel)
+            fprintf(out, "%" PRIu32 ",%" PRIu32, r->channels, r->switches);
+        else
+            fputs(",", out);
+        fprintf(out, ",%" PRIu32 ",%" PRIu32 ",%s,%s\n", r->self_loops, r->repetitions,
+                r->events > 1 ? jm__fmt_secs(w, r->longest_wait > 0 ? r->longest_wait : 0) : "",
+                ids[r->variant]);
+    }
+    free(ids);
+    return JM_OK;
+}
+
+static void x_free(void *st)
+{
+    export *s = st;
+    free(s->row);
+    free(s->stamp);
+    free(s->chan_seen);
+    free(s);
+}
+
+const jm__analysis jm__export_analysis = {
+    .key = NULL, /* not part of the report: the journeys command writes it */
+    .begin = x_begin,
+    .add = x_add,
+    .merge = x_merge,
+    .finish = x_finish,
+    .free = x_free,
+};

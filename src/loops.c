@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: MIT */
+/* Loops: self-loops (a step right after itself) and repetitions (a step seen earlier again). */
+#include "analysis.h"
+#include "text.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct step_loops {
+    uint64_t self_loops;
+    uint64_t repetitions;
+    uint64_t journeys;      /* journeys with a self-loop or repetition of this step */
+    uint64_t journeys_3x;   /* journeys where the step occurs three times or more */
+    uint64_t max_in_journey;/* the most times it occurs in one journey */
+} step_loops;
+
+typedef struct loops {
+    uint64_t self_loops, repetitions, journeys_with_loop;
+    step_loops *by;         /* by step id */
+    size_t nby;
+    /* Scratch for one journey: occurrences so far, and which journey they belong to. */
+    uint64_t *stamp;
+    uint32_t *occ;
+    uint64_t journey;
+    uint32_t *order;        /* ranked step ids after finish */
+    size_t nrank;
+} loops;
+
+static void *l_begin(const jm__ctx *ctx)
+{
+    (void)ctx;
+    return jm__xcalloc(1, sizeof(loops));
+}
+
+static void ensure(loops *s, size_t step)
+{
+    if (step < s->nby)
+        return;
+    size_t n = s->nby, cap = s->nby;
+    jm__grow((void **)&s->by, &cap, step + 1, sizeof *s->by);
+    s->stamp = jm__xrealloc(s->stamp, cap * sizeof *s->stamp);
+    s->occ = jm__xrealloc(s->occ, cap * sizeof *s->occ);
+    memset(s->by + n, 0, (cap - n) * sizeof *s->by);
+    memset(s->stamp + n, 0, (cap - n) * sizeof *s->stamp);
+    memset(s->occ + n, 0, (cap - n) * sizeof *s->occ);
+    s->nby = cap;
+}
+
+static void l_add(void *st, const jm__ctx *ctx, const jm__journey *j)
+{
+    (void)ctx;
+    loops *s = st;
+    uint64_t jid = ++s->journey;
+    bool any = false;
+    for (size_t i = 0; i < j->n; i++) {
+        uint32_t x = j->step[i];
+        ensure(s, x);
+        if (s->stamp[x] != jid) {
+            s->stamp[x] = jid;
+            s->occ[x] = 0;
+        }
+        s->occ[x]++;
+        if (i == 0 || s->occ[x] == 1)
+            continue;
+        step_loops *b = &s->by[x];
+        if (j->step[i - 1] == x) {
+            b->self_loops++;
+            s->self_loops++;
+        } else {
+            b->repetitions++;
+            s->repetitions++;
+        }
+        any = true;
+        /* The second occurrence is the first loop of this step in this journey. */
+        if (s->occ[x] == 2)
+            b->journeys++;
+        if (s->occ[x] == 3)
+            b->journeys_3x++;
+    }
+    /* Each step's highest count in this journey, once per step. */
+    for (size_t i = 0; i < j->n; i++) {
+        uint32_t x = j->step[i];
+        if (s->occ[x] > s->by[x].max_in_journey)
+            s->by[x].max_in_journey = s->occ[x];
+    }
+    if (any)
+        s->journeys_with_loop++;
+}
+
+static void l_merge(void *into, const void *from, const jm__ctx *ctx)
+{
+    (void)ctx;
+    loops *a = into;
+    const loops *b = from;
+    a->self_loops += b->self_loops;
+    a->repetitions += b->repetitions;
+    a->journeys_with_loop += b->journeys_with_loop;
+    for (size_t i = 0; i < b->nby; i++) {
+        const step_loops *y = &b->by[i];
+        if (y->max_in_journey == 0)
+            continue;
+        ensure(a, i);
+        step_loops *x = &a->by[i];
+        x->self_loops += y->self_loops;
+        x->repetitions += y->repetitions;
+        x->journeys += y->journeys;
+        x->journeys_3x += y->journeys_3x;
+        if (y->max_in_journey > x->max_in_journey)
+            x->max_in_journey = y->max_in_journey;
+    }
+}
+
+/* Repeated steps ranked by the journeys they touch, then by loops, then by name. */
+static int by_burden(const void *pa, const void *pb, void *data)
+{
+    const void **d = data;
+    const loops *s = d[0];
+    const jm__ctx *ctx = d[1];
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    const step_loops *x = &s->by[a], *y = &s->by[b];
+    if (x->journeys != y->journeys)
+        return x->journeys > y->journeys ? -1 : 1;
+    uint64_t lx = x->self_loops + x->repetitions, ly = y->self_loops + y->repetitions;
+    if (lx != ly)
+        return lx > ly ? -1 : 1;
+    size_t na, nb;
+    const char *sa = jm__intern_str(ctx->steps, a, &na);
+    const char *sb = jm__intern_str(ctx->steps, b, &nb);
+    return jm__bytes_cmp(sa, na, sb, nb);
+}
+
+static void l_finish(void *st, const jm__ctx *ctx)
+{
+    loops *s = st;
+    s->order = jm__xmalloc((s->nby ? s->nby : 1) * sizeof *s->order);
+    for (size_t i = 0; i < s->nby; i++)
+        if (s->by[i].journeys > 0)
+            s->order[s->nrank++] = (uint32_t)i;
+    const void *data[2] = {s, ctx};
+    jm__sort(s->order, s->nrank, sizeof *s->order, by_burden, (void *)data);
+}
+
+static size_t listed(const loops *s, const jm__ctx *ctx)
+{
+    return ctx->opt->top && ctx->opt->top < s->nrank ? ctx->opt->top : s->nrank;
+}
+
+static void l_json(const void *st, const jm__ctx *ctx, jm__json *w)
+{
+    const loops *s = st;
+    jm__json_u64(w, "self_loops", s->self_loops);
+    jm__json_u64(w, "repetitions", s->repetitions);
+    jm__json_u64(w, "journeys_with_loop", s->journeys_with_loop);
+    jm__json_ratio(w, "share_with_loop", s->journeys_with_loop, ctx->journeys);
+    jm__json_arr(w, "by_step");
+    for (size_t r = 0; r < listed(s, ctx); r++) {
+        uint32_t x = s->order[r];
+        const step_loops *b = &s->by[x];
+        size_t n;
+        const char *name = jm__intern_str(ctx->steps, x, &n);
+        jm__json_obj(w, NULL);
+        jm__json_str(w, "step", name, n);
+        jm__json_u64(w, "self_loops", b->self_loops);
+        jm__json_u64(w, "repetitions", b->repetitions);
+        jm__json_u64(w, "journeys", b->journeys);
+        jm__json_u64(w, "journeys_3_or_more", b->journeys_3x);
+        jm__json_u64(w, "max_in_journey", b->max_in_journey);
+        jm__json_obj_end(w);
+    }
+    jm__json_arr_end(w);
+}
+
+static void l_text(const void *st, const jm__ctx *ctx, jm__text *t)
+{
+    const loops *s = st;
+    FILE *o = t->out;
+    fputs(t->md ? "## Loops and repeats\n\n" : "Loops and repeats\n-----------------\n", o);
+    fprintf(o,
+            "%" PRIu64 " self-loops (a step right after itself) and %" PRIu64
+            " repetitions (a step seen earlier again) in %" PRIu64 " of %" PRIu64
+            " journeys (%.1f%%).\n\n",
+            s->self_loops, s->repetitions, s->journeys_with_loop, ctx->journeys,
+            ctx->journeys ? 100.0 * (double)s->journeys_with_loop / (double)ctx->journeys : 0.0);
+    if (s->nrank == 0)
+        return;
+    static const char *const head[] = {"step", "journeys", "3+ times", "most in one",
+                                       "self-loops", "repetitions"};
+    jm__table *tb = jm__table_new(6, head, "lrrrrr");
+    for (size_t r = 0; r < listed(s, ctx); r++) {
+        uint32_t x = s->order[r];
+        const step_loops *b = &s->by[x];
+        char c[5][24];
+        snprintf(c[0], 24, "%" PRIu64, b->journeys);
+        snprintf(c[1], 24, "%" PRIu64, b->journeys_3x);
+        snprintf(c[2], 24, "%" PRIu64, b->max_in_journey);
+        snprintf(c[3], 24, "%" PRIu64, b->self_loops);
+        snprintf(c[4], 24, "%" PRIu64, b->repetitions);
+        size_t n;
+        const char *name = jm__intern_str(ctx->steps, x, &n);
+        const char *cells[] = {name, c[0], c[1], c[2], c[3], c[4]};
+        size_t lens[] = {n, strlen(c[0]), strlen(c[1]), strlen(c[2]), strlen(c[3]), strlen(c[4])};
+        jm__table_row(tb, cells, lens);
+    }
+    jm__table_print(tb, o, t->md);
+    jm__table_free(tb);
+    fputc('\n', o);
+}
+
+static void l_summary(const void *st, const jm__ctx *ctx, FILE *o)
+{
+    const loops *s = st;
+    if (ctx->journeys == 0)
+        return;
+    fprintf(o, "%.0f%% of journeys come back to a step they already had",
+            100.0 * (double)s->journeys_with_loop / (double)ctx->journeys);
+    if (s->nrank > 0) {
+        const step_loops *b = &s->by[s->order[0]];
+        char *name = jm__step_text(ctx, s->order[0], false);
+        fprintf(o, "; most often '%s' (%" PRIu64 " journeys, %" PRIu64 " of them three times or more)",
+                name, b->journeys, b->journeys_3x);
+        free(name);
+    }
+    fputs(".\n", o);
+}
+
+static void l_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
+{
+    const loops *s = st;
+    for (size_t r = 0; r < s->nrank && r < 5; r++) {
+        uint32_t x = s->order[r];
+        size_t n;
+        const char *name = jm__intern_str(ctx->steps, x, &n);
+        jm__findings_add(out, "repeat", s->by[x].journeys, jm__xmemdup(name, n),
+                         jm__strdupf("customers repeat this step (%" PRIu64
+                                     " journeys three times or more)",
+                                     s->by[x].journeys_3x));
+    }
+}
+
+static void l_free(void *st)
+{
+    loops *s = st;
+    free(s->by);
+    free(s->stamp);
+    free(s->occ);
+    free(s->order);
+    free(s);
+}
+
+const jm__analysis jm__loops_analysis = {
+    .key = "loops",
+    .begin = l_begin,
+    .add = l_add,
+    .merge = l_merge,
+    .finish = l_finish,
+    .json = l_json,
+    .text = l_text,
+    .summary = l_summary,
+    .findings = l_findings,
+    .free = l_free,
+};

@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/* Waits: the time between one event's end and the next one's start, per transition, and the
+ * long ones; handling time per step where the log has end times. */
+#include "analysis.h"
+#include "text.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LONGEST 10 /* waits listed in waits.longest */
+
+typedef struct transition {
+    uint32_t from, to; /* step ids */
+    uint64_t count;
+    int64_t total_ms;
+    uint64_t long_waits;
+    uint64_t long_journeys; /* journeys with a long wait on this transition */
+    uint64_t stamp;
+    jm__vals wait;
+} transition;
+
+typedef struct long_wait {
+    uint32_t cas, from, to;
+    int64_t wait, at, until;
+} long_wait;
+
+typedef struct handling {
+    uint64_t count;
+    int64_t total_ms;
+    jm__vals dur;
+} handling;
+
+typedef struct waits {
+    jm__seqtab *pairs;
+    transition *tr;
+    size_t ntr, cap;
+    uint64_t long_waits, journeys_with_long_wait, overlaps, journey;
+    long_wait longest[LONGEST];
+    size_t nlongest;
+    handling *hd; /* by step id */
+    size_t nhd;
+    uint32_t *order, *hd_order;
+    size_t nhd_rank;
+} waits;
+
+static void *w_begin(const jm__ctx *ctx)
+{
+    (void)ctx;
+    waits *s = jm__xcalloc(1, sizeof *s);
+    s->pairs = jm__seqtab_new();
+    return s;
+}
+
+static transition *tr_of(waits *s, uint32_t from, uint32_t to)
+{
+    uint32_t key[2] = {from, to};
+    uint32_t id = jm__seqtab_id(s->pairs, key, 2);
+    if (id == s->ntr) {
+        jm__grow((void **)&s->tr, &s->cap, s->ntr + 1, sizeof *s->tr);
+        memset(&s->tr[id], 0, sizeof *s->tr);
+        s->tr[id].from = from;
+        s->tr[id].to = to;
+        s->ntr++;
+    }
+    return &s->tr[id];
+}
+
+static int str_cmp(const jm__intern *t, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return 0;
+    size_t na, nb;
+    const char *x = jm__intern_str(t, a, &na);
+    const char *y = jm__intern_str(t, b, &nb);
+    return jm__bytes_cmp(x, na, y, nb);
+}
+
+/* The order of waits.longest: longer first, then by case id, time and step names, a total order
+ * so that the list is the same whatever order journeys arrive in. */
+static int longer(const jm__ctx *ctx, const long_wait *a, const long_wait *b)
+{
+    if (a->wait != b->wait)
+        return a->wait > b->wait ? -1 : 1;
+    int c = str_cmp(ctx->cases, a->cas, b->cas);
+    if (c != 0)
+        return c;
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    c = str_cmp(ctx->steps, a->from, b->from);
+    return c ? c : str_cmp(ctx->steps, a->to, b->to);
+}
+
+static void offer_longest(waits *s, const jm__ctx *ctx, const long_wait *w)
+{
+    if (s->nlongest == LONGEST && longer(ctx, w, &s->longest[LONGEST - 1]) >= 0)
+        return;
+    size_t i = s->nlongest < LONGEST ? s->nlongest++ : LONGEST - 1;
+    while (i > 0 && longer(ctx, w, &s->longest[i - 1]) < 0) {
+        s->longest[i] = s->longest[i - 1];
+        i--;
+    }
+    s->longest[i] = *w;
+}
+
+static handling *hd_of(waits *s, uint32_t step)
+{
+    if (step >= s->nhd) {
+        size_t n = s->nhd;
+        jm__grow((void **)&s->hd, &s->nhd, (size_t)step + 1, sizeof *s->hd);
+        memset(s->hd + n, 0, (s->nhd - n) * sizeof *s->hd);
+    }
+    return &s->hd[step];
+}
+
+static void w_add(void *st, const jm__ctx *ctx, const jm__journey *j)
+{
+    waits *s = st;
+    uint64_t jid = ++s->journey;
+    bool any_long = false;
+    int64_t threshold = ctx->opt->long_wait_ms;
+    for (size_t i = 0; i < j->n; i++) {
+        if (ctx->has_end) {
+            handling *h = hd_of(s, j->step[i]);
+            h->count++;
+            h->total_ms += j->end[i] - j->start[i];
+            jm__vals_push(&h->dur, j->end[i] - j->start[i]);
+        }
+        if (i == 0)
+            continue;
+        int64_t w = j->start[i] - j->end[i - 1];
+        if (w < 0) {
+            s->overlaps++;
+            w = 0;
+        }
+        transition *t = tr_of(s, j->step[i - 1], j->step[i]);
+        t->count++;
+        t->total_ms += w;
+        jm__vals_push(&t->wait, w);
+        if (w > threshold) {
+            s->long_waits++;
+            t->long_waits++;
+            if (t->stamp != jid) {
+                t->stamp = jid;
+                t->long_journeys++;
+            }
+            any_long = true;
+        }
+        long_wait lw = {j->cas, j->step[i - 1], j->step[i], w, j->end[i - 1], j->start[i]};
+        offer_longest(s, ctx, &lw);
+    }
+    if (any_long)
+        s->journeys_with_long_wait++;
+}
+
+static void w_merge(void *into, const void *from, const jm__ctx *ctx)
+{
+    waits *a = into;
+    const waits *b = from;
+    for (size_t i = 0; i < b->ntr; i++) {
+        const transition *y = &b->tr[i];
+        transition *x = tr_of(a, y->from, y->to);
+        x->count += y->count;
+        x->total_ms += y->total_ms;
+        x->long_waits += y->long_waits;
+        x->long_journeys += y->long_journeys;
+        jm__vals_append(&x->wait, &y->wait);
+    }
+    for (size_t i = 0; i < b->nhd; i++) {
+        if (b->hd[i].count == 0)
+            continue;
+        handling *h = hd_of(a, (uint32_t)i);
+        h->count += b->hd[i].count;
+        h->total_ms += b->hd[i].total_ms;
+        jm__vals_append(&h->dur, &b->hd[i].dur);
+    }
+    a->long_waits += b->long_waits;
+    a->journeys_with_long_wait += b->journeys_with_long_wait;
+    a->overlaps += b->overlaps;
+    for (size_t i = 0; i < b->nlongest; i++)
+        offer_longest(a, ctx, &b->longest[i]);
+}
+
+/* Transitions ranked by total wait, then count, then step names. */
+static int by_total(const void *pa, const void *pb, void *data)
+{
+    const void **d = data;
+    const waits *s = d[0];
+    const jm__ctx *ctx = d[1];
+    const transition *x = &s->tr[*(const uint32_t *)pa], *y = &s->tr[*(const uint32_t *)pb];
+    if (x->total_ms != y->total_ms)
+        return x->total_ms > y->total_ms ? -1 : 1;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    int c = str_cmp(ctx->steps, x->from, y->from);
+    return c ? c : str_cmp(ctx->steps, x->to, y->to);
+}
+
+/* Steps ranked by total handling time, then count, then name. */
+static int by_handling(const void *pa, const void *pb, void *data)
+{
+    const void **d = data;
+    const waits *s = d[0];
+    const jm__ctx *ctx = d[1];
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    const handling *x = &s->hd[a], *y = &s->hd[b];
+    if (x->total_ms != y->total_ms)
+        return x->total_ms > y->total_ms ? -1 : 1;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return str_cmp(ctx->steps, a, b);
+}
+
+static void w_finish(void *st, const jm__ctx *ctx)
+{
+    waits *s = st;
+    const void *data[2] = {s, ctx};
+    s->order = jm__xmalloc((s->ntr ? s->ntr : 1) * sizeof *s->order);
+    for (size_t i = 0; i < s->ntr; i++) {
+        s->order[i] = (uint32_t)i;
+        jm__vals_sort(&s->tr[i].wait);
+    }
+    jm__sort(s->order, s->ntr, sizeof *s->order, by_total, (void *)data);
+    s->hd_order = jm__xmalloc((s->nhd ? s->nhd : 1) * sizeof *s->hd_order);
+    for (size_t i = 0; i < s->nhd; i++) {
+        if (s->hd[i].count == 0)
+            continue;
+        jm__vals_sort(&s->hd[i].dur);
+        s->hd_order[s->nhd_rank++] = (uint32_t)i;
+    }
+    jm__sort(s->hd_order, s->nhd_rank, sizeof *s->hd_order, by_handling, (void *)data);
+}
+
+static size_t listed(size_t n, const jm__ctx *ctx)
+{
+    return ctx->opt->top && ctx->opt->top < n ? ctx->opt->top : n;
+}
+
+static void w_json(const void *st, const jm__ctx *ctx, jm__json *w)
+{
+    const waits *s = st;
+    jm__json_secs(w, "threshold_s", ctx->opt->long_wait_ms);
+    jm__json_u64(w, "long_waits", s->long_waits);
+    jm__json_u64(w, "journeys_with_long_wait", s->journeys_with_long_wait);
+    jm__json_u64(w, "overlaps", s->overlaps);
+    jm__json_arr(w, "by_transition");
+    for (size_t r = 0; r < listed(s->ntr, ctx); r++) {
+        const transition *t = &s->tr[s->order[r]];
+        size_t nf, nt;
+        const char *f = jm__intern_str(ctx->steps, t->from, &nf);
+        const char *to = jm__intern_str(ctx->steps, t->to, &nt);
+        jm__json_obj(w, NULL);
+        jm__json_str(w, "from", f, nf);
+        jm__json_str(w, "to", to, nt);
+        jm__json_u64(w, "count", t->count);
+        jm__json_secs(w, "median_s", jm__vals_pct(&t->wait, 50));
+        jm__json_secs(w, "p90_s", jm__vals_pct(&t->wait, 90));
+        jm__json_secs(w, "max_s", t->wait.v[t->wait.n - 1]);
+        jm__json_secs(w, "total_s", t->total_ms);
+        jm__json_u64(w, "long_waits", t->long_waits);
+        jm__json_u64(w, "journeys_with_long_wait", t->long_journeys);
+        jm__json_obj_end(w);
+    }
+    jm__json_arr_end(w);
+    jm__json_arr(w, "longest");
+    for (size_t i = 0; i < s->nlongest; i++) {
+        const long_wait *l = &s->longest[i];
+        size_t nc, nf, nt;
+        const char *c = jm__intern_str(ctx->cases, l->cas, &nc);
+        const char *f = jm__intern_str(ctx->steps, l->from, &nf);
+        const char *t = jm__intern_str(ctx->steps, l->to, &nt);
+        jm__json_obj(w, NULL);
+        jm__json_str(w, "case", c, nc);
+        jm__json_str(w, "from", f, nf);
+        jm__json_str(w, "to", t, nt);
+        jm__json_secs(w, "wait_s", l->wait);
+        jm__json_time(w, "at", l->at);
+        jm__json_time(w, "until", l->until);
+        jm__json_obj_end(w);
+    }
+    jm__json_arr_end(w);
+    if (!ctx->has_end) {
+        jm__json_null(w, "handling_by_step");
+        return;
+    }
+    jm__json_arr(w, "handling_by_step");
+    for (size_t r = 0; r < listed(s->nhd_rank, ctx); r++) {
+        uint32_t x = s->hd_order[r];
+        const handling *h = &s->hd[x];
+        size_t n;
+        const char *name = jm__intern_str(ctx->steps, x, &n);
+        jm__json_obj(w, NULL);
+        jm__json_str(w, "step", name, n);
+        jm__json_u64(w, "count", h->count);
+        jm__json_secs(w, "median_s", jm__vals_pct(&h->dur, 50));
+        jm__json_secs(w, "p90_s", jm__vals_pct(&h->dur, 90));
+        jm__json_secs(w, "total_s", h->total_ms);
+        jm__json_obj_end(w);
+    }
+    jm__json_arr_end(w);
+}
+
+static void w_text(const void *st, const jm__ctx *ctx, jm__text *t)
+{
+    const waits *s = st;
+    FILE *o = t->out;
+    char th[32];
+    jm__fmt_human(th, ctx->opt->long_wait_ms);
+    fputs(t->md ? "## Waits\n\n" : "Waits\n-----\n", o);
+    fprintf(o,
+            "%" PRIu64 " waits longer than %s in %" PRIu64 " journeys (%.1f%%); %" PRIu64
+            " overlaps (an event starting before the previous one ended) counted as no wait.\n\n",
+            s->long_waits, th, s->journeys_with_long_wait,
+            ctx->journeys ? 100.0 * (double)s->journeys_with_long_wait / (double)ctx->journeys
+                          : 0.0,
+            s->overlaps);
+    if (s->ntr > 0) {
+        static const char *const head[] = {"from", "to", "count", "median", "p90", "max",
+                                           "total", "long"};
+        jm__table *tb = jm__table_new(8, head, "llrrrrrr");
+        for (size_t r = 0; r < listed(s->ntr, ctx); r++) {
+            const transition *tr = &s->tr[s->order[r]];
+            char c[6][32];
+            snprintf(c[0], 32, "%" PRIu64, tr->count);
+            jm__fmt_human(c[1], jm__vals_pct(&tr->wait, 50));
+            jm__fmt_human(c[2], jm__vals_pct(&tr->wait, 90));
+            jm__fmt_human(c[3], tr->wait.v[tr->wait.n - 1]);
+            jm__fmt_human(c[4], tr->total_ms);
+            snprintf(c[5], 32, "%" PRIu64, tr->long_waits);
+            size_t nf, nt;
+            const char *f = jm__intern_str(ctx->steps, tr->from, &nf);
+            const char *to = jm__intern_str(ctx->steps, tr->to, &nt);
+            const char *cells[] = {f, to, c[0], c[1], c[2], c[3], c[4], c[5]};
+            size_t lens[] = {nf, nt, strlen(c[0]), strlen(c[1]), strlen(c[2]),
+                             strlen(c[3]), strlen(c[4]), strlen(c[5])};
+            jm__table_row(tb, cells, lens);
+        }
+        jm__table_print(tb, o, t->md);
+        jm__table_free(tb);
+        fputc('\n', o);
+    }
+    if (s->nlongest > 0) {
+        fputs(t->md ? "### Longest waits\n\n" : "Longest waits:\n", o);
+        static const char *const head[] = {"case", "from", "to", "wait", "from time"};
+        jm__table *tb = jm__table_new(5, head, "lllrl");
+        for (size_t i = 0; i < s->nlongest; i++) {
+            const long_wait *l = &s->longest[i];
+            char wait[32], at[32];
+            jm__fmt_human(wait, l->wait);
+            jm__time_format(l->at, at);
+            size_t nc, nf, nt;
+            const char *c = jm__intern_str(ctx->cases, l->cas, &nc);
+            const char *f = jm__intern_str(ctx->steps, l->from, &nf);
+            const char *to = jm__intern_str(ctx->steps, l->to, &nt);
+            const char *cells[] = {c, f, to, wait, at};
+            size_t lens[] = {nc, nf, nt, strlen(wait), strlen(at)};
+            jm__table_row(tb, cells, lens);
+        }
+        jm__table_print(tb, o, t->md);
+        jm__table_free(tb);
+        fputc('\n', o);
+    }
+    if (ctx->has_end && s->nhd_rank > 0) {
+        fputs(t->md ? "### Handling time per step\n\n" : "Handling time per step:\n", o);
+        static const char *const head[] = {"step", "count", "median", "p90", "total"};
+        jm__table *tb = jm__table_new(5, head, "lrrrr");
+        for (size_t r = 0; r < listed(s->nhd_rank, ctx); r++) {
+            uint32_t x = s->hd_order[r];
+            const handling *h = &s->hd[x];
+            char c[4][32];
+            snprintf(c[0], 32, "%" PRIu64, h->count);
+            jm__fmt_human(c[1], jm__vals_pct(&h->dur, 50));
+            jm__fmt_human(c[2], jm__vals_pct(&h->dur, 90));
+            jm__fmt_human(c[3], h->total_ms);
+            size_t n;
+            const char *name = jm__intern_str(ctx->steps, x, &n);
+            const char *cells[] = {name, c[0], c[1], c[2], c[3]};
+            size_t lens[] = {n, strlen(c[0]), strlen(c[1]), strlen(c[2]), strlen(c[3])};
+            jm__table_row(tb, cells, lens);
+        }
+        jm__table_print(tb, o, t->md);
+        jm__table_free(tb);
+        fputc('\n', o);
+    }
+}
+
+static void w_summary(const void *st, const jm__ctx *ctx, FILE *o)
+{
+    const waits *s = st;
+    if (s->ntr == 0)
+        return;
+    const transition *t = &s->tr[s->order[0]];
+    char *f = jm__step_text(ctx, t->from, false), *to = jm__step_text(ctx, t->to, false);
+    char med[32], total[32], th[32];
+    jm__fmt_human(med, jm__vals_pct(&t->wait, 50));
+    jm__fmt_human(total, t->total_ms);
+    jm__fmt_human(th, ctx->opt->long_wait_ms);
+    fprintf(o,
+            "Customers wait longest in all between '%s' and '%s' (%s in all, median %s); "
+            "%.0f%% of journeys hold a wait over %s.\n",
+            f, to, total, med,
+            ctx->journeys ? 100.0 * (double)s->journeys_with_long_wait / (double)ctx->journeys
+                          : 0.0,
+            th);
+    free(f);
+    free(to);
+}
+
+static int by_long_journeys(const void *pa, const void *pb, void *data)
+{
+    const waits *s = data;
+    uint64_t x = s->tr[*(const uint32_t *)pa].long_journeys;
+    uint64_t y = s->tr[*(const uint32_t *)pb].long_journeys;
+    return (x < y) - (x > y);
+}
+
+static void w_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
+{
+    const waits *s = st;
+    /* The transitions whose long waits touch the most journeys; a stable sort keeps the
+     * ranking by total wait among equals. */
+    uint32_t *cand = jm__xmalloc((s->ntr ? s->ntr : 1) * sizeof *cand);
+    size_t nc = 0;
+    for (size_t r = 0; r < s->ntr; r++)
+        if (s->tr[s->order[r]].long_journeys > 0)
+            cand[nc++] = s->order[r];
+    jm__sort(cand, nc, sizeof *cand, by_long_journeys, (void *)s);
+    size_t nb = nc < 5 ? nc : 5;
+    const uint32_t *best = cand;
+    for (size_t i = 0; i < nb; i++) {
+        const transition *t = &s->tr[best[i]];
+        size_t nf, nt;
+        const char *f = jm__intern_str(ctx->steps, t->from, &nf);
+        const char *to = jm__intern_str(ctx->steps, t->to, &nt);
+        char *what = jm__xmalloc(nf + nt + 5);
+        memcpy(what, f, nf);
+        memcpy(what + nf, " -> ", 4);
+        memcpy(what + nf + 4, to, nt);
+        what[nf + nt + 4] = '\0';
+        char med[32], th[32];
+        jm__fmt_human(med, jm__vals_pct(&t->wait, 50));
+        jm__fmt_human(th, ctx->opt->long_wait_ms);
+        jm__findings_add(out, "wait", t->long_journeys, what,
+                         jm__strdupf("customers wait over %s here (median %s)", th, med));
+    }
+    free(cand);
+}
+
+static void w_free(void *st)
+{
+    waits *s = st;
+    for (size_t i = 0; i < s->ntr; i++)
+        jm__vals_free(&s->tr[i].wait);
+    for (size_t i = 0; i < s->nhd; i++)
+        jm__vals_free(&s->hd[i].dur);
+    free(s->tr);
+    free(s->hd);
+    free(s->order);
+    free(s->hd_order);
+    jm__seqtab_free(s->pairs);
+    free(s);
+}
+
+const jm__analysis jm__waits_analysis = {
+    .key = "waits",
+    .begin = w_begin,
+    .add = w_add,
+    .merge = w_merge,
+    .finish = w_finish,
+    .json = w_json,
+    .text = w_text,
+    .summary = w_summary,
+    .findings = w_findings,
+    .free = w_free,
+};

@@ -1,0 +1,1 @@
+jmine report tests/cli/data/tiny.csv
