@@ -1,0 +1,1 @@
+printf "case_id,activity,timestamp\r\n" > $TMP/h.csv; jmine report --format json $TMP/h.csv

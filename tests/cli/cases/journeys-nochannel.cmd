@@ -1,0 +1,1 @@
+jmine journeys sample-logs/contacts-nochannel.csv

@@ -1,0 +1,1 @@
+for f in sample-logs/*.csv sample-logs/*.gz; do jmine map "$f" 2>/dev/null | dot -Tsvg >/dev/null || echo "dot rejected the map of $f"; jmine map --map-steps 60 --map-edges 50 "$f" 2>/dev/null | dot -Tsvg >/dev/null || echo "dot rejected the cut map of $f"; done; echo checked

@@ -1,0 +1,1 @@
+jmine report sample-logs/no-such-file.csv

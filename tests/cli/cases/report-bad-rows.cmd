@@ -1,0 +1,1 @@
+jmine report --top 3 sample-logs/contacts-shuffled-bad.csv

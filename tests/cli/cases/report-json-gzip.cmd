@@ -1,0 +1,1 @@
+jmine report --format json sample-logs/contacts.csv.gz

@@ -1,1 +1,0 @@
-jmine report tests/cli/data/tiny.csv

@@ -1,0 +1,1 @@
+jmine variants --format csv sample-logs/helpdesk-excerpt.csv

@@ -1,0 +1,1 @@
+jmine variants --format json --top 5 --collapse-loops 1 sample-logs/contacts.csv

@@ -1,0 +1,1 @@
+cat sample-logs/contacts.csv | jmine variants --format csv --top 3 -

@@ -1,0 +1,1 @@
+jmine variants --step channel --top 6 sample-logs/contacts.csv

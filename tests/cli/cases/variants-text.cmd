@@ -1,0 +1,1 @@
+jmine variants --top 8 sample-logs/contacts.csv

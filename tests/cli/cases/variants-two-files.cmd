@@ -1,0 +1,1 @@
+head -300 sample-logs/helpdesk-excerpt.csv | head -60 > $TMP/a.csv; (head -1 sample-logs/helpdesk-excerpt.csv; tail -n +61 sample-logs/helpdesk-excerpt.csv) > $TMP/b.csv; jmine variants --format csv $TMP/a.csv $TMP/b.csv | diff - <(jmine variants --format csv sample-logs/helpdesk-excerpt.csv) && echo same as one file

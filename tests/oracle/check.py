@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# The oracle test: compares jmine's JSON with oracle.py's on generated logs and real public logs.
+"""Run from the repository root:
+
+    python3 tests/oracle/check.py --jmine build/jmine --generated
+    python3 tests/oracle/check.py --jmine build/jmine --real
+
+--generated makes small logs with scripts/gen-log in every input order, with and without
+malformed rows and optional columns, plus runs for the step kinds, --split-gap,
+--collapse-loops, gzip, CRLF and a log split over two files; each is compared key by key with
+the oracle, and the three orders of one seed must give the same jmine JSON.
+
+--real runs `jmine variants --format json` on the public logs in $JM_REAL_DATA (default
+../shared/data/real) and compares the whole variant table.  Without that folder the test is
+skipped (exit 77).
+
+The last line is always "N passed, N failed"; the exit status is 0 only if none failed.
+"""
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import oracle  # noqa: E402  (the oracle sits beside this file)
+
+REPO = Path(__file__).resolve().parents[2]
+GEN_LOG = REPO / "scripts" / "gen-log"
+EXIT_SKIP = 77
+SHOW_DIFFS = 8       # differences printed per failed comparison
+JMINE_TIMEOUT = 300  # seconds; a hang is a failure, not a stuck CTest
+
+ORDERS = ["time", "case", "shuffle"]
+MALFORMED = ["0", "0.03"]
+COLUMNS = {"all": [], "no-end": ["--no-end"], "no-channel": ["--no-channel"]}
+REAL_LOGS = ["helpdesk.csv", "bpic2013_incidents.csv.gz", "receipt.csv",
+             "road_traffic_fines.csv.gz", "sepsis.csv"]
+
+
+class CheckError(Exception):
+    """A run that gave no result to compare (crash, bad JSON, missing file)."""
+
+
+class Tally:
+    """Counts passes and failures and prints one line per check."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def record(self, name, problems):
+        if problems:
+            self.failed += 1
+            print("FAIL %s" % name)
+            for line in problems[:SHOW_DIFFS]:
+                print("    " + line)
+            if len(problems) > SHOW_DIFFS:
+                print("    ... and %d more" % (len(problems) - SHOW_DIFFS))
+        else:
+            self.passed += 1
+            print("ok   %s" % name)
+        sys.stdout.flush()
+        return not problems
+
+    def summary(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
+
+
+# ---------------------------------------------------------------------------------------------
+# Running things.
+
+def run_jmine(jmine, args):
+    """jmine's stdout parsed as JSON; CheckError if it fails or writes something else."""
+    cmd = [jmine] + [str(a) for a in args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=JMINE_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise CheckError("cannot run %s: %s" % (" ".join(cmd), e))
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
+        raise CheckError("exit %d from %s; stderr: %s"
+                         % (proc.returncode, " ".join(cmd), " | ".join(err)))
+    try:
+        return json.loads(proc.stdout.decode("utf-8"))
+    except ValueError as e:
+        raise CheckError("%s wrote no valid JSON: %s" % (" ".join(cmd), e))
+
+
+def run_oracle(files, flags):
+    options = oracle.make_options([str(a) for a in flags] + [str(f) for f in files])
+    try:
+        return oracle.compute([str(f) for f in files], options)
+    except oracle.OracleError as e:
+        raise CheckError("oracle: %s" % e)
+
+
+def generate(path, seed, journeys, flags):
+    cmd = [sys.executable, str(GEN_LOG), "--seed", str(seed), "--journeys", str(journeys),
+           "-o", str(path)] + flags
+    proc = subprocess.run(cmd, capture_output=True)
+    if proc.returncode != 0:
+        raise CheckError("gen-log failed: %s" % proc.stderr.decode("utf-8", "replace"))
+
+
+def split_in_two(path, first, second):
+    """Writes the log as two files, each with the header, cut at a record boundary."""
+    data = Path(path).read_bytes()
+    header_end = data.index(b"\n") + 1
+    cut = len(data)
+    in_quotes = False
+    for i in range(header_end, len(data)):
+        if data[i] == ord('"'):
+            in_quotes = not in_quotes  # doubled quotes toggle twice, as they should
+        elif data[i] == ord("\n") and not in_quotes and i >= len(data) // 2:
+            cut = i + 1
+            break
+    Path(first).write_bytes(data[:cut])
+    Path(second).write_bytes(data[:header_end] + data[cut:])
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing.
+
+def is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def numbers_agree(path, expected, actual, exact):
+    if exact or (isinstance(expected, int) and isinstance(actual, int)):
+        return expected == actual
+    # Seconds are printed with millisecond precision; shares and ratios must be near exact.
+    in_seconds = path.rsplit(".", 1)[-1].endswith("_s") or "duration_s" in path
+    return math.isclose(expected, actual, rel_tol=1e-6, abs_tol=1e-3 if in_seconds else 1e-6)
+
+
+def differences(expected, actual, path="", exact=False, names=("oracle", "jmine")):
+    """Every place where actual differs from expected, over expected's keys only."""
+    where = path or "(top)"
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return ["%s: %s has an object, %s %s"
+                    % (where, names[0], names[1], json.dumps(actual)[:80])]
+        out = []
+        for key, value in expected.items():
+            sub = "%s.%s" % (path, key) if path else key
+            if key not in actual:
+                out.append("%s: missing in %s" % (sub, names[1]))
+            else:
+                out += differences(value, actual[key], sub, exact, names)
+        return out
+    if isinstance(expected, list):
+        if not isinstance(actual, list):
+            return ["%s: %s has a list, %s %s"
+                    % (where, names[0], names[1], json.dumps(actual)[:80])]
+        out = []
+        if len(expected) != len(actual):
+            out.append("%s: %s has %d entries, %s %d"
+                       % (where, names[0], len(expected), names[1], len(actual)))
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            out += differences(e, a, "%s[%d]" % (path, i), exact, names)
+        return out
+    if is_number(expected) and is_number(actual):
+        if numbers_agree(path, expected, actual, exact):
+            return []
+    elif expected == actual and type(expected) is type(actual):
+        return []
+    return ["%s: %s %s, %s %s"
+            % (where, names[0], json.dumps(expected), names[1], json.dumps(actual))]
+
+
+def compare_report(tally, jmine, name, files, flags):
+    """jmine report vs the oracle on files; returns jmine's JSON, or None if it gave none."""
+    try:
+        expected = run_oracle(files, flags)
+        actual = run_jmine(jmine, ["report", "--format", "json", "--top", "0"] + flags + files)
+    except CheckError as e:
+        tally.record(name, [str(e)])
+        return None
+    tally.record(name, differences(expected, actual))
+    return actual
+
+
+def compare_orders(tally, name, results):
+    """The same log in every order must give the same JSON, but for the file names."""
+    if any(r is None for r in results.values()):
+        tally.record(name, ["not every order gave a result (see above)"])
+        return
+    stripped = {}
+    for order, result in results.items():
+        copy = json.loads(json.dumps(result))
+        copy.get("input", {}).pop("files", None)
+        stripped[order] = copy
+    first = ORDERS[0]
+    problems = []
+    for order in ORDERS[1:]:
+        problems += differences(stripped[first], stripped[order], exact=True,
+                                names=("order=" + first, "order=" + order))
+        # Keys present only in the later order show up when the comparison runs backwards.
+        problems += [line for line in differences(stripped[order], stripped[first], exact=True,
+                                                  names=("order=" + order, "order=" + first))
+                     if ": missing in " in line]
+    tally.record(name, problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# The two modes.
+
+def journeys_for(seed):
+    """Between 300 and 800 journeys, varied by seed so sizes differ from log to log."""
+    return 300 + (seed * 97) % 501
+
+
+def run_generated(tally, jmine, work):
+    seed = 10
+    for malformed in MALFORMED:
+        for cname, cflags in COLUMNS.items():
+            seed += 1
+            results = {}
+            for order in ORDERS:
+                path = work / ("m%s-%s-%s.csv" % (malformed, cname, order))
+                generate(path, seed, journeys_for(seed),
+                         ["--order", order, "--malformed", malformed] + cflags)
+                name = "report order=%s malformed=%s columns=%s" % (order, malformed, cname)
+                results[order] = compare_report(tally, jmine, name, [path], [])
+            compare_orders(tally, "same JSON in every order: malformed=%s columns=%s"
+                           % (malformed, cname), results)
+
+    # One run per option, each on its own log: (name, gen-log flags, jmine/oracle flags).
+    extras = [
+        ("--step channel", ["--order", "time"], ["--step", "channel"]),
+        ("--step channel:activity", ["--order", "shuffle"], ["--step", "channel:activity"]),
+        ("--split-gap 7d", ["--order", "case"], ["--split-gap", "7d"]),
+        ("--collapse-loops 2", ["--order", "shuffle"], ["--collapse-loops", "2"]),
+        ("customer as case, --split-gap 30d", ["--order", "shuffle"],
+         ["--case", "customer_id", "--split-gap", "30d"]),
+        ("gzip input (no .gz in its name)", ["--order", "shuffle", "--gzip"], []),
+        ("CRLF line ends", ["--order", "time", "--crlf"], []),
+    ]
+    for i, (name, gen_flags, flags) in enumerate(extras):
+        seed = 40 + i
+        path = work / ("extra-%d.csv" % i)
+        generate(path, seed, journeys_for(seed), gen_flags + ["--malformed", "0.03"])
+        compare_report(tally, jmine, "report " + name, [path], flags)
+
+    whole = work / "whole.csv"
+    generate(whole, 60, journeys_for(60), ["--order", "time", "--malformed", "0.03"])
+    halves = [work / "yesterday.csv", work / "today.csv"]
+    split_in_two(whole, *halves)
+    compare_report(tally, jmine, "report one log in two files", halves, [])
+
+
+def real_data_dir():
+    env = os.environ.get("JM_REAL_DATA")
+    return Path(env) if env else REPO.parent / "shared" / "data" / "real"
+
+
+def variants_view(report):
+    """The part of the oracle's report that `jmine variants --format json` writes."""
+    keep = ("rank", "id", "count", "steps")
+    return {"journeys": {"count": report["journeys"]["count"]},
+            "variants": {"count": report["variants"]["count"],
+                         "top": [{k: v[k] for k in keep} for v in report["variants"]["top"]]}}
+
+
+def run_real(tally, jmine):
+    data = real_data_dir()
+    if not data.is_dir():
+        print("SKIP: ../shared/data/real not found")
+        return EXIT_SKIP
+    table = ["| file | rows | events | rejected | journeys | variants | oracle agrees |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for name in REAL_LOGS:
+        path = data / name
+        expected = None
+        try:
+            expected = run_oracle([path], [])
+            actual = run_jmine(jmine, ["variants", "--format", "json", path])
+            problems = differences(variants_view(expected), actual)
+        except CheckError as e:
+            problems = [str(e)]
+        agrees = tally.record("variants " + name, problems)
+        if expected:
+            i, j = expected["input"], expected["journeys"]
+            table.append("| %s | %d | %d | %d | %d | %d | %s |"
+                         % (name, i["rows"], i["events"], i["rejected"], j["count"],
+                            expected["variants"]["count"], "yes" if agrees else "no"))
+        else:
+            table.append("| %s | - | - | - | - | - | no |" % name)
+    print()
+    print("\n".join(table))
+    print()
+    return 0
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog="check.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--jmine", required=True, metavar="PATH", help="the jmine executable")
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--generated", action="store_true", help="check on generated logs")
+    mode.add_argument("--real", action="store_true", help="check on the real public logs")
+    p.add_argument("--keep", action="store_true", help="keep the generated logs and say where")
+    args = p.parse_args(argv)
+
+    tally = Tally()
+    if args.real:
+        if run_real(tally, args.jmine) == EXIT_SKIP:
+            return EXIT_SKIP
+    else:
+        work = Path(tempfile.mkdtemp(prefix="jmine-oracle-"))
+        try:
+            run_generated(tally, args.jmine, work)
+        except CheckError as e:
+            tally.record("generating the logs", [str(e)])
+        finally:
+            if args.keep:
+                print("logs kept in %s" % work)
+            else:
+                shutil.rmtree(work)
+    tally.summary()
+    return 1 if tally.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

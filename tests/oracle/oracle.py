@@ -1,0 +1,418 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# An independent, slow, plainly written computation of the spec's journey and variant figures.
+"""Oracle for jmine: reads event logs and prints, as JSON, the input counts, the journey
+distributions and the full variant table, defined as in SPEC.md sections 1-4.
+
+It shares no code or design with the C tool: Python's csv module reads the files, datetime
+checks the times, and everything is held in memory and computed the obvious way.
+
+    oracle.py [--step activity|channel|channel:activity] [--split-gap D]
+              [--collapse-loops K] [--delimiter C] [--case NAME] [--activity NAME]
+              [--start NAME] [--end NAME] [--channel NAME] FILE...
+"""
+
+import argparse
+import csv
+import datetime
+import functools
+import gzip
+import hashlib
+import io
+import json
+import re
+import signal
+import sys
+
+FIELD_LIMIT = 1 << 20  # bytes; a longer field rejects its row
+
+REASONS = ["field_too_long", "field_count", "empty_case", "empty_activity", "bad_start",
+           "bad_end", "end_before_start"]
+
+# Header names that give a column its role, after normalise_name().
+CANDIDATES = {
+    "case": ["caseid", "case", "case:concept:name", "ticketid", "ticket"],
+    "activity": ["activity", "concept:name", "activityname", "eventname"],
+    "start": ["timestamp", "starttime", "time:timestamp", "start", "starttimestamp",
+              "startdate", "time", "datetime"],
+    "end": ["endtime", "completetime", "end", "endtimestamp", "completetimestamp", "enddate",
+            "completedate"],
+    "channel": ["channel", "contacttype", "contactchannel", "contactchannelid", "case:channel",
+                "channelid"],
+}
+
+# Where several columns match a role, the one spelt exactly like this wins.
+EXACT = {
+    "case": ["case_id", "case:concept:name", "ticket_id"],
+    "activity": ["activity", "concept:name"],
+    "start": ["timestamp", "start_time", "time:timestamp"],
+    "end": ["end_time", "complete_time"],
+    "channel": ["channel", "contact_type"],
+}
+
+DELIMITERS = [",", ";", "\t", "|"]  # in the order that breaks ties
+
+UTC = datetime.timezone.utc
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class OracleError(Exception):
+    """The input cannot be used at all (what jmine answers with exit 3)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files.
+
+def read_text(path):
+    """A file's bytes as a str with one char per byte (latin-1), gunzipped if it is gzip."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return data.decode("latin-1")
+
+
+def detect_delimiter(text):
+    """The candidate that occurs most often outside quotes in the header line."""
+    counts = {d: 0 for d in DELIMITERS}
+    in_quotes = False
+    for ch in text:
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and ch in "\r\n":
+            break
+        elif not in_quotes and ch in counts:
+            counts[ch] += 1
+    best = DELIMITERS[0]
+    for d in DELIMITERS:
+        if counts[d] > counts[best]:
+            best = d
+    return best
+
+
+def read_records(path, delimiter):
+    """The header and the data records of one file (blank lines are not records)."""
+    text = read_text(path)
+    if delimiter is None:
+        delimiter = detect_delimiter(text)
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+                        doublequote=True, strict=True)
+    try:
+        records = [r for r in reader if r != []]
+    except csv.Error as e:
+        raise OracleError("%s: line %d: %s" % (path, reader.line_num, e))
+    if not records:
+        raise OracleError("%s: no header" % path)
+    return records[0], records[1:]
+
+
+def normalise_name(name):
+    """Header name for matching: ASCII lowercase, without spaces, '_' and '-'."""
+    out = []
+    for ch in name:
+        if ch in " _-":
+            continue
+        out.append(ch.lower() if "A" <= ch <= "Z" else ch)
+    return "".join(out)
+
+
+def find_column(header, role, override):
+    """Index of the column that plays role, or None; OracleError on an unsettled tie."""
+    if override is not None:
+        if override not in header:
+            raise OracleError("no column %r for --%s; columns: %s" % (override, role, header))
+        return header.index(override)
+    matches = [i for i, h in enumerate(header) if normalise_name(h) in CANDIDATES[role]]
+    if len(matches) > 1:
+        exact = [i for i in matches if header[i] in EXACT[role]]
+        if len(exact) != 1:
+            raise OracleError("several columns for %s: %s" % (role, [header[i] for i in matches]))
+        matches = exact
+    return matches[0] if matches else None
+
+
+def find_roles(header, overrides):
+    """Column index per role; a log without start but with an end column starts at its end."""
+    roles = {role: find_column(header, role, overrides.get(role)) for role in CANDIDATES}
+    if roles["start"] is None and roles["end"] is not None:
+        roles["start"], roles["end"] = roles["end"], None
+    for role in ("case", "activity", "start"):
+        if roles[role] is None:
+            raise OracleError("no %s column; columns: %s" % (role, header))
+    return roles
+
+
+# ---------------------------------------------------------------------------------------------
+# Times.
+
+ISO_TIME = re.compile(
+    r"(\d{4})([-/])(\d{2})\2(\d{2})"                      # date, '-' or '/' throughout
+    r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"     # time, optional seconds, fraction
+    r"(Z|[+-]\d{2}(?::?\d{2})?)?)?", re.ASCII)            # zone, only after a time
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def parse_time(text):
+    """UTC milliseconds since 1970 for a time field, or None if it does not parse."""
+    if text.isdigit() and text.isascii():
+        if len(text) <= 11:
+            return int(text) * 1000
+        if len(text) <= 14:
+            return int(text)
+        return None
+    m = ISO_TIME.fullmatch(text)
+    if not m:
+        return None
+    year, _, month, day, hour, minute, second, fraction, zone = m.groups()
+    millis = (fraction or "")[:3].ljust(3, "0")  # truncated to milliseconds
+    iso = "%s-%s-%sT%s:%s:%s.%s000" % (year, month, day, hour or "00", minute or "00",
+                                       second or "00", millis)
+    if zone and zone != "Z":
+        digits = zone[1:].replace(":", "")
+        iso += zone[0] + digits[:2] + ":" + (digits[2:] or "00")
+    try:
+        when = datetime.datetime.fromisoformat(iso)
+    except ValueError:
+        return None  # month 13, 30 February, hour 24, offset beyond 23:59 ...
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # a time without an offset is UTC
+    return (when - EPOCH) // datetime.timedelta(milliseconds=1)
+
+
+def parse_duration(text):
+    """'30d', '48h', '90m', '45s' or plain seconds, in milliseconds."""
+    m = re.fullmatch(r"(\d+)([dhms]?)", text)
+    if not m:
+        raise argparse.ArgumentTypeError("bad duration %r" % text)
+    unit = {"d": 86400, "h": 3600, "m": 60, "s": 1, "": 1}[m.group(2)]
+    return int(m.group(1)) * unit * 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# Events.
+
+class Event:
+    def __init__(self, case, activity, channel, start, end, seq):
+        self.case = case          # bytes
+        self.activity = activity  # bytes
+        self.channel = channel    # bytes (empty without a channel column)
+        self.start = start        # UTC ms
+        self.end = end            # UTC ms, >= start
+        self.seq = seq            # input position: file order, then line order
+
+
+def check_row(row, width, roles):
+    """The reason a row is rejected, or None; the checks run in the spec's order."""
+    if any(len(field) > FIELD_LIMIT for field in row):
+        return "field_too_long"
+    if len(row) != width:
+        return "field_count"
+    if row[roles["case"]] == "":
+        return "empty_case"
+    if row[roles["activity"]] == "":
+        return "empty_activity"
+    start = parse_time(row[roles["start"]])
+    if start is None:
+        return "bad_start"
+    if roles["end"] is None or row[roles["end"]] == "":
+        return None
+    end = parse_time(row[roles["end"]])
+    if end is None:
+        return "bad_end"
+    if end < start:
+        return "end_before_start"
+    return None
+
+
+def to_bytes(field):
+    return field.encode("latin-1")
+
+
+def load(files, options):
+    """All events of all files, with row and rejection counts."""
+    counts = {"rows": 0, "rejected_by_reason": {r: 0 for r in REASONS}}
+    events = []
+    have_channel = False
+    for path in files:
+        header, records = read_records(path, options.delimiter)
+        roles = find_roles(header, options.overrides)
+        have_channel = have_channel or roles["channel"] is not None
+        for row in records:
+            counts["rows"] += 1
+            reason = check_row(row, len(header), roles)
+            if reason:
+                counts["rejected_by_reason"][reason] += 1
+                continue
+            start = parse_time(row[roles["start"]])
+            end_text = row[roles["end"]] if roles["end"] is not None else ""
+            end = parse_time(end_text) if end_text else start
+            channel = row[roles["channel"]] if roles["channel"] is not None else ""
+            events.append(Event(to_bytes(row[roles["case"]]), to_bytes(row[roles["activity"]]),
+                                to_bytes(channel), start, end, len(events)))
+    return counts, events, have_channel
+
+
+# ---------------------------------------------------------------------------------------------
+# Journeys and variants.
+
+def build_journeys(events, split_gap):
+    """Lists of events: per case in time order (ties in input order), split at long gaps."""
+    by_case = {}
+    for e in events:
+        by_case.setdefault(e.case, []).append(e)
+    journeys = []
+    for case_events in by_case.values():
+        case_events.sort(key=lambda e: (e.start, e.seq))
+        current = [case_events[0]]
+        for prev, e in zip(case_events, case_events[1:]):
+            if split_gap is not None and e.start - prev.end > split_gap:
+                journeys.append(current)
+                current = []
+            current.append(e)
+        journeys.append(current)
+    return journeys
+
+
+def step_name(event, step):
+    if step == "activity":
+        return event.activity
+    if step == "channel":
+        return event.channel
+    return event.channel + b":" + event.activity
+
+
+def collapse(steps, keep):
+    """Each run of one repeated step shortened to at most keep steps."""
+    out = []
+    run = 0
+    for i, s in enumerate(steps):
+        run = run + 1 if i > 0 and s == steps[i - 1] else 1
+        if run <= keep:
+            out.append(s)
+    return tuple(out)
+
+
+def variant_id(steps):
+    digest = hashlib.sha256()
+    for s in steps:
+        digest.update(s + b"\x1f")
+    return digest.hexdigest()[:16]
+
+
+def nearest_rank(sorted_values, percent):
+    """The ceil(percent/100 * n)-th smallest value (integer arithmetic, no rounding error)."""
+    n = len(sorted_values)
+    if n == 0:
+        return None
+    rank = max(1, (percent * n + 99) // 100)
+    return sorted_values[rank - 1]
+
+
+def seconds(ms):
+    return None if ms is None else ms / 1000
+
+
+def distribution(values):
+    values = sorted(values)
+    return {"median": nearest_rank(values, 50), "p90": nearest_rank(values, 90),
+            "max": values[-1] if values else None}
+
+
+def text_of(step):
+    """A step as jmine writes it in JSON: UTF-8, invalid bytes as U+FFFD."""
+    return step.decode("utf-8", errors="replace")
+
+
+def variant_table(journeys, durations, options):
+    """Ranked variants: count desc, then the step sequence in byte order, a prefix first."""
+    groups = {}
+    for journey, duration in zip(journeys, durations):
+        steps = tuple(step_name(e, options.step) for e in journey)
+        if options.collapse_loops is not None:
+            steps = collapse(steps, options.collapse_loops)
+        groups.setdefault(steps, []).append(duration)
+    ranked = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    total = len(journeys)
+    top = []
+    cumulative = 0
+    for rank, (steps, durs) in enumerate(ranked, start=1):
+        cumulative += len(durs)
+        top.append({
+            "rank": rank,
+            "id": variant_id(steps),
+            "count": len(durs),
+            "share": len(durs) / total,
+            "cumulative_share": cumulative / total,
+            "steps": [text_of(s) for s in steps],
+            "duration_s": {"median": seconds(nearest_rank(sorted(durs), 50)),
+                           "mean": sum(durs) / len(durs) / 1000},
+        })
+    return {"count": len(ranked), "top": top}
+
+
+def compute(files, options):
+    """The report for files as a dict shaped like `jmine report --format json --top 0`."""
+    counts, events, have_channel = load(files, options)
+    if options.step != "activity" and not have_channel:
+        raise OracleError("--step %s needs a channel column" % options.step)
+    journeys = build_journeys(events, options.split_gap)
+    durations = [max(e.end for e in j) - min(e.start for e in j) for j in journeys]
+    sorted_durations = sorted(durations)
+    duration_s = {"median": seconds(nearest_rank(sorted_durations, 50)),
+                  "p90": seconds(nearest_rank(sorted_durations, 90)),
+                  "max": seconds(sorted_durations[-1]) if durations else None,
+                  "mean": sum(durations) / len(durations) / 1000 if durations else None}
+    channels = None
+    if have_channel:
+        channels = distribution([len({e.channel for e in j if e.channel}) for j in journeys])
+    rejected = sum(counts["rejected_by_reason"].values())
+    return {
+        "input": {"rows": counts["rows"], "events": len(events), "rejected": rejected,
+                  "rejected_by_reason": counts["rejected_by_reason"]},
+        "journeys": {"count": len(journeys), "cases": len({e.case for e in events}),
+                     "contacts": distribution([len(j) for j in journeys]),
+                     "channels": channels, "duration_s": duration_s},
+        "variants": variant_table(journeys, durations, options),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line.
+
+def make_options(argv):
+    p = argparse.ArgumentParser(prog="oracle.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--step", choices=("activity", "channel", "channel:activity"),
+                   default="activity")
+    p.add_argument("--split-gap", type=parse_duration, default=None, metavar="DURATION")
+    p.add_argument("--collapse-loops", type=int, default=None, metavar="K")
+    p.add_argument("--delimiter", default=None, metavar="C")
+    for role in CANDIDATES:
+        p.add_argument("--" + role, dest="role_" + role, default=None, metavar="NAME")
+    options = p.parse_args(argv)
+    if options.delimiter in ("tab", "\\t"):
+        options.delimiter = "\t"
+    if options.collapse_loops is not None and options.collapse_loops < 1:
+        p.error("--collapse-loops must be >= 1")
+    options.overrides = {role: getattr(options, "role_" + role) for role in CANDIDATES}
+    return options
+
+
+def main(argv):
+    options = make_options(argv)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under `| head`
+    try:
+        result = compute(options.files, options)
+    except (OracleError, OSError) as e:
+        print("oracle: %s" % e, file=sys.stderr)
+        return 3
+    json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
