@@ -5,8 +5,10 @@
 
 #include "intern.h"
 #include "json.h"
+#include "pairs.h"
 #include "seqtab.h"
 #include "store.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,6 +21,10 @@ typedef struct jm__ctx {
     const jm__intern *chans; /* channel names */
     const jm__intern *cases; /* case ids */
     const jm__seqtab *variants; /* variant id -> step sequence */
+    const jm__pairs *pairs;     /* pair id -> (step, next step) */
+    /* By pair id, every wait on that transition (floored at 0), gathered once by the report
+     * for the analyses that need its distribution; sorted before finish() is called. */
+    const jm__vals *pair_wait;
     bool has_channel;
     bool has_end;
     uint64_t journeys; /* all journeys: set before finish() */
@@ -29,6 +35,7 @@ typedef struct jm__journey {
     uint32_t cas;
     size_t n;
     const uint32_t *step;
+    const uint32_t *pair;   /* pair[i], i >= 1: the id of (step[i-1], step[i]) in ctx->pairs */
     const uint32_t *chan;   /* JM_NO_CHANNEL where unknown */
     const int64_t *start;   /* UTC ms, non-decreasing */
     const int64_t *end;     /* >= start */

@@ -26,6 +26,15 @@ typedef void (*jm__csv_progress_fn)(void *data, uint64_t offset);
 typedef struct jm__csv_opts {
     char delimiter;      /* 0: sniff from the header line */
     size_t field_limit;  /* fields longer than this are flagged in jm__row.too_long */
+    /* Which columns to copy: keep[i] for column i < nkeep; columns at nkeep and beyond are
+     * copied. Read at every record, so the row callback may set it after the header. A field
+     * not kept is handed out as "" with its true length in len. NULL keeps every field. */
+    const bool *keep;
+    size_t nkeep;
+    /* Called with the field of column key_col as soon as it is read, before the rest of its
+     * record: room to start a slow lookup early. Like keep, it may be set after the header. */
+    size_t key_col;
+    void (*on_key)(void *data, const char *s, size_t n);
     jm__csv_progress_fn progress;
     void *progress_data;
 } jm__csv_opts;

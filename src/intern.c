@@ -11,13 +11,16 @@
 typedef struct entry {
     const char *s;
     uint32_t len;
-    uint32_t hash; /* low bits of the hash, to skip most byte compares */
 } entry;
 
 struct jm__intern {
     entry *ent;
     size_t n, cap;
-    uint32_t *slot; /* id + 1, 0 empty; open addressing with linear probing */
+    /* Open addressing with linear probing. A slot holds the hash's high half (its place in the
+     * table comes from there too) and id + 1 in its low half; 0 is empty. A probe compares the
+     * hash without touching an entry or its bytes, each a cache miss on a big table, and
+     * growing the table needs nothing but the slots. */
+    uint64_t *slot;
     size_t mask;
     char **blocks; /* every allocation holding strings; never moved, so pointers stay valid */
     size_t nblocks, blocks_cap;
@@ -102,57 +105,79 @@ static const char *store(jm__intern *t, const char *s, size_t n)
     return d;
 }
 
+#define SLOT_HASH 0xffffffff00000000ULL
+
+static size_t home(uint64_t h, size_t mask)
+{
+    return (size_t)(h >> 32) & mask;
+}
+
 static void rehash(jm__intern *t)
 {
     size_t mask = t->mask * 2 + 1;
-    uint32_t *slot = jm__xcalloc(mask + 1, sizeof *slot);
-    for (size_t id = 0; id < t->n; id++) {
-        size_t i = jm__hash(t->ent[id].s, t->ent[id].len) & mask;
+    uint64_t *slot = jm__xcalloc(mask + 1, sizeof *slot);
+    for (size_t k = 0; k <= t->mask; k++) {
+        if (t->slot[k] == 0)
+            continue;
+        size_t i = home(t->slot[k], mask);
         while (slot[i] != 0)
             i = (i + 1) & mask;
-        slot[i] = (uint32_t)id + 1;
+        slot[i] = t->slot[k];
     }
     free(t->slot);
     t->slot = slot;
     t->mask = mask;
 }
 
+/* The slot holding s, or the empty slot where it belongs. */
 static size_t probe(const jm__intern *t, const char *s, size_t n, uint64_t h)
 {
-    size_t i = h & t->mask;
+    size_t i = home(h, t->mask);
     for (;;) {
-        uint32_t v = t->slot[i];
+        uint64_t v = t->slot[i];
         if (v == 0)
             return i;
-        const entry *e = &t->ent[v - 1];
-        if (e->hash == (uint32_t)h && e->len == n && memcmp(e->s, s, n) == 0)
-            return i;
+        if ((v & SLOT_HASH) == (h & SLOT_HASH)) {
+            const entry *e = &t->ent[(uint32_t)v - 1];
+            if (e->len == n && memcmp(e->s, s, n) == 0)
+                return i;
+        }
         i = (i + 1) & t->mask;
     }
 }
 
-uint32_t jm__intern_id(jm__intern *t, const char *s, size_t n)
+void jm__intern_prefetch(const jm__intern *t, uint64_t h)
+{
+    __builtin_prefetch(&t->slot[home(h, t->mask)]);
+}
+
+uint32_t jm__intern_id_hashed(jm__intern *t, const char *s, size_t n, uint64_t h)
 {
     if (n > UINT32_MAX)
         jm__die("string of %zu bytes is too long to intern", n);
-    uint64_t h = jm__hash(s, n);
     size_t i = probe(t, s, n, h);
     if (t->slot[i] != 0)
-        return t->slot[i] - 1;
+        return (uint32_t)t->slot[i] - 1;
     if (t->n >= UINT32_MAX - 1)
         jm__die("more than 4 billion distinct strings");
     jm__grow((void **)&t->ent, &t->cap, t->n + 1, sizeof *t->ent);
-    t->ent[t->n] = (entry){store(t, s, n), (uint32_t)n, (uint32_t)h};
-    t->slot[i] = (uint32_t)++t->n;
+    t->ent[t->n] = (entry){store(t, s, n), (uint32_t)n};
+    t->slot[i] = (h & SLOT_HASH) | ((uint64_t)t->n + 1);
+    t->n++;
     if (t->n * 4 > (t->mask + 1) * 3)
         rehash(t);
     return (uint32_t)t->n - 1;
 }
 
+uint32_t jm__intern_id(jm__intern *t, const char *s, size_t n)
+{
+    return jm__intern_id_hashed(t, s, n, jm__hash(s, n));
+}
+
 uint32_t jm__intern_find(const jm__intern *t, const char *s, size_t n)
 {
     size_t i = probe(t, s, n, jm__hash(s, n));
-    return t->slot[i] ? t->slot[i] - 1 : UINT32_MAX;
+    return t->slot[i] ? (uint32_t)t->slot[i] - 1 : UINT32_MAX;
 }
 
 const char *jm__intern_str(const jm__intern *t, uint32_t id, size_t *len)

@@ -17,6 +17,14 @@ void jm__intern_free(jm__intern *t);
 /* The id of the n bytes at s, added if new. */
 uint32_t jm__intern_id(jm__intern *t, const char *s, size_t n);
 
+/* The same with the hash h = jm__hash(s, n) already known. */
+uint32_t jm__intern_id_hashed(jm__intern *t, const char *s, size_t n, uint64_t h);
+
+/* Ask the CPU to fetch the table slot where a string of hash h lives, ahead of the lookup: on a
+ * table bigger than the cache the lookup is a memory access, which can then overlap other work.
+ * A hint only; the table is unchanged. */
+void jm__intern_prefetch(const jm__intern *t, uint64_t h);
+
 /* The id of the n bytes at s, or UINT32_MAX if absent. */
 uint32_t jm__intern_find(const jm__intern *t, const char *s, size_t n);
 

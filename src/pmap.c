@@ -17,15 +17,19 @@ typedef struct node {
 
 typedef struct edge {
     uint32_t from, to;
+    uint32_t pair; /* its id in ctx->pairs, between two steps */
     uint64_t count, journeys, stamp;
     int64_t total_ms;
-    jm__vals wait; /* only between two steps */
 } edge;
 
 typedef struct pmap {
     node *node; /* by step id */
     size_t nnode;
-    jm__seqtab *pairs;
+    jm__seqtab *terminal; /* (TERMINAL, step) and (step, TERMINAL) -> edge index */
+    uint32_t *terminal_edge; /* seqtab id in terminal -> edge index */
+    size_t nterminal, terminal_cap;
+    uint32_t *of_pair;    /* pair id -> edge index + 1, 0 if none yet */
+    size_t nof_pair;
     edge *edge;
     size_t nedge, cap;
     uint64_t journey, events, journeys;
@@ -37,7 +41,7 @@ static void *m_begin(const jm__ctx *ctx)
 {
     (void)ctx;
     pmap *s = jm__xcalloc(1, sizeof *s);
-    s->pairs = jm__seqtab_new();
+    s->terminal = jm__seqtab_new();
     return s;
 }
 
@@ -51,18 +55,45 @@ static node *node_of(pmap *s, uint32_t step)
     return &s->node[step];
 }
 
-static edge *edge_of(pmap *s, uint32_t from, uint32_t to)
+static edge *new_edge(pmap *s, uint32_t from, uint32_t to)
+{
+    jm__grow((void **)&s->edge, &s->cap, s->nedge + 1, sizeof *s->edge);
+    edge *e = &s->edge[s->nedge++];
+    memset(e, 0, sizeof *e);
+    e->from = from;
+    e->to = to;
+    return e;
+}
+
+/* An edge from the start node or to the end node: two a journey, so a hash lookup will do. */
+static edge *terminal_edge(pmap *s, uint32_t from, uint32_t to)
 {
     uint32_t key[2] = {from, to};
-    uint32_t id = jm__seqtab_id(s->pairs, key, 2);
-    if (id == s->nedge) {
-        jm__grow((void **)&s->edge, &s->cap, s->nedge + 1, sizeof *s->edge);
-        memset(&s->edge[id], 0, sizeof *s->edge);
-        s->edge[id].from = from;
-        s->edge[id].to = to;
-        s->nedge++;
+    uint32_t id = jm__seqtab_id(s->terminal, key, 2);
+    if (id == s->nterminal) {
+        jm__grow((void **)&s->terminal_edge, &s->terminal_cap, (size_t)id + 1,
+                 sizeof *s->terminal_edge);
+        s->terminal_edge[s->nterminal++] = (uint32_t)s->nedge;
+        return new_edge(s, from, to);
     }
-    return &s->edge[id];
+    return &s->edge[s->terminal_edge[id]];
+}
+
+/* An edge between two steps, found by the pair id the report computed once. */
+static edge *pair_edge(pmap *s, const jm__ctx *ctx, uint32_t pair)
+{
+    if (pair >= s->nof_pair) {
+        size_t n = s->nof_pair;
+        jm__grow((void **)&s->of_pair, &s->nof_pair, (size_t)pair + 1, sizeof *s->of_pair);
+        memset(s->of_pair + n, 0, (s->nof_pair - n) * sizeof *s->of_pair);
+    }
+    if (s->of_pair[pair] == 0) {
+        uint32_t a, b;
+        jm__pairs_get(ctx->pairs, pair, &a, &b);
+        new_edge(s, a, b)->pair = pair;
+        s->of_pair[pair] = (uint32_t)s->nedge;
+    }
+    return &s->edge[s->of_pair[pair] - 1];
 }
 
 static void count_edge(edge *e, uint64_t jid)
@@ -76,7 +107,6 @@ static void count_edge(edge *e, uint64_t jid)
 
 static void m_add(void *st, const jm__ctx *ctx, const jm__journey *j)
 {
-    (void)ctx;
     pmap *s = st;
     uint64_t jid = ++s->journey;
     s->journeys++;
@@ -89,22 +119,20 @@ static void m_add(void *st, const jm__ctx *ctx, const jm__journey *j)
             nd->journeys++;
         }
         if (i == 0) {
-            count_edge(edge_of(s, TERMINAL, j->step[0]), jid);
+            count_edge(terminal_edge(s, TERMINAL, j->step[0]), jid);
             continue;
         }
-        edge *e = edge_of(s, j->step[i - 1], j->step[i]);
+        edge *e = pair_edge(s, ctx, j->pair[i]);
         count_edge(e, jid);
         int64_t w = j->start[i] - j->end[i - 1];
         w = w > 0 ? w : 0;
         e->total_ms += w;
-        jm__vals_push(&e->wait, w);
     }
-    count_edge(edge_of(s, j->step[j->n - 1], TERMINAL), jid);
+    count_edge(terminal_edge(s, j->step[j->n - 1], TERMINAL), jid);
 }
 
 static void m_merge(void *into, const void *from, const jm__ctx *ctx)
 {
-    (void)ctx;
     pmap *a = into;
     const pmap *b = from;
     for (size_t i = 0; i < b->nnode; i++) {
@@ -116,11 +144,12 @@ static void m_merge(void *into, const void *from, const jm__ctx *ctx)
     }
     for (size_t i = 0; i < b->nedge; i++) {
         const edge *y = &b->edge[i];
-        edge *x = edge_of(a, y->from, y->to);
+        edge *x = y->from == TERMINAL || y->to == TERMINAL
+                      ? terminal_edge(a, y->from, y->to)
+                      : pair_edge(a, ctx, y->pair);
         x->count += y->count;
         x->journeys += y->journeys;
         x->total_ms += y->total_ms;
-        jm__vals_append(&x->wait, &y->wait);
     }
     a->events += b->events;
     a->journeys += b->journeys;
@@ -170,10 +199,8 @@ static void m_finish(void *st, const jm__ctx *ctx)
             s->node_order[s->nnode_rank++] = (uint32_t)i;
     jm__sort(s->node_order, s->nnode_rank, sizeof *s->node_order, node_rank, (void *)data);
     s->edge_order = jm__xmalloc((s->nedge ? s->nedge : 1) * sizeof *s->edge_order);
-    for (size_t i = 0; i < s->nedge; i++) {
+    for (size_t i = 0; i < s->nedge; i++)
         s->edge_order[i] = (uint32_t)i;
-        jm__vals_sort(&s->edge[i].wait);
-    }
     jm__sort(s->edge_order, s->nedge, sizeof *s->edge_order, edge_rank, (void *)data);
 }
 
@@ -270,7 +297,7 @@ static void edge_json(const pmap *s, const jm__ctx *ctx, jm__json *w, const edge
         jm__json_null(w, "median_wait_s");
         jm__json_null(w, "mean_wait_s");
     } else {
-        jm__json_secs(w, "median_wait_s", jm__vals_pct(&e->wait, 50));
+        jm__json_secs(w, "median_wait_s", jm__vals_pct(&ctx->pair_wait[e->pair], 50));
         jm__json_mean_secs(w, "mean_wait_s", e->total_ms, e->count);
     }
     jm__json_obj_end(w);
@@ -327,7 +354,7 @@ static void m_text(const void *st, const jm__ctx *ctx, jm__text *t)
         if (e->from == TERMINAL || e->to == TERMINAL)
             strcpy(c[2], "-");
         else
-            jm__fmt_human(c[2], jm__vals_pct(&e->wait, 50));
+            jm__fmt_human(c[2], jm__vals_pct(&ctx->pair_wait[e->pair], 50));
         size_t nf = 7, nt = 5;
         const char *f = e->from == TERMINAL ? "(start)" : jm__intern_str(ctx->steps, e->from, &nf);
         const char *to = e->to == TERMINAL ? "(end)" : jm__intern_str(ctx->steps, e->to, &nt);
@@ -418,7 +445,7 @@ static void map_dot(const pmap *s, const jm__ctx *ctx, FILE *o, const cut *c)
         char wait[32] = "";
         if (e->from != TERMINAL && e->to != TERMINAL) {
             char h[32];
-            snprintf(wait, sizeof wait, "\\nmedian %s", jm__fmt_human(h, jm__vals_pct(&e->wait, 50)));
+            snprintf(wait, sizeof wait, "\\nmedian %s", jm__fmt_human(h, jm__vals_pct(&ctx->pair_wait[e->pair], 50)));
         }
         double pen = 1.0 + 5.0 * sqrt((double)e->count / (double)max_count);
         fprintf(o, " [label=\"%" PRIu64 "%s\", penwidth=%.2f];\n", e->count, wait, pen);
@@ -462,13 +489,13 @@ jm_status jm__map_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE 
 static void m_free(void *st)
 {
     pmap *s = st;
-    for (size_t i = 0; i < s->nedge; i++)
-        jm__vals_free(&s->edge[i].wait);
     free(s->node);
     free(s->edge);
     free(s->node_order);
     free(s->edge_order);
-    jm__seqtab_free(s->pairs);
+    free(s->terminal_edge);
+    free(s->of_pair);
+    jm__seqtab_free(s->terminal);
     free(s);
 }
 

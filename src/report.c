@@ -20,6 +20,9 @@ struct jm_report {
     jm_log *log;
     jm__intern *own_steps; /* step names when they are not the activities */
     jm__seqtab *variants;
+    jm__pairs *pairs;
+    jm__vals *pair_wait; /* by pair id */
+    size_t npair_wait;
     jm__ctx ctx;
     void *st[NANALYSES];
 };
@@ -82,17 +85,30 @@ static uint32_t *name_steps(jm_report *rep)
 
 /* Scratch arrays for one journey at a time. */
 typedef struct scratch {
-    uint32_t *step, *chan, *seq;
+    uint32_t *step, *pair, *chan, *seq;
     int64_t *start, *end;
 } scratch;
 
 static void add_journey(jm_report *rep, const scratch *s, uint32_t cas, size_t n)
 {
-    jm__journey j = {.cas = cas, .n = n, .step = s->step, .chan = s->chan, .start = s->start,
-                     .end = s->end, .first_start = s->start[0], .last_end = s->end[0]};
-    for (size_t i = 1; i < n; i++)
+    jm__journey j = {.cas = cas, .n = n, .step = s->step, .pair = s->pair, .chan = s->chan,
+                     .start = s->start, .end = s->end, .first_start = s->start[0],
+                     .last_end = s->end[0]};
+    s->pair[0] = UINT32_MAX;
+    for (size_t i = 1; i < n; i++) {
         if (s->end[i] > j.last_end)
             j.last_end = s->end[i];
+        uint32_t p = jm__pairs_id(rep->pairs, s->step[i - 1], s->step[i]);
+        s->pair[i] = p;
+        if (p >= rep->npair_wait) {
+            size_t old = rep->npair_wait;
+            jm__grow((void **)&rep->pair_wait, &rep->npair_wait, (size_t)p + 1,
+                     sizeof *rep->pair_wait);
+            memset(rep->pair_wait + old, 0, (rep->npair_wait - old) * sizeof *rep->pair_wait);
+        }
+        int64_t w = s->start[i] - s->end[i - 1];
+        jm__vals_push(&rep->pair_wait[p], w > 0 ? w : 0);
+    }
     /* --collapse-loops K: a run of one repeated step counts at most K times in the variant. */
     unsigned k = rep->ctx.opt->collapse_loops;
     size_t m = 0, run = 0;
@@ -125,6 +141,8 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     rep->ctx.chans = log->chans;
     rep->ctx.cases = log->cases;
     rep->ctx.variants = rep->variants;
+    rep->pairs = jm__pairs_new(jm__intern_count(rep->ctx.steps));
+    rep->ctx.pairs = rep->pairs;
     rep->ctx.has_channel = log->has_channel;
     rep->ctx.has_end = log->has_end;
     for (size_t a = 0; a < NANALYSES; a++)
@@ -152,6 +170,7 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     size_t cap = longest ? longest : 1;
     scratch s = {
         .step = jm__xmalloc(cap * sizeof *s.step),
+        .pair = jm__xmalloc(cap * sizeof *s.pair),
         .chan = jm__xmalloc(cap * sizeof *s.chan),
         .seq = jm__xmalloc(cap * sizeof *s.seq),
         .start = jm__xmalloc(cap * sizeof *s.start),
@@ -173,7 +192,7 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
             s.step[k] = step_of ? step_of[idx[i]] : e->act;
             s.chan[k] = e->chan;
             s.start[k] = e->start;
-            s.end[k] = e->end;
+            s.end[k] = jm__event_end(log, idx[i]);
             k++;
         }
         if (k > 0)
@@ -181,6 +200,7 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     }
     free(tmp);
     free(s.step);
+    free(s.pair);
     free(s.chan);
     free(s.seq);
     free(s.start);
@@ -190,9 +210,14 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     free(step_of);
     /* The events are no longer needed: give their memory back before the analyses finish. */
     free(log->ev);
+    free(log->long_end);
     log->ev = NULL;
-    log->nev = log->cap = 0;
+    log->long_end = NULL;
+    log->nev = log->cap = log->nlong = log->long_cap = 0;
 
+    for (size_t p = 0; p < rep->npair_wait; p++)
+        jm__vals_sort(&rep->pair_wait[p]);
+    rep->ctx.pair_wait = rep->pair_wait;
     for (size_t a = 0; a < NANALYSES; a++)
         analyses[a]->finish(rep->st[a], &rep->ctx);
     *out = rep;
@@ -208,6 +233,10 @@ void jm_report_free(jm_report *rep)
             analyses[a]->free(rep->st[a]);
     jm__intern_free(rep->own_steps);
     jm__seqtab_free(rep->variants);
+    jm__pairs_free(rep->pairs);
+    for (size_t p = 0; p < rep->npair_wait; p++)
+        jm__vals_free(&rep->pair_wait[p]);
+    free(rep->pair_wait);
     free(rep);
 }
 

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+_Static_assert(sizeof(jm__event) == 24, "an event record is 24 bytes");
+
 /* What one file needs while it is read. */
 typedef struct file_state {
     jm_log *log;
@@ -20,6 +22,9 @@ typedef struct file_state {
     char **header;
     size_t *header_len;
     char delim;
+    bool *keep; /* the columns read: role columns, or every column for reject_rows */
+    jm__csv_opts *copt;
+    uint64_t case_hash; /* of the current record's case id, from on_key */
     jm_status st;
 } file_state;
 
@@ -47,6 +52,7 @@ void jm_log_free(jm_log *log)
     jm__intern_free(log->acts);
     jm__intern_free(log->chans);
     free(log->ev);
+    free(log->long_end);
     for (size_t i = 0; i < log->stats.files; i++)
         free(log->files[i]);
     free(log->files);
@@ -54,6 +60,22 @@ void jm_log_free(jm_log *log)
         free(log->column[r]);
     free(log->err);
     free(log);
+}
+
+int64_t jm__event_end(const jm_log *log, size_t i)
+{
+    const jm__event *e = &log->ev[i];
+    if (e->dur != JM_DUR_LONG)
+        return e->start + e->dur;
+    size_t lo = 0, hi = log->nlong;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (log->long_end[mid].ev < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return log->long_end[lo].end;
 }
 
 const char *jm_log_error(const jm_log *log)
@@ -93,8 +115,8 @@ static jm_status reject(file_state *fs, const jm__row *row, jm_reject_reason why
             .reason = why,
             .detail = detail,
             .nfields = row->n,
-            .fields = row->f,
-            .lens = row->len,
+            .fields = log->opt->reject_rows ? row->f : NULL,
+            .lens = log->opt->reject_rows ? row->len : NULL,
             .nheader = fs->nheader,
             .header = (const char *const *)fs->header,
             .header_lens = fs->header_len,
@@ -109,6 +131,15 @@ static jm_status reject(file_state *fs, const jm__row *row, jm_reject_reason why
         return JM_EREJECTS;
     }
     return JM_OK;
+}
+
+/* The case id arrives before the rest of its row: hash it and fetch its slot in the case table
+ * now, so the lookup at the end of the row finds it in the cache. */
+static void on_case(void *data, const char *s, size_t n)
+{
+    file_state *fs = data;
+    fs->case_hash = jm__hash(s, n);
+    jm__intern_prefetch(fs->log->cases, fs->case_hash);
 }
 
 static jm_status take_header(file_state *fs, const jm__row *row)
@@ -139,6 +170,18 @@ static jm_status take_header(file_state *fs, const jm__row *row)
             if (fs->col[r] != JM_NO_COLUMN)
                 log->column[r] = jm__xmemdup(row->f[fs->col[r]], row->len[fs->col[r]]);
     }
+    if (!log->opt->reject_rows) {
+        /* Only the role columns are read from here on. Other columns are still counted and
+         * measured, so field counts and the field limit are checked on every column. */
+        fs->keep = jm__xcalloc(row->n, sizeof *fs->keep);
+        for (int r = 0; r < JM_ROLE_COUNT; r++)
+            if (fs->col[r] != JM_NO_COLUMN)
+                fs->keep[fs->col[r]] = true;
+        fs->copt->keep = fs->keep;
+        fs->copt->nkeep = row->n;
+    }
+    fs->copt->key_col = fs->col[JM_ROLE_CASE];
+    fs->copt->on_key = on_case;
     log->has_end |= fs->col[JM_ROLE_END] != JM_NO_COLUMN;
     log->has_channel |= fs->col[JM_ROLE_CHANNEL] != JM_NO_COLUMN;
     fs->have_header = true;
@@ -169,27 +212,29 @@ static jm_status on_row(void *data, const jm__row *row)
     if (row->len[c[JM_ROLE_ACTIVITY]] == 0)
         return reject(fs, row, JM_REJECT_EMPTY_ACTIVITY, "empty activity");
     jm__event e;
+    int64_t end;
     size_t si = c[JM_ROLE_START];
     if (!jm__time_parse(log->tf, row->f[si], row->len[si], &e.start)) {
         snippet(snip, row->f[si], row->len[si]);
         snprintf(detail, sizeof detail, "start time '%s' does not parse", snip);
         return reject(fs, row, JM_REJECT_BAD_START, detail);
     }
-    e.end = e.start;
+    end = e.start;
     size_t ei = c[JM_ROLE_END];
     if (ei != JM_NO_COLUMN && row->len[ei] > 0) {
-        if (!jm__time_parse(log->tf, row->f[ei], row->len[ei], &e.end)) {
+        if (!jm__time_parse(log->tf, row->f[ei], row->len[ei], &end)) {
             snippet(snip, row->f[ei], row->len[ei]);
             snprintf(detail, sizeof detail, "end time '%s' does not parse", snip);
             return reject(fs, row, JM_REJECT_BAD_END, detail);
         }
-        if (e.end < e.start) {
+        if (end < e.start) {
             snprintf(detail, sizeof detail, "end is %.3f s before start",
-                     (double)(e.start - e.end) / 1000.0);
+                     (double)(e.start - end) / 1000.0);
             return reject(fs, row, JM_REJECT_END_BEFORE_START, detail);
         }
     }
-    e.cas = jm__intern_id(log->cases, row->f[c[JM_ROLE_CASE]], row->len[c[JM_ROLE_CASE]]);
+    e.cas = jm__intern_id_hashed(log->cases, row->f[c[JM_ROLE_CASE]], row->len[c[JM_ROLE_CASE]],
+                                 fs->case_hash);
     e.act = jm__intern_id(log->acts, row->f[c[JM_ROLE_ACTIVITY]], row->len[c[JM_ROLE_ACTIVITY]]);
     size_t ci = c[JM_ROLE_CHANNEL];
     e.chan = ci == JM_NO_COLUMN || row->len[ci] == 0
@@ -197,6 +242,13 @@ static jm_status on_row(void *data, const jm__row *row)
                  : jm__intern_id(log->chans, row->f[ci], row->len[ci]);
     if (log->nev == UINT32_MAX)
         jm__die("more than 4 billion events");
+    if ((uint64_t)(end - e.start) >= JM_DUR_LONG) {
+        e.dur = JM_DUR_LONG;
+        jm__grow((void **)&log->long_end, &log->long_cap, log->nlong + 1, sizeof *log->long_end);
+        log->long_end[log->nlong++] = (jm__long_end){(uint32_t)log->nev, end};
+    } else {
+        e.dur = (uint32_t)(end - e.start);
+    }
     jm__grow((void **)&log->ev, &log->cap, log->nev + 1, sizeof *log->ev);
     log->ev[log->nev++] = e;
     log->stats.events++;
@@ -228,14 +280,15 @@ jm_status jm_log_add_file(jm_log *log, const char *path)
              sizeof *log->files);
     log->files[log->stats.files++] = jm__xstrdup(path);
 
-    file_state fs = {.log = log, .name = path, .st = JM_OK};
     progress_ctx pc = {log, path, jm__source_size(src)};
     jm__csv_opts copt = {
         .delimiter = log->opt->delimiter,
         .field_limit = log->opt->field_limit,
         .progress = log->opt->on_progress ? on_progress : NULL,
         .progress_data = &pc,
+        .key_col = SIZE_MAX,
     };
+    file_state fs = {.log = log, .name = path, .copt = &copt, .st = JM_OK};
     uint64_t blank = 0;
     jm_status st = jm__csv_read(src, path, &copt, on_row, &fs, &fs.delim, &blank, &err);
     log->stats.blank_lines += blank;
@@ -246,5 +299,6 @@ jm_status jm_log_add_file(jm_log *log, const char *path)
         free(fs.header[i]);
     free(fs.header);
     free(fs.header_len);
+    free(fs.keep);
     return st;
 }

@@ -11,14 +11,25 @@
 /* The channel id of an event whose channel is unknown (no column, or an empty field). */
 #define JM_NO_CHANNEL UINT32_MAX
 
-/* One event. Its place in the log's array is its input order (file order, then line order). */
+/* One event, 24 bytes: with millions of them, their size is both the memory and much of the
+ * time (fresh memory costs to touch). Its place in the log's array is its input order (file
+ * order, then line order). */
 typedef struct jm__event {
     int64_t start; /* UTC milliseconds */
-    int64_t end;   /* >= start */
+    uint32_t dur;  /* end - start in ms; JM_DUR_LONG: look the end up with jm__event_end */
     uint32_t cas;  /* id in jm_log.cases */
     uint32_t act;  /* id in jm_log.acts */
     uint32_t chan; /* id in jm_log.chans, or JM_NO_CHANNEL */
 } jm__event;
+
+/* A duration of 49.7 days or more does not fit the record; its end is kept aside. */
+#define JM_DUR_LONG UINT32_MAX
+
+/* An end kept aside, for the event at index ev. */
+typedef struct jm__long_end {
+    uint32_t ev;
+    int64_t end;
+} jm__long_end;
 
 struct jm_log {
     const jm_options *opt;
@@ -26,6 +37,8 @@ struct jm_log {
     jm__intern *cases, *acts, *chans;
     jm__event *ev;
     size_t nev, cap;
+    jm__long_end *long_end; /* ascending by event index */
+    size_t nlong, long_cap;
     jm_input_stats stats;
     char **files; /* names as given, in order */
     size_t files_cap;
@@ -34,5 +47,8 @@ struct jm_log {
     bool consumed;               /* the events went to a report */
     char *err;
 };
+
+/* The end time of event i. */
+int64_t jm__event_end(const jm_log *log, size_t i);
 
 #endif

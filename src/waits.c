@@ -18,7 +18,7 @@ typedef struct transition {
     uint64_t long_waits;
     uint64_t long_journeys; /* journeys with a long wait on this transition */
     uint64_t stamp;
-    jm__vals wait;
+    uint32_t pair; /* its waits are ctx->pair_wait[pair] */
 } transition;
 
 typedef struct long_wait {
@@ -33,9 +33,9 @@ typedef struct handling {
 } handling;
 
 typedef struct waits {
-    jm__seqtab *pairs;
-    transition *tr;
-    size_t ntr, cap;
+    transition *tr; /* by pair id; a pair this analysis never saw has count 0 */
+    size_t ntr;
+    size_t nrank;   /* transitions with a count, in order after finish */
     uint64_t long_waits, journeys_with_long_wait, overlaps, journey;
     long_wait longest[LONGEST];
     size_t nlongest;
@@ -48,23 +48,22 @@ typedef struct waits {
 static void *w_begin(const jm__ctx *ctx)
 {
     (void)ctx;
-    waits *s = jm__xcalloc(1, sizeof *s);
-    s->pairs = jm__seqtab_new();
-    return s;
+    return jm__xcalloc(1, sizeof(waits));
 }
 
-static transition *tr_of(waits *s, uint32_t from, uint32_t to)
+static transition *tr_at(waits *s, const jm__ctx *ctx, uint32_t pair)
 {
-    uint32_t key[2] = {from, to};
-    uint32_t id = jm__seqtab_id(s->pairs, key, 2);
-    if (id == s->ntr) {
-        jm__grow((void **)&s->tr, &s->cap, s->ntr + 1, sizeof *s->tr);
-        memset(&s->tr[id], 0, sizeof *s->tr);
-        s->tr[id].from = from;
-        s->tr[id].to = to;
-        s->ntr++;
+    if (pair >= s->ntr) {
+        size_t n = s->ntr;
+        jm__grow((void **)&s->tr, &s->ntr, (size_t)pair + 1, sizeof *s->tr);
+        memset(s->tr + n, 0, (s->ntr - n) * sizeof *s->tr);
     }
-    return &s->tr[id];
+    transition *t = &s->tr[pair];
+    if (t->count == 0) {
+        jm__pairs_get(ctx->pairs, pair, &t->from, &t->to);
+        t->pair = pair;
+    }
+    return t;
 }
 
 static int str_cmp(const jm__intern *t, uint32_t a, uint32_t b)
@@ -134,10 +133,9 @@ static void w_add(void *st, const jm__ctx *ctx, const jm__journey *j)
             s->overlaps++;
             w = 0;
         }
-        transition *t = tr_of(s, j->step[i - 1], j->step[i]);
+        transition *t = tr_at(s, ctx, j->pair[i]);
         t->count++;
         t->total_ms += w;
-        jm__vals_push(&t->wait, w);
         if (w > threshold) {
             s->long_waits++;
             t->long_waits++;
@@ -160,12 +158,13 @@ static void w_merge(void *into, const void *from, const jm__ctx *ctx)
     const waits *b = from;
     for (size_t i = 0; i < b->ntr; i++) {
         const transition *y = &b->tr[i];
-        transition *x = tr_of(a, y->from, y->to);
+        if (y->count == 0)
+            continue;
+        transition *x = tr_at(a, ctx, (uint32_t)i);
         x->count += y->count;
         x->total_ms += y->total_ms;
         x->long_waits += y->long_waits;
         x->long_journeys += y->long_journeys;
-        jm__vals_append(&x->wait, &y->wait);
     }
     for (size_t i = 0; i < b->nhd; i++) {
         if (b->hd[i].count == 0)
@@ -218,10 +217,11 @@ static void w_finish(void *st, const jm__ctx *ctx)
     const void *data[2] = {s, ctx};
     s->order = jm__xmalloc((s->ntr ? s->ntr : 1) * sizeof *s->order);
     for (size_t i = 0; i < s->ntr; i++) {
-        s->order[i] = (uint32_t)i;
-        jm__vals_sort(&s->tr[i].wait);
+        if (s->tr[i].count == 0)
+            continue;
+        s->order[s->nrank++] = (uint32_t)i;
     }
-    jm__sort(s->order, s->ntr, sizeof *s->order, by_total, (void *)data);
+    jm__sort(s->order, s->nrank, sizeof *s->order, by_total, (void *)data);
     s->hd_order = jm__xmalloc((s->nhd ? s->nhd : 1) * sizeof *s->hd_order);
     for (size_t i = 0; i < s->nhd; i++) {
         if (s->hd[i].count == 0)
@@ -245,7 +245,7 @@ static void w_json(const void *st, const jm__ctx *ctx, jm__json *w)
     jm__json_u64(w, "journeys_with_long_wait", s->journeys_with_long_wait);
     jm__json_u64(w, "overlaps", s->overlaps);
     jm__json_arr(w, "by_transition");
-    for (size_t r = 0; r < listed(s->ntr, ctx); r++) {
+    for (size_t r = 0; r < listed(s->nrank, ctx); r++) {
         const transition *t = &s->tr[s->order[r]];
         size_t nf, nt;
         const char *f = jm__intern_str(ctx->steps, t->from, &nf);
@@ -254,9 +254,9 @@ static void w_json(const void *st, const jm__ctx *ctx, jm__json *w)
         jm__json_str(w, "from", f, nf);
         jm__json_str(w, "to", to, nt);
         jm__json_u64(w, "count", t->count);
-        jm__json_secs(w, "median_s", jm__vals_pct(&t->wait, 50));
-        jm__json_secs(w, "p90_s", jm__vals_pct(&t->wait, 90));
-        jm__json_secs(w, "max_s", t->wait.v[t->wait.n - 1]);
+        jm__json_secs(w, "median_s", jm__vals_pct(&ctx->pair_wait[t->pair], 50));
+        jm__json_secs(w, "p90_s", jm__vals_pct(&ctx->pair_wait[t->pair], 90));
+        jm__json_secs(w, "max_s", jm__vals_pct(&ctx->pair_wait[t->pair], 100));
         jm__json_secs(w, "total_s", t->total_ms);
         jm__json_u64(w, "long_waits", t->long_waits);
         jm__json_u64(w, "journeys_with_long_wait", t->long_journeys);
@@ -315,17 +315,17 @@ static void w_text(const void *st, const jm__ctx *ctx, jm__text *t)
             ctx->journeys ? 100.0 * (double)s->journeys_with_long_wait / (double)ctx->journeys
                           : 0.0,
             s->overlaps);
-    if (s->ntr > 0) {
+    if (s->nrank > 0) {
         static const char *const head[] = {"from", "to", "count", "median", "p90", "max",
                                            "total", "long"};
         jm__table *tb = jm__table_new(8, head, "llrrrrrr");
-        for (size_t r = 0; r < listed(s->ntr, ctx); r++) {
+        for (size_t r = 0; r < listed(s->nrank, ctx); r++) {
             const transition *tr = &s->tr[s->order[r]];
             char c[6][32];
             snprintf(c[0], 32, "%" PRIu64, tr->count);
-            jm__fmt_human(c[1], jm__vals_pct(&tr->wait, 50));
-            jm__fmt_human(c[2], jm__vals_pct(&tr->wait, 90));
-            jm__fmt_human(c[3], tr->wait.v[tr->wait.n - 1]);
+            jm__fmt_human(c[1], jm__vals_pct(&ctx->pair_wait[tr->pair], 50));
+            jm__fmt_human(c[2], jm__vals_pct(&ctx->pair_wait[tr->pair], 90));
+            jm__fmt_human(c[3], jm__vals_pct(&ctx->pair_wait[tr->pair], 100));
             jm__fmt_human(c[4], tr->total_ms);
             snprintf(c[5], 32, "%" PRIu64, tr->long_waits);
             size_t nf, nt;
@@ -388,12 +388,12 @@ static void w_text(const void *st, const jm__ctx *ctx, jm__text *t)
 static void w_summary(const void *st, const jm__ctx *ctx, FILE *o)
 {
     const waits *s = st;
-    if (s->ntr == 0)
+    if (s->nrank == 0)
         return;
     const transition *t = &s->tr[s->order[0]];
     char *f = jm__step_text(ctx, t->from, false), *to = jm__step_text(ctx, t->to, false);
     char med[32], total[32], th[32];
-    jm__fmt_human(med, jm__vals_pct(&t->wait, 50));
+    jm__fmt_human(med, jm__vals_pct(&ctx->pair_wait[t->pair], 50));
     jm__fmt_human(total, t->total_ms);
     jm__fmt_human(th, ctx->opt->long_wait_ms);
     fprintf(o,
@@ -420,9 +420,9 @@ static void w_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
     const waits *s = st;
     /* The transitions whose long waits touch the most journeys; a stable sort keeps the
      * ranking by total wait among equals. */
-    uint32_t *cand = jm__xmalloc((s->ntr ? s->ntr : 1) * sizeof *cand);
+    uint32_t *cand = jm__xmalloc((s->nrank ? s->nrank : 1) * sizeof *cand);
     size_t nc = 0;
-    for (size_t r = 0; r < s->ntr; r++)
+    for (size_t r = 0; r < s->nrank; r++)
         if (s->tr[s->order[r]].long_journeys > 0)
             cand[nc++] = s->order[r];
     jm__sort(cand, nc, sizeof *cand, by_long_journeys, (void *)s);
@@ -439,7 +439,7 @@ static void w_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
         memcpy(what + nf + 4, to, nt);
         what[nf + nt + 4] = '\0';
         char med[32], th[32];
-        jm__fmt_human(med, jm__vals_pct(&t->wait, 50));
+        jm__fmt_human(med, jm__vals_pct(&ctx->pair_wait[t->pair], 50));
         jm__fmt_human(th, ctx->opt->long_wait_ms);
         jm__findings_add(out, "wait", t->long_journeys, what,
                          jm__strdupf("customers wait over %s here (median %s)", th, med));
@@ -450,15 +450,12 @@ static void w_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
 static void w_free(void *st)
 {
     waits *s = st;
-    for (size_t i = 0; i < s->ntr; i++)
-        jm__vals_free(&s->tr[i].wait);
     for (size_t i = 0; i < s->nhd; i++)
         jm__vals_free(&s->hd[i].dur);
     free(s->tr);
     free(s->hd);
     free(s->order);
     free(s->hd_order);
-    jm__seqtab_free(s->pairs);
     free(s);
 }
 

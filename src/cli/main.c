@@ -462,6 +462,7 @@ static int run_command(run *r)
 
     r->opt.on_reject = on_reject;
     r->opt.on_reject_data = r;
+    r->opt.reject_rows = r->rejects_path != NULL;
     if (!r->quiet && isatty(STDERR_FILENO)) {
         r->opt.on_progress = on_progress;
         r->opt.on_progress_data = r;
