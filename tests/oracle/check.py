@@ -8,20 +8,27 @@
 
 --generated makes small logs with scripts/gen-log in every input order, with and without
 malformed rows and optional columns, plus runs for the step kinds, --split-gap,
---collapse-loops, gzip, CRLF and a log split over two files; each is compared key by key with
-the oracle, and the three orders of one seed must give the same jmine JSON.
+--collapse-loops, --long-wait, gzip, CRLF and a log split over two files; each
+`jmine report --format json --top 0` is compared key by key with the oracle (input, journeys,
+variants, loops, channels, waits, map), and the three orders of one seed must give the same
+jmine JSON.  `jmine journeys` is compared row by row with the oracle's rows on most of them.
 
 --real runs `jmine variants --format json` on the public logs in $JM_REAL_DATA (default
-../shared/data/real) and compares the whole variant table.  Without that folder the test is
+../shared/data/real) and compares the whole variant table; on the logs with a channel column
+it compares the whole report and the `jmine journeys` rows.  Without that folder the test is
 skipped (exit 77).
 
 The last line is always "N passed, N failed"; the exit status is 0 only if none failed.
 """
 
 import argparse
+import csv
+import decimal
+import io
 import json
 import math
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -42,6 +49,14 @@ MALFORMED = ["0", "0.03"]
 COLUMNS = {"all": [], "no-end": ["--no-end"], "no-channel": ["--no-channel"]}
 REAL_LOGS = ["helpdesk.csv", "bpic2013_incidents.csv.gz", "receipt.csv",
              "road_traffic_fines.csv.gz", "sepsis.csv"]
+# Logs with a channel column, compared whole (every report section and the journeys rows).
+REAL_FULL = [("receipt.csv", []),
+             ("technion_callcenter_1999_08_events.csv.gz", []),
+             ("receipt.csv", ["--long-wait", "1h", "--step", "channel:activity"]),
+             ("technion_callcenter_1999_08_events.csv.gz",
+              ["--case", "customer_id", "--split-gap", "7d", "--long-wait", "1h"])]
+# Report sections whose seconds are exact milliseconds by definition: compared exactly.
+EXACT_MS_SECTIONS = ("loops", "channels", "waits", "map")
 
 
 class CheckError(Exception):
@@ -93,12 +108,35 @@ def run_jmine(jmine, args):
         raise CheckError("%s wrote no valid JSON: %s" % (" ".join(cmd), e))
 
 
-def run_oracle(files, flags):
+def run_jmine_csv(jmine, args):
+    """jmine's stdout read as CSV (bytes as latin-1 text): a list of rows."""
+    cmd = [jmine] + [str(a) for a in args]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=JMINE_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise CheckError("cannot run %s: %s" % (" ".join(cmd), e))
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
+        raise CheckError("exit %d from %s; stderr: %s"
+                         % (proc.returncode, " ".join(cmd), " | ".join(err)))
+    try:
+        text = proc.stdout.decode("latin-1")
+        return list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as e:
+        raise CheckError("%s wrote no valid CSV: %s" % (" ".join(cmd), e))
+
+
+def run_oracle_both(files, flags):
+    """The oracle's report and its `jmine journeys` rows."""
     options = oracle.make_options([str(a) for a in flags] + [str(f) for f in files])
     try:
-        return oracle.compute([str(f) for f in files], options)
+        return oracle.analyse([str(f) for f in files], options)
     except oracle.OracleError as e:
         raise CheckError("oracle: %s" % e)
+
+
+def run_oracle(files, flags):
+    return run_oracle_both(files, flags)[0]
 
 
 def generate(path, seed, journeys, flags):
@@ -107,6 +145,25 @@ def generate(path, seed, journeys, flags):
     proc = subprocess.run(cmd, capture_output=True)
     if proc.returncode != 0:
         raise CheckError("gen-log failed: %s" % proc.stderr.decode("utf-8", "replace"))
+
+
+def write_tie_log(path, seed, rows):
+    """A small log made to tie: few steps and cases with names whose byte order differs from
+    their first-seen order, times on a coarse grid (equal waits, equal totals), ends that run
+    past the next start (overlaps), empty ends and empty channels, and a step called "start"."""
+    rng = random.Random(seed)
+    cases = ["c9", "c10", "C1", "b", "a", "\u00e9", "c1", "c 2"] + ["k%d" % i for i in range(60)]
+    steps = ["start", "end", "b", "B", "a", "A b", "\u00e9", "z"]
+    channels = ["web", "phone", "", "Chat", "email"]
+    base = 1709287200000  # 2024-03-01T10:00:00Z
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(["case_id", "activity", "channel", "start_time", "end_time"])
+        for _ in range(rows):
+            start = base + rng.randrange(40) * 600000 + rng.choice([0] * 8 + [250, 1, 999])
+            end = rng.choice([None, start, start + 300000, start + 1800000, start + 12345])
+            out.writerow([rng.choice(cases), rng.choice(steps), rng.choice(channels),
+                          oracle.rfc3339(start), "" if end is None else oracle.rfc3339(end)])
 
 
 def split_in_two(path, first, second):
@@ -137,6 +194,10 @@ def numbers_agree(path, expected, actual, exact):
         return expected == actual
     # Seconds are printed with millisecond precision; shares and ratios must be near exact.
     in_seconds = path.rsplit(".", 1)[-1].endswith("_s") or "duration_s" in path
+    if in_seconds and path.split(".", 1)[0] in EXACT_MS_SECTIONS:
+        # Waits, handling times and their medians, totals and rounded means are whole
+        # milliseconds: the same decimal must come back (tolerance far below 1 ms).
+        return math.isclose(expected, actual, rel_tol=1e-12, abs_tol=1e-6)
     return math.isclose(expected, actual, rel_tol=1e-6, abs_tol=1e-3 if in_seconds else 1e-6)
 
 
@@ -175,15 +236,63 @@ def differences(expected, actual, path="", exact=False, names=("oracle", "jmine"
             % (where, names[0], json.dumps(expected), names[1], json.dumps(actual))]
 
 
-def compare_report(tally, jmine, name, files, flags):
-    """jmine report vs the oracle on files; returns jmine's JSON, or None if it gave none."""
+def seconds_as_ms(text):
+    """A seconds field of jmine's CSV in whole milliseconds, or None if it is not that."""
     try:
-        expected = run_oracle(files, flags)
-        actual = run_jmine(jmine, ["report", "--format", "json", "--top", "0"] + flags + files)
+        ms = decimal.Decimal(text) * 1000
+    except decimal.InvalidOperation:
+        return None
+    return int(ms) if ms.is_finite() and ms == ms.to_integral_value() else None
+
+
+def row_differences(expected, actual):
+    """Every field where jmine's `journeys` CSV differs from the oracle's rows."""
+    if not actual:
+        return ["journeys: jmine wrote nothing"]
+    out = []
+    if actual[0] != oracle.JOURNEYS_HEADER:
+        out.append("journeys header: oracle %s, jmine %s"
+                   % (",".join(oracle.JOURNEYS_HEADER), ",".join(actual[0])))
+    rows = actual[1:]
+    if len(rows) != len(expected):
+        out.append("journeys: oracle has %d rows, jmine %d" % (len(expected), len(rows)))
+    for number, (want, got) in enumerate(zip(expected, rows), start=1):
+        if len(got) != len(want):
+            out.append("journeys row %d: jmine has %d fields: %s" % (number, len(got), got))
+            continue
+        for column, w, g in zip(oracle.JOURNEYS_HEADER, want, got):
+            if column == "longest_wait_s" and w and g:
+                same = seconds_as_ms(w) == seconds_as_ms(g)
+            else:
+                same = w == g
+            if not same:
+                out.append("journeys row %d (case %s) %s: oracle %s, jmine %s"
+                           % (number, want[0], column, json.dumps(w), json.dumps(g)))
+    return out
+
+
+def compare_report(tally, jmine, name, files, flags, journeys=False):
+    """jmine report vs the oracle on files; returns jmine's JSON, or None if it gave none.
+
+    With journeys, `jmine journeys` with the same flags is compared too (a check of its own)."""
+    try:
+        expected, rows = run_oracle_both(files, flags)
     except CheckError as e:
         tally.record(name, [str(e)])
         return None
-    tally.record(name, differences(expected, actual))
+    actual = None
+    try:
+        actual = run_jmine(jmine, ["report", "--format", "json", "--top", "0"] + flags + files)
+        tally.record(name, differences(expected, actual))
+    except CheckError as e:
+        tally.record(name, [str(e)])
+    if journeys:
+        name = name.replace("report", "journeys", 1)
+        try:
+            got = run_jmine_csv(jmine, ["journeys"] + flags + files)
+            tally.record(name, row_differences(rows, got))
+        except CheckError as e:
+            tally.record(name, [str(e)])
     return actual
 
 
@@ -228,7 +337,8 @@ def run_generated(tally, jmine, work):
                 generate(path, seed, journeys_for(seed),
                          ["--order", order, "--malformed", malformed] + cflags)
                 name = "report order=%s malformed=%s columns=%s" % (order, malformed, cname)
-                results[order] = compare_report(tally, jmine, name, [path], [])
+                results[order] = compare_report(tally, jmine, name, [path], [],
+                                                journeys=True)
             compare_orders(tally, "same JSON in every order: malformed=%s columns=%s"
                            % (malformed, cname), results)
 
@@ -240,6 +350,10 @@ def run_generated(tally, jmine, work):
         ("--collapse-loops 2", ["--order", "shuffle"], ["--collapse-loops", "2"]),
         ("customer as case, --split-gap 30d", ["--order", "shuffle"],
          ["--case", "customer_id", "--split-gap", "30d"]),
+        ("--long-wait 1h", ["--order", "shuffle"], ["--long-wait", "1h"]),
+        ("--long-wait 0", ["--order", "case", "--no-end"], ["--long-wait", "0"]),
+        ("--long-wait 90m --split-gap 30d, customer as case", ["--order", "time"],
+         ["--long-wait", "90m", "--case", "customer_id", "--split-gap", "30d"]),
         ("gzip input (no .gz in its name)", ["--order", "shuffle", "--gzip"], []),
         ("CRLF line ends", ["--order", "time", "--crlf"], []),
     ]
@@ -247,13 +361,23 @@ def run_generated(tally, jmine, work):
         seed = 40 + i
         path = work / ("extra-%d.csv" % i)
         generate(path, seed, journeys_for(seed), gen_flags + ["--malformed", "0.03"])
-        compare_report(tally, jmine, "report " + name, [path], flags)
+        # --long-wait changes nothing in `jmine journeys` (nor does it take the option).
+        compare_report(tally, jmine, "report " + name, [path], flags,
+                       journeys="--long-wait" not in flags)
+
+    # Made to tie, so that every ordering rule has to break ties by byte order.
+    for i, flags in enumerate([[], ["--long-wait", "20m"], ["--step", "channel:activity"],
+                               ["--collapse-loops", "1", "--long-wait", "0"]]):
+        path = work / ("ties-%d.csv" % i)
+        write_tie_log(path, 70 + i, 400)
+        compare_report(tally, jmine, "report ties %s" % " ".join(flags or ["(defaults)"]),
+                       [path], flags, journeys="--long-wait" not in flags)
 
     whole = work / "whole.csv"
     generate(whole, 60, journeys_for(60), ["--order", "time", "--malformed", "0.03"])
     halves = [work / "yesterday.csv", work / "today.csv"]
     split_in_two(whole, *halves)
-    compare_report(tally, jmine, "report one log in two files", halves, [])
+    compare_report(tally, jmine, "report one log in two files", halves, [], journeys=True)
 
 
 def real_data_dir():
@@ -296,6 +420,11 @@ def run_real(tally, jmine):
     print()
     print("\n".join(table))
     print()
+
+    # Logs with a channel column: the whole report, every section, and the journeys rows.
+    for name, flags in REAL_FULL:
+        compare_report(tally, jmine, " ".join(["report", name] + flags), [data / name], flags,
+                       journeys="--long-wait" not in flags)
     return 0
 
 

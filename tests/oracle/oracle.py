@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-# An independent, slow, plainly written computation of the spec's journey and variant figures.
+# An independent, slow, plainly written computation of the spec's journey and analysis figures.
 """Oracle for jmine: reads event logs and prints, as JSON, the input counts, the journey
-distributions and the full variant table, defined as in SPEC.md sections 1-4.
+distributions, the full variant table, loops, channel switches, waits and the process map,
+defined as in SPEC.md sections 1-4 (or, with --journeys, the rows of `jmine journeys`).
 
 It shares no code or design with the C tool: Python's csv module reads the files, datetime
 checks the times, and everything is held in memory and computed the obvious way.
 
     oracle.py [--step activity|channel|channel:activity] [--split-gap D]
-              [--collapse-loops K] [--delimiter C] [--case NAME] [--activity NAME]
-              [--start NAME] [--end NAME] [--channel NAME] FILE...
+              [--collapse-loops K] [--long-wait D] [--delimiter C] [--case NAME]
+              [--activity NAME] [--start NAME] [--end NAME] [--channel NAME]
+              [--journeys] FILE...
 """
 
 import argparse
@@ -236,10 +238,12 @@ def load(files, options):
     counts = {"rows": 0, "rejected_by_reason": {r: 0 for r in REASONS}}
     events = []
     have_channel = False
+    have_end = False
     for path in files:
         header, records = read_records(path, options.delimiter)
         roles = find_roles(header, options.overrides)
         have_channel = have_channel or roles["channel"] is not None
+        have_end = have_end or roles["end"] is not None
         for row in records:
             counts["rows"] += 1
             reason = check_row(row, len(header), roles)
@@ -252,7 +256,7 @@ def load(files, options):
             channel = row[roles["channel"]] if roles["channel"] is not None else ""
             events.append(Event(to_bytes(row[roles["case"]]), to_bytes(row[roles["activity"]]),
                                 to_bytes(channel), start, end, len(events)))
-    return counts, events, have_channel
+    return counts, events, have_channel, have_end
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,10 +319,12 @@ def seconds(ms):
     return None if ms is None else ms / 1000
 
 
-def distribution(values):
+def distribution(values, unit):
+    """Median, p90 and max of values, and how many journeys have each value (ascending)."""
     values = sorted(values)
+    histogram = [{unit: v, "journeys": values.count(v)} for v in sorted(set(values))]
     return {"median": nearest_rank(values, 50), "p90": nearest_rank(values, 90),
-            "max": values[-1] if values else None}
+            "max": values[-1] if values else None, "histogram": histogram}
 
 
 def text_of(step):
@@ -353,12 +359,279 @@ def variant_table(journeys, durations, options):
     return {"count": len(ranked), "top": top}
 
 
-def compute(files, options):
-    """The report for files as a dict shaped like `jmine report --format json --top 0`."""
-    counts, events, have_channel = load(files, options)
+# ---------------------------------------------------------------------------------------------
+# Loops, channel switches, waits, the process map and the per-journey rows.
+#
+# A journey here is a list of events in order; steps is the matching list of step names.
+# wait_raw[i] = start[i] - end[i-1] for i >= 1; the wait is that floored at 0.
+
+def raw_wait(journey, i):
+    return journey[i].start - journey[i - 1].end
+
+
+def wait(journey, i):
+    return max(0, raw_wait(journey, i))
+
+
+def share(part, whole):
+    return round(part / whole, 6) if whole else 0.0
+
+
+def median_p90(values):
+    values = sorted(values)
+    return nearest_rank(values, 50), nearest_rank(values, 90)
+
+
+def null_first(name):
+    """Sort key for a step that may be None (the start or end node): None before any name."""
+    return (0, b"") if name is None else (1, name)
+
+
+def rfc3339(ms):
+    """UTC instant as YYYY-MM-DDThh:mm:ssZ, with .mmm before the Z if the ms are not zero."""
+    when = EPOCH + datetime.timedelta(milliseconds=ms)
+    text = when.strftime("%Y-%m-%dT%H:%M:%S")
+    if ms % 1000:
+        text += ".%03d" % (ms % 1000)
+    return text + "Z"
+
+
+def loop_kinds(steps):
+    """Per position i >= 1: "self" (a self-loop), "repeat" (a repetition) or None."""
+    kinds = []
+    seen = {steps[0]} if steps else set()  # the steps at positions 0 .. i-1
+    for i in range(1, len(steps)):
+        if steps[i] == steps[i - 1]:
+            kinds.append("self")
+        elif steps[i] in seen:
+            kinds.append("repeat")
+        else:
+            kinds.append(None)
+        seen.add(steps[i])
+    return kinds
+
+
+def count_loops(steps):
+    """(self-loops, repetitions) of one journey's steps."""
+    kinds = loop_kinds(steps)
+    return kinds.count("self"), kinds.count("repeat")
+
+
+def loops_section(all_steps):
+    total_self = total_rep = with_loop = 0
+    per_step = {}  # step -> {"self_loops", "repetitions", "journeys", "journeys_3_or_more", "max"}
+
+    def entry(step):
+        return per_step.setdefault(step, {"self_loops": 0, "repetitions": 0, "journeys": 0,
+                                          "journeys_3_or_more": 0, "max_in_journey": 0})
+
+    for steps in all_steps:
+        self_loops, repetitions = count_loops(steps)
+        total_self += self_loops
+        total_rep += repetitions
+        if self_loops + repetitions > 0:
+            with_loop += 1
+        for i, kind in enumerate(loop_kinds(steps), start=1):
+            if kind == "self":
+                entry(steps[i])["self_loops"] += 1
+            elif kind == "repeat":
+                entry(steps[i])["repetitions"] += 1
+        occurrences = {}
+        for step in steps:
+            occurrences[step] = occurrences.get(step, 0) + 1
+        for step, n in occurrences.items():
+            if n >= 2:
+                e = entry(step)
+                e["journeys"] += 1
+                if n >= 3:
+                    e["journeys_3_or_more"] += 1
+                e["max_in_journey"] = max(e["max_in_journey"], n)
+    # A step enters per_step only when it occurs twice in some journey (a self-loop or a
+    # repetition implies that), so every entry has journeys >= 1.
+    ranked = sorted(per_step.items(),
+                    key=lambda item: (-item[1]["journeys"],
+                                      -(item[1]["self_loops"] + item[1]["repetitions"]),
+                                      item[0]))
+    by_step = [dict({"step": text_of(step)}, **counts) for step, counts in ranked]
+    return {"self_loops": total_self, "repetitions": total_rep, "journeys_with_loop": with_loop,
+            "share_with_loop": share(with_loop, len(all_steps)), "by_step": by_step}
+
+
+def channels_section(journeys, have_channel):
+    if not have_channel:
+        return {"present": False, "switches": None, "journeys_with_switch": None,
+                "matrix": None}
+    switches = 0
+    with_switch = 0
+    pairs = {}  # (from, to) -> {"waits": [...], "journeys": set of journey numbers}
+    for number, journey in enumerate(journeys):
+        switched = False
+        for i in range(1, len(journey)):
+            before, after = journey[i - 1].channel, journey[i].channel
+            if before and after and before != after:
+                switches += 1
+                switched = True
+                pair = pairs.setdefault((before, after), {"waits": [], "journeys": set()})
+                pair["waits"].append(wait(journey, i))
+                pair["journeys"].add(number)
+        if switched:
+            with_switch += 1
+    ranked = sorted(pairs.items(), key=lambda item: (-len(item[1]["waits"]), item[0][0],
+                                                     item[0][1]))
+    matrix = [{"from": text_of(a), "to": text_of(b), "count": len(p["waits"]),
+               "journeys": len(p["journeys"]),
+               "median_wait_s": seconds(median_p90(p["waits"])[0])}
+              for (a, b), p in ranked]
+    return {"present": True, "switches": switches, "journeys_with_switch": with_switch,
+            "share_with_switch": share(with_switch, len(journeys)), "matrix": matrix}
+
+
+def waits_section(journeys, all_steps, threshold, have_end):
+    long_waits = overlaps = 0
+    journeys_with_long = 0
+    transitions = {}  # (from, to) -> {"waits": [...], "long": n, "long_journeys": set}
+    every_wait = []   # (wait, case, at, from, to, until)
+    for number, (journey, steps) in enumerate(zip(journeys, all_steps)):
+        has_long = False
+        for i in range(1, len(journey)):
+            w = wait(journey, i)
+            if raw_wait(journey, i) < 0:
+                overlaps += 1
+            t = transitions.setdefault((steps[i - 1], steps[i]),
+                                       {"waits": [], "long": 0, "long_journeys": set()})
+            t["waits"].append(w)
+            if w > threshold:
+                long_waits += 1
+                has_long = True
+                t["long"] += 1
+                t["long_journeys"].add(number)
+            every_wait.append((w, journey[i].case, journey[i - 1].end, steps[i - 1], steps[i],
+                               journey[i].start))
+        if has_long:
+            journeys_with_long += 1
+
+    ranked = sorted(transitions.items(),
+                    key=lambda item: (-sum(item[1]["waits"]), -len(item[1]["waits"]),
+                                      item[0][0], item[0][1]))
+    by_transition = []
+    for (a, b), t in ranked:
+        median, p90 = median_p90(t["waits"])
+        by_transition.append({"from": text_of(a), "to": text_of(b), "count": len(t["waits"]),
+                              "median_s": seconds(median), "p90_s": seconds(p90),
+                              "max_s": seconds(max(t["waits"])),
+                              "total_s": seconds(sum(t["waits"])), "long_waits": t["long"],
+                              "journeys_with_long_wait": len(t["long_journeys"])})
+
+    every_wait.sort(key=lambda w: (-w[0], w[1], w[2], w[3], w[4]))
+    longest = [{"case": text_of(case), "from": text_of(a), "to": text_of(b),
+                "wait_s": seconds(w), "at": rfc3339(at), "until": rfc3339(until)}
+               for w, case, at, a, b, until in every_wait[:10]]
+
+    handling = None
+    if have_end:
+        per_step = {}
+        for journey, steps in zip(journeys, all_steps):
+            for event, step in zip(journey, steps):
+                per_step.setdefault(step, []).append(event.end - event.start)
+        ranked = sorted(per_step.items(), key=lambda item: (-sum(item[1]), -len(item[1]),
+                                                            item[0]))
+        handling = []
+        for step, times in ranked:
+            median, p90 = median_p90(times)
+            handling.append({"step": text_of(step), "count": len(times),
+                             "median_s": seconds(median), "p90_s": seconds(p90),
+                             "total_s": seconds(sum(times))})
+
+    return {"threshold_s": seconds(threshold), "long_waits": long_waits,
+            "journeys_with_long_wait": journeys_with_long, "overlaps": overlaps,
+            "by_transition": by_transition, "longest": longest, "handling_by_step": handling}
+
+
+def map_section(journeys, all_steps):
+    node_events = {}
+    node_journeys = {}
+    edges = {}  # (from or None, to or None) -> {"waits": [...] or None, "count", "journeys"}
+    for number, (journey, steps) in enumerate(zip(journeys, all_steps)):
+        for step in steps:
+            node_events[step] = node_events.get(step, 0) + 1
+        for step in set(steps):
+            node_journeys[step] = node_journeys.get(step, 0) + 1
+        pairs = [(None, steps[0], None)]
+        pairs += [(steps[i - 1], steps[i], wait(journey, i)) for i in range(1, len(steps))]
+        pairs.append((steps[-1], None, None))
+        for a, b, w in pairs:
+            edge = edges.setdefault((a, b), {"count": 0, "journeys": set(), "waits": []})
+            edge["count"] += 1
+            edge["journeys"].add(number)
+            if w is not None:
+                edge["waits"].append(w)
+
+    nodes = [{"step": text_of(step), "events": n, "journeys": node_journeys[step]}
+             for step, n in sorted(node_events.items(), key=lambda item: (-item[1], item[0]))]
+    out = []
+    ranked = sorted(edges.items(), key=lambda item: (-item[1]["count"], null_first(item[0][0]),
+                                                     null_first(item[0][1])))
+    for (a, b), edge in ranked:
+        median = mean = None
+        if a is not None and b is not None:
+            waits = edge["waits"]
+            median = seconds(median_p90(waits)[0])
+            # Mean rounded to the millisecond, halves up (waits are never negative).
+            mean = seconds((2 * sum(waits) + len(waits)) // (2 * len(waits)))
+        out.append({"from": None if a is None else text_of(a),
+                    "to": None if b is None else text_of(b),
+                    "count": edge["count"], "journeys": len(edge["journeys"]),
+                    "median_wait_s": median, "mean_wait_s": mean})
+    return {"nodes": nodes, "edges": out}
+
+
+def seconds_text(ms):
+    """Milliseconds as seconds with at most 3 decimals, no trailing zeros (exact)."""
+    whole, frac = divmod(ms, 1000)
+    if frac == 0:
+        return str(whole)
+    return ("%d.%03d" % (whole, frac)).rstrip("0")
+
+
+def journey_rows(journeys, all_steps, options, have_channel):
+    """The rows of `jmine journeys`, each a list of str, sorted by case id bytes, then start.
+
+    Case ids are returned as latin-1 text (one char per byte), as check.py reads jmine's CSV."""
+    rows = []
+    for journey, steps in zip(journeys, all_steps):
+        variant = steps if options.collapse_loops is None else collapse(steps,
+                                                                         options.collapse_loops)
+        self_loops, repetitions = count_loops(steps)
+        channels = switches = ""
+        if have_channel:
+            channels = str(len({e.channel for e in journey if e.channel}))
+            switches = str(sum(1 for i in range(1, len(journey))
+                               if journey[i - 1].channel and journey[i].channel
+                               and journey[i - 1].channel != journey[i].channel))
+        longest = ""
+        if len(journey) > 1:
+            longest = seconds_text(max(wait(journey, i) for i in range(1, len(journey))))
+        first = journey[0].start
+        rows.append((journey[0].case, first, [
+            journey[0].case.decode("latin-1"), rfc3339(first),
+            rfc3339(max(e.end for e in journey)), str(len(journey)), channels, switches,
+            str(self_loops), str(repetitions), longest, variant_id(variant)]))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return [r[2] for r in rows]
+
+
+JOURNEYS_HEADER = ["case_id", "start", "end", "events", "channels", "switches", "self_loops",
+                   "repetitions", "longest_wait_s", "variant_id"]
+
+
+def analyse(files, options):
+    """(report, rows): the report for files as a dict shaped like `jmine report --format json
+    --top 0`, and the rows of `jmine journeys` (see journey_rows)."""
+    counts, events, have_channel, have_end = load(files, options)
     if options.step != "activity" and not have_channel:
         raise OracleError("--step %s needs a channel column" % options.step)
     journeys = build_journeys(events, options.split_gap)
+    all_steps = [[step_name(e, options.step) for e in j] for j in journeys]
     durations = [max(e.end for e in j) - min(e.start for e in j) for j in journeys]
     sorted_durations = sorted(durations)
     duration_s = {"median": seconds(nearest_rank(sorted_durations, 50)),
@@ -367,16 +640,27 @@ def compute(files, options):
                   "mean": sum(durations) / len(durations) / 1000 if durations else None}
     channels = None
     if have_channel:
-        channels = distribution([len({e.channel for e in j if e.channel}) for j in journeys])
+        channels = distribution([len({e.channel for e in j if e.channel}) for j in journeys],
+                                "channels")
     rejected = sum(counts["rejected_by_reason"].values())
-    return {
+    report = {
         "input": {"rows": counts["rows"], "events": len(events), "rejected": rejected,
                   "rejected_by_reason": counts["rejected_by_reason"]},
         "journeys": {"count": len(journeys), "cases": len({e.case for e in events}),
-                     "contacts": distribution([len(j) for j in journeys]),
+                     "contacts": distribution([len(j) for j in journeys], "contacts"),
                      "channels": channels, "duration_s": duration_s},
         "variants": variant_table(journeys, durations, options),
+        "loops": loops_section(all_steps),
+        "channels": channels_section(journeys, have_channel),
+        "waits": waits_section(journeys, all_steps, options.long_wait, have_end),
+        "map": map_section(journeys, all_steps),
     }
+    return report, journey_rows(journeys, all_steps, options, have_channel)
+
+
+def compute(files, options):
+    """The report for files as a dict shaped like `jmine report --format json --top 0`."""
+    return analyse(files, options)[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,7 +673,11 @@ def make_options(argv):
                    default="activity")
     p.add_argument("--split-gap", type=parse_duration, default=None, metavar="DURATION")
     p.add_argument("--collapse-loops", type=int, default=None, metavar="K")
+    p.add_argument("--long-wait", type=parse_duration, default=parse_duration("48h"),
+                   metavar="DURATION")
     p.add_argument("--delimiter", default=None, metavar="C")
+    p.add_argument("--journeys", action="store_true",
+                   help="print the rows of `jmine journeys` (CSV), not the report")
     for role in CANDIDATES:
         p.add_argument("--" + role, dest="role_" + role, default=None, metavar="NAME")
     options = p.parse_args(argv)
@@ -405,10 +693,15 @@ def main(argv):
     options = make_options(argv)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under `| head`
     try:
-        result = compute(options.files, options)
+        result, rows = analyse(options.files, options)
     except (OracleError, OSError) as e:
         print("oracle: %s" % e, file=sys.stderr)
         return 3
+    if options.journeys:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(JOURNEYS_HEADER)
+        writer.writerows(rows)
+        return 0
     json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
