@@ -153,20 +153,116 @@ static int never_space(unsigned char c)
     return 0;
 }
 
+struct jm__csv {
+    struct csv_parser p;
+    reader r;
+};
+
+jm__csv *jm__csv_new(char delim, const jm__csv_opts *opt, jm__row_fn fn, void *data,
+                     uint64_t first_line)
+{
+    jm__csv *c = jm__xcalloc(1, sizeof *c);
+    if (csv_init(&c->p, CSV_REPALL_NL) != 0)
+        jm__die("csv_init failed");
+    csv_set_delim(&c->p, (unsigned char)delim);
+    csv_set_space_func(&c->p, never_space); /* keep field bytes as they are */
+    csv_set_realloc_func(&c->p, jm__xrealloc);
+    csv_set_blk_size(&c->p, 4096);
+    c->r = (reader){.opt = opt, .fn = fn, .data = data, .status = JM_OK, .cur = first_line,
+                    .rec_start = first_line};
+    return c;
+}
+
+jm_status jm__csv_feed(jm__csv *c, const char *buf, size_t n)
+{
+    if (c->r.status == JM_OK && n > 0) {
+        size_t done = csv_parse(&c->p, buf, n, on_field, on_record, &c->r);
+        if (done != n)
+            jm__die("libcsv stopped: %s", csv_strerror(csv_error(&c->p)));
+    }
+    return c->r.status;
+}
+
+bool jm__csv_at_boundary(const jm__csv *c)
+{
+    return c->p.pstate == 0 /* ROW_NOT_BEGUN */ && c->r.n == 0;
+}
+
+jm_status jm__csv_finish(jm__csv *c, const char *name, char **err)
+{
+    if (c->r.status != JM_OK)
+        return c->r.status;
+    /* libcsv would close an open quoted field silently; that is a broken file (SPEC §2). */
+    if (c->p.pstate == 2 /* FIELD_BEGUN */ && c->p.quoted) {
+        *err = jm__strdupf("%s:%llu: quoted field not closed at end of file", name,
+                           (unsigned long long)c->r.rec_start);
+        return JM_EINPUT;
+    }
+    csv_fini(&c->p, on_field, on_record, &c->r);
+    return c->r.status;
+}
+
+uint64_t jm__csv_blank(const jm__csv *c)
+{
+    return c->r.blank;
+}
+
+void jm__csv_free(jm__csv *c)
+{
+    if (c == NULL)
+        return;
+    csv_free(&c->p);
+    free(c->r.buf);
+    free(c->r.off);
+    free(c->r.len);
+    free(c->r.ptr);
+    free(c);
+}
+
+uint64_t jm__csv_line_ends(const char *s, size_t n, char next)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        k += s[i] == '\n';
+        k += s[i] == '\r' && (i + 1 < n ? s[i + 1] : next) != '\n';
+    }
+    return k;
+}
+
+bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, jm__csv_head_info *h)
+{
+    size_t skip = n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t begin;
+    size_t end = skip + header_end(buf + skip, n - skip, &begin);
+    begin += skip;
+    if (!eof && (end == n || (buf[end] == '\r' && end + 1 == n)))
+        return false; /* the header line (or its CRLF) is not whole yet */
+    h->skip = skip;
+    h->empty = begin >= n;
+    if (h->empty)
+        return true;
+    h->delim = delimiter ? delimiter : jm__csv_sniff(buf + begin, end - begin);
+    /* The data start after the header's line end, CRLF taken whole. */
+    size_t data = end;
+    if (data < n)
+        data += buf[data] == '\r' && data + 1 < n && buf[data + 1] == '\n' ? 2 : 1;
+    h->data = data;
+    h->data_line = 1 + jm__csv_line_ends(buf + skip, data - skip, data < n ? buf[data] : 0);
+    return true;
+}
+
 jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *opt,
                        jm__row_fn fn, void *data, char *delim, uint64_t *blank, char **err)
 {
     jm_status st = JM_OK;
-    struct csv_parser p;
-    bool parser_ready = false;
-    reader r = {.opt = opt, .fn = fn, .data = data, .status = JM_OK, .cur = 1, .rec_start = 1};
+    jm__csv *c = NULL;
     char *chunk = NULL;
     size_t chunk_len = 0, chunk_cap = 0;
     uint64_t next_progress = PROGRESS_EVERY;
 
     /* Read until the header line is whole, so the delimiter can be sniffed from it. */
     bool eof = false;
-    size_t begin = 0, hend = 0, skip = 0;
+    jm__csv_head_info h;
     for (;;) {
         jm__grow((void **)&chunk, &chunk_cap, chunk_len + CHUNK, 1);
         ssize_t k = jm__source_read(src, chunk + chunk_len, CHUNK, err);
@@ -176,35 +272,19 @@ jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *op
         }
         chunk_len += (size_t)k;
         eof = k == 0;
-        skip = chunk_len >= 3 && memcmp(chunk, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-        hend = skip + header_end(chunk + skip, chunk_len - skip, &begin);
-        begin += skip;
-        if (hend < chunk_len || eof)
+        if (jm__csv_head(chunk, chunk_len, eof, opt->delimiter, &h))
             break;
     }
-    if (begin >= chunk_len) {
+    if (h.empty) {
         *err = jm__strdupf("%s: no header line (the file is empty)", name);
         st = JM_EINPUT;
         goto out;
     }
-    *delim = opt->delimiter ? opt->delimiter : jm__csv_sniff(chunk + begin, hend - begin);
-
-    if (csv_init(&p, CSV_REPALL_NL) != 0)
-        jm__die("csv_init failed");
-    parser_ready = true;
-    csv_set_delim(&p, (unsigned char)*delim);
-    csv_set_space_func(&p, never_space); /* keep field bytes as they are */
-    csv_set_realloc_func(&p, jm__xrealloc);
-    csv_set_blk_size(&p, 4096);
-
-    size_t pos = skip;
+    *delim = h.delim;
+    c = jm__csv_new(h.delim, opt, fn, data, 1);
+    size_t pos = h.skip;
     for (;;) {
-        if (chunk_len > pos) {
-            size_t done = csv_parse(&p, chunk + pos, chunk_len - pos, on_field, on_record, &r);
-            if (done != chunk_len - pos)
-                jm__die("libcsv stopped: %s", csv_strerror(csv_error(&p)));
-        }
-        if (r.status != JM_OK || eof)
+        if (jm__csv_feed(c, chunk + pos, chunk_len - pos) != JM_OK || eof)
             break;
         if (opt->progress && jm__source_offset(src) >= next_progress) {
             opt->progress(opt->progress_data, jm__source_offset(src));
@@ -219,31 +299,13 @@ jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *op
         chunk_len = (size_t)k;
         eof = k == 0;
     }
-    if (r.status != JM_OK) {
-        st = r.status;
-        goto out;
-    }
-    /* libcsv would close an open quoted field silently; that is a broken file (SPEC §2). */
-    if (p.pstate == 2 /* FIELD_BEGUN */ && p.quoted) {
-        *err = jm__strdupf("%s:%llu: quoted field not closed at end of file", name,
-                           (unsigned long long)r.rec_start);
-        st = JM_EINPUT;
-        goto out;
-    }
-    csv_fini(&p, on_field, on_record, &r);
-    if (r.status != JM_OK)
-        st = r.status;
-    if (opt->progress)
+    st = jm__csv_finish(c, name, err);
+    if (st == JM_OK && opt->progress)
         opt->progress(opt->progress_data, jm__source_offset(src));
 out:
     if (blank != NULL)
-        *blank = r.blank;
-    if (parser_ready)
-        csv_free(&p);
+        *blank = c ? jm__csv_blank(c) : 0;
+    jm__csv_free(c);
     free(chunk);
-    free(r.buf);
-    free(r.off);
-    free(r.len);
-    free(r.ptr);
     return st;
 }

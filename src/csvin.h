@@ -39,6 +39,49 @@ typedef struct jm__csv_opts {
     void *progress_data;
 } jm__csv_opts;
 
+/* A push parser: bytes in, rows out through the callback. */
+typedef struct jm__csv jm__csv;
+
+/* A parser for delimiter delim whose first byte is at line first_line. */
+jm__csv *jm__csv_new(char delim, const jm__csv_opts *opt, jm__row_fn fn, void *data,
+                     uint64_t first_line);
+
+/* Parse n more bytes. Returns JM_OK or the callback's first other status, after which nothing
+ * more is parsed. */
+jm_status jm__csv_feed(jm__csv *c, const char *buf, size_t n);
+
+/* True when the bytes so far end exactly at the end of a record: nothing is pending, so a new
+ * parser could take over from here and read the same records. */
+bool jm__csv_at_boundary(const jm__csv *c);
+
+/* The end of the input: the last record without a line end is handed out. Returns JM_OK, the
+ * callback's status, or JM_EINPUT with a malloc'd message in *err if a quoted field is still
+ * open (naming name and the line where that record starts). */
+jm_status jm__csv_finish(jm__csv *c, const char *name, char **err);
+
+/* Blank lines seen (lines with no field at all: not records). */
+uint64_t jm__csv_blank(const jm__csv *c);
+
+/* Free a parser. NULL is a no-op. */
+void jm__csv_free(jm__csv *c);
+
+/* Where a file's header is, from its first bytes. */
+typedef struct jm__csv_head_info {
+    bool empty;          /* no header at all (empty, only a BOM, only blank lines) */
+    size_t skip;         /* bytes of a UTF-8 byte-order mark */
+    char delim;          /* as given, or sniffed from the header line */
+    size_t data;         /* offset of the first byte after the header line */
+    uint64_t data_line;  /* the line number there */
+} jm__csv_head_info;
+
+/* Find the header in the n bytes at buf (eof: they are the whole file). Returns false when more
+ * bytes are needed to see the whole header line. */
+bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, jm__csv_head_info *h);
+
+/* Line ends in n bytes: LF, CRLF and a lone CR each count once. next is the byte after them (0
+ * at the end), so a CR at the end followed by a LF is left to that LF. */
+uint64_t jm__csv_line_ends(const char *s, size_t n, char next);
+
 /* Read every record of src (named name in messages). A UTF-8 byte-order mark at the start is
  * skipped; LF, CRLF and lone CR end lines; blank lines are counted in *blank, not handed out.
  * The delimiter used is stored in *delim. Returns JM_OK, the callback's status, or JM_EINPUT

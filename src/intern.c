@@ -11,6 +11,7 @@
 typedef struct entry {
     const char *s;
     uint32_t len;
+    uint32_t hi; /* the hash's high half: all a table needs to place the string */
 } entry;
 
 struct jm__intern {
@@ -161,7 +162,7 @@ uint32_t jm__intern_id_hashed(jm__intern *t, const char *s, size_t n, uint64_t h
     if (t->n >= UINT32_MAX - 1)
         jm__die("more than 4 billion distinct strings");
     jm__grow((void **)&t->ent, &t->cap, t->n + 1, sizeof *t->ent);
-    t->ent[t->n] = (entry){store(t, s, n), (uint32_t)n};
+    t->ent[t->n] = (entry){store(t, s, n), (uint32_t)n, (uint32_t)(h >> 32)};
     t->slot[i] = (h & SLOT_HASH) | ((uint64_t)t->n + 1);
     t->n++;
     if (t->n * 4 > (t->mask + 1) * 3)
@@ -172,6 +173,37 @@ uint32_t jm__intern_id_hashed(jm__intern *t, const char *s, size_t n, uint64_t h
 uint32_t jm__intern_id(jm__intern *t, const char *s, size_t n)
 {
     return jm__intern_id_hashed(t, s, n, jm__hash(s, n));
+}
+
+void jm__intern_merge(jm__intern *dst, const jm__intern *src, uint32_t *map)
+{
+    /* Each lookup in a big table is a cache miss; fetching the slot a few strings ahead lets
+     * those misses overlap. */
+    enum { AHEAD = 8 };
+    for (size_t i = 0; i < src->n && i < AHEAD; i++)
+        jm__intern_prefetch(dst, (uint64_t)src->ent[i].hi << 32);
+    for (size_t i = 0; i < src->n; i++) {
+        if (i + AHEAD < src->n)
+            jm__intern_prefetch(dst, (uint64_t)src->ent[i + AHEAD].hi << 32);
+        const entry *e = &src->ent[i];
+        map[i] = jm__intern_id_hashed(dst, e->s, e->len, (uint64_t)e->hi << 32);
+    }
+}
+
+void jm__intern_clear(jm__intern *t)
+{
+    memset(t->slot, 0, (t->mask + 1) * sizeof *t->slot);
+    t->n = 0;
+    /* Keep the chunk short strings go to, for reuse; every other block goes. */
+    size_t k = 0;
+    for (size_t i = 0; i < t->nblocks; i++) {
+        if (t->blocks[i] == t->chunk)
+            t->blocks[k++] = t->chunk;
+        else
+            free(t->blocks[i]);
+    }
+    t->nblocks = k;
+    t->chunk_used = 0;
 }
 
 uint32_t jm__intern_find(const jm__intern *t, const char *s, size_t n)

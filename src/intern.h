@@ -25,6 +25,13 @@ uint32_t jm__intern_id_hashed(jm__intern *t, const char *s, size_t n, uint64_t h
  * A hint only; the table is unchanged. */
 void jm__intern_prefetch(const jm__intern *t, uint64_t h);
 
+/* Intern every string of src into dst, in src's id order; map[i] receives the dst id of src's
+ * string i (map holds jm__intern_count(src) entries). */
+void jm__intern_merge(jm__intern *dst, const jm__intern *src, uint32_t *map);
+
+/* Empty the table for reuse, keeping its memory. Pointers to its strings die. */
+void jm__intern_clear(jm__intern *t);
+
 /* The id of the n bytes at s, or UINT32_MAX if absent. */
 uint32_t jm__intern_find(const jm__intern *t, const char *s, size_t n);
 

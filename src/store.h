@@ -48,6 +48,9 @@ struct jm_log {
     char *err;
 };
 
+/* Replace the log's error message with msg (malloc'd, taken over). */
+void jm__log_set_error(jm_log *log, char *msg);
+
 /* The end time of event i. */
 int64_t jm__event_end(const jm_log *log, size_t i);
 

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/* Batches: the rows of one stretch of a file turned into events with ids of their own, then
+ * merged into the log in file order, so that threads can read stretches side by side. */
+#include "batch.h"
+#include "roles.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A rejected row, kept until the merge hands it on in file order. */
+typedef struct rejection {
+    uint64_t line;
+    jm_reject_reason reason;
+    size_t detail;  /* offset of its NUL-terminated detail in text */
+    size_t nfields;
+    size_t field;   /* index of its first field in foff/flen, when rows are kept */
+} rejection;
+
+struct jm__batch {
+    const jm__file *file;
+    jm__intern *cases, *acts, *chans; /* this batch's own ids */
+    jm__event *ev;
+    size_t nev, cap;
+    jm__long_end *long_end; /* ev: index in this batch */
+    size_t nlong, long_cap;
+    uint64_t rows;
+    rejection *rej;
+    size_t nrej, rej_cap;
+    char *text; /* details and kept fields, back to back */
+    size_t ntext, text_cap;
+    size_t *foff, *flen;
+    size_t nf, f_cap;
+    uint32_t *map; /* scratch for the merge */
+    size_t map_cap;
+};
+
+/* ---- The file's header ---- */
+
+jm_status jm__file_header(jm__file *f, const jm__row *row)
+{
+    jm_log *log = f->log;
+    char *err = NULL;
+    jm_status st = jm__roles_find(row->n, row->f, row->len, log->opt->column, f->col, &err);
+    if (st != JM_OK) {
+        jm__log_set_error(log, jm__strdupf("%s:%llu: %s", f->name, (unsigned long long)row->line, err));
+        free(err);
+        return st;
+    }
+    if (log->opt->step != JM_STEP_ACTIVITY && f->col[JM_ROLE_CHANNEL] == JM_NO_COLUMN) {
+        jm__log_set_error(log, jm__strdupf("%s:%llu: --step needs a channel column and none was found "
+                                   "(name it with --channel)",
+                                   f->name, (unsigned long long)row->line));
+        return JM_EINPUT;
+    }
+    f->nheader = row->n;
+    f->header = jm__xcalloc(row->n, sizeof *f->header);
+    f->header_len = jm__xcalloc(row->n, sizeof *f->header_len);
+    for (size_t i = 0; i < row->n; i++) {
+        f->header[i] = jm__xmemdup(row->f[i], row->len[i]);
+        f->header_len[i] = row->len[i];
+    }
+    if (log->stats.files == 1) {
+        for (int r = 0; r < JM_ROLE_COUNT; r++)
+            if (f->col[r] != JM_NO_COLUMN)
+                log->column[r] = jm__xmemdup(row->f[f->col[r]], row->len[f->col[r]]);
+    }
+    if (!log->opt->reject_rows) {
+        /* Only the role columns are copied from here on. Other columns are still counted and
+         * measured, so field counts and the field limit are checked on every column. */
+        f->keep = jm__xcalloc(row->n, sizeof *f->keep);
+        for (int r = 0; r < JM_ROLE_COUNT; r++)
+            if (f->col[r] != JM_NO_COLUMN)
+                f->keep[f->col[r]] = true;
+        f->copt.keep = f->keep;
+        f->copt.nkeep = row->n;
+    }
+    log->has_end |= f->col[JM_ROLE_END] != JM_NO_COLUMN;
+    log->has_channel |= f->col[JM_ROLE_CHANNEL] != JM_NO_COLUMN;
+    f->have_header = true;
+    return JM_OK;
+}
+
+void jm__file_clear(jm__file *f)
+{
+    for (size_t i = 0; i < f->nheader; i++)
+        free(f->header[i]);
+    free(f->header);
+    free(f->header_len);
+    free(f->keep);
+}
+
+/* ---- Rows into a batch ---- */
+
+jm__batch *jm__batch_new(const jm__file *f)
+{
+    jm__batch *b = jm__xcalloc(1, sizeof *b);
+    b->file = f;
+    b->cases = jm__intern_new();
+    b->acts = jm__intern_new();
+    b->chans = jm__intern_new();
+    return b;
+}
+
+void jm__batch_free(jm__batch *b)
+{
+    if (b == NULL)
+        return;
+    jm__intern_free(b->cases);
+    jm__intern_free(b->acts);
+    jm__intern_free(b->chans);
+    free(b->ev);
+    free(b->long_end);
+    free(b->rej);
+    free(b->text);
+    free(b->foff);
+    free(b->flen);
+    free(b->map);
+    free(b);
+}
+
+size_t jm__batch_rows(const jm__batch *b)
+{
+    return b->rows;
+}
+
+static size_t put_text(jm__batch *b, const char *s, size_t n)
+{
+    jm__grow((void **)&b->text, &b->text_cap, b->ntext + n + 1, 1);
+    size_t at = b->ntext;
+    memcpy(b->text + at, s, n);
+    b->text[at + n] = '\0';
+    b->ntext += n + 1;
+    return at;
+}
+
+static jm_status reject(jm__batch *b, const jm__row *row, jm_reject_reason why,
+                        const char *detail)
+{
+    jm__grow((void **)&b->rej, &b->rej_cap, b->nrej + 1, sizeof *b->rej);
+    rejection *r = &b->rej[b->nrej++];
+    *r = (rejection){row->line, why, put_text(b, detail, strlen(detail)), row->n, b->nf};
+    if (b->file->log->opt->reject_rows) {
+        size_t cap = b->f_cap;
+        jm__grow((void **)&b->foff, &cap, b->nf + row->n, sizeof *b->foff);
+        b->flen = jm__xrealloc(b->flen, cap * sizeof *b->flen);
+        b->f_cap = cap;
+        for (size_t i = 0; i < row->n; i++) {
+            b->foff[b->nf + i] = put_text(b, row->f[i], row->len[i]);
+            b->flen[b->nf + i] = row->len[i];
+        }
+        b->nf += row->n;
+    }
+    return JM_OK;
+}
+
+/* A field's bytes for a message: at most 40, control bytes shown as '?'. */
+static void snippet(char *out, const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && i < 40; i++)
+        out[k++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    if (n > 40) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = '\0';
+}
+
+jm_status jm__batch_row(void *batch, const jm__row *row)
+{
+    jm__batch *b = batch;
+    const jm__file *f = b->file;
+    const jm_options *opt = f->log->opt;
+    b->rows++;
+    char detail[160], snip[48];
+    if (row->too_long) {
+        snprintf(detail, sizeof detail, "field %zu is %zu bytes, over the limit of %zu",
+                 row->too_long, row->len[row->too_long - 1], opt->field_limit);
+        return reject(b, row, JM_REJECT_FIELD_TOO_LONG, detail);
+    }
+    if (row->n != f->nheader) {
+        snprintf(detail, sizeof detail, "%zu fields, header has %zu", row->n, f->nheader);
+        return reject(b, row, JM_REJECT_FIELD_COUNT, detail);
+    }
+    const size_t *c = f->col;
+    if (row->len[c[JM_ROLE_CASE]] == 0)
+        return reject(b, row, JM_REJECT_EMPTY_CASE, "empty case id");
+    if (row->len[c[JM_ROLE_ACTIVITY]] == 0)
+        return reject(b, row, JM_REJECT_EMPTY_ACTIVITY, "empty activity");
+    jm__event e;
+    int64_t end;
+    size_t si = c[JM_ROLE_START];
+    if (!jm__time_parse(f->log->tf, row->f[si], row->len[si], &e.start)) {
+        snippet(snip, row->f[si], row->len[si]);
+        snprintf(detail, sizeof detail, "start time '%s' does not parse", snip);
+        return reject(b, row, JM_REJECT_BAD_START, detail);
+    }
+    end = e.start;
+    size_t ei = c[JM_ROLE_END];
+    if (ei != JM_NO_COLUMN && row->len[ei] > 0) {
+        if (!jm__time_parse(f->log->tf, row->f[ei], row->len[ei], &end)) {
+            snippet(snip, row->f[ei], row->len[ei]);
+            snprintf(detail, sizeof detail, "end time '%s' does not parse", snip);
+            return reject(b, row, JM_REJECT_BAD_END, detail);
+        }
+        if (end < e.start) {
+            snprintf(detail, sizeof detail, "end is %.3f s before start",
+                     (double)(e.start - end) / 1000.0);
+            return reject(b, row, JM_REJECT_END_BEFORE_START, detail);
+        }
+    }
+    e.cas = jm__intern_id(b->cases, row->f[c[JM_ROLE_CASE]], row->len[c[JM_ROLE_CASE]]);
+    e.act = jm__intern_id(b->acts, row->f[c[JM_ROLE_ACTIVITY]], row->len[c[JM_ROLE_ACTIVITY]]);
+    size_t ci = c[JM_ROLE_CHANNEL];
+    e.chan = ci == JM_NO_COLUMN || row->len[ci] == 0
+                 ? JM_NO_CHANNEL
+                 : jm__intern_id(b->chans, row->f[ci], row->len[ci]);
+    if ((uint64_t)(end - e.start) >= JM_DUR_LONG) {
+        e.dur = JM_DUR_LONG;
+        jm__grow((void **)&b->long_end, &b->long_cap, b->nlong + 1, sizeof *b->long_end);
+        b->long_end[b->nlong++] = (jm__long_end){(uint32_t)b->nev, end};
+    } else {
+        e.dur = (uint32_t)(end - e.start);
+    }
+    if (b->nev == b->cap)
+        jm__grow((void **)&b->ev, &b->cap, b->nev + 1, sizeof *b->ev);
+    b->ev[b->nev++] = e;
+    return JM_OK;
+}
+
+/* ---- Merging into the log ---- */
+
+/* map[i]: the log's id of the batch's string i in table src. */
+static uint32_t *remap(jm__batch *b, jm__intern *dst, const jm__intern *src, size_t at)
+{
+    uint32_t *m = b->map + at;
+    jm__intern_merge(dst, src, m);
+    return m;
+}
+
+jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
+{
+    const jm__file *f = b->file;
+    jm_log *log = f->log;
+    const jm_options *opt = log->opt;
+    jm_status st = JM_OK;
+
+    /* Rejections first, in line order, with the rows they interleave: a batch's rejections
+     * and events are each in file order, and nothing downstream depends on their mix. */
+    for (size_t i = 0; i < b->nrej && st == JM_OK; i++) {
+        const rejection *r = &b->rej[i];
+        log->stats.rejected++;
+        log->stats.rejected_by_reason[r->reason]++;
+        if (opt->on_reject) {
+            const char **fields = NULL;
+            if (opt->reject_rows) {
+                fields = jm__xmalloc((r->nfields ? r->nfields : 1) * sizeof *fields);
+                for (size_t k = 0; k < r->nfields; k++)
+                    fields[k] = b->text + b->foff[r->field + k];
+            }
+            jm_reject rj = {
+                .file = f->name,
+                .line = r->line,
+                .reason = r->reason,
+                .detail = b->text + r->detail,
+                .nfields = r->nfields,
+                .fields = fields,
+                .lens = opt->reject_rows ? b->flen + r->field : NULL,
+                .nheader = f->nheader,
+                .header = (const char *const *)f->header,
+                .header_lens = f->header_len,
+                .delimiter = f->delim,
+            };
+            opt->on_reject(opt->on_reject_data, &rj);
+            free(fields);
+        }
+        if (log->stats.rejected > opt->max_rejects) {
+            jm__log_set_error(log, jm__strdupf("%s:%llu: more than %llu rows rejected (--max-rejects)",
+                                       f->name, (unsigned long long)r->line,
+                                       (unsigned long long)opt->max_rejects));
+            st = JM_EREJECTS;
+        }
+    }
+
+    size_t nc = jm__intern_count(b->cases), na = jm__intern_count(b->acts),
+           nh = jm__intern_count(b->chans);
+    jm__grow((void **)&b->map, &b->map_cap, nc + na + nh + 1, sizeof *b->map);
+    const uint32_t *mc = remap(b, log->cases, b->cases, 0);
+    const uint32_t *ma = remap(b, log->acts, b->acts, nc);
+    const uint32_t *mh = remap(b, log->chans, b->chans, nc + na);
+    if (log->nev + b->nev > UINT32_MAX)
+        jm__die("more than 4 billion events");
+    jm__grow((void **)&log->ev, &log->cap, log->nev + b->nev, sizeof *log->ev);
+    jm__event *out = log->ev + log->nev;
+    for (size_t i = 0; i < b->nev; i++) {
+        jm__event e = b->ev[i];
+        e.cas = mc[e.cas];
+        e.act = ma[e.act];
+        e.chan = e.chan == JM_NO_CHANNEL ? JM_NO_CHANNEL : mh[e.chan];
+        out[i] = e;
+    }
+    jm__grow((void **)&log->long_end, &log->long_cap, log->nlong + b->nlong,
+             sizeof *log->long_end);
+    for (size_t i = 0; i < b->nlong; i++)
+        log->long_end[log->nlong++] =
+            (jm__long_end){(uint32_t)(log->nev + b->long_end[i].ev), b->long_end[i].end};
+    log->nev += b->nev;
+    log->stats.events += b->nev;
+    log->stats.rows += b->rows;
+    log->stats.blank_lines += blank_lines;
+
+    jm__intern_clear(b->cases);
+    jm__intern_clear(b->acts);
+    jm__intern_clear(b->chans);
+    b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
+    b->rows = 0;
+    return st;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Batches: the rows of one stretch of a file turned into events with ids of their own, then
+ * merged into the log in file order, so that threads can read stretches side by side. */
+#ifndef JM_BATCH_H
+#define JM_BATCH_H
+
+#include "csvin.h"
+#include "store.h"
+
+/* What every batch of one file shares; read-only once the header is taken. */
+typedef struct jm__file {
+    jm_log *log;
+    const char *name;
+    bool have_header;
+    size_t col[JM_ROLE_COUNT];
+    size_t nheader;
+    char **header;
+    size_t *header_len;
+    char delim;
+    bool *keep;         /* the columns read (role columns), or NULL for all */
+    jm__csv_opts copt;  /* how its bytes are parsed */
+} jm__file;
+
+/* Take the file's header row: find the roles (messages go to the log's error). Returns JM_OK,
+ * JM_EINPUT or JM_EUSAGE (see jm__roles_find). */
+jm_status jm__file_header(jm__file *f, const jm__row *row);
+
+/* Free what the file holds (not f itself). */
+void jm__file_clear(jm__file *f);
+
+typedef struct jm__batch jm__batch;
+
+/* An empty batch for rows of f. */
+jm__batch *jm__batch_new(const jm__file *f);
+
+/* Free a batch. NULL is a no-op. */
+void jm__batch_free(jm__batch *b);
+
+/* A jm__row_fn: one data row into the batch, as an event or a recorded rejection. */
+jm_status jm__batch_row(void *batch, const jm__row *row);
+
+/* Rows in the batch. */
+size_t jm__batch_rows(const jm__batch *b);
+
+/* Merge the batch into its log, after every batch before it in file order: ids become the log's,
+ * events are appended, rejections are handed to on_reject in order and counted, blank lines
+ * added. Returns JM_OK or JM_EREJECTS (more than max_rejects; the log's error says where). The
+ * batch is left empty, ready for reuse. */
+jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines);
+
+#endif
