@@ -221,11 +221,14 @@ void jm__csv_free(jm__csv *c)
 
 uint64_t jm__csv_line_ends(const char *s, size_t n, char next)
 {
-    uint64_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        k += s[i] == '\n';
-        k += s[i] == '\r' && (i + 1 < n ? s[i + 1] : next) != '\n';
-    }
+    uint64_t k = jm__count_byte(s, n, '\n');
+    size_t cr = jm__count_byte(s, n, '\r');
+    if (cr == 0)
+        return k;
+    /* A CR counts unless a LF follows it (that LF counted already). */
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\r' && (i + 1 < n ? s[i + 1] : next) != '\n')
+            k++;
     return k;
 }
 
@@ -251,6 +254,32 @@ bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, jm__csv_h
     return true;
 }
 
+/* Parse what is in chunk from pos, then the rest of src, and finish. */
+static jm_status read_rest(jm__source *src, const char *name, const jm__csv_opts *opt,
+                           jm__csv *c, char *chunk, size_t chunk_len, size_t pos, bool eof,
+                           char **err)
+{
+    uint64_t next_progress = jm__source_offset(src) + PROGRESS_EVERY;
+    for (;;) {
+        if (jm__csv_feed(c, chunk + pos, chunk_len - pos) != JM_OK || eof)
+            break;
+        if (opt->progress && jm__source_offset(src) >= next_progress) {
+            opt->progress(opt->progress_data, jm__source_offset(src));
+            next_progress = jm__source_offset(src) + PROGRESS_EVERY;
+        }
+        pos = 0;
+        ssize_t k = jm__source_read(src, chunk, CHUNK, err);
+        if (k < 0)
+            return JM_EINPUT;
+        chunk_len = (size_t)k;
+        eof = k == 0;
+    }
+    jm_status st = jm__csv_finish(c, name, err);
+    if (st == JM_OK && opt->progress)
+        opt->progress(opt->progress_data, jm__source_offset(src));
+    return st;
+}
+
 jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *opt,
                        jm__row_fn fn, void *data, char *delim, uint64_t *blank, char **err)
 {
@@ -258,7 +287,6 @@ jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *op
     jm__csv *c = NULL;
     char *chunk = NULL;
     size_t chunk_len = 0, chunk_cap = 0;
-    uint64_t next_progress = PROGRESS_EVERY;
 
     /* Read until the header line is whole, so the delimiter can be sniffed from it. */
     bool eof = false;
@@ -282,29 +310,23 @@ jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *op
     }
     *delim = h.delim;
     c = jm__csv_new(h.delim, opt, fn, data, 1);
-    size_t pos = h.skip;
-    for (;;) {
-        if (jm__csv_feed(c, chunk + pos, chunk_len - pos) != JM_OK || eof)
-            break;
-        if (opt->progress && jm__source_offset(src) >= next_progress) {
-            opt->progress(opt->progress_data, jm__source_offset(src));
-            next_progress = jm__source_offset(src) + PROGRESS_EVERY;
-        }
-        pos = 0;
-        ssize_t k = jm__source_read(src, chunk, CHUNK, err);
-        if (k < 0) {
-            st = JM_EINPUT;
-            goto out;
-        }
-        chunk_len = (size_t)k;
-        eof = k == 0;
-    }
-    st = jm__csv_finish(c, name, err);
-    if (st == JM_OK && opt->progress)
-        opt->progress(opt->progress_data, jm__source_offset(src));
+    st = read_rest(src, name, opt, c, chunk, chunk_len, h.skip, eof, err);
 out:
     if (blank != NULL)
         *blank = c ? jm__csv_blank(c) : 0;
+    jm__csv_free(c);
+    free(chunk);
+    return st;
+}
+
+jm_status jm__csv_read_from(jm__source *src, const char *name, const jm__csv_opts *opt,
+                            char delim, uint64_t first_line, jm__row_fn fn, void *data,
+                            uint64_t *blank, char **err)
+{
+    char *chunk = jm__xmalloc(CHUNK);
+    jm__csv *c = jm__csv_new(delim, opt, fn, data, first_line);
+    jm_status st = read_rest(src, name, opt, c, chunk, 0, 0, false, err);
+    *blank = jm__csv_blank(c);
     jm__csv_free(c);
     free(chunk);
     return st;

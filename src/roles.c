@@ -77,13 +77,14 @@ static size_t find_named(size_t n, const char *const *name, const size_t *len, c
         if (len[i] == wl && memcmp(name[i], want, wl) == 0)
             return i;
     char *nw = jm__xmalloc(wl + 1);
-    jm__roles_normalise(want, wl, nw);
+    size_t nwl = jm__roles_normalise(want, wl, nw);
     size_t found = JM_NO_COLUMN;
     *ties = 0;
     for (size_t i = 0; i < n; i++) {
         char *nn = jm__xmalloc(len[i] + 1);
-        jm__roles_normalise(name[i], len[i], nn);
-        if (strcmp(nn, nw) == 0) {
+        size_t nnl = jm__roles_normalise(name[i], len[i], nn);
+        /* Compared with their lengths: a name may hold a NUL byte. */
+        if (nnl == nwl && memcmp(nn, nw, nnl) == 0) {
             if (found == JM_NO_COLUMN)
                 found = i;
             else
@@ -105,11 +106,11 @@ static size_t find_known(size_t n, const char *const *name, const size_t *len, j
     *tie = false;
     for (size_t i = 0; i < n; i++) {
         char *nn = jm__xmalloc(len[i] + 1);
-        jm__roles_normalise(name[i], len[i], nn);
+        size_t nnl = jm__roles_normalise(name[i], len[i], nn);
         for (size_t k = 0; known[role][k] != NULL; k++) {
             char kn[64];
-            jm__roles_normalise(known[role][k], strlen(known[role][k]), kn);
-            if (strcmp(nn, kn) == 0) {
+            size_t knl = jm__roles_normalise(known[role][k], strlen(known[role][k]), kn);
+            if (nnl == knl && memcmp(nn, kn, knl) == 0) {
                 matches++;
                 if (found == JM_NO_COLUMN)
                     found = i;

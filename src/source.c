@@ -158,6 +158,19 @@ uint64_t jm__source_size(const jm__source *src)
     return src->size;
 }
 
+int jm__source_fd(const jm__source *src)
+{
+    return src->gzip || src->size == 0 ? -1 : src->fd;
+}
+
+void jm__source_seek(jm__source *src, uint64_t off)
+{
+    lseek(src->fd, (off_t)off, SEEK_SET);
+    src->in_len = src->in_pos = 0;
+    src->in_eof = false;
+    src->offset = off;
+}
+
 void jm__source_close(jm__source *src)
 {
     if (src == NULL)

@@ -23,6 +23,13 @@ ssize_t jm__source_read(jm__source *src, void *buf, size_t n, char **err);
 uint64_t jm__source_offset(const jm__source *src);
 uint64_t jm__source_size(const jm__source *src);
 
+/* The file descriptor of a plain (not gzip) regular file, for reading it at any offset; -1 for
+ * gzip, pipes and standard input. */
+int jm__source_fd(const jm__source *src);
+
+/* Go on reading a plain regular file from byte off. */
+void jm__source_seek(jm__source *src, uint64_t off);
+
 /* Close the source. Standard input is not closed. NULL is a no-op. */
 void jm__source_close(jm__source *src);
 

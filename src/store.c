@@ -3,13 +3,16 @@
 #include "store.h"
 #include "batch.h"
 #include "csvin.h"
+#include "parallel.h"
 #include "roles.h"
 #include "source.h"
 #include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 _Static_assert(sizeof(jm__event) == 24, "an event record is 24 bytes");
 
@@ -108,6 +111,85 @@ static void on_progress(void *data, uint64_t offset)
                              p->log->stats.rows);
 }
 
+/* Plain files smaller than this are read on one thread: starting threads would cost more. */
+#define PARALLEL_MIN_BYTES (4u << 20)
+
+static unsigned thread_count(const jm_options *opt)
+{
+    if (opt->threads > 0)
+        return opt->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+/* The header of a plain file read at fd: its row taken, the data's offset and line found.
+ * Returns JM_OK, or JM_EINPUT / JM_EUSAGE with the log's error or *err set. */
+static jm_status header_at(jm__file *f, int fd, uint64_t size, jm__csv_head_info *h,
+                           uint64_t *blank, char **err)
+{
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    jm_status st = JM_OK;
+    for (;;) {
+        size_t want = n + (1u << 20);
+        if (want > size)
+            want = (size_t)size;
+        jm__grow((void **)&buf, &cap, want + 1, 1);
+        ssize_t k = pread(fd, buf + n, want - n, (off_t)n);
+        if (k < 0) {
+            *err = jm__strdupf("%s: read error: %s", f->name, strerror(errno));
+            st = JM_EINPUT;
+            goto out;
+        }
+        n += (size_t)k;
+        if (jm__csv_head(buf, n, n >= size || k == 0, f->copt.delimiter, h))
+            break;
+    }
+    if (h->empty) {
+        *err = jm__strdupf("%s: no header line (the file is empty)", f->name);
+        st = JM_EINPUT;
+        goto out;
+    }
+    f->delim = h->delim;
+    serial s = {f, NULL};
+    jm__csv *c = jm__csv_new(h->delim, &f->copt, serial_row, &s, 1);
+    st = jm__csv_feed(c, buf + h->skip, (size_t)h->data - h->skip);
+    if (st == JM_OK && !f->have_header)
+        st = jm__csv_finish(c, f->name, err); /* a header with no line end: the whole file */
+    *blank = jm__csv_blank(c);
+    jm__csv_free(c);
+out:
+    free(buf);
+    return st;
+}
+
+/* A plain file with several threads (see parallel.h), then on one thread from wherever the
+ * split went wrong, if it did. */
+static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, char **err)
+{
+    int fd = jm__source_fd(src);
+    uint64_t size = jm__source_size(src), blank = 0;
+    jm__csv_head_info h;
+    jm_status st = header_at(f, fd, size, &h, &blank, err);
+    f->log->stats.blank_lines += blank;
+    if (st != JM_OK || h.data >= size)
+        return st;
+    uint64_t resume, resume_line;
+    st = jm__read_parallel(f, fd, h.data, h.data_line, size, threads, f->log->opt->block_bytes,
+                           &resume, &resume_line, err);
+    if (st != JM_OK || resume == UINT64_MAX)
+        return st;
+    f->log->stats.split_fallbacks++;
+    jm__source_seek(src, resume);
+    serial s = {f, jm__batch_new(f)};
+    st = jm__csv_read_from(src, f->name, &f->copt, f->delim, resume_line, serial_row, &s, &blank,
+                           err);
+    if (st == JM_OK)
+        st = jm__batch_merge(s.batch, blank);
+    jm__batch_free(s.batch);
+    return st;
+}
+
 jm_status jm_log_add_file(jm_log *log, const char *path)
 {
     char *err = NULL;
@@ -129,14 +211,21 @@ jm_status jm_log_add_file(jm_log *log, const char *path)
                  .progress_data = &pc,
                  .key_col = SIZE_MAX},
     };
-    serial s = {&f, jm__batch_new(&f)};
-    uint64_t blank = 0;
-    jm_status st = jm__csv_read(src, path, &f.copt, serial_row, &s, &f.delim, &blank, &err);
-    if (st == JM_OK)
-        st = jm__batch_merge(s.batch, blank);
+    jm_status st;
+    unsigned threads = thread_count(log->opt);
+    uint64_t min = log->opt->block_bytes ? log->opt->block_bytes : PARALLEL_MIN_BYTES;
+    if (threads > 1 && jm__source_fd(src) >= 0 && jm__source_size(src) >= min) {
+        st = read_parallel(&f, src, threads, &err);
+    } else {
+        serial s = {&f, jm__batch_new(&f)};
+        uint64_t blank = 0;
+        st = jm__csv_read(src, path, &f.copt, serial_row, &s, &f.delim, &blank, &err);
+        if (st == JM_OK)
+            st = jm__batch_merge(s.batch, blank);
+        jm__batch_free(s.batch);
+    }
     if (st != JM_OK && err != NULL)
         jm__log_set_error(log, err);
-    jm__batch_free(s.batch);
     jm__source_close(src);
     jm__file_clear(&f);
     return st;

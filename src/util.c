@@ -216,3 +216,21 @@ void jm__vals_free(jm__vals *l)
     l->v = NULL;
     l->n = l->cap = 0;
 }
+
+size_t jm__count_byte(const char *s, size_t n, char c)
+{
+    const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
+    const uint64_t pattern = ones * (unsigned char)c;
+    size_t k = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t x = w ^ pattern; /* bytes equal to c are now zero */
+        /* The high bit of each byte is set exactly when that byte is zero. */
+        uint64_t t = ~(((x & low7) + low7) | x | low7);
+        k += (size_t)__builtin_popcountll(t);
+    }
+    for (; i < n; i++)
+        k += s[i] == c;
+    return k;
+}

@@ -34,6 +34,9 @@ void jm__sort(void *base, size_t n, size_t elem, int (*cmp)(const void *, const 
 /* Sort int64 values ascending. */
 void jm__sort_i64(int64_t *v, size_t n);
 
+/* How many of the n bytes at s equal c: eight bytes at a time, for scans over whole files. */
+size_t jm__count_byte(const char *s, size_t n, char c);
+
 /* A list of int64 values for exact percentiles: lists concatenate on merge, then sort once. */
 typedef struct jm__vals {
     int64_t *v;

@@ -109,7 +109,8 @@ typedef struct jm_reject {
     uint64_t line;              /* 1-based line where the record starts */
     jm_reject_reason reason;
     const char *detail;         /* one line, e.g. "5 fields, header has 7" */
-    size_t nfields;             /* the row's fields, bytes as they are (may hold NUL) */
+    size_t nfields;             /* the row's fields, bytes as they are (may hold NUL); fields
+                                   and lens are NULL unless jm_options.reject_rows is set */
     const char *const *fields;
     const size_t *lens;
     size_t nheader;             /* the file's header fields, likewise */
@@ -146,7 +147,14 @@ typedef struct jm_options {
     double map_edges_pct;      /* process map: keep the most frequent transitions holding this
                                   percentage of the count (default 100: all) */
     bool keep_journeys;        /* keep one row per journey for jm_write_journeys */
+    unsigned threads;          /* threads reading a plain file; 0: one per online core. The
+                                  output is the same for every count. */
+    uint64_t block_bytes;      /* a plain file is split for threads into blocks of this size;
+                                  0: chosen from the file size (files under 4 MiB are read on
+                                  one thread). Small values exist for tests. */
     jm_reject_fn on_reject;    /* called for every rejected row, or NULL */
+    bool reject_rows;          /* on_reject needs the rows' fields (else jm_reject.fields is
+                                  NULL): every field is then copied as it is read */
     void *on_reject_data;
     jm_progress_fn on_progress; /* or NULL */
     void *on_progress_data;
@@ -204,6 +212,8 @@ typedef struct jm_input_stats {
     uint64_t rejected;
     uint64_t rejected_by_reason[JM_REJECT_COUNT];
     uint64_t blank_lines;       /* lines with no fields at all: not rows */
+    uint64_t split_fallbacks;   /* files whose split for threads was misled by stray quotes and
+                                   read on from there on one thread (the output is the same) */
 } jm_input_stats;
 
 /* Fill *st with the input accounting of the report. */

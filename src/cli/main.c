@@ -54,6 +54,7 @@ typedef enum {
     O_HELP, O_OUTPUT, O_FORMAT, O_TOP, O_COLLAPSE, O_STEP, O_SPLIT_GAP, O_CASE, O_ACTIVITY,
     O_START, O_END, O_CHANNEL, O_CUSTOMER, O_RESOURCE, O_DELIMITER, O_TIME_FORMAT, O_TZ,
     O_FIELD_LIMIT, O_REJECTS, O_MAX_REJECTS, O_QUIET, O_LONG_WAIT, O_MAP_STEPS, O_MAP_EDGES,
+    O_THREADS, O_BLOCK_SIZE,
 } opt_id;
 
 typedef struct opt_def {
@@ -103,6 +104,10 @@ static const opt_def options[] = {
      "write every rejected row to FILE as CSV: the header, then the rows, fields unchanged"},
     {O_MAX_REJECTS, "max-rejects", 0, "N", CMD_ALL,
      "stop with exit code 4 once more than N rows are rejected (default: no limit)"},
+    {O_THREADS, "threads", 'j', "N", CMD_ALL,
+     "threads reading a plain file (default: one per core); the output is the same for any N"},
+    {O_BLOCK_SIZE, "block-size", 0, "SIZE", CMD_ALL,
+     "split plain files for threads into blocks of SIZE (default: from the file size; for tests)"},
     {O_QUIET, "quiet", 'q', NULL, CMD_ALL, "no progress line and no rejected-row messages"},
     {O_HELP, "help", 'h', NULL, CMD_ALL, "show this help and exit"},
 };
@@ -288,6 +293,16 @@ static void apply(run *r, const opt_def *o, const char *arg)
         opt->max_rejects = u;
         break;
     case O_QUIET: r->quiet = true; break;
+    case O_THREADS:
+        if (!parse_u64(arg, &u) || u < 1 || u > 1024)
+            usage_error(cmd, "--threads wants a number from 1 to 1024, not '%s'", arg);
+        opt->threads = (unsigned)u;
+        break;
+    case O_BLOCK_SIZE:
+        if (!jm_parse_size(arg, &u) || u < 1)
+            usage_error(cmd, "--block-size wants a size such as 8M, not '%s'", arg);
+        opt->block_bytes = u;
+        break;
     case O_LONG_WAIT:
         if (!jm_parse_duration(arg, &opt->long_wait_ms))
             usage_error(cmd, "--long-wait wants a duration such as 48h, not '%s'", arg);

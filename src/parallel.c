@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading one plain file with several threads: split at record boundaries, parse the ranges side
+ * by side, merge their batches in file order. */
+#include "parallel.h"
+#include "util.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NONE UINT64_MAX
+
+/* ---- Reading bytes ---- */
+
+/* Read n bytes at off into buf; false on a read error or a file that shrank. */
+static bool read_at(int fd, char *buf, size_t n, uint64_t off)
+{
+    while (n > 0) {
+        ssize_t k = pread(fd, buf, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        buf += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return true;
+}
+
+/* ---- Finding record boundaries ---- */
+
+/* What a block tells about itself, whatever the quote state at its start. Under hypothesis h
+ * (h = 1: the block starts inside a quoted field), cand[h] is the offset just after the first
+ * line end outside quotes (CRLF taken whole), and ends[h] the line ends before it. */
+typedef struct block {
+    uint64_t start, end;
+    uint64_t quotes;
+    uint64_t line_ends;
+    uint64_t cand[2];
+    uint64_t ends[2];
+} block;
+
+static void scan_block(int fd, block *b, char *buf, uint64_t size, bool *ok)
+{
+    size_t n = (size_t)(b->end - b->start);
+    /* One byte more, to see whether a CR at the end is half of a CRLF. */
+    size_t look = b->end < size ? n + 1 : n;
+    if (!read_at(fd, buf, look, b->start)) {
+        *ok = false;
+        return;
+    }
+    char next = look > n ? buf[n] : 0;
+    b->quotes = jm__count_byte(buf, n, '"');
+    b->line_ends = jm__csv_line_ends(buf, n, next);
+    for (int h = 0; h < 2; h++) {
+        b->cand[h] = NONE;
+        bool quoted = h;
+        for (size_t i = 0; i < n; i++) {
+            char c = buf[i];
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted && (c == '\n' || c == '\r')) {
+                size_t after = i + 1 + (c == '\r' && (i + 1 < n ? buf[i + 1] : next) == '\n');
+                b->cand[h] = b->start + after;
+                /* A CRLF may end one byte past the block: its CR is then left to its LF. */
+                size_t upto = after <= n ? after : n;
+                b->ends[h] = jm__csv_line_ends(buf, upto, upto < n ? buf[upto] : next) +
+                             (after > n);
+                break;
+            }
+        }
+    }
+}
+
+/* ---- Parsing ranges ---- */
+
+typedef struct range {
+    uint64_t start, end;
+    uint64_t line;
+    /* Filled by the worker that parsed it. */
+    bool done;
+    bool at_boundary;
+    jm_status st;
+    char *err;
+    jm__batch *batch;
+    uint64_t blank;
+} range;
+
+typedef struct shared {
+    jm__file *file;
+    int fd;
+    uint64_t size;
+    block *blocks;
+    size_t nblocks, next_block;
+    range *ranges;
+    size_t nranges;
+    size_t next_range;   /* the next range a worker takes */
+    size_t next_commit;  /* the next range to merge into the log */
+    size_t window;       /* ranges parsed ahead of the merge at most */
+    bool stop;
+    bool fallback;       /* a range did not end on a record boundary: read on serially */
+    bool read_error;
+    jm_status st;
+    char *err;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    jm__csv_progress_fn progress;
+    void *progress_data;
+} shared;
+
+/* Merge every parsed range that is next in file order. Called with the lock held. */
+static void commit(shared *s)
+{
+    while (!s->stop && s->next_commit < s->nranges && s->ranges[s->next_commit].done) {
+        range *r = &s->ranges[s->next_commit];
+        if (!r->at_boundary && r->st == JM_OK) {
+            s->fallback = true;
+            s->stop = true;
+            break;
+        }
+        jm_status st = r->st;
+        if (st == JM_OK)
+            st = jm__batch_merge(r->batch, r->blank);
+        if (st != JM_OK) {
+            s->st = st;
+            s->err = r->err;
+            r->err = NULL;
+            s->stop = true;
+        }
+        jm__batch_free(r->batch);
+        r->batch = NULL;
+        s->next_commit++;
+        if (s->progress)
+            s->progress(s->progress_data, r->end);
+    }
+    pthread_cond_broadcast(&s->cond);
+}
+
+static void parse_range(shared *s, range *r, char **buf, size_t *cap, bool last)
+{
+    size_t n = (size_t)(r->end - r->start);
+    jm__grow((void **)buf, cap, n + 1, 1);
+    r->batch = jm__batch_new(s->file);
+    if (!read_at(s->fd, *buf, n, r->start)) {
+        r->st = JM_EINPUT;
+        r->err = jm__strdupf("%s: read error at byte %llu: %s", s->file->name,
+                             (unsigned long long)r->start, errno ? strerror(errno) : "short read");
+        return;
+    }
+    jm__csv *c = jm__csv_new(s->file->delim, &s->file->copt, jm__batch_row, r->batch, r->line);
+    r->st = jm__csv_feed(c, *buf, n);
+    if (r->st == JM_OK) {
+        if (last) {
+            r->st = jm__csv_finish(c, s->file->name, &r->err);
+            r->at_boundary = true;
+        } else {
+            r->at_boundary = jm__csv_at_boundary(c);
+        }
+    }
+    r->blank = jm__csv_blank(c);
+    jm__csv_free(c);
+}
+
+static void *scan_worker(void *arg)
+{
+    shared *s = arg;
+    char *buf = NULL;
+    size_t cap = 0;
+    bool ok = true;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        size_t i = s->next_block++;
+        pthread_mutex_unlock(&s->lock);
+        if (i >= s->nblocks)
+            break;
+        block *b = &s->blocks[i];
+        jm__grow((void **)&buf, &cap, (size_t)(b->end - b->start) + 1, 1);
+        scan_block(s->fd, b, buf, s->size, &ok);
+        if (!ok) {
+            pthread_mutex_lock(&s->lock);
+            s->read_error = true;
+            pthread_mutex_unlock(&s->lock);
+            break;
+        }
+    }
+    free(buf);
+    return NULL;
+}
+
+static void *parse_worker(void *arg)
+{
+    shared *s = arg;
+    char *buf = NULL;
+    size_t cap = 0;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        /* Stay within a window of the merge, so parsed batches do not pile up in memory. */
+        while (!s->stop && s->next_range < s->nranges &&
+               s->next_range >= s->next_commit + s->window)
+            pthread_cond_wait(&s->cond, &s->lock);
+        size_t i = s->next_range;
+        bool go = !s->stop && i < s->nranges;
+        if (go)
+            s->next_range++;
+        pthread_mutex_unlock(&s->lock);
+        if (!go)
+            break;
+        range *r = &s->ranges[i];
+        parse_range(s, r, &buf, &cap, i + 1 == s->nranges);
+        pthread_mutex_lock(&s->lock);
+        r->done = true;
+        commit(s);
+        pthread_mutex_unlock(&s->lock);
+    }
+    free(buf);
+    return NULL;
+}
+
+/* Run fn on `threads` threads, this one included. */
+static void run_threads(unsigned threads, void *(*fn)(void *), shared *s)
+{
+    pthread_t *t = jm__xcalloc(threads, sizeof *t);
+    unsigned started = 0;
+    /* A thread that cannot be started leaves its share to the others. */
+    for (unsigned i = 1; i < threads; i++)
+        if (pthread_create(&t[started], NULL, fn, s) == 0)
+            started++;
+    fn(s);
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+    free(t);
+}
+
+jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_line,
+                            uint64_t size, unsigned threads, uint64_t block_bytes,
+                            uint64_t *resume, uint64_t *resume_line, char **err)
+{
+    shared s = {.file = f, .fd = fd, .size = size, .st = JM_OK};
+    pthread_mutex_init(&s.lock, NULL);
+    pthread_cond_init(&s.cond, NULL);
+    s.progress = f->copt.progress;
+    s.progress_data = f->copt.progress_data;
+    *resume = NONE;
+
+    /* Blocks: several per thread so that threads that finish early take more. */
+    uint64_t len = size - data;
+    uint64_t bsize = block_bytes;
+    if (bsize == 0) {
+        bsize = len / ((uint64_t)threads * 8);
+        if (bsize < (1u << 20))
+            bsize = 1u << 20;
+        if (bsize > (32u << 20))
+            bsize = 32u << 20;
+    }
+    s.nblocks = (size_t)((len + bsize - 1) / bsize);
+    s.blocks = jm__xcalloc(s.nblocks, sizeof *s.blocks);
+    for (size_t i = 0; i < s.nblocks; i++) {
+        s.blocks[i].start = data + i * bsize;
+        s.blocks[i].end = i + 1 == s.nblocks ? size : data + (i + 1) * bsize;
+    }
+    run_threads(threads, scan_worker, &s);
+    if (s.read_error) {
+        s.st = JM_EINPUT;
+        *err = jm__strdupf("%s: read error: %s", f->name, strerror(errno ? errno : EIO));
+        goto out;
+    }
+
+    /* The quote state at each block's start follows from the counts before it; a range starts
+     * at the first line end outside quotes in each block. */
+    s.ranges = jm__xcalloc(s.nblocks, sizeof *s.ranges);
+    s.ranges[0] = (range){.start = data, .line = data_line};
+    s.nranges = 1;
+    int parity = 0;
+    uint64_t line = data_line;
+    for (size_t i = 0; i < s.nblocks; i++) {
+        const block *b = &s.blocks[i];
+        if (i > 0 && b->cand[parity] != NONE &&
+            b->cand[parity] > s.ranges[s.nranges - 1].start && b->cand[parity] < size) {
+            s.ranges[s.nranges - 1].end = b->cand[parity];
+            s.ranges[s.nranges++] = (range){.start = b->cand[parity],
+                                            .line = line + b->ends[parity]};
+        }
+        line += b->line_ends;
+        parity ^= (int)(b->quotes & 1);
+    }
+    s.ranges[s.nranges - 1].end = size;
+    s.window = (size_t)threads * 3;
+
+    run_threads(threads, parse_worker, &s);
+    if (s.fallback && s.st == JM_OK) {
+        /* Stray quotes misled the split: the ranges merged so far are right, the rest is read
+         * on one thread from the first range that is not. */
+        *resume = s.ranges[s.next_commit].start;
+        *resume_line = s.ranges[s.next_commit].line;
+    }
+    if (s.st != JM_OK && s.err != NULL) {
+        *err = s.err;
+        s.err = NULL;
+    }
+out:
+    for (size_t i = 0; i < s.nranges; i++) {
+        jm__batch_free(s.ranges[i].batch);
+        free(s.ranges[i].err);
+    }
+    free(s.ranges);
+    free(s.blocks);
+    free(s.err);
+    pthread_mutex_destroy(&s.lock);
+    pthread_cond_destroy(&s.cond);
+    return s.st;
+}

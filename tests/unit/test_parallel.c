@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of reading with several threads: the same log, events and messages for every thread
+ * count and block size, including splits inside quoted line breaks and the stray-quote fallback. */
+#include <jmine/jmine.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+typedef struct fixture {
+    char path[64];
+} fixture;
+
+/* Every rejection as "line:reason" lines, in the order they were handed on. */
+typedef struct seen {
+    char *text;
+    size_t len;
+    FILE *f;
+} seen;
+
+static void on_reject(void *data, const jm_reject *r)
+{
+    seen *s = data;
+    fprintf(s->f, "%llu:%s:%s\n", (unsigned long long)r->line, jm_reject_key(r->reason),
+            r->detail);
+}
+
+/* The JSON report and the rejections of one run, in *json and *rejects (free both). */
+static void run(const char *path, unsigned threads, uint64_t block, char **json, char **rejects,
+                jm_input_stats *st)
+{
+    jm_options opt;
+    jm_options_init(&opt);
+    opt.threads = threads;
+    opt.block_bytes = block;
+    opt.top = 0;
+    seen s = {0};
+    size_t n = 0;
+    s.f = open_memstream(rejects, &n);
+    opt.on_reject = on_reject;
+    opt.on_reject_data = &s;
+    char *err = NULL;
+    jm_log *log = jm_log_new(&opt, &err);
+    assert_non_null(log);
+    assert_int_equal(jm_log_add_file(log, path), JM_OK);
+    jm_report *rep = NULL;
+    assert_int_equal(jm_report_build(log, &rep), JM_OK);
+    size_t jn = 0;
+    FILE *out = open_memstream(json, &jn);
+    assert_int_equal(jm_write_report(rep, JM_FORMAT_JSON, out), JM_OK);
+    fclose(out);
+    fclose(s.f);
+    jm_report_input_stats(rep, st);
+    jm_report_free(rep);
+    jm_log_free(log);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    strcpy(f->path, "/tmp/jm-test-parallel-XXXXXX");
+    int fd = mkstemp(f->path);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    unlink(f->path);
+    free(f);
+    return 0;
+}
+
+/* A log whose notes hold quoted line breaks, commas and doubled quotes on most rows, so that
+ * small blocks often start inside a quoted field; some rows are bad. CRLF when crlf. */
+static void write_log(const char *path, bool crlf, bool stray)
+{
+    FILE *f = fopen(path, "w");
+    const char *nl = crlf ? "\r\n" : "\n";
+    fprintf(f, "case_id,activity,start_time,end_time,channel,notes%s", nl);
+    for (int i = 0; i < 3000; i++) {
+        int c = (i * 7919) % 500;
+        fprintf(f, "C%d,step %d,2024-01-%02dT%02d:%02d:00Z,,%s,", c, i % 5, 1 + i % 28,
+                (i / 60) % 24, i % 60, i % 3 ? "phone" : "email");
+        if (i % 4 == 0)
+            fprintf(f, "\"line one,%sline \"\"two\"\"%s%s\"", nl, nl, nl);
+        else if (stray && i == 1501)
+            fprintf(f, "he said \"hi");
+        else
+            fprintf(f, "plain note %d", i);
+        if (i % 97 == 0)
+            fprintf(f, ",extra");
+        fputs(nl, f);
+    }
+    fclose(f);
+}
+
+static void check_all_alike(const char *path, bool expect_fallback)
+{
+    char *json1 = NULL, *rej1 = NULL;
+    jm_input_stats st1;
+    run(path, 1, 0, &json1, &rej1, &st1);
+    assert_int_equal(st1.rows, st1.events + st1.rejected);
+    assert_true(st1.rejected > 0);
+    static const uint64_t blocks[] = {64, 1000, 4096, 65536};
+    static const unsigned threads[] = {2, 3, 8};
+    uint64_t fallbacks = 0;
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+        for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+            char *json = NULL, *rej = NULL;
+            jm_input_stats st;
+            run(path, threads[t], blocks[b], &json, &rej, &st);
+            assert_string_equal(json1, json);
+            assert_string_equal(rej1, rej);
+            fallbacks += st.split_fallbacks;
+            free(json);
+            free(rej);
+        }
+    }
+    if (expect_fallback)
+        assert_true(fallbacks > 0);
+    else
+        assert_int_equal(fallbacks, 0);
+    free(json1);
+    free(rej1);
+}
+
+static void test_parallel_quoted_line_breaks_same_output(void **state)
+{
+    fixture *f = *state;
+    write_log(f->path, false, false);
+    check_all_alike(f->path, false);
+}
+
+static void test_parallel_crlf_same_output(void **state)
+{
+    fixture *f = *state;
+    write_log(f->path, true, false);
+    check_all_alike(f->path, false);
+}
+
+static void test_parallel_stray_quote_falls_back(void **state)
+{
+    fixture *f = *state;
+    write_log(f->path, false, true);
+    check_all_alike(f->path, true);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_parallel_quoted_line_breaks_same_output, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_crlf_same_output, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_stray_quote_falls_back, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
