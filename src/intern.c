@@ -43,7 +43,8 @@ uint64_t jm__hash(const void *p, size_t n)
         n -= 8;
     }
     uint64_t w = 0;
-    memcpy(&w, b, n);
+    if (n > 0)
+        memcpy(&w, b, n);
     h = (h ^ w) * 0x94d049bb133111ebULL;
     h ^= h >> 32;
     h *= 0xbf58476d1ce4e5b9ULL;

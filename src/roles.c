@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Known spellings per role, first in their usual exact form. Matching ignores case, spaces,
- * '_' and '-', so "Case ID" is case_id. The lists are disjoint, so one column has one role. */
+/* Known spellings per role. Matching ignores case, spaces, '_' and '-', so "Case ID" is case_id;
+ * where several columns match, one spelled exactly as listed wins. The lists are disjoint, so
+ * one column has one role. */
 static const char *const known[JM_ROLE_COUNT][10] = {
     [JM_ROLE_CASE] = {"case_id", "case:concept:name", "ticket_id", "case", "ticket", NULL},
     [JM_ROLE_ACTIVITY] = {"activity", "concept:name", "activity_name", "event_name", NULL},
@@ -22,12 +23,6 @@ static const char *const known[JM_ROLE_COUNT][10] = {
     [JM_ROLE_CUSTOMER] = {"customer_id", "customer", "client_id", "client", NULL},
     [JM_ROLE_RESOURCE] = {"agent", "resource", "org:resource", "agent_id", "agent_name", NULL},
 };
-
-/* The spellings that win a tie when a column carries exactly one of them (SPEC §1). */
-static const char *const exact[] = {
-    "case_id", "case:concept:name", "ticket_id", "activity", "concept:name", "timestamp",
-    "start_time", "time:timestamp", "end_time", "complete_time", "channel", "contact_type",
-    "customer_id", "agent", "resource", "org:resource", NULL};
 
 size_t jm__roles_normalise(const char *name, size_t n, char *out)
 {
@@ -42,10 +37,12 @@ size_t jm__roles_normalise(const char *name, size_t n, char *out)
     return k;
 }
 
-static bool is_exact(const char *name, size_t n)
+/* Spelled exactly, case included, as one of the role's known names: that column wins a tie
+ * (SPEC §1: XES exports often carry both `activity` and `Activity`). */
+static bool is_exact(jm_role role, const char *name, size_t n)
 {
-    for (size_t i = 0; exact[i] != NULL; i++)
-        if (strlen(exact[i]) == n && memcmp(exact[i], name, n) == 0)
+    for (size_t k = 0; known[role][k] != NULL; k++)
+        if (strlen(known[role][k]) == n && memcmp(known[role][k], name, n) == 0)
             return true;
     return false;
 }
@@ -114,7 +111,7 @@ static size_t find_known(size_t n, const char *const *name, const size_t *len, j
                 matches++;
                 if (found == JM_NO_COLUMN)
                     found = i;
-                if (is_exact(name[i], len[i])) {
+                if (is_exact(role, name[i], len[i])) {
                     exacts++;
                     exact_found = i;
                 }

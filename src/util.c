@@ -226,9 +226,11 @@ size_t jm__count_byte(const char *s, size_t n, char c)
         uint64_t w;
         memcpy(&w, s + i, 8);
         uint64_t x = w ^ pattern; /* bytes equal to c are now zero */
-        /* The high bit of each byte is set exactly when that byte is zero. */
+        /* The high bit of each byte is set exactly when that byte is zero; shifted down to
+         * ones, a multiplication sums them into the top byte (no popcount instruction is
+         * assumed of the machine). */
         uint64_t t = ~(((x & low7) + low7) | x | low7);
-        k += (size_t)__builtin_popcountll(t);
+        k += (size_t)(((t >> 7) * ones) >> 56);
     }
     for (; i < n; i++)
         k += s[i] == c;

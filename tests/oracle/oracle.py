@@ -43,13 +43,17 @@ CANDIDATES = {
                 "channelid"],
 }
 
-# Where several columns match a role, the one spelt exactly like this wins.
+# Where several columns match a role, the one spelt exactly like one of these wins (the
+# README's table of names: the same words with their underscores).
 EXACT = {
-    "case": ["case_id", "case:concept:name", "ticket_id"],
-    "activity": ["activity", "concept:name"],
-    "start": ["timestamp", "start_time", "time:timestamp"],
-    "end": ["end_time", "complete_time"],
-    "channel": ["channel", "contact_type"],
+    "case": ["case_id", "case:concept:name", "ticket_id", "case", "ticket"],
+    "activity": ["activity", "concept:name", "activity_name", "event_name"],
+    "start": ["timestamp", "start_time", "time:timestamp", "start", "start_timestamp",
+              "start_date", "time", "datetime"],
+    "end": ["end_time", "complete_time", "end", "end_timestamp", "complete_timestamp",
+            "end_date", "complete_date"],
+    "channel": ["channel", "contact_type", "contact_channel", "contact_channel_id",
+                "case:channel", "channel_id"],
 }
 
 DELIMITERS = [",", ";", "\t", "|"]  # in the order that breaks ties
