@@ -45,20 +45,36 @@ static uint64_t count_newlines(const unsigned char *s, size_t n)
     return k;
 }
 
+/* Whether the n bytes at s may hold a CR or LF: true for any byte below 0x0e (tabs too, then
+ * counted exactly), tested eight bytes at a time. */
+static bool maybe_line_break(const unsigned char *s, size_t n)
+{
+    const uint64_t below = 0x0e0e0e0e0e0e0e0eULL, high = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        /* A byte below 0x0e borrows into its high bit; bytes of 0x80 and up are excluded by
+         * ~w, and cannot be CR or LF. */
+        if ((w - below) & ~w & high)
+            return true;
+    }
+    for (; i < n; i++)
+        if (s[i] < 0x0e)
+            return true;
+    return false;
+}
+
 static void on_field(void *field, size_t n, void *data)
 {
     reader *r = data;
     if (r->status != JM_OK)
         return;
     const unsigned char *s = field ? field : (const unsigned char *)"";
-    /* Only quoted fields can hold line breaks; the cheap scan for a byte below 0x0e keeps the
+    /* Only quoted fields can hold line breaks; a cheap test for any byte below 0x0e keeps the
      * exact count off the common path. */
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] <= '\r') {
-            r->cur += count_newlines(s + i, n - i);
-            break;
-        }
-    }
+    if (maybe_line_break(s, n))
+        r->cur += count_newlines(s, n);
     r->pending_cr = false;
     if (n > r->opt->field_limit && r->too_long == 0)
         r->too_long = r->n + 1;
