@@ -17,9 +17,9 @@
  * added. */
 typedef struct jm__ctx {
     const jm_options *opt;
-    const jm__intern *steps; /* step names (activity, channel or channel:activity) */
-    const jm__intern *chans; /* channel names */
-    const jm__intern *cases; /* case ids */
+    const jm__intern *steps;    /* step names (activity, channel or channel:activity) */
+    const jm__intern *chans;    /* channel names */
+    const jm__intern *cases;    /* case ids */
     const jm__seqtab *variants; /* variant id -> step sequence */
     const jm__pairs *pairs;     /* pair id -> (step, next step) */
     /* By pair id, every wait on that transition (floored at 0), gathered once by the report
@@ -35,13 +35,13 @@ typedef struct jm__journey {
     uint32_t cas;
     size_t n;
     const uint32_t *step;
-    const uint32_t *pair;   /* pair[i], i >= 1: the id of (step[i-1], step[i]) in ctx->pairs */
-    const uint32_t *chan;   /* JM_NO_CHANNEL where unknown */
-    const int64_t *start;   /* UTC ms, non-decreasing */
-    const int64_t *end;     /* >= start */
+    const uint32_t *pair; /* pair[i], i >= 1: the id of (step[i-1], step[i]) in ctx->pairs */
+    const uint32_t *chan; /* JM_NO_CHANNEL where unknown */
+    const int64_t *start; /* UTC ms, non-decreasing */
+    const int64_t *end;   /* >= start */
     int64_t first_start;
-    int64_t last_end;       /* the latest end of any event: duration = last_end - first_start */
-    uint32_t variant;       /* id in ctx->variants, after --collapse-loops */
+    int64_t last_end; /* the latest end of any event: duration = last_end - first_start */
+    uint32_t variant; /* id in ctx->variants, after --collapse-loops */
 } jm__journey;
 
 /* Where text and Markdown writers put their sections. */

@@ -13,9 +13,9 @@
 typedef struct rejection {
     uint64_t line;
     jm_reject_reason reason;
-    size_t detail;  /* offset of its NUL-terminated detail in text */
+    size_t detail; /* offset of its NUL-terminated detail in text */
     size_t nfields;
-    size_t field;   /* index of its first field in foff/flen, when rows are kept */
+    size_t field; /* index of its first field in foff/flen, when rows are kept */
 } rejection;
 
 struct jm__batch {
@@ -44,14 +44,16 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
     char *err = NULL;
     jm_status st = jm__roles_find(row->n, row->f, row->len, log->opt->column, f->col, &err);
     if (st != JM_OK) {
-        jm__log_set_error(log, jm__strdupf("%s:%llu: %s", f->name, (unsigned long long)row->line, err));
+        jm__log_set_error(log,
+                          jm__strdupf("%s:%llu: %s", f->name, (unsigned long long)row->line, err));
         free(err);
         return st;
     }
     if (log->opt->step != JM_STEP_ACTIVITY && f->col[JM_ROLE_CHANNEL] == JM_NO_COLUMN) {
-        jm__log_set_error(log, jm__strdupf("%s:%llu: --step needs a channel column and none was found "
-                                   "(name it with --channel)",
-                                   f->name, (unsigned long long)row->line));
+        jm__log_set_error(log,
+                          jm__strdupf("%s:%llu: --step needs a channel column and none was found "
+                                      "(name it with --channel)",
+                                      f->name, (unsigned long long)row->line));
         return JM_EINPUT;
     }
     f->nheader = row->n;
@@ -135,8 +137,7 @@ static size_t put_text(jm__batch *b, const char *s, size_t n)
     return at;
 }
 
-static jm_status reject(jm__batch *b, const jm__row *row, jm_reject_reason why,
-                        const char *detail)
+static jm_status reject(jm__batch *b, const jm__row *row, jm_reject_reason why, const char *detail)
 {
     jm__grow((void **)&b->rej, &b->rej_cap, b->nrej + 1, sizeof *b->rej);
     rejection *r = &b->rej[b->nrej++];
@@ -277,9 +278,10 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
             free(fields);
         }
         if (log->stats.rejected > opt->max_rejects) {
-            jm__log_set_error(log, jm__strdupf("%s:%llu: more than %llu rows rejected (--max-rejects)",
-                                       f->name, (unsigned long long)r->line,
-                                       (unsigned long long)opt->max_rejects));
+            jm__log_set_error(log,
+                              jm__strdupf("%s:%llu: more than %llu rows rejected (--max-rejects)",
+                                          f->name, (unsigned long long)r->line,
+                                          (unsigned long long)opt->max_rejects));
             st = JM_EREJECTS;
         }
     }
@@ -301,8 +303,7 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
         e.chan = e.chan == JM_NO_CHANNEL ? JM_NO_CHANNEL : mh[e.chan];
         out[i] = e;
     }
-    jm__grow((void **)&log->long_end, &log->long_cap, log->nlong + b->nlong,
-             sizeof *log->long_end);
+    jm__grow((void **)&log->long_end, &log->long_cap, log->nlong + b->nlong, sizeof *log->long_end);
     for (size_t i = 0; i < b->nlong; i++)
         log->long_end[log->nlong++] =
             (jm__long_end){(uint32_t)(log->nev + b->long_end[i].ev), b->long_end[i].end};
@@ -316,5 +317,7 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     jm__intern_clear(b->chans);
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
     b->rows = 0;
+    if (st == JM_OK)
+        st = jm__log_bound(log);
     return st;
 }

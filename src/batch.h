@@ -17,8 +17,8 @@ typedef struct jm__file {
     char **header;
     size_t *header_len;
     char delim;
-    bool *keep;         /* the columns read (role columns), or NULL for all */
-    jm__csv_opts copt;  /* how its bytes are parsed */
+    bool *keep;        /* the columns read (role columns), or NULL for all */
+    jm__csv_opts copt; /* how its bytes are parsed */
 } jm__file;
 
 /* Take the file's header row: find the roles (messages go to the log's error). Returns JM_OK,

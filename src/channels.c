@@ -12,8 +12,8 @@ typedef struct hop {
     uint32_t from, to; /* channel ids */
     uint64_t count;
     uint64_t journeys;
-    uint64_t stamp;    /* the last journey counted */
-    jm__vals wait;     /* waits before the switching event, floored at 0 */
+    uint64_t stamp; /* the last journey counted */
+    jm__vals wait;  /* waits before the switching event, floored at 0 */
 } hop;
 
 typedef struct channels {
@@ -200,8 +200,8 @@ static void c_summary(const void *st, const jm__ctx *ctx, FILE *o)
         const char *f = jm__intern_str(ctx->chans, h->from, &nf);
         const char *t = jm__intern_str(ctx->chans, h->to, &nt);
         char *sf = jm__safe(f, nf, false), *tt = jm__safe(t, nt, false);
-        fprintf(o, "%s%s -> %s (%" PRIu64 ")", r == 0 ? "; the most common hops: " : ", ", sf,
-                tt, h->count);
+        fprintf(o, "%s%s -> %s (%" PRIu64 ")", r == 0 ? "; the most common hops: " : ", ", sf, tt,
+                h->count);
         free(sf);
         free(tt);
     }

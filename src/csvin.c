@@ -15,7 +15,7 @@ typedef struct reader {
     const jm__csv_opts *opt;
     jm__row_fn fn;
     void *data;
-    jm_status status;    /* the first non-OK status of the callback */
+    jm_status status; /* the first non-OK status of the callback */
     /* The record being collected: field bytes back to back, each followed by a NUL. */
     char *buf;
     size_t buf_len, buf_cap;
@@ -25,9 +25,9 @@ typedef struct reader {
     size_t too_long;
     /* Line tracking: libcsv does not count lines, so newlines are counted from the fields and
      * the record terminators it reports (CSV_REPALL_NL reports every one). */
-    uint64_t cur;        /* line of the parser's position */
-    uint64_t rec_start;  /* line where the record being collected starts */
-    bool pending_cr;     /* the last thing seen was a CR terminator: a LF now completes CRLF */
+    uint64_t cur;       /* line of the parser's position */
+    uint64_t rec_start; /* line where the record being collected starts */
+    bool pending_cr;    /* the last thing seen was a CR terminator: a LF now completes CRLF */
     uint64_t blank;
     uint64_t records;
 } reader;
@@ -184,7 +184,11 @@ jm__csv *jm__csv_new(char delim, const jm__csv_opts *opt, jm__row_fn fn, void *d
     csv_set_space_func(&c->p, never_space); /* keep field bytes as they are */
     csv_set_realloc_func(&c->p, jm__xrealloc);
     csv_set_blk_size(&c->p, 4096);
-    c->r = (reader){.opt = opt, .fn = fn, .data = data, .status = JM_OK, .cur = first_line,
+    c->r = (reader){.opt = opt,
+                    .fn = fn,
+                    .data = data,
+                    .status = JM_OK,
+                    .cur = first_line,
                     .rec_start = first_line};
     return c;
 }
@@ -271,9 +275,8 @@ bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, jm__csv_h
 }
 
 /* Parse what is in chunk from pos, then the rest of src, and finish. */
-static jm_status read_rest(jm__source *src, const char *name, const jm__csv_opts *opt,
-                           jm__csv *c, char *chunk, size_t chunk_len, size_t pos, bool eof,
-                           char **err)
+static jm_status read_rest(jm__source *src, const char *name, const jm__csv_opts *opt, jm__csv *c,
+                           char *chunk, size_t chunk_len, size_t pos, bool eof, char **err)
 {
     uint64_t next_progress = jm__source_offset(src) + PROGRESS_EVERY;
     for (;;) {
@@ -296,8 +299,8 @@ static jm_status read_rest(jm__source *src, const char *name, const jm__csv_opts
     return st;
 }
 
-jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *opt,
-                       jm__row_fn fn, void *data, char *delim, uint64_t *blank, char **err)
+jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *opt, jm__row_fn fn,
+                       void *data, char *delim, uint64_t *blank, char **err)
 {
     jm_status st = JM_OK;
     jm__csv *c = NULL;
@@ -335,9 +338,9 @@ out:
     return st;
 }
 
-jm_status jm__csv_read_from(jm__source *src, const char *name, const jm__csv_opts *opt,
-                            char delim, uint64_t first_line, jm__row_fn fn, void *data,
-                            uint64_t *blank, char **err)
+jm_status jm__csv_read_from(jm__source *src, const char *name, const jm__csv_opts *opt, char delim,
+                            uint64_t first_line, jm__row_fn fn, void *data, uint64_t *blank,
+                            char **err)
 {
     char *chunk = jm__xmalloc(CHUNK);
     jm__csv *c = jm__csv_new(delim, opt, fn, data, first_line);

@@ -9,11 +9,11 @@
 
 /* One record. The pointers are borrowed and live only for the duration of the callback. */
 typedef struct jm__row {
-    size_t n;                 /* fields */
-    const char *const *f;     /* field bytes, each NUL-terminated for convenience */
-    const size_t *len;        /* field lengths (a field may hold NUL bytes) */
-    uint64_t line;            /* 1-based line where the record starts */
-    size_t too_long;          /* 0, or 1 + the index of the first field over the limit */
+    size_t n;             /* fields */
+    const char *const *f; /* field bytes, each NUL-terminated for convenience */
+    const size_t *len;    /* field lengths (a field may hold NUL bytes) */
+    uint64_t line;        /* 1-based line where the record starts */
+    size_t too_long;      /* 0, or 1 + the index of the first field over the limit */
 } jm__row;
 
 /* Called for every record, the header first. A status other than JM_OK stops the reading and is
@@ -24,8 +24,8 @@ typedef jm_status (*jm__row_fn)(void *data, const jm__row *row);
 typedef void (*jm__csv_progress_fn)(void *data, uint64_t offset);
 
 typedef struct jm__csv_opts {
-    char delimiter;      /* 0: sniff from the header line */
-    size_t field_limit;  /* fields longer than this are flagged in jm__row.too_long */
+    char delimiter;     /* 0: sniff from the header line */
+    size_t field_limit; /* fields longer than this are flagged in jm__row.too_long */
     /* Which columns to copy: keep[i] for column i < nkeep; columns at nkeep and beyond are
      * copied. Read at every record, so the row callback may set it after the header. A field
      * not kept is handed out as "" with its true length in len. NULL keeps every field. */
@@ -67,11 +67,11 @@ void jm__csv_free(jm__csv *c);
 
 /* Where a file's header is, from its first bytes. */
 typedef struct jm__csv_head_info {
-    bool empty;          /* no header at all (empty, only a BOM, only blank lines) */
-    size_t skip;         /* bytes of a UTF-8 byte-order mark */
-    char delim;          /* as given, or sniffed from the header line */
-    size_t data;         /* offset of the first byte after the header line */
-    uint64_t data_line;  /* the line number there */
+    bool empty;         /* no header at all (empty, only a BOM, only blank lines) */
+    size_t skip;        /* bytes of a UTF-8 byte-order mark */
+    char delim;         /* as given, or sniffed from the header line */
+    size_t data;        /* offset of the first byte after the header line */
+    uint64_t data_line; /* the line number there */
 } jm__csv_head_info;
 
 /* Find the header in the n bytes at buf (eof: they are the whole file). Returns false when more
@@ -87,14 +87,14 @@ uint64_t jm__csv_line_ends(const char *s, size_t n, char next);
  * The delimiter used is stored in *delim. Returns JM_OK, the callback's status, or JM_EINPUT
  * with a malloc'd message in *err ("no header", a quoted field open at the end of the file,
  * a source error). */
-jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *opt,
-                       jm__row_fn fn, void *data, char *delim, uint64_t *blank, char **err);
+jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *opt, jm__row_fn fn,
+                       void *data, char *delim, uint64_t *blank, char **err);
 
 /* Read the records of src from where it stands to its end, the first byte at line first_line,
  * with delimiter delim (no header is looked for). Status and *err as jm__csv_read. */
-jm_status jm__csv_read_from(jm__source *src, const char *name, const jm__csv_opts *opt,
-                            char delim, uint64_t first_line, jm__row_fn fn, void *data,
-                            uint64_t *blank, char **err);
+jm_status jm__csv_read_from(jm__source *src, const char *name, const jm__csv_opts *opt, char delim,
+                            uint64_t first_line, jm__row_fn fn, void *data, uint64_t *blank,
+                            char **err);
 
 /* The delimiter of a header line: the one of , ; TAB | found most often outside quotes (ties
  * in that order; ',' if none). */

@@ -14,7 +14,8 @@ typedef struct row {
     uint32_t events, channels, switches, self_loops, repetitions;
 } row;
 
-typedef struct export {
+typedef struct export
+{
     bool on;
     row *row;
     size_t n, cap;
@@ -23,7 +24,8 @@ typedef struct export {
     uint64_t journey;
     uint32_t *chan_seen;
     size_t nchan_seen;
-} export;
+}
+export;
 
 static void *x_begin(const jm__ctx *ctx)
 {
@@ -38,7 +40,10 @@ static void x_add(void *st, const jm__ctx *ctx, const jm__journey *j)
     if (!s->on)
         return;
     uint64_t jid = ++s->journey;
-    row r = {.cas = j->cas, .variant = j->variant, .start = j->first_start, .end = j->last_end,
+    row r = {.cas = j->cas,
+             .variant = j->variant,
+             .start = j->first_start,
+             .end = j->last_end,
              .events = (uint32_t)j->n};
     if (j->n > s->nchan_seen) {
         s->chan_seen = jm__xrealloc(s->chan_seen, j->n * sizeof *s->chan_seen);
@@ -121,7 +126,7 @@ jm_status jm__export_write(const void *st, const jm__ctx *ctx, FILE *out)
           out);
     /* Variant ids are computed once per variant, not per journey. */
     uint32_t nv = jm__seqtab_count(ctx->variants);
-    char (*ids)[17] = jm__xcalloc(nv ? nv : 1, sizeof *ids);
+    char(*ids)[17] = jm__xcalloc(nv ? nv : 1, sizeof *ids);
     for (size_t i = 0; i < s->n; i++) {
         const row *r = &s->row[i];
         size_t n;

@@ -223,8 +223,8 @@ static void j_text(const void *st, const jm__ctx *ctx, jm__text *t)
         fputc('\n', o);
         return;
     }
-    fprintf(o, "Contacts per journey: median %zu, p90 %zu, max %zu.\n",
-            hist_pct(&s->contacts, 50), hist_pct(&s->contacts, 90), hist_max(&s->contacts));
+    fprintf(o, "Contacts per journey: median %zu, p90 %zu, max %zu.\n", hist_pct(&s->contacts, 50),
+            hist_pct(&s->contacts, 90), hist_max(&s->contacts));
     if (ctx->has_channel)
         fprintf(o, "Channels per journey: median %zu, p90 %zu, max %zu.\n",
                 hist_pct(&s->channels, 50), hist_pct(&s->channels, 90), hist_max(&s->channels));
@@ -247,7 +247,8 @@ static void j_summary(const void *st, const jm__ctx *ctx, FILE *o)
         fputs("The log holds no journeys.\n", o);
         return;
     }
-    fprintf(o, "%" PRIu64 " journeys (of %" PRIu32 " cases) take a median of %zu contacts (p90 %zu)",
+    fprintf(o,
+            "%" PRIu64 " journeys (of %" PRIu32 " cases) take a median of %zu contacts (p90 %zu)",
             s->journeys, jm__intern_count(ctx->cases), hist_pct(&s->contacts, 50),
             hist_pct(&s->contacts, 90));
     if (ctx->has_channel)

@@ -11,20 +11,20 @@
 typedef struct step_loops {
     uint64_t self_loops;
     uint64_t repetitions;
-    uint64_t journeys;      /* journeys with a self-loop or repetition of this step */
-    uint64_t journeys_3x;   /* journeys where the step occurs three times or more */
-    uint64_t max_in_journey;/* the most times it occurs in one journey */
+    uint64_t journeys;       /* journeys with a self-loop or repetition of this step */
+    uint64_t journeys_3x;    /* journeys where the step occurs three times or more */
+    uint64_t max_in_journey; /* the most times it occurs in one journey */
 } step_loops;
 
 typedef struct loops {
     uint64_t self_loops, repetitions, journeys_with_loop;
-    step_loops *by;         /* by step id */
+    step_loops *by; /* by step id */
     size_t nby;
     /* Scratch for one journey: occurrences so far, and which journey they belong to. */
     uint64_t *stamp;
     uint32_t *occ;
     uint64_t journey;
-    uint32_t *order;        /* ranked step ids after finish */
+    uint32_t *order; /* ranked step ids after finish */
     size_t nrank;
 } loops;
 
@@ -185,8 +185,8 @@ static void l_text(const void *st, const jm__ctx *ctx, jm__text *t)
             ctx->journeys ? 100.0 * (double)s->journeys_with_loop / (double)ctx->journeys : 0.0);
     if (s->nrank == 0)
         return;
-    static const char *const head[] = {"step", "journeys", "3+ times", "most in one",
-                                       "self-loops", "repetitions"};
+    static const char *const head[] = {"step",        "journeys",   "3+ times",
+                                       "most in one", "self-loops", "repetitions"};
     jm__table *tb = jm__table_new(6, head, "lrrrrr");
     for (size_t r = 0; r < listed(s, ctx); r++) {
         uint32_t x = s->order[r];
@@ -218,7 +218,8 @@ static void l_summary(const void *st, const jm__ctx *ctx, FILE *o)
     if (s->nrank > 0) {
         const step_loops *b = &s->by[s->order[0]];
         char *name = jm__step_text(ctx, s->order[0], false);
-        fprintf(o, "; most often '%s' (%" PRIu64 " journeys, %" PRIu64 " of them three times or more)",
+        fprintf(o,
+                "; most often '%s' (%" PRIu64 " journeys, %" PRIu64 " of them three times or more)",
                 name, b->journeys, b->journeys_3x);
         free(name);
     }

@@ -20,8 +20,8 @@ void jm_options_init(jm_options *opt)
 
 /* A non-negative decimal number followed by a unit from the table; the value times the unit's
  * scale, rounded to an integer, must fit in an int64. */
-static bool parse_scaled(const char *s, const char *const *units, const double *scales,
-                         double max, int64_t *out)
+static bool parse_scaled(const char *s, const char *const *units, const double *scales, double max,
+                         int64_t *out)
 {
     if (s == NULL || (!isdigit((unsigned char)s[0]) && s[0] != '.'))
         return false;
@@ -50,10 +50,11 @@ bool jm_parse_duration(const char *s, int64_t *ms)
 
 bool jm_parse_size(const char *s, uint64_t *bytes)
 {
-    static const char *const units[] = {"",   "k",  "K",  "KB", "KiB", "M", "MB",
-                                        "MiB", "G", "GB", "GiB", NULL};
-    static const double scales[] = {1, 1024.0, 1024.0, 1024.0, 1024.0, 1048576.0, 1048576.0,
-                                    1048576.0, 1073741824.0, 1073741824.0, 1073741824.0};
+    static const char *const units[] = {"",   "k",   "K", "KB", "KiB", "M",
+                                        "MB", "MiB", "G", "GB", "GiB", NULL};
+    static const double scales[] = {1,           1024.0,    1024.0,    1024.0,       1024.0,
+                                    1048576.0,   1048576.0, 1048576.0, 1073741824.0, 1073741824.0,
+                                    1073741824.0};
     int64_t v = 0;
     if (!parse_scaled(s, units, scales, 9.0e18, &v))
         return false;

@@ -67,8 +67,8 @@ static void scan_block(int fd, block *b, char *buf, uint64_t size, bool *ok)
                 b->cand[h] = b->start + after;
                 /* A CRLF may end one byte past the block: its CR is then left to its LF. */
                 size_t upto = after <= n ? after : n;
-                b->ends[h] = jm__csv_line_ends(buf, upto, upto < n ? buf[upto] : next) +
-                             (after > n);
+                b->ends[h] =
+                    jm__csv_line_ends(buf, upto, upto < n ? buf[upto] : next) + (after > n);
                 break;
             }
         }
@@ -97,11 +97,11 @@ typedef struct shared {
     size_t nblocks, next_block;
     range *ranges;
     size_t nranges;
-    size_t next_range;   /* the next range a worker takes */
-    size_t next_commit;  /* the next range to merge into the log */
-    size_t window;       /* ranges parsed ahead of the merge at most */
+    size_t next_range;  /* the next range a worker takes */
+    size_t next_commit; /* the next range to merge into the log */
+    size_t window;      /* ranges parsed ahead of the merge at most */
     bool stop;
-    bool fallback;       /* a range did not end on a record boundary: read on serially */
+    bool fallback; /* a range did not end on a record boundary: read on serially */
     bool read_error;
     jm_status st;
     char *err;
@@ -234,9 +234,9 @@ static void run_threads(unsigned threads, void *(*fn)(void *), shared *s)
     free(t);
 }
 
-jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_line,
-                            uint64_t size, unsigned threads, uint64_t block_bytes,
-                            uint64_t *resume, uint64_t *resume_line, char **err)
+jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_line, uint64_t size,
+                            unsigned threads, uint64_t block_bytes, uint64_t *resume,
+                            uint64_t *resume_line, char **err)
 {
     shared s = {.file = f, .fd = fd, .size = size, .st = JM_OK};
     pthread_mutex_init(&s.lock, NULL);
@@ -277,11 +277,11 @@ jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_li
     uint64_t line = data_line;
     for (size_t i = 0; i < s.nblocks; i++) {
         const block *b = &s.blocks[i];
-        if (i > 0 && b->cand[parity] != NONE &&
-            b->cand[parity] > s.ranges[s.nranges - 1].start && b->cand[parity] < size) {
+        if (i > 0 && b->cand[parity] != NONE && b->cand[parity] > s.ranges[s.nranges - 1].start &&
+            b->cand[parity] < size) {
             s.ranges[s.nranges - 1].end = b->cand[parity];
-            s.ranges[s.nranges++] = (range){.start = b->cand[parity],
-                                            .line = line + b->ends[parity]};
+            s.ranges[s.nranges++] =
+                (range){.start = b->cand[parity], .line = line + b->ends[parity]};
         }
         line += b->line_ends;
         parity ^= (int)(b->quotes & 1);

@@ -13,9 +13,10 @@
  * the log only if the parser ended exactly at the range's end on a record boundary; stray quotes
  * that mislead the count make a range fail that test, and then *resume (UINT64_MAX otherwise)
  * and *resume_line say where to go on reading on one thread: everything before is merged.
- * block_bytes is the block size (0: chosen from the size and thread count). Returns JM_OK, JM_EINPUT (read error, a quote open at the end: *err says) or JM_EREJECTS. */
-jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_line,
-                            uint64_t size, unsigned threads, uint64_t block_bytes,
-                            uint64_t *resume, uint64_t *resume_line, char **err);
+ * block_bytes is the block size (0: chosen from the size and thread count). Returns JM_OK,
+ * JM_EINPUT (read error, a quote open at the end: *err says) or JM_EREJECTS. */
+jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_line, uint64_t size,
+                            unsigned threads, uint64_t block_bytes, uint64_t *resume,
+                            uint64_t *resume_line, char **err);
 
 #endif

@@ -25,10 +25,10 @@ typedef struct edge {
 typedef struct pmap {
     node *node; /* by step id */
     size_t nnode;
-    jm__seqtab *terminal; /* (TERMINAL, step) and (step, TERMINAL) -> edge index */
+    jm__seqtab *terminal;    /* (TERMINAL, step) and (step, TERMINAL) -> edge index */
     uint32_t *terminal_edge; /* seqtab id in terminal -> edge index */
     size_t nterminal, terminal_cap;
-    uint32_t *of_pair;    /* pair id -> edge index + 1, 0 if none yet */
+    uint32_t *of_pair; /* pair id -> edge index + 1, 0 if none yet */
     size_t nof_pair;
     edge *edge;
     size_t nedge, cap;
@@ -144,9 +144,8 @@ static void m_merge(void *into, const void *from, const jm__ctx *ctx)
     }
     for (size_t i = 0; i < b->nedge; i++) {
         const edge *y = &b->edge[i];
-        edge *x = y->from == TERMINAL || y->to == TERMINAL
-                      ? terminal_edge(a, y->from, y->to)
-                      : pair_edge(a, ctx, y->pair);
+        edge *x = y->from == TERMINAL || y->to == TERMINAL ? terminal_edge(a, y->from, y->to)
+                                                           : pair_edge(a, ctx, y->pair);
         x->count += y->count;
         x->journeys += y->journeys;
         x->total_ms += y->total_ms;
@@ -249,8 +248,8 @@ static void make_cut(const pmap *s, const jm__ctx *ctx, cut *c)
         if (!kept(c, e->from) || !kept(c, e->to))
             continue;
         bool enough = (double)taken * 100.0 >= ep * (double)eligible;
-        bool needed = (e->to != TERMINAL && !has_in[e->to]) ||
-                      (e->from != TERMINAL && !has_out[e->from]);
+        bool needed =
+            (e->to != TERMINAL && !has_in[e->to]) || (e->from != TERMINAL && !has_out[e->from]);
         if (enough && !needed)
             continue;
         c->keep_edge[id] = true;
@@ -425,8 +424,7 @@ static void map_dot(const pmap *s, const jm__ctx *ctx, FILE *o, const cut *c)
         size_t n;
         const char *name = jm__intern_str(ctx->steps, x, &n);
         /* Busier steps get a deeper blue, in five shades. */
-        static const char *const shade[] = {"#eef4fb", "#d6e6f5", "#b9d3ee", "#94bce4",
-                                            "#6fa3d8"};
+        static const char *const shade[] = {"#eef4fb", "#d6e6f5", "#b9d3ee", "#94bce4", "#6fa3d8"};
         int level = (int)(4.0 * (double)s->node[x].events / (double)max_events + 0.5);
         fprintf(o, "  n%zu [label=\"", r + 1);
         dot_escape(o, name, n);
@@ -445,7 +443,8 @@ static void map_dot(const pmap *s, const jm__ctx *ctx, FILE *o, const cut *c)
         char wait[32] = "";
         if (e->from != TERMINAL && e->to != TERMINAL) {
             char h[32];
-            snprintf(wait, sizeof wait, "\\nmedian %s", jm__fmt_human(h, jm__vals_pct(&ctx->pair_wait[e->pair], 50)));
+            snprintf(wait, sizeof wait, "\\nmedian %s",
+                     jm__fmt_human(h, jm__vals_pct(&ctx->pair_wait[e->pair], 50)));
         }
         double pen = 1.0 + 5.0 * sqrt((double)e->count / (double)max_count);
         fprintf(o, " [label=\"%" PRIu64 "%s\", penwidth=%.2f];\n", e->count, wait, pen);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The report: rebuilds journeys from the store, runs every analysis, writes the whole report. */
 #include "analysis.h"
+#include "spill.h"
 #include "text.h"
 #include "util.h"
 
@@ -10,9 +11,8 @@
 
 /* The analyses, in report order: a new analysis is a new file plus one line here. */
 static const jm__analysis *const analyses[] = {
-    &jm__journeys_analysis, &jm__variants_analysis, &jm__loops_analysis,
-    &jm__channels_analysis, &jm__waits_analysis,    &jm__map_analysis,
-    &jm__export_analysis,
+    &jm__journeys_analysis, &jm__variants_analysis, &jm__loops_analysis,  &jm__channels_analysis,
+    &jm__waits_analysis,    &jm__map_analysis,      &jm__export_analysis,
 };
 #define NANALYSES (sizeof analyses / sizeof analyses[0])
 
@@ -56,16 +56,15 @@ static void sort_by_start(uint32_t *idx, uint32_t *tmp, size_t n, const jm__even
         idx[k++] = tmp[i++];
 }
 
-/* Step ids per event when steps are channels or channel:activity pairs. */
-static uint32_t *name_steps(jm_report *rep)
+/* Step ids of n events when steps are channels or channel:activity pairs. */
+static uint32_t *name_steps(jm_report *rep, const jm__event *ev, size_t n)
 {
     jm_log *log = rep->log;
-    rep->own_steps = jm__intern_new();
-    uint32_t *step = jm__xmalloc((log->nev ? log->nev : 1) * sizeof *step);
+    uint32_t *step = jm__xmalloc((n ? n : 1) * sizeof *step);
     char *buf = NULL;
     size_t cap = 0;
-    for (size_t i = 0; i < log->nev; i++) {
-        const jm__event *e = &log->ev[i];
+    for (size_t i = 0; i < n; i++) {
+        const jm__event *e = &ev[i];
         size_t cl = 0, al = 0;
         const char *c = e->chan == JM_NO_CHANNEL ? "" : jm__intern_str(log->chans, e->chan, &cl);
         if (log->opt->step == JM_STEP_CHANNEL) {
@@ -91,8 +90,14 @@ typedef struct scratch {
 
 static void add_journey(jm_report *rep, const scratch *s, uint32_t cas, size_t n)
 {
-    jm__journey j = {.cas = cas, .n = n, .step = s->step, .pair = s->pair, .chan = s->chan,
-                     .start = s->start, .end = s->end, .first_start = s->start[0],
+    jm__journey j = {.cas = cas,
+                     .n = n,
+                     .step = s->step,
+                     .pair = s->pair,
+                     .chan = s->chan,
+                     .start = s->start,
+                     .end = s->end,
+                     .first_start = s->start[0],
                      .last_end = s->end[0]};
     s->pair[0] = UINT32_MAX;
     for (size_t i = 1; i < n; i++) {
@@ -123,38 +128,22 @@ static void add_journey(jm_report *rep, const scratch *s, uint32_t cas, size_t n
     rep->ctx.journeys++;
 }
 
-jm_status jm_report_build(jm_log *log, jm_report **out)
+/* Rebuild the journeys of n events (in input order; long ends le[0..nle)) and hand them to the
+ * analyses. The events hold whole cases, all with case id % parts == the same value: their
+ * journeys are grouped by case id / parts. */
+static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__long_end *le,
+                       size_t nle, uint32_t parts)
 {
-    if (log->consumed)
-        return JM_EUSAGE;
-    log->consumed = true;
-    jm_report *rep = jm__xcalloc(1, sizeof *rep);
-    rep->log = log;
-    rep->variants = jm__seqtab_new();
-    const jm_options *opt = log->opt;
-    uint32_t *step_of = NULL;
-    if (opt->step == JM_STEP_ACTIVITY)
-        rep->ctx.steps = log->acts;
-    else
-        rep->ctx.steps = (step_of = name_steps(rep), rep->own_steps);
-    rep->ctx.opt = opt;
-    rep->ctx.chans = log->chans;
-    rep->ctx.cases = log->cases;
-    rep->ctx.variants = rep->variants;
-    rep->pairs = jm__pairs_new(jm__intern_count(rep->ctx.steps));
-    rep->ctx.pairs = rep->pairs;
-    rep->ctx.has_channel = log->has_channel;
-    rep->ctx.has_end = log->has_end;
-    for (size_t a = 0; a < NANALYSES; a++)
-        rep->st[a] = analyses[a]->begin(&rep->ctx);
+    const jm_options *opt = rep->log->opt;
+    uint32_t *step_of = opt->step == JM_STEP_ACTIVITY ? NULL : name_steps(rep, ev, n);
 
     /* Group by case with a counting sort (stable, so input order survives within a case), then
      * order each case's events by time. */
-    size_t n = log->nev, ncase = jm__intern_count(log->cases);
+    size_t ncase = (jm__intern_count(rep->log->cases) + parts - 1) / parts;
     size_t *off = jm__xcalloc(ncase + 1, sizeof *off);
     uint32_t *order = jm__xmalloc((n ? n : 1) * sizeof *order);
     for (size_t i = 0; i < n; i++)
-        off[log->ev[i].cas + 1]++;
+        off[ev[i].cas / parts + 1]++;
     size_t longest = 0;
     for (size_t c = 0; c < ncase; c++) {
         if (off[c + 1] > longest)
@@ -164,7 +153,7 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     size_t *fill = jm__xmalloc((ncase + 1) * sizeof *fill);
     memcpy(fill, off, (ncase + 1) * sizeof *fill);
     for (size_t i = 0; i < n; i++)
-        order[fill[log->ev[i].cas]++] = (uint32_t)i;
+        order[fill[ev[i].cas / parts]++] = (uint32_t)i;
     free(fill);
 
     size_t cap = longest ? longest : 1;
@@ -180,23 +169,25 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     for (size_t c = 0; c < ncase; c++) {
         uint32_t *idx = order + off[c];
         size_t len = off[c + 1] - off[c];
-        sort_by_start(idx, tmp, len, log->ev);
+        if (len == 0)
+            continue;
+        sort_by_start(idx, tmp, len, ev);
+        uint32_t cas = ev[idx[0]].cas;
         size_t k = 0;
         for (size_t i = 0; i < len; i++) {
-            const jm__event *e = &log->ev[idx[i]];
+            const jm__event *e = &ev[idx[i]];
             /* --split-gap: a long enough wait starts a new journey of the same case. */
             if (k > 0 && opt->split_gap_ms > 0 && e->start - s.end[k - 1] > opt->split_gap_ms) {
-                add_journey(rep, &s, (uint32_t)c, k);
+                add_journey(rep, &s, cas, k);
                 k = 0;
             }
             s.step[k] = step_of ? step_of[idx[i]] : e->act;
             s.chan[k] = e->chan;
             s.start[k] = e->start;
-            s.end[k] = jm__event_end(log, idx[i]);
+            s.end[k] = jm__end_at(ev, le, nle, idx[i]);
             k++;
         }
-        if (k > 0)
-            add_journey(rep, &s, (uint32_t)c, k);
+        add_journey(rep, &s, cas, k);
     }
     free(tmp);
     free(s.step);
@@ -208,12 +199,102 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     free(order);
     free(off);
     free(step_of);
+}
+
+/* Journeys of a log that spilled: partition by partition, each read back and joined by the
+ * events of its cases still in memory, which came later in the input. */
+static jm_status build_spilled(jm_report *rep)
+{
+    jm_log *log = rep->log;
+    jm__event *ev = NULL;
+    jm__long_end *le = NULL;
+    size_t ev_cap = 0, le_cap = 0;
+    jm_status st = JM_OK;
+    for (unsigned p = 0; p < JM_SPILL_PARTS && st == JM_OK; p++) {
+        jm__spilled *rec = NULL;
+        size_t nrec = 0, n = 0, nle = 0;
+        char *err = NULL;
+        st = jm__spill_read(log->spill, p, &rec, &nrec, &err);
+        if (st != JM_OK) {
+            jm__log_set_error(log, err);
+            break;
+        }
+        jm__grow((void **)&ev, &ev_cap, nrec + log->nev + 1, sizeof *ev);
+        for (size_t i = 0; i < nrec; i++) {
+            int64_t dur = rec[i].end - rec[i].start;
+            ev[n] = (jm__event){rec[i].start, dur >= JM_DUR_LONG ? JM_DUR_LONG : (uint32_t)dur,
+                                rec[i].cas, rec[i].act, rec[i].chan};
+            if (dur >= JM_DUR_LONG) {
+                jm__grow((void **)&le, &le_cap, nle + 1, sizeof *le);
+                le[nle++] = (jm__long_end){(uint32_t)n, rec[i].end};
+            }
+            n++;
+        }
+        free(rec);
+        for (size_t i = 0; i < log->nev; i++) {
+            if (log->ev[i].cas % JM_SPILL_PARTS != p)
+                continue;
+            ev[n] = log->ev[i];
+            if (ev[n].dur == JM_DUR_LONG) {
+                jm__grow((void **)&le, &le_cap, nle + 1, sizeof *le);
+                le[nle++] = (jm__long_end){(uint32_t)n, jm__event_end(log, i)};
+            }
+            n++;
+        }
+        build_part(rep, ev, n, le, nle, JM_SPILL_PARTS);
+    }
+    free(ev);
+    free(le);
+    return st;
+}
+
+jm_status jm_report_build(jm_log *log, jm_report **out)
+{
+    if (log->consumed)
+        return JM_EUSAGE;
+    log->consumed = true;
+    jm_report *rep = jm__xcalloc(1, sizeof *rep);
+    rep->log = log;
+    rep->variants = jm__seqtab_new();
+    const jm_options *opt = log->opt;
+    if (opt->step == JM_STEP_ACTIVITY) {
+        rep->ctx.steps = log->acts;
+    } else {
+        rep->own_steps = jm__intern_new();
+        rep->ctx.steps = rep->own_steps;
+    }
+    rep->ctx.opt = opt;
+    rep->ctx.chans = log->chans;
+    rep->ctx.cases = log->cases;
+    rep->ctx.variants = rep->variants;
+    /* Channel steps are named as journeys are built; until then their count is unknown, and
+     * the pair table sizes itself by the channels and activities that can form them. */
+    uint32_t nsteps = opt->step == JM_STEP_ACTIVITY ? jm__intern_count(log->acts)
+                      : opt->step == JM_STEP_CHANNEL
+                          ? jm__intern_count(log->chans) + 1
+                          : (jm__intern_count(log->chans) + 1) * jm__intern_count(log->acts);
+    rep->pairs = jm__pairs_new(nsteps);
+    rep->ctx.pairs = rep->pairs;
+    rep->ctx.has_channel = log->has_channel;
+    rep->ctx.has_end = log->has_end;
+    for (size_t a = 0; a < NANALYSES; a++)
+        rep->st[a] = analyses[a]->begin(&rep->ctx);
+
+    jm_status st = JM_OK;
+    if (log->spill != NULL)
+        st = build_spilled(rep);
+    else
+        build_part(rep, log->ev, log->nev, log->long_end, log->nlong, 1);
     /* The events are no longer needed: give their memory back before the analyses finish. */
     free(log->ev);
     free(log->long_end);
     log->ev = NULL;
     log->long_end = NULL;
     log->nev = log->cap = log->nlong = log->long_cap = 0;
+    if (st != JM_OK) {
+        jm_report_free(rep);
+        return st;
+    }
 
     for (size_t p = 0; p < rep->npair_wait; p++)
         jm__vals_sort(&rep->pair_wait[p]);

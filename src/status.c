@@ -6,8 +6,7 @@ const char *jm_status_name(jm_status s)
 {
     switch (s) {
 #define JM_XX(name, code, msg)                                                                     \
-    case JM_##name:                                                                                \
-        return #name;
+    case JM_##name: return #name;
         JM_STATUS_MAP(JM_XX)
 #undef JM_XX
     }
@@ -18,8 +17,7 @@ const char *jm_strerror(jm_status s)
 {
     switch (s) {
 #define JM_XX(name, code, msg)                                                                     \
-    case JM_##name:                                                                                \
-        return msg;
+    case JM_##name: return msg;
         JM_STATUS_MAP(JM_XX)
 #undef JM_XX
     }
@@ -30,8 +28,7 @@ int jm_status_exit_code(jm_status s)
 {
     switch (s) {
 #define JM_XX(name, code, msg)                                                                     \
-    case JM_##name:                                                                                \
-        return code;
+    case JM_##name: return code;
         JM_STATUS_MAP(JM_XX)
 #undef JM_XX
     }

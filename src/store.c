@@ -6,6 +6,7 @@
 #include "parallel.h"
 #include "roles.h"
 #include "source.h"
+#include "spill.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -45,6 +46,7 @@ void jm_log_free(jm_log *log)
     jm__intern_free(log->chans);
     free(log->ev);
     free(log->long_end);
+    jm__spill_free(log->spill);
     for (size_t i = 0; i < log->stats.files; i++)
         free(log->files[i]);
     free(log->files);
@@ -54,20 +56,25 @@ void jm_log_free(jm_log *log)
     free(log);
 }
 
-int64_t jm__event_end(const jm_log *log, size_t i)
+int64_t jm__end_at(const jm__event *ev, const jm__long_end *le, size_t nle, size_t i)
 {
-    const jm__event *e = &log->ev[i];
+    const jm__event *e = &ev[i];
     if (e->dur != JM_DUR_LONG)
         return e->start + e->dur;
-    size_t lo = 0, hi = log->nlong;
+    size_t lo = 0, hi = nle;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (log->long_end[mid].ev < i)
+        if (le[mid].ev < i)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return log->long_end[lo].end;
+    return le[lo].end;
+}
+
+int64_t jm__event_end(const jm_log *log, size_t i)
+{
+    return jm__end_at(log->ev, log->long_end, log->nlong, i);
 }
 
 const char *jm_log_error(const jm_log *log)
@@ -79,6 +86,25 @@ void jm__log_set_error(jm_log *log, char *msg)
 {
     free(log->err);
     log->err = msg;
+}
+
+jm_status jm__log_bound(jm_log *log)
+{
+    uint64_t limit = log->opt->memory_bytes;
+    if (limit == 0 || (uint64_t)log->nev * sizeof *log->ev <= limit)
+        return JM_OK;
+    char *err = NULL;
+    if (log->spill == NULL && (log->spill = jm__spill_new(&err)) == NULL) {
+        jm__log_set_error(log, err);
+        return JM_EIO;
+    }
+    if (jm__spill_write(log->spill, log, &err) != JM_OK) {
+        jm__log_set_error(log, err);
+        return JM_EIO;
+    }
+    log->spilled_events += log->nev;
+    log->nev = log->nlong = 0;
+    return JM_OK;
 }
 
 /* Reading one file from start to end on this thread. */

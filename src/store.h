@@ -39,6 +39,8 @@ struct jm_log {
     size_t nev, cap;
     jm__long_end *long_end; /* ascending by event index */
     size_t nlong, long_cap;
+    struct jm__spill *spill; /* events written out by --memory, or NULL */
+    uint64_t spilled_events; /* events out there; ev holds the ones read since */
     jm_input_stats stats;
     char **files; /* names as given, in order */
     size_t files_cap;
@@ -53,5 +55,12 @@ void jm__log_set_error(jm_log *log, char *msg);
 
 /* The end time of event i. */
 int64_t jm__event_end(const jm_log *log, size_t i);
+
+/* The end time of event i of the array ev, whose long ends are le[0..nle). */
+int64_t jm__end_at(const jm__event *ev, const jm__long_end *le, size_t nle, size_t i);
+
+/* Keep the events in memory within jm_options.memory_bytes: beyond it, write them out to the
+ * spill partitions and empty the array. Returns JM_OK or JM_EIO (the log's error says why). */
+jm_status jm__log_bound(jm_log *log);
 
 #endif

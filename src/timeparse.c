@@ -44,14 +44,17 @@ struct jm__timefmt {
  * free(); out of memory aborts, as everywhere else in jmine. */
 static void set_error(char **err, const char *fmt, ...)
 {
-    if (err == NULL) return;
+    if (err == NULL)
+        return;
     va_list ap;
     va_start(ap, fmt);
     int len = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (len < 0) len = 0;
+    if (len < 0)
+        len = 0;
     char *msg = malloc((size_t)len + 1);
-    if (msg == NULL) abort();
+    if (msg == NULL)
+        abort();
     va_start(ap, fmt);
     vsnprintf(msg, (size_t)len + 1, fmt, ap);
     va_end(ap);
@@ -177,8 +180,10 @@ static size_t interval_of(const jm__timefmt *tf, int64_t u)
  *   than rejected for a clock that a person or a system set by hand. */
 static int64_t local_to_utc(const jm__timefmt *tf, int64_t local)
 {
-    if (tf->utc) return local;
-    if (tf->n == 0) return local - tf->off[0];
+    if (tf->utc)
+        return local;
+    if (tf->n == 0)
+        return local - tf->off[0];
 
     /* Every candidate instant lies within span of the local time, so only the intervals that
      * meet [local - span, local + span] can hold it: usually one or two. */
@@ -186,7 +191,8 @@ static int64_t local_to_utc(const jm__timefmt *tf, int64_t local)
     size_t hi = interval_of(tf, local + tf->span);
     for (size_t i = lo; i <= hi; i++) {
         int64_t u = local - tf->off[i];
-        if ((i == 0 || u >= tf->start[i - 1]) && (i == tf->n || u < tf->start[i])) return u;
+        if ((i == 0 || u >= tf->start[i - 1]) && (i == tf->n || u < tf->start[i]))
+            return u;
     }
     /* No interval holds it, so it sits in a gap: find the interval whose offset carries it past
      * its end while the next interval's offset puts it before that interval's start. */
@@ -207,7 +213,8 @@ struct zone_build {
  * GLib's interval index never decreases with time, so equal ends mean nothing changes between. */
 static void find_transitions(struct zone_build *zb, int64_t a, gint ia, int64_t b, gint ib)
 {
-    if (ia == ib) return;
+    if (ia == ib)
+        return;
     if (b - a == 1) {
         gint32 off = g_time_zone_get_offset(zb->tz, ib);
         /* Skip changes of name or DST flag that keep the offset: they move no clock. */
@@ -236,7 +243,8 @@ static bool load_zone(jm__timefmt *tf, const char *name)
         return true;
     }
     GTimeZone *tz = g_time_zone_new_identifier(name);
-    if (tz == NULL) return false;
+    if (tz == NULL)
+        return false;
 
     /* Local times of years 1 to 9999 lie within a day or so of these instants. */
     int64_t a = (JM_DAY_FIRST - 2) * 86400, b = (JM_DAY_END + 2) * 86400;
@@ -255,7 +263,8 @@ static bool load_zone(jm__timefmt *tf, const char *name)
     tf->span = 0;
     for (size_t i = 0; i <= tf->n; i++) {
         int64_t o = tf->off[i] < 0 ? -(int64_t)tf->off[i] : tf->off[i];
-        if (o + 1 > tf->span) tf->span = o + 1;
+        if (o + 1 > tf->span)
+            tf->span = o + 1;
     }
     /* Etc/UTC, Z, +00:00 and the like take the same path as UTC. */
     tf->utc = tf->n == 0 && tf->off[0] == 0;
@@ -275,19 +284,22 @@ static bool check_format(const char *format, bool *has_z, char **err)
         return false;
     }
     for (const char *p = format; *p != '\0'; p++) {
-        if (*p != '%') continue;
+        if (*p != '%')
+            continue;
         p++;
         /* glibc's strptime skips strftime's flags, a field width and the E and O modifiers. */
         while (*p == '-' || *p == '_' || *p == '0' || *p == '^' || *p == '#')
             p++;
         while (*p >= '0' && *p <= '9')
             p++;
-        if (*p == 'E' || *p == 'O') p++;
+        if (*p == 'E' || *p == 'O')
+            p++;
         if (*p == '\0') {
             set_error(err, "time format '%s' ends inside a %% conversion", format);
             return false;
         }
-        if (*p == '%') continue;
+        if (*p == '%')
+            continue;
         if (*p == 's') {
             set_error(err,
                       "time format '%s' uses %%s, which strptime reads in the process's local "
@@ -295,7 +307,8 @@ static bool check_format(const char *format, bool *has_z, char **err)
                       format);
             return false;
         }
-        if (*p == 'z') *has_z = true;
+        if (*p == 'z')
+            *has_z = true;
         any = true;
     }
     if (!any) {
@@ -309,7 +322,8 @@ jm__timefmt *jm__timefmt_new(const char *format, const char *tz, char **err)
 {
     jm__timefmt *tf = g_new0(jm__timefmt, 1);
     if (format != NULL) {
-        if (!check_format(format, &tf->has_z, err)) goto fail;
+        if (!check_format(format, &tf->has_z, err))
+            goto fail;
         tf->format = g_strdup(format);
     }
     if (!load_zone(tf, tz)) {
@@ -325,7 +339,8 @@ fail:
 
 void jm__timefmt_free(jm__timefmt *tf)
 {
-    if (tf == NULL) return;
+    if (tf == NULL)
+        return;
     g_free(tf->format);
     g_free(tf->start);
     g_free(tf->off);
@@ -342,7 +357,8 @@ static inline bool is_digit(char c)
 /* The two digits at p as a number, or -1. */
 static inline int two_digits(const char *p)
 {
-    if (!is_digit(p[0]) || !is_digit(p[1])) return -1;
+    if (!is_digit(p[0]) || !is_digit(p[1]))
+        return -1;
     return (p[0] - '0') * 10 + (p[1] - '0');
 }
 
@@ -350,11 +366,13 @@ static inline int two_digits(const char *p)
  * rest unrounded so that a time never moves into the next second. At least one digit. */
 static const char *read_fraction(const char *p, const char *e, int64_t *ms)
 {
-    if (p == e || !is_digit(*p)) return NULL;
+    if (p == e || !is_digit(*p))
+        return NULL;
     int64_t v = 0;
     int k = 0;
     for (; p < e && is_digit(*p); p++, k++) {
-        if (k < 3) v = v * 10 + (*p - '0');
+        if (k < 3)
+            v = v * 10 + (*p - '0');
     }
     for (; k < 3; k++)
         v *= 10;
@@ -382,7 +400,8 @@ static bool civil_seconds(int64_t y, int mo, int d, int h, int mi, int s, int64_
 static bool finish(int64_t utc, int64_t frac, int64_t *ms)
 {
     int64_t v = utc * 1000 + frac;
-    if (v < JM_MS_MIN || v > JM_MS_MAX) return false;
+    if (v < JM_MS_MIN || v > JM_MS_MAX)
+        return false;
     *ms = v;
     return true;
 }
@@ -393,21 +412,26 @@ static bool parse_epoch(const char *p, const char *e, int64_t *ms)
     int64_t v = 0;
     const char *q = p;
     for (; q < e && is_digit(*q); q++) {
-        if (q - p >= 14) return false;
+        if (q - p >= 14)
+            return false;
         v = v * 10 + (*q - '0');
     }
     size_t k = (size_t)(q - p);
-    if (k == 0) return false;
+    if (k == 0)
+        return false;
     if (k >= 12) {
-        if (q != e) return false;
+        if (q != e)
+            return false;
         *ms = v;
         return true;
     }
     int64_t frac = 0;
     if (q < e) {
-        if (*q != '.') return false;
+        if (*q != '.')
+            return false;
         q = read_fraction(q + 1, e, &frac);
-        if (q != e) return false;
+        if (q != e)
+            return false;
     }
     *ms = v * 1000 + frac;
     return true;
@@ -418,11 +442,13 @@ static bool parse_epoch(const char *p, const char *e, int64_t *ms)
 static bool parse_iso(const jm__timefmt *tf, const char *p, const char *e, int64_t *ms)
 {
     size_t n = (size_t)(e - p);
-    if (n < 10) return false;
+    if (n < 10)
+        return false;
     int yc = two_digits(p), yy = two_digits(p + 2);
     int mo = two_digits(p + 5), d = two_digits(p + 8);
     /* Both date separators must agree: 2021/03-04 is more likely damage than a date. */
-    if (yc < 0 || yy < 0 || mo < 0 || d < 0 || p[7] != p[4]) return false;
+    if (yc < 0 || yy < 0 || mo < 0 || d < 0 || p[7] != p[4])
+        return false;
     int y = yc * 100 + yy;
     p += 10;
 
@@ -431,21 +457,26 @@ static bool parse_iso(const jm__timefmt *tf, const char *p, const char *e, int64
     bool has_off = false;
     int64_t off = 0;
     if (p < e) {
-        if (*p != 'T' && *p != 't' && *p != ' ') return false;
+        if (*p != 'T' && *p != 't' && *p != ' ')
+            return false;
         p++;
-        if (e - p < 5 || p[2] != ':') return false;
+        if (e - p < 5 || p[2] != ':')
+            return false;
         h = two_digits(p);
         mi = two_digits(p + 3);
-        if (h < 0 || mi < 0) return false;
+        if (h < 0 || mi < 0)
+            return false;
         p += 5;
         if (p < e && *p == ':') {
-            if (e - p < 3 || (s = two_digits(p + 1)) < 0) return false;
+            if (e - p < 3 || (s = two_digits(p + 1)) < 0)
+                return false;
             p += 3;
             /* A fraction belongs to the seconds; after minutes ISO would mean a fraction of a
              * minute, which no log writes, so it is refused rather than misread. */
             if (p < e && (*p == '.' || *p == ',')) {
                 p = read_fraction(p + 1, e, &frac);
-                if (p == NULL) return false;
+                if (p == NULL)
+                    return false;
             }
         }
         if (p < e && (*p == 'Z' || *p == 'z')) {
@@ -455,37 +486,45 @@ static bool parse_iso(const jm__timefmt *tf, const char *p, const char *e, int64
             int sign = *p == '-' ? -1 : 1;
             p++;
             int oh, om = 0;
-            if (e - p < 2 || (oh = two_digits(p)) < 0) return false;
+            if (e - p < 2 || (oh = two_digits(p)) < 0)
+                return false;
             p += 2;
             if (p < e && *p == ':') {
-                if (e - p < 3 || (om = two_digits(p + 1)) < 0) return false;
+                if (e - p < 3 || (om = two_digits(p + 1)) < 0)
+                    return false;
                 p += 3;
             } else if (p < e) {
-                if (e - p < 2 || (om = two_digits(p)) < 0) return false;
+                if (e - p < 2 || (om = two_digits(p)) < 0)
+                    return false;
                 p += 2;
             }
-            if (oh > 23 || om > 59) return false;
+            if (oh > 23 || om > 59)
+                return false;
             has_off = true;
             off = sign * (oh * 3600 + om * 60);
         }
-        if (p != e) return false;
+        if (p != e)
+            return false;
     }
 
     int64_t local;
-    if (!civil_seconds(y, mo, d, h, mi, s, &local)) return false;
+    if (!civil_seconds(y, mo, d, h, mi, s, &local))
+        return false;
     return finish(has_off ? local - off : local_to_utc(tf, local), frac, ms);
 }
 
 static bool parse_auto(const jm__timefmt *tf, const char *p, const char *e, int64_t *ms)
 {
-    if (e - p > 4 && is_digit(p[0]) && (p[4] == '-' || p[4] == '/')) return parse_iso(tf, p, e, ms);
+    if (e - p > 4 && is_digit(p[0]) && (p[4] == '-' || p[4] == '/'))
+        return parse_iso(tf, p, e, ms);
     return parse_epoch(p, e, ms);
 }
 
 static bool parse_format(const jm__timefmt *tf, const char *p, size_t n, int64_t *ms)
 {
     char buf[JM_TIMEFMT_MAX + 1];
-    if (n > JM_TIMEFMT_MAX) return false;
+    if (n > JM_TIMEFMT_MAX)
+        return false;
     memcpy(buf, p, n);
     buf[n] = '\0';
 
@@ -496,7 +535,8 @@ static bool parse_format(const jm__timefmt *tf, const char *p, size_t n, int64_t
     tm.tm_mday = 1;
     const char *end = strptime(buf, tf->format, &tm);
     /* The value must be used up; a NUL inside it stops strptime short and fails here too. */
-    if (end == NULL || end != buf + n) return false;
+    if (end == NULL || end != buf + n)
+        return false;
 
     int64_t local;
     if (!civil_seconds((int64_t)tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
@@ -513,7 +553,9 @@ bool jm__time_parse(const jm__timefmt *tf, const char *s, size_t n, int64_t *ms)
         p++;
     while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
         e--;
-    if (p == e) return false;
-    if (tf->format != NULL) return parse_format(tf, p, (size_t)(e - p), ms);
+    if (p == e)
+        return false;
+    if (tf->format != NULL)
+        return parse_format(tf, p, (size_t)(e - p), ms);
     return parse_auto(tf, p, e, ms);
 }

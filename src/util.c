@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Small shared helpers: allocation that aborts on exhaustion, formatted strings, growable arrays. */
+/* Small shared helpers: allocation that aborts on exhaustion, formatted strings, growable arrays.
+ */
 #include "util.h"
 
 #include <stdbool.h>
@@ -117,7 +118,7 @@ void jm__sort_i64(int64_t *v, size_t n)
         insertion_i64(v, n);
         return;
     }
-    size_t (*count)[256] = jm__xcalloc(8, sizeof *count);
+    size_t(*count)[256] = jm__xcalloc(8, sizeof *count);
     for (size_t i = 0; i < n; i++) {
         uint64_t k = (uint64_t)v[i] ^ (UINT64_C(1) << 63);
         for (int b = 0; b < 8; b++)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Small shared helpers: allocation that aborts on exhaustion, formatted strings, growable arrays. */
+/* Small shared helpers: allocation that aborts on exhaustion, formatted strings, growable arrays.
+ */
 #ifndef JM_UTIL_H
 #define JM_UTIL_H
 

@@ -204,8 +204,9 @@ static char *joined(const jm__ctx *ctx, uint32_t variant, size_t *len)
 
 static void v_table(const variants *s, const jm__ctx *ctx, FILE *out, bool md)
 {
-    static const char *const head[] = {"rank", "journeys", "share", "cumulative",
-                                       "median duration", "mean duration", "id", "steps"};
+    static const char *const head[] = {
+        "rank",          "journeys", "share", "cumulative", "median duration",
+        "mean duration", "id",       "steps"};
     jm__table *t = jm__table_new(8, head, "rrrrrrll");
     size_t k = listed(s, ctx);
     uint64_t cum = 0;
@@ -223,8 +224,14 @@ static void v_table(const variants *s, const jm__ctx *ctx, FILE *out, bool md)
         size_t sl;
         char *steps = joined(ctx, s->rank[r], &sl);
         const char *cells[] = {rank, count, share, cshare, med, mean, id, steps};
-        size_t lens[] = {strlen(rank), strlen(count), strlen(share), strlen(cshare),
-                         strlen(med),  strlen(mean),  16,            sl};
+        size_t lens[] = {strlen(rank),
+                         strlen(count),
+                         strlen(share),
+                         strlen(cshare),
+                         strlen(med),
+                         strlen(mean),
+                         16,
+                         sl};
         jm__table_row(t, cells, lens);
         free(steps);
     }

@@ -35,7 +35,7 @@ typedef struct handling {
 typedef struct waits {
     transition *tr; /* by pair id; a pair this analysis never saw has count 0 */
     size_t ntr;
-    size_t nrank;   /* transitions with a count, in order after finish */
+    size_t nrank; /* transitions with a count, in order after finish */
     uint64_t long_waits, journeys_with_long_wait, overlaps, journey;
     long_wait longest[LONGEST];
     size_t nlongest;
@@ -316,8 +316,8 @@ static void w_text(const void *st, const jm__ctx *ctx, jm__text *t)
                           : 0.0,
             s->overlaps);
     if (s->nrank > 0) {
-        static const char *const head[] = {"from", "to", "count", "median", "p90", "max",
-                                           "total", "long"};
+        static const char *const head[] = {"from", "to",  "count", "median",
+                                           "p90",  "max", "total", "long"};
         jm__table *tb = jm__table_new(8, head, "llrrrrrr");
         for (size_t r = 0; r < listed(s->nrank, ctx); r++) {
             const transition *tr = &s->tr[s->order[r]];
@@ -332,8 +332,8 @@ static void w_text(const void *st, const jm__ctx *ctx, jm__text *t)
             const char *f = jm__intern_str(ctx->steps, tr->from, &nf);
             const char *to = jm__intern_str(ctx->steps, tr->to, &nt);
             const char *cells[] = {f, to, c[0], c[1], c[2], c[3], c[4], c[5]};
-            size_t lens[] = {nf, nt, strlen(c[0]), strlen(c[1]), strlen(c[2]),
-                             strlen(c[3]), strlen(c[4]), strlen(c[5])};
+            size_t lens[] = {nf,           nt,           strlen(c[0]), strlen(c[1]),
+                             strlen(c[2]), strlen(c[3]), strlen(c[4]), strlen(c[5])};
             jm__table_row(tb, cells, lens);
         }
         jm__table_print(tb, o, t->md);

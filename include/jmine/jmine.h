@@ -58,7 +58,7 @@ int jm_status_exit_code(jm_status s);
  * in this order. */
 #define JM_REJECT_MAP(XX)                                                                          \
     XX(FIELD_TOO_LONG, "field_too_long", "field longer than the field limit")                      \
-    XX(FIELD_COUNT, "field_count", "field count differs from the header")                         \
+    XX(FIELD_COUNT, "field_count", "field count differs from the header")                          \
     XX(EMPTY_CASE, "empty_case", "empty case id")                                                  \
     XX(EMPTY_ACTIVITY, "empty_activity", "empty activity")                                         \
     XX(BAD_START, "bad_start", "start time does not parse")                                        \
@@ -105,18 +105,18 @@ typedef enum { JM_STEP_ACTIVITY, JM_STEP_CHANNEL, JM_STEP_CHANNEL_ACTIVITY } jm_
 /* One rejected row, handed to jm_options.on_reject. Every pointer is borrowed and lives only for
  * the duration of the call. */
 typedef struct jm_reject {
-    const char *file;           /* the file name as given, "-" for standard input */
-    uint64_t line;              /* 1-based line where the record starts */
+    const char *file; /* the file name as given, "-" for standard input */
+    uint64_t line;    /* 1-based line where the record starts */
     jm_reject_reason reason;
-    const char *detail;         /* one line, e.g. "5 fields, header has 7" */
-    size_t nfields;             /* the row's fields, bytes as they are (may hold NUL); fields
-                                   and lens are NULL unless jm_options.reject_rows is set */
+    const char *detail; /* one line, e.g. "5 fields, header has 7" */
+    size_t nfields;     /* the row's fields, bytes as they are (may hold NUL); fields
+                           and lens are NULL unless jm_options.reject_rows is set */
     const char *const *fields;
     const size_t *lens;
-    size_t nheader;             /* the file's header fields, likewise */
+    size_t nheader; /* the file's header fields, likewise */
     const char *const *header;
     const size_t *header_lens;
-    char delimiter;             /* the delimiter the file was read with */
+    char delimiter; /* the delimiter the file was read with */
 } jm_reject;
 
 typedef void (*jm_reject_fn)(void *data, const jm_reject *r);
@@ -132,29 +132,33 @@ typedef struct jm_options {
     /* Column names set by flag, or NULL to find the role by header name. A name is matched
      * exactly first, then ignoring case, spaces, '_' and '-'. */
     const char *column[JM_ROLE_COUNT];
-    char delimiter;            /* 0: sniff from the header line (',' ';' TAB '|') */
-    const char *time_format;   /* strptime format, or NULL for the automatic formats */
-    const char *tz;            /* IANA zone for times without offset; NULL: UTC */
-    size_t field_limit;        /* longest field in bytes (default 1 MiB) */
-    uint64_t max_rejects;      /* stop with JM_EREJECTS once more are rejected; UINT64_MAX: never */
-    int64_t split_gap_ms;      /* > 0: a wait longer than this starts a new journey */
+    char delimiter;          /* 0: sniff from the header line (',' ';' TAB '|') */
+    const char *time_format; /* strptime format, or NULL for the automatic formats */
+    const char *tz;          /* IANA zone for times without offset; NULL: UTC */
+    size_t field_limit;      /* longest field in bytes (default 1 MiB) */
+    uint64_t max_rejects;    /* stop with JM_EREJECTS once more are rejected; UINT64_MAX: never */
+    int64_t split_gap_ms;    /* > 0: a wait longer than this starts a new journey */
     jm_step_mode step;
-    size_t top;                /* variants listed: 0 means all */
-    unsigned collapse_loops;   /* > 0: runs of one repeated step shortened to this many */
-    int64_t long_wait_ms;      /* threshold of a long wait (default 48 h) */
-    double map_steps_pct;      /* process map: keep the most frequent steps holding this
-                                  percentage of events (default 100: all) */
-    double map_edges_pct;      /* process map: keep the most frequent transitions holding this
-                                  percentage of the count (default 100: all) */
-    bool keep_journeys;        /* keep one row per journey for jm_write_journeys */
-    unsigned threads;          /* threads reading a plain file; 0: one per online core. The
-                                  output is the same for every count. */
-    uint64_t block_bytes;      /* a plain file is split for threads into blocks of this size;
-                                  0: chosen from the file size (files under 4 MiB are read on
-                                  one thread). Small values exist for tests. */
-    jm_reject_fn on_reject;    /* called for every rejected row, or NULL */
-    bool reject_rows;          /* on_reject needs the rows' fields (else jm_reject.fields is
-                                  NULL): every field is then copied as it is read */
+    size_t top;              /* variants listed: 0 means all */
+    unsigned collapse_loops; /* > 0: runs of one repeated step shortened to this many */
+    int64_t long_wait_ms;    /* threshold of a long wait (default 48 h) */
+    double map_steps_pct;    /* process map: keep the most frequent steps holding this
+                                percentage of events (default 100: all) */
+    double map_edges_pct;    /* process map: keep the most frequent transitions holding this
+                                percentage of the count (default 100: all) */
+    bool keep_journeys;      /* keep one row per journey for jm_write_journeys */
+    uint64_t memory_bytes;   /* > 0: keep at most this many bytes of events in memory; the
+                                rest goes to temporary files in $TMPDIR (unlinked at once,
+                                mode 0600), partitioned by case, and journeys are rebuilt
+                                one partition at a time. The output is the same. */
+    unsigned threads;        /* threads reading a plain file; 0: one per online core. The
+                                output is the same for every count. */
+    uint64_t block_bytes;    /* a plain file is split for threads into blocks of this size;
+                                0: chosen from the file size (files under 4 MiB are read on
+                                one thread). Small values exist for tests. */
+    jm_reject_fn on_reject;  /* called for every rejected row, or NULL */
+    bool reject_rows;        /* on_reject needs the rows' fields (else jm_reject.fields is
+                                NULL): every field is then copied as it is read */
     void *on_reject_data;
     jm_progress_fn on_progress; /* or NULL */
     void *on_progress_data;
@@ -184,8 +188,9 @@ void jm_log_free(jm_log *log);
 
 /* Stream one file into the log; "-" reads standard input. Gzip is recognised by its magic bytes.
  * Returns JM_OK, JM_EINPUT (file unusable: jm_log_error says why, naming file and line or byte
- * offset), JM_EREJECTS (more than max_rejects rows rejected) or JM_EUSAGE (a column named by
- * option is not in the header). After an error the log must not be used further but to free it. */
+ * offset), JM_EREJECTS (more than max_rejects rows rejected), JM_EUSAGE (a column named by
+ * option is not in the header) or JM_EIO (the temporary files of memory_bytes could not be
+ * written: a full disk, say). After an error the log must not be used further but to free it. */
 jm_status jm_log_add_file(jm_log *log, const char *path);
 
 /* The message of the last error, "FILE:LINE: reason" where a line is known, or "" if none.
@@ -211,16 +216,22 @@ typedef struct jm_input_stats {
     uint64_t events;
     uint64_t rejected;
     uint64_t rejected_by_reason[JM_REJECT_COUNT];
-    uint64_t blank_lines;       /* lines with no fields at all: not rows */
-    uint64_t split_fallbacks;   /* files whose split for threads was misled by stray quotes and
-                                   read on from there on one thread (the output is the same) */
+    uint64_t blank_lines;     /* lines with no fields at all: not rows */
+    uint64_t split_fallbacks; /* files whose split for threads was misled by stray quotes and
+                                 read on from there on one thread (the output is the same) */
 } jm_input_stats;
 
 /* Fill *st with the input accounting of the report. */
 void jm_report_input_stats(const jm_report *rep, jm_input_stats *st);
 
 /* Output formats. Not every writer takes every format; see each one. */
-typedef enum { JM_FORMAT_TEXT, JM_FORMAT_JSON, JM_FORMAT_MD, JM_FORMAT_CSV, JM_FORMAT_DOT } jm_format;
+typedef enum {
+    JM_FORMAT_TEXT,
+    JM_FORMAT_JSON,
+    JM_FORMAT_MD,
+    JM_FORMAT_CSV,
+    JM_FORMAT_DOT
+} jm_format;
 
 /* Write the whole report (text, json or md). Returns JM_OK, JM_EUSAGE for a format it does not
  * take, or JM_EIO if the stream reports an error. */

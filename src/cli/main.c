@@ -51,10 +51,33 @@ static const command commands[] = {
 /* ---- Options: one table drives parsing and --help -------------------------- */
 
 typedef enum {
-    O_HELP, O_OUTPUT, O_FORMAT, O_TOP, O_COLLAPSE, O_STEP, O_SPLIT_GAP, O_CASE, O_ACTIVITY,
-    O_START, O_END, O_CHANNEL, O_CUSTOMER, O_RESOURCE, O_DELIMITER, O_TIME_FORMAT, O_TZ,
-    O_FIELD_LIMIT, O_REJECTS, O_MAX_REJECTS, O_QUIET, O_LONG_WAIT, O_MAP_STEPS, O_MAP_EDGES,
-    O_THREADS, O_BLOCK_SIZE,
+    O_HELP,
+    O_OUTPUT,
+    O_FORMAT,
+    O_TOP,
+    O_COLLAPSE,
+    O_STEP,
+    O_SPLIT_GAP,
+    O_CASE,
+    O_ACTIVITY,
+    O_START,
+    O_END,
+    O_CHANNEL,
+    O_CUSTOMER,
+    O_RESOURCE,
+    O_DELIMITER,
+    O_TIME_FORMAT,
+    O_TZ,
+    O_FIELD_LIMIT,
+    O_REJECTS,
+    O_MAX_REJECTS,
+    O_QUIET,
+    O_LONG_WAIT,
+    O_MAP_STEPS,
+    O_MAP_EDGES,
+    O_THREADS,
+    O_BLOCK_SIZE,
+    O_MEMORY,
 } opt_id;
 
 typedef struct opt_def {
@@ -108,6 +131,9 @@ static const opt_def options[] = {
      "threads reading a plain file (default: one per core); the output is the same for any N"},
     {O_BLOCK_SIZE, "block-size", 0, "SIZE", CMD_ALL,
      "split plain files for threads into blocks of SIZE (default: from the file size; for tests)"},
+    {O_MEMORY, "memory", 0, "SIZE", CMD_ALL,
+     "keep at most SIZE of events in memory (e.g. 2G); the rest goes to temporary files in "
+     "$TMPDIR, and the output is the same (default: no limit)"},
     {O_QUIET, "quiet", 'q', NULL, CMD_ALL, "no progress line and no rejected-row messages"},
     {O_HELP, "help", 'h', NULL, CMD_ALL, "show this help and exit"},
 };
@@ -212,8 +238,11 @@ static jm_format format_of(const command *cmd, const char *s)
     static const struct {
         const char *name;
         jm_format f;
-    } names[] = {{"text", JM_FORMAT_TEXT}, {"json", JM_FORMAT_JSON}, {"md", JM_FORMAT_MD},
-                 {"csv", JM_FORMAT_CSV},   {"dot", JM_FORMAT_DOT}};
+    } names[] = {{"text", JM_FORMAT_TEXT},
+                 {"json", JM_FORMAT_JSON},
+                 {"md", JM_FORMAT_MD},
+                 {"csv", JM_FORMAT_CSV},
+                 {"dot", JM_FORMAT_DOT}};
     size_t n = strlen(s);
     const char *p = cmd->formats;
     while (*p) {
@@ -234,9 +263,7 @@ static void apply(run *r, const opt_def *o, const char *arg)
     jm_options *opt = &r->opt;
     uint64_t u = 0;
     switch (o->id) {
-    case O_HELP:
-        print_help(cmd);
-        exit(fclose(stdout) == 0 ? 0 : 1);
+    case O_HELP: print_help(cmd); exit(fclose(stdout) == 0 ? 0 : 1);
     case O_OUTPUT: r->output = arg; break;
     case O_FORMAT: r->format = format_of(cmd, arg); break;
     case O_TOP:
@@ -298,6 +325,11 @@ static void apply(run *r, const opt_def *o, const char *arg)
             usage_error(cmd, "--threads wants a number from 1 to 1024, not '%s'", arg);
         opt->threads = (unsigned)u;
         break;
+    case O_MEMORY:
+        if (!jm_parse_size(arg, &u) || u < 1)
+            usage_error(cmd, "--memory wants a size such as 2G, not '%s'", arg);
+        opt->memory_bytes = u;
+        break;
     case O_BLOCK_SIZE:
         if (!jm_parse_size(arg, &u) || u < 1)
             usage_error(cmd, "--block-size wants a size such as 8M, not '%s'", arg);
@@ -312,8 +344,8 @@ static void apply(run *r, const opt_def *o, const char *arg)
         char *end = NULL;
         double v = strtod(arg, &end);
         if (end == arg || *end != '\0' || !(v > 0 && v <= 100))
-            usage_error(cmd, "--%s wants a percentage above 0 and at most 100, not '%s'",
-                        o->name, arg);
+            usage_error(cmd, "--%s wants a percentage above 0 and at most 100, not '%s'", o->name,
+                        arg);
         if (o->id == O_MAP_STEPS)
             opt->map_steps_pct = v;
         else
@@ -425,8 +457,7 @@ static double since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static void on_progress(void *data, const char *file, uint64_t bytes, uint64_t size,
-                        uint64_t rows)
+static void on_progress(void *data, const char *file, uint64_t bytes, uint64_t size, uint64_t rows)
 {
     run *r = data;
     double t = since(&r->t0);
@@ -506,7 +537,12 @@ static int run_command(run *r)
         goto out;
     }
     s = jm_report_build(log, &rep);
-    if (s == JM_OK) {
+    if (s != JM_OK) {
+        fprintf(stderr, "jmine: %s\n", jm_log_error(log));
+        code = fail(r, jm_status_exit_code(s));
+        goto out;
+    }
+    {
         FILE *f = jm__output_file(r->out);
         switch (r->cmd->bit) {
         case CMD_REPORT: s = jm_write_report(rep, r->format, f); break;

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Spilling: events written out to temporary partitions by case, for logs larger than memory. */
+#ifndef JM_SPILL_H
+#define JM_SPILL_H
+
+#include "store.h"
+
+/* Partitions: all events of a case go to partition (case id % JM_SPILL_PARTS), so each
+ * partition holds whole journeys. */
+#define JM_SPILL_PARTS 64
+
+/* An event as written out: its end spelled out, 32 bytes. */
+typedef struct jm__spilled {
+    int64_t start, end;
+    uint32_t cas, act, chan, pad;
+} jm__spilled;
+
+typedef struct jm__spill jm__spill;
+
+/* Temporary files for the partitions, under $TMPDIR (else /tmp), mode 0600. Each is unlinked
+ * as soon as it is open, so none is left behind whatever way the process ends. Returns NULL
+ * with a malloc'd message in *err if they cannot be made. */
+jm__spill *jm__spill_new(char **err);
+
+/* Append n events (ends from jm__event_end of log) to their partitions. Returns JM_OK or JM_EIO
+ * with a malloc'd message in *err (a full disk, say). */
+jm_status jm__spill_write(jm__spill *sp, const jm_log *log, char **err);
+
+/* Read partition p back, in the order written: *out (malloc'd) gets its events, *n their
+ * count. Returns JM_OK or JM_EIO with *err. */
+jm_status jm__spill_read(jm__spill *sp, unsigned p, jm__spilled **out, size_t *n, char **err);
+
+/* Bytes written so far. */
+uint64_t jm__spill_bytes(const jm__spill *sp);
+
+/* Close the files. NULL is a no-op. */
+void jm__spill_free(jm__spill *sp);
+
+#endif
