@@ -18,8 +18,7 @@ typedef struct hist {
 typedef struct jstats {
     uint64_t journeys;
     hist contacts, channels;
-    int64_t *dur;
-    size_t ndur, dcap;
+    jm__vals dur;
     int64_t sum_ms;
 } jstats;
 
@@ -96,8 +95,7 @@ static void j_add(void *st, const jm__ctx *ctx, const jm__journey *j)
     if (ctx->has_channel)
         hist_add(&s->channels, distinct_channels(j->chan, j->n), 1);
     int64_t d = j->last_end - j->first_start;
-    jm__grow((void **)&s->dur, &s->dcap, s->ndur + 1, sizeof *s->dur);
-    s->dur[s->ndur++] = d;
+    jm__vals_push(&s->dur, d);
     s->sum_ms += d;
 }
 
@@ -113,9 +111,7 @@ static void j_merge(void *into, const void *from, const jm__ctx *ctx)
     for (size_t k = 0; k < b->channels.cap; k++)
         if (b->channels.n[k])
             hist_add(&a->channels, k, b->channels.n[k]);
-    jm__grow((void **)&a->dur, &a->dcap, a->ndur + b->ndur, sizeof *a->dur);
-    memcpy(a->dur + a->ndur, b->dur, b->ndur * sizeof *b->dur);
-    a->ndur += b->ndur;
+    jm__vals_append(&a->dur, &b->dur);
     a->sum_ms += b->sum_ms;
 }
 
@@ -123,7 +119,7 @@ static void j_finish(void *st, const jm__ctx *ctx)
 {
     (void)ctx;
     jstats *s = st;
-    jm__sort_i64(s->dur, s->ndur);
+    jm__vals_sort(&s->dur);
 }
 
 static void hist_json(jm__json *w, const char *key, const hist *h, const char *unit)
@@ -162,16 +158,16 @@ static void j_json(const void *st, const jm__ctx *ctx, jm__json *w)
     else
         jm__json_null(w, "channels");
     jm__json_obj(w, "duration_s");
-    if (s->ndur == 0) {
+    if (jm__vals_count(&s->dur) == 0) {
         jm__json_null(w, "median");
         jm__json_null(w, "p90");
         jm__json_null(w, "max");
     } else {
-        jm__json_secs(w, "median", s->dur[jm__rank(s->ndur, 50) - 1]);
-        jm__json_secs(w, "p90", s->dur[jm__rank(s->ndur, 90) - 1]);
-        jm__json_secs(w, "max", s->dur[s->ndur - 1]);
+        jm__json_secs(w, "median", jm__vals_pct(&s->dur, 50));
+        jm__json_secs(w, "p90", jm__vals_pct(&s->dur, 90));
+        jm__json_secs(w, "max", jm__vals_pct(&s->dur, 100));
     }
-    jm__json_mean_secs(w, "mean", s->sum_ms, s->ndur);
+    jm__json_mean_secs(w, "mean", s->sum_ms, jm__vals_count(&s->dur));
     jm__json_obj_end(w);
 }
 
@@ -231,9 +227,9 @@ static void j_text(const void *st, const jm__ctx *ctx, jm__text *t)
     else
         fputs("Channels: the log has no channel column.\n", o);
     fprintf(o, "Journey duration: median %s, p90 %s, max %s.\n\n",
-            jm__fmt_human(a, s->dur[jm__rank(s->ndur, 50) - 1]),
-            jm__fmt_human(b, s->dur[jm__rank(s->ndur, 90) - 1]),
-            jm__fmt_human(c, s->dur[s->ndur - 1]));
+            jm__fmt_human(a, jm__vals_pct(&s->dur, 50)),
+            jm__fmt_human(b, jm__vals_pct(&s->dur, 90)),
+            jm__fmt_human(c, jm__vals_pct(&s->dur, 100)));
     hist_text(&s->contacts, "contacts", t);
     if (ctx->has_channel)
         hist_text(&s->channels, "channels", t);
@@ -254,7 +250,7 @@ static void j_summary(const void *st, const jm__ctx *ctx, FILE *o)
     if (ctx->has_channel)
         fprintf(o, " over %zu channel%s (p90 %zu)", hist_pct(&s->channels, 50),
                 hist_pct(&s->channels, 50) == 1 ? "" : "s", hist_pct(&s->channels, 90));
-    fprintf(o, " and last a median of %s.\n", jm__fmt_human(a, s->dur[jm__rank(s->ndur, 50) - 1]));
+    fprintf(o, " and last a median of %s.\n", jm__fmt_human(a, jm__vals_pct(&s->dur, 50)));
 }
 
 static void j_free(void *st)
@@ -262,7 +258,7 @@ static void j_free(void *st)
     jstats *s = st;
     free(s->contacts.n);
     free(s->channels.n);
-    free(s->dur);
+    jm__vals_free(&s->dur);
     free(s);
 }
 

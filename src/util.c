@@ -188,34 +188,103 @@ void jm__sort(void *base, size_t n, size_t elem, int (*cmp)(const void *, const 
 
 void jm__vals_push(jm__vals *l, int64_t x)
 {
-    if (l->n == l->cap)
-        jm__grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v);
-    l->v[l->n++] = x;
+    if (x >= 0 && x < (int64_t)UINT32_MAX) {
+        if (l->n == l->cap)
+            jm__grow((void **)&l->small, &l->cap, l->n + 1, sizeof *l->small);
+        l->small[l->n++] = (uint32_t)x;
+    } else {
+        if (l->nbig == l->bigcap)
+            jm__grow((void **)&l->big, &l->bigcap, l->nbig + 1, sizeof *l->big);
+        l->big[l->nbig++] = x;
+    }
 }
 
 void jm__vals_append(jm__vals *into, const jm__vals *from)
 {
-    jm__grow((void **)&into->v, &into->cap, into->n + from->n, sizeof *into->v);
+    jm__grow((void **)&into->small, &into->cap, into->n + from->n, sizeof *into->small);
     if (from->n > 0)
-        memcpy(into->v + into->n, from->v, from->n * sizeof *from->v);
+        memcpy(into->small + into->n, from->small, from->n * sizeof *from->small);
     into->n += from->n;
+    jm__grow((void **)&into->big, &into->bigcap, into->nbig + from->nbig, sizeof *into->big);
+    if (from->nbig > 0)
+        memcpy(into->big + into->nbig, from->big, from->nbig * sizeof *from->big);
+    into->nbig += from->nbig;
 }
 
 void jm__vals_sort(jm__vals *l)
 {
-    jm__sort_i64(l->v, l->n);
+    jm__sort_u32(l->small, l->n);
+    jm__sort_i64(l->big, l->nbig);
+}
+
+size_t jm__vals_count(const jm__vals *l)
+{
+    return l->n + l->nbig;
 }
 
 int64_t jm__vals_pct(const jm__vals *l, unsigned pct)
 {
-    return l->v[jm__rank(l->n, pct) - 1];
+    /* In order: the negative big values, the small ones, the big ones from 2^32 - 1 up. */
+    size_t k = jm__rank(l->n + l->nbig, pct) - 1;
+    size_t neg = 0;
+    while (neg < l->nbig && l->big[neg] < 0)
+        neg++;
+    if (k < neg)
+        return l->big[k];
+    if (k < neg + l->n)
+        return l->small[k - neg];
+    return l->big[k - l->n];
 }
 
 void jm__vals_free(jm__vals *l)
 {
-    free(l->v);
-    l->v = NULL;
-    l->n = l->cap = 0;
+    free(l->small);
+    free(l->big);
+    memset(l, 0, sizeof *l);
+}
+
+void jm__sort_u32(uint32_t *v, size_t n)
+{
+    if (n < 64) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t x = v[i];
+            size_t j = i;
+            while (j > 0 && v[j - 1] > x) {
+                v[j] = v[j - 1];
+                j--;
+            }
+            v[j] = x;
+        }
+        return;
+    }
+    size_t count[4][256];
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++)
+        for (int b = 0; b < 4; b++)
+            count[b][(v[i] >> (8 * b)) & 0xff]++;
+    uint32_t *a = v, *t = jm__xmalloc(n * sizeof *t);
+    for (int b = 0; b < 4; b++) {
+        size_t sum = 0;
+        bool trivial = false;
+        for (int d = 0; d < 256; d++) {
+            trivial |= count[b][d] == n;
+            size_t c = count[b][d];
+            count[b][d] = sum;
+            sum += c;
+        }
+        if (trivial)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            t[count[b][(a[i] >> (8 * b)) & 0xff]++] = a[i];
+        uint32_t *x = a;
+        a = t;
+        t = x;
+    }
+    if (a != v) {
+        memcpy(v, a, n * sizeof *a);
+        t = a;
+    }
+    free(t);
 }
 
 size_t jm__count_byte(const char *s, size_t n, char c)

@@ -38,17 +38,26 @@ void jm__sort_i64(int64_t *v, size_t n);
 /* How many of the n bytes at s equal c: eight bytes at a time, for scans over whole files. */
 size_t jm__count_byte(const char *s, size_t n, char c);
 
-/* A list of int64 values for exact percentiles: lists concatenate on merge, then sort once. */
+/* A list of int64 values for exact percentiles: lists concatenate on merge, then sort once.
+ * Most values (waits and durations in ms under 49.7 days) are kept in 32 bits, the rest apart:
+ * the lists are the largest thing an analysis keeps. */
 typedef struct jm__vals {
-    int64_t *v;
+    uint32_t *small; /* values in [0, UINT32_MAX) */
     size_t n, cap;
+    int64_t *big; /* the others */
+    size_t nbig, bigcap;
 } jm__vals;
 
 void jm__vals_push(jm__vals *l, int64_t x);
 void jm__vals_append(jm__vals *into, const jm__vals *from);
 void jm__vals_sort(jm__vals *l);
-/* The nearest-rank pct-th percentile of a sorted, non-empty list. */
+/* How many values the list holds. */
+size_t jm__vals_count(const jm__vals *l);
+/* The nearest-rank pct-th percentile (100: the largest) of a sorted, non-empty list. */
 int64_t jm__vals_pct(const jm__vals *l, unsigned pct);
 void jm__vals_free(jm__vals *l);
+
+/* Sort uint32 values ascending. */
+void jm__sort_u32(uint32_t *v, size_t n);
 
 #endif

@@ -13,8 +13,7 @@
 typedef struct vstat {
     uint64_t count;
     int64_t sum_ms;
-    int64_t *dur; /* every journey's duration: exact medians, and lists concatenate on merge */
-    size_t ndur, cap;
+    jm__vals dur; /* every journey's duration: exact medians, and lists concatenate on merge */
 } vstat;
 
 typedef struct variants {
@@ -42,12 +41,6 @@ static vstat *slot(variants *s, uint32_t id)
     return &s->v[id];
 }
 
-static void push(vstat *v, int64_t d)
-{
-    jm__grow((void **)&v->dur, &v->cap, v->ndur + 1, sizeof *v->dur);
-    v->dur[v->ndur++] = d;
-}
-
 static void v_add(void *st, const jm__ctx *ctx, const jm__journey *j)
 {
     (void)ctx;
@@ -56,7 +49,7 @@ static void v_add(void *st, const jm__ctx *ctx, const jm__journey *j)
     int64_t d = j->last_end - j->first_start;
     v->count++;
     v->sum_ms += d;
-    push(v, d);
+    jm__vals_push(&v->dur, d);
     s->journeys++;
 }
 
@@ -71,8 +64,7 @@ static void v_merge(void *into, const void *from, const jm__ctx *ctx)
         vstat *v = slot(a, (uint32_t)i);
         v->count += b->v[i].count;
         v->sum_ms += b->v[i].sum_ms;
-        for (size_t k = 0; k < b->v[i].ndur; k++)
-            push(v, b->v[i].dur[k]);
+        jm__vals_append(&v->dur, &b->v[i].dur);
     }
     a->journeys += b->journeys;
 }
@@ -110,7 +102,7 @@ static void v_finish(void *st, const jm__ctx *ctx)
     for (size_t i = 0; i < s->nv; i++) {
         if (s->v[i].count == 0)
             continue;
-        jm__sort_i64(s->v[i].dur, s->v[i].ndur);
+        jm__vals_sort(&s->v[i].dur);
         s->rank[k++] = (uint32_t)i;
     }
     const void *data[2] = {s, ctx};
@@ -174,7 +166,7 @@ static void v_json(const void *st, const jm__ctx *ctx, jm__json *w)
         }
         jm__json_arr_end(w);
         jm__json_obj(w, "duration_s");
-        jm__json_secs(w, "median", v->dur[jm__rank(v->ndur, 50) - 1]);
+        jm__json_secs(w, "median", jm__vals_pct(&v->dur, 50));
         jm__json_mean_secs(w, "mean", v->sum_ms, v->count);
         jm__json_obj_end(w);
         jm__json_obj_end(w);
@@ -218,7 +210,7 @@ static void v_table(const variants *s, const jm__ctx *ctx, FILE *out, bool md)
         snprintf(count, sizeof count, "%" PRIu64, v->count);
         snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)v->count / (double)s->journeys);
         snprintf(cshare, sizeof cshare, "%.1f%%", 100.0 * (double)cum / (double)s->journeys);
-        jm__fmt_human(med, v->dur[jm__rank(v->ndur, 50) - 1]);
+        jm__fmt_human(med, jm__vals_pct(&v->dur, 50));
         jm__fmt_human(mean, jm__mean_ms(v->sum_ms, v->count));
         jm__variant_id(ctx, s->rank[r], id);
         size_t sl;
@@ -262,7 +254,7 @@ static void v_free(void *st)
 {
     variants *s = st;
     for (size_t i = 0; i < s->nv; i++)
-        free(s->v[i].dur);
+        jm__vals_free(&s->v[i].dur);
     free(s->v);
     free(s->rank);
     free(s);
@@ -312,7 +304,7 @@ jm_status jm__variants_write(const void *st, const jm__ctx *ctx, jm_format fmt, 
             jm__seqtab_get(ctx->variants, s->rank[r], &n);
             fprintf(out, "%zu,%s,%" PRIu64 ",%s,%s,%s,%s,%zu,", r + 1, id, v->count,
                     jm__fmt_ratio(a, v->count, s->journeys), jm__fmt_ratio(b, cum, s->journeys),
-                    jm__fmt_secs(c, v->dur[jm__rank(v->ndur, 50) - 1]),
+                    jm__fmt_secs(c, jm__vals_pct(&v->dur, 50)),
                     jm__fmt_secs(d, jm__mean_ms(v->sum_ms, v->count)), n);
             char *steps = joined(ctx, s->rank[r], &sl);
             jm__csv_field(out, ',', steps, sl);

@@ -16,7 +16,8 @@
 struct jm__output {
     FILE *f;
     char *path; /* NULL for standard output */
-    char *tmp;
+    char *dest; /* what the temporary file is renamed to: path, or the file a link names */
+    char *tmp;  /* NULL when written directly */
     int slot;
 };
 
@@ -52,9 +53,27 @@ jm__output *jm__output_open(const char *path, char **err)
         return o;
     }
     o->path = strdup(path);
-    const char *slash = strrchr(path, '/');
-    size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
-    o->tmp = fmt("%.*s.%s.jmine-XXXXXX", (int)dir, path, path + dir);
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* A device or a FIFO (/dev/null, /dev/stdout, a named pipe) is written directly, for a
+         * file renamed over it would replace it (as root, even /dev/null). A directory fails
+         * here with its own reason. */
+        o->f = fopen(path, "w");
+        if (o->f == NULL) {
+            *err = fmt("cannot write %s: %s", path, strerror(errno));
+            jm__output_abort(o);
+            return NULL;
+        }
+        return o;
+    }
+    /* A symbolic link keeps pointing where it did: the file it names is replaced. */
+    o->dest = realpath(path, NULL);
+    if (o->dest == NULL)
+        o->dest = strdup(path);
+    const char *dest = o->dest;
+    const char *slash = strrchr(dest, '/');
+    size_t dir = slash ? (size_t)(slash - dest) + 1 : 0;
+    o->tmp = fmt("%.*s.%s.jmine-XXXXXX", (int)dir, dest, dest + dir);
     for (int i = 0; i < MAX_TEMPS; i++) {
         if (temps[i] == NULL) {
             o->slot = i;
@@ -92,6 +111,7 @@ static void release(jm__output *o)
     if (o->slot >= 0)
         temps[o->slot] = NULL;
     free(o->tmp);
+    free(o->dest);
     free(o->path);
     free(o);
 }
@@ -115,13 +135,14 @@ bool jm__output_commit(jm__output *o, char **err)
         e = errno;
     }
     o->f = NULL;
-    if (ok && rename(o->tmp, o->path) != 0) {
+    if (ok && o->tmp != NULL && rename(o->tmp, o->dest) != 0) {
         ok = false;
         e = errno;
     }
     if (!ok) {
         *err = fmt("write error on %s: %s", o->path, strerror(e));
-        unlink(o->tmp);
+        if (o->tmp != NULL)
+            unlink(o->tmp);
     }
     release(o);
     return ok;
@@ -134,7 +155,8 @@ void jm__output_abort(jm__output *o)
     if (o->path != NULL) {
         if (o->f != NULL)
             fclose(o->f);
-        unlink(o->tmp);
+        if (o->tmp != NULL)
+            unlink(o->tmp);
     }
     release(o);
 }
@@ -157,4 +179,7 @@ void jm__output_install_signal_handlers(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    /* A closed pipe (jmine ... | head) ends the run quietly, by SIGPIPE, even where the parent
+     * left it ignored (then every write would fail with EPIPE and be reported). */
+    sigaction(SIGPIPE, &sa, NULL);
 }

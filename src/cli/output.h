@@ -9,8 +9,9 @@
 typedef struct jm__output jm__output;
 
 /* Open path for writing through a temporary file beside it (mode 0666 less the umask, as a
- * plain file would get); NULL or "-" is standard output. Returns NULL with a malloc'd message
- * in *err. */
+ * plain file would get; beside the file a symbolic link names, so the link stays); NULL or "-"
+ * is standard output. A path that exists and is not a plain file (a device such as /dev/null, a
+ * FIFO) is written directly. Returns NULL with a malloc'd message in *err. */
 jm__output *jm__output_open(const char *path, char **err);
 
 /* The stream to write to. */
@@ -25,8 +26,8 @@ bool jm__output_commit(jm__output *o, char **err);
  * a no-op. */
 void jm__output_abort(jm__output *o);
 
-/* On SIGINT, SIGTERM or SIGHUP, remove every temporary file still open, then die of the same
- * signal. */
+/* On SIGINT, SIGTERM, SIGHUP or SIGPIPE, remove every temporary file still open, then die of
+ * the same signal (quietly, for SIGPIPE). */
 void jm__output_install_signal_handlers(void);
 
 #endif

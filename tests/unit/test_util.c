@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* Tests of the shared helpers: exact percentiles over compact value lists, sorts, byte counts. */
+#include "util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+typedef struct fixture {
+    uint64_t seed;
+} fixture;
+
+static uint64_t next(fixture *f)
+{
+    f->seed = f->seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return f->seed >> 11;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->seed = 42;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    free(*state);
+    return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Percentiles of a list mixing negative, 32-bit and large values agree with a plain qsort and
+ * the nearest-rank rule ceil(p * n / 100), also after a merge. */
+static void test_util_vals_percentiles_match_sorted_copy(void **state)
+{
+    fixture *f = *state;
+    for (size_t n = 1; n < 3000; n = n * 3 + 1) {
+        jm__vals a = {0}, b = {0};
+        int64_t *copy = malloc(n * sizeof *copy);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = next(f);
+            int64_t x;
+            switch (r % 5) {
+            case 0: x = -(int64_t)(r % 1000000); break;
+            case 1: x = (int64_t)UINT32_MAX + (int64_t)(r % 1000); break; /* just past 32 bits */
+            case 2: x = (int64_t)(r % 100); break;                        /* many ties */
+            default: x = (int64_t)(r % 4000000000u); break;
+            }
+            copy[i] = x;
+            jm__vals_push(i % 2 ? &a : &b, x);
+        }
+        jm__vals_append(&a, &b);
+        jm__vals_sort(&a);
+        qsort(copy, n, sizeof *copy, cmp_i64);
+        assert_int_equal(jm__vals_count(&a), n);
+        static const unsigned pcts[] = {1, 10, 50, 90, 99, 100};
+        for (size_t k = 0; k < sizeof pcts / sizeof pcts[0]; k++) {
+            size_t rank = (n * pcts[k] + 99) / 100;
+            assert_int_equal(jm__vals_pct(&a, pcts[k]), copy[(rank ? rank : 1) - 1]);
+        }
+        jm__vals_free(&a);
+        jm__vals_free(&b);
+        free(copy);
+    }
+}
+
+static void test_util_radix_sorts_match_qsort(void **state)
+{
+    fixture *f = *state;
+    size_t n = 100000;
+    int64_t *v = malloc(n * sizeof *v), *w = malloc(n * sizeof *w);
+    for (size_t i = 0; i < n; i++)
+        v[i] = w[i] = (int64_t)next(f) - (int64_t)(UINT64_C(1) << 52);
+    jm__sort_i64(v, n);
+    qsort(w, n, sizeof *w, cmp_i64);
+    assert_memory_equal(v, w, n * sizeof *v);
+    free(v);
+    free(w);
+}
+
+static void test_util_count_byte_any_alignment(void **state)
+{
+    (void)state;
+    char buf[300];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (char)(i % 7 == 0 ? '"' : i % 11 == 0 ? '\n' : 0x80 + i % 100);
+    for (size_t off = 0; off < 9; off++) {
+        for (size_t n = 0; n + off <= sizeof buf; n += 13) {
+            size_t q = 0;
+            for (size_t i = 0; i < n; i++)
+                q += buf[off + i] == '"';
+            assert_int_equal(jm__count_byte(buf + off, n, '"'), q);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_util_vals_percentiles_match_sorted_copy, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_util_radix_sorts_match_qsort, setup, teardown),
+        cmocka_unit_test(test_util_count_byte_any_alignment),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
