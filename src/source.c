@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -14,10 +15,30 @@
 
 #define IN_SIZE (256 * 1024)
 
+#define SLOTS 4              /* inflated buffers in flight between the two threads */
+#define SLOT_SIZE (1u << 20)
+
+/* The inflater thread of a gzip source: it fills slots, the reader empties them in turn. */
+typedef struct inflater {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    unsigned char *slot[SLOTS];
+    size_t len[SLOTS];
+    bool full[SLOTS];
+    size_t head, tail, pos; /* the next slot to fill, to read, and where in it */
+    bool done;              /* no more slots will be filled */
+    bool stop;              /* the reader went away */
+    ssize_t status;         /* 0, or -1 with err */
+    char *err;
+    uint64_t offset;        /* compressed bytes consumed, as of the last slot filled */
+} inflater;
+
 struct jm__source {
     char *name;
     int fd;
     bool gzip;
+    inflater *inf;    /* non-NULL: inflating on a thread of its own */
     bool in_eof;      /* the file has no more bytes */
     bool member_done; /* the last gzip member ended exactly here */
     uint64_t offset;  /* file bytes handed to zlib or the caller so far */
@@ -141,16 +162,115 @@ static ssize_t read_gzip(jm__source *src, unsigned char *buf, size_t n, char **e
     return (ssize_t)(n - src->z.avail_out);
 }
 
+static void *inflate_thread(void *arg)
+{
+    jm__source *src = arg;
+    inflater *f = src->inf;
+    for (;;) {
+        pthread_mutex_lock(&f->lock);
+        while (f->full[f->head] && !f->stop)
+            pthread_cond_wait(&f->cond, &f->lock);
+        bool stop = f->stop;
+        size_t i = f->head;
+        pthread_mutex_unlock(&f->lock);
+        if (stop)
+            return NULL;
+        char *err = NULL;
+        /* Fill a whole slot, unless the stream ends first. */
+        size_t got = 0;
+        ssize_t k = 1;
+        while (got < SLOT_SIZE && (k = read_gzip(src, f->slot[i] + got, SLOT_SIZE - got, &err)) > 0)
+            got += (size_t)k;
+        pthread_mutex_lock(&f->lock);
+        f->len[i] = got;
+        f->full[i] = got > 0;
+        f->offset = src->offset;
+        if (got > 0)
+            f->head = (f->head + 1) % SLOTS;
+        if (k <= 0) {
+            f->done = true;
+            f->status = k < 0 ? -1 : 0;
+            f->err = err;
+        }
+        bool done = f->done;
+        pthread_cond_broadcast(&f->cond);
+        pthread_mutex_unlock(&f->lock);
+        if (done)
+            return NULL;
+    }
+}
+
+bool jm__source_thread(jm__source *src)
+{
+    if (!src->gzip || src->inf != NULL)
+        return false;
+    inflater *f = jm__xcalloc(1, sizeof *f);
+    pthread_mutex_init(&f->lock, NULL);
+    pthread_cond_init(&f->cond, NULL);
+    for (int i = 0; i < SLOTS; i++)
+        f->slot[i] = jm__xmalloc(SLOT_SIZE);
+    src->inf = f;
+    if (pthread_create(&f->thread, NULL, inflate_thread, src) != 0) {
+        src->inf = NULL;
+        for (int i = 0; i < SLOTS; i++)
+            free(f->slot[i]);
+        free(f);
+        return false;
+    }
+    return true;
+}
+
+/* Copy out of the inflater's slots. */
+static ssize_t read_thread(jm__source *src, unsigned char *buf, size_t n, char **err)
+{
+    inflater *f = src->inf;
+    pthread_mutex_lock(&f->lock);
+    while (!f->full[f->tail] && !f->done)
+        pthread_cond_wait(&f->cond, &f->lock);
+    if (!f->full[f->tail]) {
+        ssize_t st = f->status;
+        if (st < 0) {
+            *err = f->err;
+            f->err = NULL;
+        }
+        pthread_mutex_unlock(&f->lock);
+        return st;
+    }
+    size_t i = f->tail;
+    pthread_mutex_unlock(&f->lock);
+    size_t k = f->len[i] - f->pos;
+    if (k > n)
+        k = n;
+    memcpy(buf, f->slot[i] + f->pos, k);
+    f->pos += k;
+    if (f->pos == f->len[i]) {
+        pthread_mutex_lock(&f->lock);
+        f->full[i] = false;
+        f->pos = 0;
+        f->tail = (f->tail + 1) % SLOTS;
+        pthread_cond_broadcast(&f->cond);
+        pthread_mutex_unlock(&f->lock);
+    }
+    return (ssize_t)k;
+}
+
 ssize_t jm__source_read(jm__source *src, void *buf, size_t n, char **err)
 {
     if (n == 0)
         return 0;
+    if (src->inf != NULL)
+        return read_thread(src, buf, n, err);
     return src->gzip ? read_gzip(src, buf, n, err) : read_plain(src, buf, n, err);
 }
 
 uint64_t jm__source_offset(const jm__source *src)
 {
-    return src->offset;
+    if (src->inf == NULL)
+        return src->offset;
+    pthread_mutex_lock(&src->inf->lock);
+    uint64_t off = src->inf->offset;
+    pthread_mutex_unlock(&src->inf->lock);
+    return off;
 }
 
 uint64_t jm__source_size(const jm__source *src)
@@ -175,6 +295,20 @@ void jm__source_close(jm__source *src)
 {
     if (src == NULL)
         return;
+    if (src->inf != NULL) {
+        inflater *f = src->inf;
+        pthread_mutex_lock(&f->lock);
+        f->stop = true;
+        pthread_cond_broadcast(&f->cond);
+        pthread_mutex_unlock(&f->lock);
+        pthread_join(f->thread, NULL);
+        for (int i = 0; i < SLOTS; i++)
+            free(f->slot[i]);
+        free(f->err);
+        pthread_mutex_destroy(&f->lock);
+        pthread_cond_destroy(&f->cond);
+        free(f);
+    }
     if (src->gzip)
         inflateEnd(&src->z);
     if (src->fd != STDIN_FILENO)

@@ -3,6 +3,7 @@
 #ifndef JM_SOURCE_H
 #define JM_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -18,6 +19,11 @@ jm__source *jm__source_open(const char *path, char **err);
  * malloc'd message in *err naming the file and the byte offset in it (truncated or corrupt
  * gzip, read error). */
 ssize_t jm__source_read(jm__source *src, void *buf, size_t n, char **err);
+
+/* Inflate a gzip source on a thread of its own from now on, a few MiB ahead of the reader, so
+ * that inflating and parsing overlap. Returns false (and changes nothing) for a plain source or
+ * when no thread can be started. */
+bool jm__source_thread(jm__source *src);
 
 /* Bytes of the file consumed so far (compressed bytes for gzip), and its size (0 if unknown). */
 uint64_t jm__source_offset(const jm__source *src);

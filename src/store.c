@@ -243,6 +243,8 @@ jm_status jm_log_add_file(jm_log *log, const char *path)
     if (threads > 1 && jm__source_fd(src) >= 0 && jm__source_size(src) >= min) {
         st = read_parallel(&f, src, threads, &err);
     } else {
+        if (threads > 1)
+            jm__source_thread(src);
         serial s = {&f, jm__batch_new(&f)};
         uint64_t blank = 0;
         st = jm__csv_read(src, path, &f.copt, serial_row, &s, &f.delim, &blank, &err);
