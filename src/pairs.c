@@ -4,6 +4,8 @@
 #include "seqtab.h"
 #include "util.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,20 +15,29 @@
 
 struct jm__pairs {
     uint32_t nsteps;
-    uint32_t *matrix; /* id + 1, 0 for none; NULL when hashing */
+    /* id + 1, 0 for none; NULL when hashing. Read without the lock: a cell is written once,
+     * under the lock, after its pair is stored. */
+    _Atomic uint32_t *matrix;
     jm__seqtab *hash;
-    uint32_t *from, *to;
+    uint32_t *from, *to; /* by id; with a matrix, allocated whole so readers need no lock */
     size_t n, cap;
+    pthread_mutex_t lock;
 };
 
 jm__pairs *jm__pairs_new(uint32_t nsteps)
 {
     jm__pairs *t = jm__xcalloc(1, sizeof *t);
     t->nsteps = nsteps;
-    if (nsteps <= MATRIX_STEPS)
-        t->matrix = jm__xcalloc((size_t)nsteps * nsteps + 1, sizeof *t->matrix);
-    else
+    pthread_mutex_init(&t->lock, NULL);
+    if (nsteps <= MATRIX_STEPS) {
+        size_t cells = (size_t)nsteps * nsteps + 1;
+        t->matrix = jm__xcalloc(cells, sizeof *t->matrix);
+        t->from = jm__xmalloc(cells * sizeof *t->from);
+        t->to = jm__xmalloc(cells * sizeof *t->to);
+        t->cap = cells;
+    } else {
         t->hash = jm__seqtab_new();
+    }
     return t;
 }
 
@@ -34,13 +45,15 @@ void jm__pairs_free(jm__pairs *t)
 {
     if (t == NULL)
         return;
-    free(t->matrix);
+    free((void *)t->matrix);
     jm__seqtab_free(t->hash);
     free(t->from);
     free(t->to);
+    pthread_mutex_destroy(&t->lock);
     free(t);
 }
 
+/* Store a new pair; called with the lock held. */
 static uint32_t add(jm__pairs *t, uint32_t a, uint32_t b)
 {
     if (t->n == t->cap) {
@@ -57,22 +70,39 @@ static uint32_t add(jm__pairs *t, uint32_t a, uint32_t b)
 uint32_t jm__pairs_id(jm__pairs *t, uint32_t a, uint32_t b)
 {
     if (t->matrix != NULL) {
-        uint32_t *cell = &t->matrix[(size_t)a * t->nsteps + b];
-        if (*cell == 0)
-            *cell = add(t, a, b) + 1;
-        return *cell - 1;
+        _Atomic uint32_t *cell = &t->matrix[(size_t)a * t->nsteps + b];
+        uint32_t v = atomic_load_explicit(cell, memory_order_acquire);
+        if (v != 0)
+            return v - 1;
+        pthread_mutex_lock(&t->lock);
+        v = atomic_load_explicit(cell, memory_order_relaxed);
+        if (v == 0) {
+            v = add(t, a, b) + 1;
+            atomic_store_explicit(cell, v, memory_order_release);
+        }
+        pthread_mutex_unlock(&t->lock);
+        return v - 1;
     }
     uint32_t key[2] = {a, b};
+    pthread_mutex_lock(&t->lock);
     uint32_t id = jm__seqtab_id(t->hash, key, 2);
     if (id == t->n)
         add(t, a, b);
+    pthread_mutex_unlock(&t->lock);
     return id;
 }
 
 void jm__pairs_get(const jm__pairs *t, uint32_t id, uint32_t *a, uint32_t *b)
 {
+    if (t->matrix != NULL) {
+        *a = t->from[id];
+        *b = t->to[id];
+        return;
+    }
+    pthread_mutex_lock((pthread_mutex_t *)&t->lock);
     *a = t->from[id];
     *b = t->to[id];
+    pthread_mutex_unlock((pthread_mutex_t *)&t->lock);
 }
 
 uint32_t jm__pairs_count(const jm__pairs *t)

@@ -6,8 +6,10 @@
 #include "util.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The analyses, in report order: a new analysis is a new file plus one line here. */
 static const jm__analysis *const analyses[] = {
@@ -16,8 +18,12 @@ static const jm__analysis *const analyses[] = {
 };
 #define NANALYSES (sizeof analyses / sizeof analyses[0])
 
+struct grouped;
+
 struct jm_report {
     jm_log *log;
+    struct grouped *grouped; /* the build under way */
+    pthread_mutex_t variants_lock;
     jm__intern *own_steps; /* step names when they are not the activities */
     jm__seqtab *variants;
     jm__pairs *pairs;
@@ -82,120 +88,243 @@ static uint32_t *name_steps(jm_report *rep, const jm__event *ev, size_t n)
     return step;
 }
 
-/* Scratch arrays for one journey at a time. */
-typedef struct scratch {
-    uint32_t *step, *pair, *chan, *seq;
+/* A thread's share of rebuilding journeys: its scratch arrays, its own analysis states and
+ * waits by pair, merged into the report's when all threads are done. */
+typedef struct worker {
+    jm_report *rep;
+    void *st[NANALYSES];
+    jm__vals *pair_wait; /* by pair id */
+    size_t npair_wait;
+    uint64_t journeys;
+    uint32_t *step, *pair, *chan, *seq, *tmp;
     int64_t *start, *end;
-} scratch;
+    size_t cap;
+} worker;
 
-static void add_journey(jm_report *rep, const scratch *s, uint32_t cas, size_t n)
+static void worker_init(worker *w, jm_report *rep, bool own_states)
 {
+    memset(w, 0, sizeof *w);
+    w->rep = rep;
+    for (size_t a = 0; a < NANALYSES; a++)
+        w->st[a] = own_states ? analyses[a]->begin(&rep->ctx) : rep->st[a];
+}
+
+/* Room for a journey of n events. */
+static void worker_room(worker *w, size_t n)
+{
+    if (n <= w->cap)
+        return;
+    w->cap = n;
+    w->step = jm__xrealloc(w->step, n * sizeof *w->step);
+    w->pair = jm__xrealloc(w->pair, n * sizeof *w->pair);
+    w->chan = jm__xrealloc(w->chan, n * sizeof *w->chan);
+    w->seq = jm__xrealloc(w->seq, n * sizeof *w->seq);
+    w->tmp = jm__xrealloc(w->tmp, n * sizeof *w->tmp);
+    w->start = jm__xrealloc(w->start, n * sizeof *w->start);
+    w->end = jm__xrealloc(w->end, n * sizeof *w->end);
+}
+
+static void worker_free_scratch(worker *w)
+{
+    free(w->step);
+    free(w->pair);
+    free(w->chan);
+    free(w->seq);
+    free(w->tmp);
+    free(w->start);
+    free(w->end);
+}
+
+/* Add w's states and waits into the report's, and free them. */
+static void worker_merge(worker *w)
+{
+    jm_report *rep = w->rep;
+    for (size_t a = 0; a < NANALYSES; a++) {
+        if (w->st[a] == rep->st[a])
+            continue;
+        analyses[a]->merge(rep->st[a], w->st[a], &rep->ctx);
+        analyses[a]->free(w->st[a]);
+    }
+    if (w->npair_wait > rep->npair_wait) {
+        size_t old = rep->npair_wait;
+        jm__grow((void **)&rep->pair_wait, &rep->npair_wait, w->npair_wait,
+                 sizeof *rep->pair_wait);
+        memset(rep->pair_wait + old, 0, (rep->npair_wait - old) * sizeof *rep->pair_wait);
+    }
+    for (size_t p = 0; p < w->npair_wait; p++) {
+        jm__vals_append(&rep->pair_wait[p], &w->pair_wait[p]);
+        jm__vals_free(&w->pair_wait[p]);
+    }
+    free(w->pair_wait);
+    rep->ctx.journeys += w->journeys;
+}
+
+static void add_journey(worker *w, uint32_t cas, size_t n)
+{
+    jm_report *rep = w->rep;
     jm__journey j = {.cas = cas,
                      .n = n,
-                     .step = s->step,
-                     .pair = s->pair,
-                     .chan = s->chan,
-                     .start = s->start,
-                     .end = s->end,
-                     .first_start = s->start[0],
-                     .last_end = s->end[0]};
-    s->pair[0] = UINT32_MAX;
+                     .step = w->step,
+                     .pair = w->pair,
+                     .chan = w->chan,
+                     .start = w->start,
+                     .end = w->end,
+                     .first_start = w->start[0],
+                     .last_end = w->end[0]};
+    w->pair[0] = UINT32_MAX;
     for (size_t i = 1; i < n; i++) {
-        if (s->end[i] > j.last_end)
-            j.last_end = s->end[i];
-        uint32_t p = jm__pairs_id(rep->pairs, s->step[i - 1], s->step[i]);
-        s->pair[i] = p;
-        if (p >= rep->npair_wait) {
-            size_t old = rep->npair_wait;
-            jm__grow((void **)&rep->pair_wait, &rep->npair_wait, (size_t)p + 1,
-                     sizeof *rep->pair_wait);
-            memset(rep->pair_wait + old, 0, (rep->npair_wait - old) * sizeof *rep->pair_wait);
+        if (w->end[i] > j.last_end)
+            j.last_end = w->end[i];
+        uint32_t p = jm__pairs_id(rep->pairs, w->step[i - 1], w->step[i]);
+        w->pair[i] = p;
+        if (p >= w->npair_wait) {
+            size_t old = w->npair_wait;
+            jm__grow((void **)&w->pair_wait, &w->npair_wait, (size_t)p + 1, sizeof *w->pair_wait);
+            memset(w->pair_wait + old, 0, (w->npair_wait - old) * sizeof *w->pair_wait);
         }
-        int64_t w = s->start[i] - s->end[i - 1];
-        jm__vals_push(&rep->pair_wait[p], w > 0 ? w : 0);
+        int64_t wait = w->start[i] - w->end[i - 1];
+        jm__vals_push(&w->pair_wait[p], wait > 0 ? wait : 0);
     }
     /* --collapse-loops K: a run of one repeated step counts at most K times in the variant. */
     unsigned k = rep->ctx.opt->collapse_loops;
     size_t m = 0, run = 0;
     for (size_t i = 0; i < n; i++) {
-        run = i > 0 && s->step[i] == s->step[i - 1] ? run + 1 : 1;
+        run = i > 0 && w->step[i] == w->step[i - 1] ? run + 1 : 1;
         if (k == 0 || run <= k)
-            s->seq[m++] = s->step[i];
+            w->seq[m++] = w->step[i];
     }
-    j.variant = jm__seqtab_id(rep->variants, s->seq, m);
+    /* Variant ids depend on which thread asks first; nothing written depends on ids. */
+    pthread_mutex_lock(&rep->variants_lock);
+    j.variant = jm__seqtab_id(rep->variants, w->seq, m);
+    pthread_mutex_unlock(&rep->variants_lock);
     for (size_t a = 0; a < NANALYSES; a++)
-        analyses[a]->add(rep->st[a], &rep->ctx, &j);
-    rep->ctx.journeys++;
+        analyses[a]->add(w->st[a], &rep->ctx, &j);
+    w->journeys++;
+}
+
+/* The events of one build, grouped by case (see build_part). */
+typedef struct grouped {
+    const jm__event *ev;
+    const jm__long_end *le;
+    size_t nle;
+    const uint32_t *step_of; /* or NULL: steps are the activities */
+    const uint32_t *order;   /* event indices, case by case */
+    const size_t *off;       /* case c's events are order[off[c] .. off[c + 1]) */
+    size_t ncase;
+    size_t next;             /* the next chunk of cases a thread takes */
+    pthread_mutex_t lock;
+    worker *workers;
+} grouped;
+
+#define CASES_A_CHUNK 4096
+
+/* Rebuild the journeys of cases [from, to). */
+static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
+{
+    const jm_options *opt = w->rep->log->opt;
+    for (size_t c = from; c < to; c++) {
+        size_t len = g->off[c + 1] - g->off[c];
+        if (len == 0)
+            continue;
+        worker_room(w, len);
+        uint32_t *idx = w->tmp; /* sorted here, the group's order left as it is */
+        memcpy(idx, g->order + g->off[c], len * sizeof *idx);
+        uint32_t *tmp = w->seq;
+        sort_by_start(idx, tmp, len, g->ev);
+        uint32_t cas = g->ev[idx[0]].cas;
+        size_t k = 0;
+        for (size_t i = 0; i < len; i++) {
+            const jm__event *e = &g->ev[idx[i]];
+            /* --split-gap: a long enough wait starts a new journey of the same case. */
+            if (k > 0 && opt->split_gap_ms > 0 && e->start - w->end[k - 1] > opt->split_gap_ms) {
+                add_journey(w, cas, k);
+                k = 0;
+            }
+            w->step[k] = g->step_of ? g->step_of[idx[i]] : e->act;
+            w->chan[k] = e->chan;
+            w->start[k] = e->start;
+            w->end[k] = jm__end_at(g->ev, g->le, g->nle, idx[i]);
+            k++;
+        }
+        add_journey(w, cas, k);
+    }
+}
+
+static void *journeys_thread(void *arg)
+{
+    worker *w = arg;
+    grouped *g = w->rep->grouped;
+    for (;;) {
+        pthread_mutex_lock(&g->lock);
+        size_t from = g->next;
+        g->next += CASES_A_CHUNK;
+        pthread_mutex_unlock(&g->lock);
+        if (from >= g->ncase)
+            return NULL;
+        size_t to = from + CASES_A_CHUNK < g->ncase ? from + CASES_A_CHUNK : g->ncase;
+        journeys_of(w, g, from, to);
+    }
+}
+
+static unsigned build_threads(const jm_options *opt)
+{
+    if (opt->threads > 0)
+        return opt->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
 }
 
 /* Rebuild the journeys of n events (in input order; long ends le[0..nle)) and hand them to the
  * analyses. The events hold whole cases, all with case id % parts == the same value: their
- * journeys are grouped by case id / parts. */
+ * journeys are grouped by case id / parts. Threads take chunks of cases, each with analysis
+ * states of its own, merged at the end: aggregates are mergeable, rankings break ties by name,
+ * so the result is the same for any thread count. */
 static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__long_end *le,
                        size_t nle, uint32_t parts)
 {
     const jm_options *opt = rep->log->opt;
     uint32_t *step_of = opt->step == JM_STEP_ACTIVITY ? NULL : name_steps(rep, ev, n);
 
-    /* Group by case with a counting sort (stable, so input order survives within a case), then
-     * order each case's events by time. */
+    /* Group by case with a counting sort (stable, so input order survives within a case). */
     size_t ncase = (jm__intern_count(rep->log->cases) + parts - 1) / parts;
     size_t *off = jm__xcalloc(ncase + 1, sizeof *off);
     uint32_t *order = jm__xmalloc((n ? n : 1) * sizeof *order);
     for (size_t i = 0; i < n; i++)
         off[ev[i].cas / parts + 1]++;
-    size_t longest = 0;
-    for (size_t c = 0; c < ncase; c++) {
-        if (off[c + 1] > longest)
-            longest = off[c + 1];
+    for (size_t c = 0; c < ncase; c++)
         off[c + 1] += off[c];
-    }
     size_t *fill = jm__xmalloc((ncase + 1) * sizeof *fill);
     memcpy(fill, off, (ncase + 1) * sizeof *fill);
     for (size_t i = 0; i < n; i++)
         order[fill[ev[i].cas / parts]++] = (uint32_t)i;
     free(fill);
 
-    size_t cap = longest ? longest : 1;
-    scratch s = {
-        .step = jm__xmalloc(cap * sizeof *s.step),
-        .pair = jm__xmalloc(cap * sizeof *s.pair),
-        .chan = jm__xmalloc(cap * sizeof *s.chan),
-        .seq = jm__xmalloc(cap * sizeof *s.seq),
-        .start = jm__xmalloc(cap * sizeof *s.start),
-        .end = jm__xmalloc(cap * sizeof *s.end),
-    };
-    uint32_t *tmp = jm__xmalloc(cap * sizeof *tmp);
-    for (size_t c = 0; c < ncase; c++) {
-        uint32_t *idx = order + off[c];
-        size_t len = off[c + 1] - off[c];
-        if (len == 0)
-            continue;
-        sort_by_start(idx, tmp, len, ev);
-        uint32_t cas = ev[idx[0]].cas;
-        size_t k = 0;
-        for (size_t i = 0; i < len; i++) {
-            const jm__event *e = &ev[idx[i]];
-            /* --split-gap: a long enough wait starts a new journey of the same case. */
-            if (k > 0 && opt->split_gap_ms > 0 && e->start - s.end[k - 1] > opt->split_gap_ms) {
-                add_journey(rep, &s, cas, k);
-                k = 0;
-            }
-            s.step[k] = step_of ? step_of[idx[i]] : e->act;
-            s.chan[k] = e->chan;
-            s.start[k] = e->start;
-            s.end[k] = jm__end_at(ev, le, nle, idx[i]);
-            k++;
-        }
-        add_journey(rep, &s, cas, k);
+    unsigned threads = build_threads(opt);
+    if (threads > 1 && ncase < 2 * CASES_A_CHUNK)
+        threads = 1; /* too few cases to share */
+    grouped g = {ev, le, nle, step_of, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, NULL};
+    rep->grouped = &g;
+    g.workers = jm__xcalloc(threads, sizeof *g.workers);
+    /* The first worker adds into the report's own states; the others into states of theirs. */
+    for (unsigned t = 0; t < threads; t++)
+        worker_init(&g.workers[t], rep, t > 0);
+    pthread_t *tid = jm__xcalloc(threads, sizeof *tid);
+    bool *running = jm__xcalloc(threads, sizeof *running);
+    /* A thread that cannot be started leaves its chunks to the others. */
+    for (unsigned t = 1; t < threads; t++)
+        running[t] = pthread_create(&tid[t], NULL, journeys_thread, &g.workers[t]) == 0;
+    journeys_thread(&g.workers[0]);
+    for (unsigned t = 1; t < threads; t++)
+        if (running[t])
+            pthread_join(tid[t], NULL);
+    free(running);
+    for (unsigned t = 0; t < threads; t++) {
+        worker_merge(&g.workers[t]);
+        worker_free_scratch(&g.workers[t]);
     }
-    free(tmp);
-    free(s.step);
-    free(s.pair);
-    free(s.chan);
-    free(s.seq);
-    free(s.start);
-    free(s.end);
+    free(tid);
+    free(g.workers);
+    rep->grouped = NULL;
     free(order);
     free(off);
     free(step_of);
@@ -256,6 +385,7 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     jm_report *rep = jm__xcalloc(1, sizeof *rep);
     rep->log = log;
     rep->variants = jm__seqtab_new();
+    pthread_mutex_init(&rep->variants_lock, NULL);
     const jm_options *opt = log->opt;
     if (opt->step == JM_STEP_ACTIVITY) {
         rep->ctx.steps = log->acts;
@@ -314,6 +444,7 @@ void jm_report_free(jm_report *rep)
             analyses[a]->free(rep->st[a]);
     jm__intern_free(rep->own_steps);
     jm__seqtab_free(rep->variants);
+    pthread_mutex_destroy(&rep->variants_lock);
     jm__pairs_free(rep->pairs);
     for (size_t p = 0; p < rep->npair_wait; p++)
         jm__vals_free(&rep->pair_wait[p]);
