@@ -156,6 +156,49 @@ static void test_parallel_stray_quote_falls_back(void **state)
     check_all_alike(f->path, true);
 }
 
+/* Enough cases (over 8192) that journeys are rebuilt on several threads too: every writer gives
+ * the same bytes for 1 and 3 threads. */
+static void test_parallel_journey_threads_same_output(void **state)
+{
+    fixture *f = *state;
+    FILE *o = fopen(f->path, "w");
+    fputs("case_id,activity,start_time,end_time,channel\n", o);
+    for (int i = 0; i < 60000; i++)
+        fprintf(o, "K%d,a%d,2024-02-%02dT%02d:%02d:%02dZ,,%s\n", (i * 7919) % 20000, i % 9,
+                1 + i % 28, (i / 3600) % 24, (i / 60) % 60, i % 60, i % 4 ? "web" : "phone");
+    fclose(o);
+    char *out[2][4];
+    for (int t = 0; t < 2; t++) {
+        jm_options opt;
+        jm_options_init(&opt);
+        opt.threads = t ? 3 : 1;
+        opt.top = 0;
+        opt.keep_journeys = true;
+        char *err = NULL;
+        jm_log *log = jm_log_new(&opt, &err);
+        assert_int_equal(jm_log_add_file(log, f->path), JM_OK);
+        jm_report *rep = NULL;
+        assert_int_equal(jm_report_build(log, &rep), JM_OK);
+        for (int k = 0; k < 4; k++) {
+            size_t n = 0;
+            FILE *m = open_memstream(&out[t][k], &n);
+            jm_status st = k == 0   ? jm_write_report(rep, JM_FORMAT_JSON, m)
+                           : k == 1 ? jm_write_report(rep, JM_FORMAT_TEXT, m)
+                           : k == 2 ? jm_write_journeys(rep, JM_FORMAT_CSV, m)
+                                    : jm_write_map(rep, JM_FORMAT_DOT, m);
+            assert_int_equal(st, JM_OK);
+            fclose(m);
+        }
+        jm_report_free(rep);
+        jm_log_free(log);
+    }
+    for (int k = 0; k < 4; k++) {
+        assert_string_equal(out[0][k], out[1][k]);
+        free(out[0][k]);
+        free(out[1][k]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -163,6 +206,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_parallel_crlf_same_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_stray_quote_falls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_journey_threads_same_output, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
