@@ -338,13 +338,15 @@ out:
     return st;
 }
 
-jm_status jm__csv_read_from(jm__source *src, const char *name, const jm__csv_opts *opt, char delim,
-                            uint64_t first_line, jm__row_fn fn, void *data, uint64_t *blank,
-                            char **err)
+jm_status jm__csv_read_from(jm__source *src, const char *name, const jm__csv_opts *opt,
+                            char delim, uint64_t first_line, const char *pre, size_t npre,
+                            jm__row_fn fn, void *data, uint64_t *blank, char **err)
 {
-    char *chunk = jm__xmalloc(CHUNK);
+    char *chunk = jm__xmalloc(npre > CHUNK ? npre : CHUNK);
+    if (npre > 0)
+        memcpy(chunk, pre, npre);
     jm__csv *c = jm__csv_new(delim, opt, fn, data, first_line);
-    jm_status st = read_rest(src, name, opt, c, chunk, 0, 0, false, err);
+    jm_status st = read_rest(src, name, opt, c, chunk, npre, 0, false, err);
     *blank = jm__csv_blank(c);
     jm__csv_free(c);
     free(chunk);

@@ -90,11 +90,12 @@ uint64_t jm__csv_line_ends(const char *s, size_t n, char next);
 jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *opt, jm__row_fn fn,
                        void *data, char *delim, uint64_t *blank, char **err);
 
-/* Read the records of src from where it stands to its end, the first byte at line first_line,
- * with delimiter delim (no header is looked for). Status and *err as jm__csv_read. */
-jm_status jm__csv_read_from(jm__source *src, const char *name, const jm__csv_opts *opt, char delim,
-                            uint64_t first_line, jm__row_fn fn, void *data, uint64_t *blank,
-                            char **err);
+/* Read the records of the npre bytes at pre, then of src from where it stands to its end, the
+ * first byte at line first_line, with delimiter delim (no header is looked for). Status and
+ * *err as jm__csv_read. */
+jm_status jm__csv_read_from(jm__source *src, const char *name, const jm__csv_opts *opt,
+                            char delim, uint64_t first_line, const char *pre, size_t npre,
+                            jm__row_fn fn, void *data, uint64_t *blank, char **err);
 
 /* The delimiter of a header line: the one of , ; TAB | found most often outside quotes (ties
  * in that order; ',' if none). */

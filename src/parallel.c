@@ -78,8 +78,10 @@ static void scan_block(int fd, block *b, char *buf, uint64_t size, bool *ok)
 /* ---- Parsing ranges ---- */
 
 typedef struct range {
-    uint64_t start, end;
+    uint64_t start, end; /* bytes of the file (of the inflated stream for a source) */
     uint64_t line;
+    char *data;          /* the bytes, for a stream; NULL: read them from the file */
+    bool last;           /* the end of the input */
     /* Filled by the worker that parsed it. */
     bool done;
     bool at_boundary;
@@ -95,8 +97,9 @@ typedef struct shared {
     uint64_t size;
     block *blocks;
     size_t nblocks, next_block;
-    range *ranges;
-    size_t nranges;
+    range **ranges; /* pointers, so that the array may grow while workers hold ranges */
+    size_t nranges, ranges_cap;
+    bool producing;     /* more ranges may come (a stream being split) */
     size_t next_range;  /* the next range a worker takes */
     size_t next_commit; /* the next range to merge into the log */
     size_t window;      /* ranges parsed ahead of the merge at most */
@@ -111,11 +114,19 @@ typedef struct shared {
     void *progress_data;
 } shared;
 
+/* Add a range; called with the lock held. */
+static void push_range(shared *s, range r)
+{
+    jm__grow((void **)&s->ranges, &s->ranges_cap, s->nranges + 1, sizeof *s->ranges);
+    s->ranges[s->nranges] = jm__xmalloc(sizeof **s->ranges);
+    *s->ranges[s->nranges++] = r;
+}
+
 /* Merge every parsed range that is next in file order. Called with the lock held. */
 static void commit(shared *s)
 {
-    while (!s->stop && s->next_commit < s->nranges && s->ranges[s->next_commit].done) {
-        range *r = &s->ranges[s->next_commit];
+    while (!s->stop && s->next_commit < s->nranges && s->ranges[s->next_commit]->done) {
+        range *r = s->ranges[s->next_commit];
         if (!r->at_boundary && r->st == JM_OK) {
             s->fallback = true;
             s->stop = true;
@@ -132,6 +143,8 @@ static void commit(shared *s)
         }
         jm__batch_free(r->batch);
         r->batch = NULL;
+        free(r->data);
+        r->data = NULL;
         s->next_commit++;
         if (s->progress)
             s->progress(s->progress_data, r->end);
@@ -139,21 +152,26 @@ static void commit(shared *s)
     pthread_cond_broadcast(&s->cond);
 }
 
-static void parse_range(shared *s, range *r, char **buf, size_t *cap, bool last)
+static void parse_range(shared *s, range *r, char **buf, size_t *cap)
 {
     size_t n = (size_t)(r->end - r->start);
-    jm__grow((void **)buf, cap, n + 1, 1);
     r->batch = jm__batch_new(s->file);
-    if (!read_at(s->fd, *buf, n, r->start)) {
-        r->st = JM_EINPUT;
-        r->err = jm__strdupf("%s: read error at byte %llu: %s", s->file->name,
-                             (unsigned long long)r->start, errno ? strerror(errno) : "short read");
-        return;
+    const char *bytes = r->data;
+    if (bytes == NULL) {
+        jm__grow((void **)buf, cap, n + 1, 1);
+        if (!read_at(s->fd, *buf, n, r->start)) {
+            r->st = JM_EINPUT;
+            r->err = jm__strdupf("%s: read error at byte %llu: %s", s->file->name,
+                                 (unsigned long long)r->start,
+                                 errno ? strerror(errno) : "short read");
+            return;
+        }
+        bytes = *buf;
     }
     jm__csv *c = jm__csv_new(s->file->delim, &s->file->copt, jm__batch_row, r->batch, r->line);
-    r->st = jm__csv_feed(c, *buf, n);
+    r->st = jm__csv_feed(c, bytes, n);
     if (r->st == JM_OK) {
-        if (last) {
+        if (r->last) {
             r->st = jm__csv_finish(c, s->file->name, &r->err);
             r->at_boundary = true;
         } else {
@@ -197,19 +215,21 @@ static void *parse_worker(void *arg)
     size_t cap = 0;
     for (;;) {
         pthread_mutex_lock(&s->lock);
-        /* Stay within a window of the merge, so parsed batches do not pile up in memory. */
-        while (!s->stop && s->next_range < s->nranges &&
-               s->next_range >= s->next_commit + s->window)
+        /* Wait for a range, staying within a window of the merge so that parsed batches do not
+         * pile up in memory. */
+        while (!s->stop && ((s->next_range == s->nranges && s->producing) ||
+                            (s->next_range < s->nranges &&
+                             s->next_range >= s->next_commit + s->window)))
             pthread_cond_wait(&s->cond, &s->lock);
         size_t i = s->next_range;
         bool go = !s->stop && i < s->nranges;
         if (go)
             s->next_range++;
+        range *r = go ? s->ranges[i] : NULL;
         pthread_mutex_unlock(&s->lock);
         if (!go)
             break;
-        range *r = &s->ranges[i];
-        parse_range(s, r, &buf, &cap, i + 1 == s->nranges);
+        parse_range(s, r, &buf, &cap);
         pthread_mutex_lock(&s->lock);
         r->done = true;
         commit(s);
@@ -270,31 +290,30 @@ jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_li
 
     /* The quote state at each block's start follows from the counts before it; a range starts
      * at the first line end outside quotes in each block. */
-    s.ranges = jm__xcalloc(s.nblocks, sizeof *s.ranges);
-    s.ranges[0] = (range){.start = data, .line = data_line};
-    s.nranges = 1;
+    push_range(&s, (range){.start = data, .line = data_line});
     int parity = 0;
     uint64_t line = data_line;
     for (size_t i = 0; i < s.nblocks; i++) {
         const block *b = &s.blocks[i];
-        if (i > 0 && b->cand[parity] != NONE && b->cand[parity] > s.ranges[s.nranges - 1].start &&
+        range *last = s.ranges[s.nranges - 1];
+        if (i > 0 && b->cand[parity] != NONE && b->cand[parity] > last->start &&
             b->cand[parity] < size) {
-            s.ranges[s.nranges - 1].end = b->cand[parity];
-            s.ranges[s.nranges++] =
-                (range){.start = b->cand[parity], .line = line + b->ends[parity]};
+            last->end = b->cand[parity];
+            push_range(&s, (range){.start = b->cand[parity], .line = line + b->ends[parity]});
         }
         line += b->line_ends;
         parity ^= (int)(b->quotes & 1);
     }
-    s.ranges[s.nranges - 1].end = size;
+    s.ranges[s.nranges - 1]->end = size;
+    s.ranges[s.nranges - 1]->last = true;
     s.window = (size_t)threads * 3;
 
     run_threads(threads, parse_worker, &s);
     if (s.fallback && s.st == JM_OK) {
         /* Stray quotes misled the split: the ranges merged so far are right, the rest is read
          * on one thread from the first range that is not. */
-        *resume = s.ranges[s.next_commit].start;
-        *resume_line = s.ranges[s.next_commit].line;
+        *resume = s.ranges[s.next_commit]->start;
+        *resume_line = s.ranges[s.next_commit]->line;
     }
     if (s.st != JM_OK && s.err != NULL) {
         *err = s.err;
@@ -302,8 +321,10 @@ jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_li
     }
 out:
     for (size_t i = 0; i < s.nranges; i++) {
-        jm__batch_free(s.ranges[i].batch);
-        free(s.ranges[i].err);
+        jm__batch_free(s.ranges[i]->batch);
+        free(s.ranges[i]->err);
+        free(s.ranges[i]->data);
+        free(s.ranges[i]);
     }
     free(s.ranges);
     free(s.blocks);
@@ -311,4 +332,178 @@ out:
     pthread_mutex_destroy(&s.lock);
     pthread_cond_destroy(&s.cond);
     return s.st;
+}
+
+/* ---- Streams: split as the bytes arrive ---- */
+
+#define STREAM_CHUNK (1u << 20)
+#define STREAM_RANGE (8u << 20)
+
+/* Hand a range of the stream (and its bytes) to the workers, waiting while the window is full.
+ * Returns false once the workers stopped (an error, or the split went wrong); the bytes are
+ * then still the caller's. */
+static bool publish(shared *s, range r)
+{
+    pthread_mutex_lock(&s->lock);
+    while (!s->stop && s->nranges >= s->next_commit + s->window)
+        pthread_cond_wait(&s->cond, &s->lock);
+    bool ok = !s->stop;
+    if (ok)
+        push_range(s, r);
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
+/* Read more of the stream into *buf (growing it); false at its end or on an error. */
+static bool more(jm__source *src, char **buf, size_t *len, size_t *cap, bool *eof,
+                 jm_status *st, char **err)
+{
+    jm__grow((void **)buf, cap, *len + STREAM_CHUNK, 1);
+    ssize_t k = jm__source_read(src, *buf + *len, STREAM_CHUNK, err);
+    if (k < 0) {
+        *st = JM_EINPUT;
+        return false;
+    }
+    *eof = k == 0;
+    *len += (size_t)k;
+    return k > 0;
+}
+
+/* Split the stream into ranges of about `want` bytes at line ends outside quotes, the quote
+ * state known from the start since every byte passes here. Runs on the calling thread; what it
+ * did not hand on (the workers stopped) is left in *rest. */
+static void produce(shared *s, jm__source *src, char *buf, size_t len, uint64_t pos,
+                    uint64_t line, size_t want, char **rest, size_t *nrest, jm_status *st,
+                    char **err)
+{
+    size_t cap = len;
+    bool eof = false;
+    for (;;) {
+        while (len <= want && !eof && *st == JM_OK)
+            more(src, &buf, &len, &cap, &eof, st, err);
+        if (*st != JM_OK)
+            break;
+        /* The first line end outside quotes after `want` bytes; reading on as needed. */
+        size_t cut = 0;
+        if (len > want) {
+            bool quoted = jm__count_byte(buf, want, '"') & 1;
+            size_t i = want;
+            for (;;) {
+                for (; i < len; i++) {
+                    char c = buf[i];
+                    if (c == '"') {
+                        quoted = !quoted;
+                    } else if (!quoted && (c == '\n' || c == '\r')) {
+                        if (c == '\r' && i + 1 == len && !eof)
+                            break; /* a CR last: read on to see whether a LF follows */
+                        cut = i + 1 + (c == '\r' && i + 1 < len && buf[i + 1] == '\n');
+                        break;
+                    }
+                }
+                if (cut > 0 || eof || *st != JM_OK)
+                    break;
+                more(src, &buf, &len, &cap, &eof, st, err);
+            }
+            if (*st != JM_OK)
+                break;
+        }
+        if (cut == 0) {
+            /* The end of the stream with no line end left to cut at: the last range. */
+            if (publish(s, (range){.start = pos, .end = pos + len, .line = line, .data = buf,
+                                   .last = true})) {
+                buf = NULL;
+                len = 0;
+            }
+            break;
+        }
+        uint64_t ends = jm__csv_line_ends(buf, cut, cut < len ? buf[cut] : 0);
+        size_t left = len - cut;
+        char *next = jm__xmalloc(want + STREAM_CHUNK + left + 1);
+        memcpy(next, buf + cut, left);
+        if (!publish(s, (range){.start = pos, .end = pos + cut, .line = line, .data = buf})) {
+            free(next); /* the workers stopped: all of buf is the caller's */
+            break;
+        }
+        buf = next;
+        len = left;
+        cap = want + STREAM_CHUNK + left + 1;
+        pos += cut;
+        line += ends;
+        if (s->progress)
+            s->progress(s->progress_data, jm__source_offset(src));
+    }
+    *rest = buf;
+    *nrest = len;
+}
+
+jm_status jm__read_stream_parallel(jm__file *f, jm__source *src, char *head, size_t nhead,
+                                   uint64_t line, unsigned threads, uint64_t range_bytes,
+                                   char **rest, size_t *nrest, uint64_t *rest_line, char **err)
+{
+    shared s = {.file = f, .fd = -1, .st = JM_OK, .producing = true};
+    pthread_mutex_init(&s.lock, NULL);
+    pthread_cond_init(&s.cond, NULL);
+    s.window = (size_t)threads * 3;
+    *rest = NULL;
+    *nrest = 0;
+
+    pthread_t *tid = jm__xcalloc(threads, sizeof *tid);
+    bool *running = jm__xcalloc(threads, sizeof *running);
+    for (unsigned t = 0; t < threads; t++)
+        running[t] = pthread_create(&tid[t], NULL, parse_worker, &s) == 0;
+    jm_status st = JM_OK;
+    char *left = NULL;
+    size_t nleft = 0;
+    s.progress = f->copt.progress;
+    s.progress_data = f->copt.progress_data;
+    produce(&s, src, head, nhead, 0, line, range_bytes ? (size_t)range_bytes : STREAM_RANGE,
+            &left, &nleft, &st, err);
+    pthread_mutex_lock(&s.lock);
+    s.producing = false;
+    if (st != JM_OK)
+        s.stop = true;
+    pthread_cond_broadcast(&s.cond);
+    pthread_mutex_unlock(&s.lock);
+    parse_worker(&s); /* this thread helps with what is left */
+    for (unsigned t = 0; t < threads; t++)
+        if (running[t])
+            pthread_join(tid[t], NULL);
+    free(tid);
+    free(running);
+
+    if (st == JM_OK && s.st != JM_OK) {
+        st = s.st;
+        *err = s.err;
+        s.err = NULL;
+    } else if (st == JM_OK && s.fallback) {
+        /* Stray quotes misled the split: the ranges from the first that did not end on a record
+         * boundary, and whatever the producer held, are read on one thread by the caller. */
+        size_t n = nleft;
+        for (size_t i = s.next_commit; i < s.nranges; i++)
+            n += (size_t)(s.ranges[i]->end - s.ranges[i]->start);
+        char *b = jm__xmalloc(n + 1);
+        size_t k = 0;
+        for (size_t i = s.next_commit; i < s.nranges; i++) {
+            size_t m = (size_t)(s.ranges[i]->end - s.ranges[i]->start);
+            memcpy(b + k, s.ranges[i]->data, m);
+            k += m;
+        }
+        memcpy(b + k, left, nleft);
+        *rest = b;
+        *nrest = n;
+        *rest_line = s.ranges[s.next_commit]->line;
+    }
+    free(left);
+    for (size_t i = 0; i < s.nranges; i++) {
+        jm__batch_free(s.ranges[i]->batch);
+        free(s.ranges[i]->err);
+        free(s.ranges[i]->data);
+        free(s.ranges[i]);
+    }
+    free(s.ranges);
+    free(s.err);
+    pthread_mutex_destroy(&s.lock);
+    pthread_cond_destroy(&s.cond);
+    return st;
 }

@@ -19,4 +19,15 @@ jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_li
                             unsigned threads, uint64_t block_bytes, uint64_t *resume,
                             uint64_t *resume_line, char **err);
 
+/* Read the records of a stream (gzip, a pipe, standard input; f's header already taken) with
+ * `threads` workers: this thread splits the bytes as they come into ranges of about
+ * range_bytes (0: 8 MiB) at line ends outside quotes, starting with the nhead bytes at head
+ * (malloc'd, taken over) at line `line`. Ranges are merged in order as for a file. If stray
+ * quotes misled the split, *rest (malloc'd) and *nrest hold the bytes not merged, from
+ * *rest_line on, for the caller to read on one thread before the rest of src; else *rest is
+ * NULL. Returns JM_OK, JM_EINPUT (*err) or JM_EREJECTS. */
+jm_status jm__read_stream_parallel(jm__file *f, jm__source *src, char *head, size_t nhead,
+                                   uint64_t line, unsigned threads, uint64_t range_bytes,
+                                   char **rest, size_t *nrest, uint64_t *rest_line, char **err);
+
 #endif

@@ -148,44 +148,40 @@ static unsigned thread_count(const jm_options *opt)
     return n > 0 ? (unsigned)n : 1;
 }
 
-/* The header of a plain file read at fd: its row taken, the data's offset and line found.
- * Returns JM_OK, or JM_EINPUT / JM_EUSAGE with the log's error or *err set. */
-static jm_status header_at(jm__file *f, int fd, uint64_t size, jm__csv_head_info *h,
-                           uint64_t *blank, char **err)
+/* Take the header from the first n bytes of a file (they hold it whole, see jm__csv_head):
+ * its row goes to f, the data's offset and line to *h, blank lines before it to the log. */
+static jm_status take_head(jm__file *f, const char *buf, size_t n, bool eof, jm__csv_head_info *h,
+                           char **err)
 {
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    jm_status st = JM_OK;
-    for (;;) {
-        size_t want = n + (1u << 20);
-        if (want > size)
-            want = (size_t)size;
-        jm__grow((void **)&buf, &cap, want + 1, 1);
-        ssize_t k = pread(fd, buf + n, want - n, (off_t)n);
-        if (k < 0) {
-            *err = jm__strdupf("%s: read error: %s", f->name, strerror(errno));
-            st = JM_EINPUT;
-            goto out;
-        }
-        n += (size_t)k;
-        if (jm__csv_head(buf, n, n >= size || k == 0, f->copt.delimiter, h))
-            break;
-    }
+    if (!jm__csv_head(buf, n, eof, f->copt.delimiter, h))
+        jm__die("take_head without the whole header");
     if (h->empty) {
         *err = jm__strdupf("%s: no header line (the file is empty)", f->name);
-        st = JM_EINPUT;
-        goto out;
+        return JM_EINPUT;
     }
     f->delim = h->delim;
     serial s = {f, NULL};
     jm__csv *c = jm__csv_new(h->delim, &f->copt, serial_row, &s, 1);
-    st = jm__csv_feed(c, buf + h->skip, (size_t)h->data - h->skip);
+    jm_status st = jm__csv_feed(c, buf + h->skip, (size_t)h->data - h->skip);
     if (st == JM_OK && !f->have_header)
         st = jm__csv_finish(c, f->name, err); /* a header with no line end: the whole file */
-    *blank = jm__csv_blank(c);
+    f->log->stats.blank_lines += jm__csv_blank(c);
     jm__csv_free(c);
-out:
-    free(buf);
+    return st;
+}
+
+/* Read on one thread from where a split went wrong: the npre bytes at pre, then src. */
+static jm_status read_on(jm__file *f, jm__source *src, uint64_t line, const char *pre,
+                         size_t npre, char **err)
+{
+    f->log->stats.split_fallbacks++;
+    serial s = {f, jm__batch_new(f)};
+    uint64_t blank = 0;
+    jm_status st = jm__csv_read_from(src, f->name, &f->copt, f->delim, line, pre, npre,
+                                     serial_row, &s, &blank, err);
+    if (st == JM_OK)
+        st = jm__batch_merge(s.batch, blank);
+    jm__batch_free(s.batch);
     return st;
 }
 
@@ -194,10 +190,25 @@ out:
 static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, char **err)
 {
     int fd = jm__source_fd(src);
-    uint64_t size = jm__source_size(src), blank = 0;
+    uint64_t size = jm__source_size(src);
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
     jm__csv_head_info h;
-    jm_status st = header_at(f, fd, size, &h, &blank, err);
-    f->log->stats.blank_lines += blank;
+    for (;;) {
+        size_t want = n + (1u << 20) < size ? n + (1u << 20) : (size_t)size;
+        jm__grow((void **)&buf, &cap, want + 1, 1);
+        ssize_t k = pread(fd, buf + n, want - n, (off_t)n);
+        if (k < 0) {
+            *err = jm__strdupf("%s: read error: %s", f->name, strerror(errno));
+            free(buf);
+            return JM_EINPUT;
+        }
+        n += (size_t)k;
+        if (jm__csv_head(buf, n, n >= size || k == 0, f->copt.delimiter, &h))
+            break;
+    }
+    jm_status st = take_head(f, buf, n, n >= size, &h, err);
+    free(buf);
     if (st != JM_OK || h.data >= size)
         return st;
     uint64_t resume, resume_line;
@@ -205,14 +216,48 @@ static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, c
                            &resume, &resume_line, err);
     if (st != JM_OK || resume == UINT64_MAX)
         return st;
-    f->log->stats.split_fallbacks++;
     jm__source_seek(src, resume);
-    serial s = {f, jm__batch_new(f)};
-    st = jm__csv_read_from(src, f->name, &f->copt, f->delim, resume_line, serial_row, &s, &blank,
-                           err);
-    if (st == JM_OK)
-        st = jm__batch_merge(s.batch, blank);
-    jm__batch_free(s.batch);
+    return read_on(f, src, resume_line, NULL, 0, err);
+}
+
+/* A stream (gzip, a pipe) with several threads: inflating on one, splitting on this one, parsing
+ * on the others (see parallel.h). */
+static jm_status read_stream(jm__file *f, jm__source *src, unsigned threads, char **err)
+{
+    jm__source_thread(src);
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    bool eof = false;
+    jm__csv_head_info h;
+    for (;;) {
+        jm__grow((void **)&buf, &cap, n + (1u << 20), 1);
+        ssize_t k = jm__source_read(src, buf + n, 1u << 20, err);
+        if (k < 0) {
+            free(buf);
+            return JM_EINPUT;
+        }
+        n += (size_t)k;
+        eof = k == 0;
+        if (jm__csv_head(buf, n, eof, f->copt.delimiter, &h))
+            break;
+    }
+    jm_status st = take_head(f, buf, n, eof, &h, err);
+    if (st != JM_OK || (eof && h.data >= n)) {
+        free(buf);
+        return st;
+    }
+    size_t nhead = n - (size_t)h.data;
+    char *head = jm__xmalloc(nhead + 1);
+    memcpy(head, buf + h.data, nhead);
+    free(buf);
+    char *rest = NULL;
+    size_t nrest = 0;
+    uint64_t rest_line = 0;
+    st = jm__read_stream_parallel(f, src, head, nhead, h.data_line, threads,
+                                  f->log->opt->block_bytes, &rest, &nrest, &rest_line, err);
+    if (st == JM_OK && rest != NULL)
+        st = read_on(f, src, rest_line, rest, nrest, err);
+    free(rest);
     return st;
 }
 
@@ -242,9 +287,9 @@ jm_status jm_log_add_file(jm_log *log, const char *path)
     uint64_t min = log->opt->block_bytes ? log->opt->block_bytes : PARALLEL_MIN_BYTES;
     if (threads > 1 && jm__source_fd(src) >= 0 && jm__source_size(src) >= min) {
         st = read_parallel(&f, src, threads, &err);
+    } else if (threads > 1 && jm__source_fd(src) < 0) {
+        st = read_stream(&f, src, threads, &err);
     } else {
-        if (threads > 1)
-            jm__source_thread(src);
         serial s = {&f, jm__batch_new(&f)};
         uint64_t blank = 0;
         st = jm__csv_read(src, path, &f.copt, serial_row, &s, &f.delim, &blank, &err);

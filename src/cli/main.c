@@ -559,14 +559,21 @@ static int run_command(run *r)
             goto out;
         }
     }
-    if (!jm__output_commit(r->rejects_out, &err) || !jm__output_commit(r->out, &err)) {
-        r->rejects_out = r->out = NULL; /* commit released them */
+    /* Commit releases each output; if the rejects file fails, the output is dropped too (its
+     * temporary file removed), so a failed run leaves neither behind. */
+    bool committed = jm__output_commit(r->rejects_out, &err);
+    r->rejects_out = NULL;
+    if (committed)
+        committed = jm__output_commit(r->out, &err);
+    else
+        jm__output_abort(r->out);
+    r->out = NULL;
+    if (!committed) {
         fprintf(stderr, "jmine: %s\n", err);
         free(err);
         code = 1;
         goto out;
     }
-    r->out = r->rejects_out = NULL;
     jm_input_stats st;
     jm_report_input_stats(rep, &st);
     reject_summary(r, &st);

@@ -12,10 +12,24 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 typedef struct fixture {
     char path[64];
+    char gz[72]; /* the same log gzipped: read as a stream, split as it is inflated */
 } fixture;
+
+static void gzip_copy(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    gzFile out = gzopen(to, "wb");
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        gzwrite(out, buf, (unsigned)n);
+    gzclose(out);
+    fclose(in);
+}
 
 /* Every rejection as "line:reason" lines, in the order they were handed on. */
 typedef struct seen {
@@ -69,6 +83,7 @@ static int setup(void **state)
     if (fd < 0)
         return -1;
     close(fd);
+    snprintf(f->gz, sizeof f->gz, "%s.gz", f->path);
     *state = f;
     return 0;
 }
@@ -77,6 +92,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     unlink(f->path);
+    unlink(f->gz);
     free(f);
     return 0;
 }
@@ -103,6 +119,32 @@ static void write_log(const char *path, bool crlf, bool stray)
         fputs(nl, f);
     }
     fclose(f);
+}
+
+/* Same report and rejections for the plain file and its gzip, split as it is inflated, for
+ * several range sizes (the report is compared from "rows" on: the file names differ). */
+static void check_gzip_alike(const char *path, const char *gz, bool expect_fallback)
+{
+    gzip_copy(path, gz);
+    char *json1 = NULL, *rej1 = NULL;
+    jm_input_stats st1;
+    run(path, 1, 0, &json1, &rej1, &st1);
+    static const uint64_t blocks[] = {64, 1000, 65536, 0};
+    uint64_t fallbacks = 0;
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+        char *json = NULL, *rej = NULL;
+        jm_input_stats st;
+        run(gz, 3, blocks[b], &json, &rej, &st);
+        assert_string_equal(strstr(json1, "\"rows\""), strstr(json, "\"rows\""));
+        fallbacks += st.split_fallbacks;
+        assert_string_equal(rej1, rej);
+        free(json);
+        free(rej);
+    }
+    if (expect_fallback)
+        assert_true(fallbacks > 0);
+    free(json1);
+    free(rej1);
 }
 
 static void check_all_alike(const char *path, bool expect_fallback)
@@ -140,6 +182,7 @@ static void test_parallel_quoted_line_breaks_same_output(void **state)
     fixture *f = *state;
     write_log(f->path, false, false);
     check_all_alike(f->path, false);
+    check_gzip_alike(f->path, f->gz, false);
 }
 
 static void test_parallel_crlf_same_output(void **state)
@@ -147,6 +190,7 @@ static void test_parallel_crlf_same_output(void **state)
     fixture *f = *state;
     write_log(f->path, true, false);
     check_all_alike(f->path, false);
+    check_gzip_alike(f->path, f->gz, false);
 }
 
 static void test_parallel_stray_quote_falls_back(void **state)
@@ -154,6 +198,7 @@ static void test_parallel_stray_quote_falls_back(void **state)
     fixture *f = *state;
     write_log(f->path, false, true);
     check_all_alike(f->path, true);
+    check_gzip_alike(f->path, f->gz, true);
 }
 
 /* Enough cases (over 8192) that journeys are rebuilt on several threads too: every writer gives
