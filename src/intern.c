@@ -213,6 +213,15 @@ void jm__intern_merge(jm__intern *dst, const jm__intern *src, uint32_t *map)
     }
 }
 
+void jm__intern_drop_index(jm__intern *t)
+{
+    free(t->slot);
+    t->slot = NULL;
+    t->mask = 0;
+    t->ent = jm__xrealloc(t->ent, (t->n ? t->n : 1) * sizeof *t->ent);
+    t->cap = t->n;
+}
+
 void jm__intern_clear(jm__intern *t)
 {
     memset(t->slot, 0, (t->mask + 1) * sizeof *t->slot);

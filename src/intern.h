@@ -29,6 +29,10 @@ void jm__intern_prefetch(const jm__intern *t, uint64_t h);
  * string i (map holds jm__intern_count(src) entries). */
 void jm__intern_merge(jm__intern *dst, const jm__intern *src, uint32_t *map);
 
+/* Free the table's index, keeping its strings: ids still give their strings, but no string can
+ * be looked up or added any more. For a big table whose lookups are over. */
+void jm__intern_drop_index(jm__intern *t);
+
 /* Empty the table for reuse, keeping its memory. Pointers to its strings die. */
 void jm__intern_clear(jm__intern *t);
 

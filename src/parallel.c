@@ -272,8 +272,10 @@ jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_li
         bsize = len / ((uint64_t)threads * 8);
         if (bsize < (1u << 20))
             bsize = 1u << 20;
-        if (bsize > (32u << 20))
-            bsize = 32u << 20;
+        /* Each thread holds a range's bytes and its batch until merged: small ranges keep
+         * that memory small, while the merges stay few enough to cost nothing. */
+        if (bsize > (8u << 20))
+            bsize = 8u << 20;
     }
     s.nblocks = (size_t)((len + bsize - 1) / bsize);
     s.blocks = jm__xcalloc(s.nblocks, sizeof *s.blocks);

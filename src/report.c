@@ -410,6 +410,13 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     for (size_t a = 0; a < NANALYSES; a++)
         rep->st[a] = analyses[a]->begin(&rep->ctx);
 
+    /* The event array grew by half again at a time: give back what it did not fill before the
+     * journeys take their memory. */
+    if (log->cap > log->nev) {
+        log->ev = jm__xrealloc(log->ev, (log->nev ? log->nev : 1) * sizeof *log->ev);
+        log->cap = log->nev;
+    }
+    jm__intern_drop_index(log->cases);
     jm_status st = JM_OK;
     if (log->spill != NULL)
         st = build_spilled(rep);
