@@ -69,12 +69,15 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
                 log->column[r] = jm__xmemdup(row->f[f->col[r]], row->len[f->col[r]]);
     }
     if (!log->opt->reject_rows) {
-        /* Only the role columns are copied from here on. Other columns are still counted and
-         * measured, so field counts and the field limit are checked on every column. */
+        /* Only the columns the analyses read are copied from here on (customer and resource
+         * are found and reported, not read). Other columns are still counted and measured, so
+         * field counts and the field limit are checked on every column. */
         f->keep = jm__xcalloc(row->n, sizeof *f->keep);
-        for (int r = 0; r < JM_ROLE_COUNT; r++)
-            if (f->col[r] != JM_NO_COLUMN)
-                f->keep[f->col[r]] = true;
+        static const jm_role used[] = {JM_ROLE_CASE, JM_ROLE_ACTIVITY, JM_ROLE_START, JM_ROLE_END,
+                                       JM_ROLE_CHANNEL};
+        for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
+            if (f->col[used[i]] != JM_NO_COLUMN)
+                f->keep[f->col[used[i]]] = true;
         f->copt.keep = f->keep;
         f->copt.nkeep = row->n;
     }

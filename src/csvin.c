@@ -80,16 +80,19 @@ static void on_field(void *field, size_t n, void *data)
         r->too_long = r->n + 1;
     if (r->n == r->opt->key_col && r->opt->on_key != NULL)
         r->opt->on_key(r->data, (const char *)s, n);
-    /* Copying only the columns the caller reads saves a memcpy for most fields. */
+    /* Copying only the columns the caller reads saves a memcpy for most fields. This runs for
+     * every field of every row: the common case takes no call. */
     size_t copy = r->opt->keep == NULL || r->n >= r->opt->nkeep || r->opt->keep[r->n] ? n : 0;
-    jm__grow((void **)&r->buf, &r->buf_cap, r->buf_len + copy + 1, 1);
+    if (r->buf_len + copy + 1 > r->buf_cap)
+        jm__grow((void **)&r->buf, &r->buf_cap, r->buf_len + copy + 1, 1);
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 64;
         r->off = jm__xrealloc(r->off, r->cap * sizeof *r->off);
         r->len = jm__xrealloc(r->len, r->cap * sizeof *r->len);
         r->ptr = jm__xrealloc(r->ptr, r->cap * sizeof *r->ptr);
     }
-    memcpy(r->buf + r->buf_len, s, copy);
+    if (copy > 0)
+        memcpy(r->buf + r->buf_len, s, copy);
     r->buf[r->buf_len + copy] = '\0';
     r->off[r->n] = r->buf_len;
     r->len[r->n] = n;
