@@ -298,8 +298,8 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     if (log->nev + b->nev > UINT32_MAX)
         jm__die("more than 4 billion events");
     jm__grow((void **)&log->ev, &log->cap, log->nev + b->nev, sizeof *log->ev);
-    jm__event *out = log->ev + log->nev;
     for (size_t i = 0; i < b->nev; i++) {
+        jm__event *out = log->ev + log->nev;
         jm__event e = b->ev[i];
         e.cas = mc[e.cas];
         e.act = ma[e.act];

@@ -302,6 +302,18 @@ static jm_status read_rest(jm__source *src, const char *name, const jm__csv_opts
     return st;
 }
 
+bool jm__csv_head_more(const char *buf, size_t old, size_t n, bool eof, char delimiter,
+                       jm__csv_head_info *h)
+{
+    /* No line end came in (the byte before included, a CR waiting for its LF): the header is
+     * not whole yet, and looking again from its start each time would be quadratic. */
+    size_t from = old > 0 ? old - 1 : 0;
+    if (!eof && memchr(buf + from, '\n', n - from) == NULL &&
+        memchr(buf + from, '\r', n - from) == NULL)
+        return false;
+    return jm__csv_head(buf, n, eof, delimiter, h);
+}
+
 jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *opt, jm__row_fn fn,
                        void *data, char *delim, uint64_t *blank, char **err)
 {
@@ -322,7 +334,7 @@ jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *op
         }
         chunk_len += (size_t)k;
         eof = k == 0;
-        if (jm__csv_head(chunk, chunk_len, eof, opt->delimiter, &h))
+        if (jm__csv_head_more(chunk, chunk_len - (size_t)k, chunk_len, eof, opt->delimiter, &h))
             break;
     }
     if (h.empty) {
@@ -337,6 +349,17 @@ out:
     if (blank != NULL)
         *blank = c ? jm__csv_blank(c) : 0;
     jm__csv_free(c);
+    free(chunk);
+    return st;
+}
+
+jm_status jm__csv_read_on(jm__csv *c, jm__source *src, const char *name, const jm__csv_opts *opt,
+                          const char *pre, size_t npre, char **err)
+{
+    char *chunk = jm__xmalloc(npre > CHUNK ? npre : CHUNK);
+    if (npre > 0)
+        memcpy(chunk, pre, npre);
+    jm_status st = read_rest(src, name, opt, c, chunk, npre, 0, false, err);
     free(chunk);
     return st;
 }

@@ -78,6 +78,10 @@ typedef struct jm__csv_head_info {
  * bytes are needed to see the whole header line. */
 bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, jm__csv_head_info *h);
 
+/* jm__csv_head after bytes old..n came in: false at once when none of them ends a line. */
+bool jm__csv_head_more(const char *buf, size_t old, size_t n, bool eof, char delimiter,
+                       jm__csv_head_info *h);
+
 /* Line ends in n bytes: LF, CRLF and a lone CR each count once. next is the byte after them (0
  * at the end), so a CR at the end followed by a LF is left to that LF. */
 uint64_t jm__csv_line_ends(const char *s, size_t n, char next);
@@ -89,6 +93,11 @@ uint64_t jm__csv_line_ends(const char *s, size_t n, char next);
  * a source error). */
 jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *opt, jm__row_fn fn,
                        void *data, char *delim, uint64_t *blank, char **err);
+
+/* Go on with parser c: the npre bytes at pre, then src from where it stands to its end, then
+ * the end of input. Status and *err as jm__csv_read. */
+jm_status jm__csv_read_on(jm__csv *c, jm__source *src, const char *name, const jm__csv_opts *opt,
+                          const char *pre, size_t npre, char **err);
 
 /* Read the records of the npre bytes at pre, then of src from where it stands to its end, the
  * first byte at line first_line, with delimiter delim (no header is looked for). Status and

@@ -25,6 +25,11 @@ void jm__csv_field(FILE *out, char delimiter, const char *s, size_t len)
 jm_status jm_write_csv_row(FILE *out, char delimiter, size_t n, const char *const *fields,
                            const size_t *lens)
 {
+    /* One empty field alone would be an empty line, which reads back as no row at all. */
+    if (n == 1 && lens[0] == 0) {
+        fputs("\"\"\n", out);
+        return ferror(out) ? JM_EIO : JM_OK;
+    }
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
             fputc(delimiter, out);

@@ -75,8 +75,7 @@ void jm__json_arr_end(jm__json *w)
     close_(w, ']');
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0 if it is not valid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t jm__utf8_len(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
     size_t k;
@@ -147,7 +146,7 @@ void jm__json_escape(FILE *out, const char *str, size_t n)
             i++;
             continue;
         }
-        size_t k = utf8_len(s + i, n - i);
+        size_t k = jm__utf8_len(s + i, n - i);
         if (k == 0) {
             fputs("\xEF\xBF\xBD", out); /* U+FFFD for each byte that is not UTF-8 */
             i++;

@@ -38,6 +38,10 @@ void jm__json_time(jm__json *w, const char *key, int64_t ms);
 /* Finish the document with a newline. */
 void jm__json_end(jm__json *w);
 
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0 if it is not valid: no
+ * overlong forms, no surrogates, nothing past U+10FFFF. */
+size_t jm__utf8_len(const unsigned char *s, size_t n);
+
 /* Write s to out with JSON escaping, without the quotes. */
 void jm__json_escape(FILE *out, const char *s, size_t n);
 

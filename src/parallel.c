@@ -491,7 +491,8 @@ jm_status jm__read_stream_parallel(jm__file *f, jm__source *src, char *head, siz
             memcpy(b + k, s.ranges[i]->data, m);
             k += m;
         }
-        memcpy(b + k, left, nleft);
+        if (nleft > 0)
+            memcpy(b + k, left, nleft);
         *rest = b;
         *nrest = n;
         *rest_line = s.ranges[s.next_commit]->line;

@@ -151,7 +151,7 @@ static unsigned thread_count(const jm_options *opt)
 /* Take the header from the first n bytes of a file (they hold it whole, see jm__csv_head):
  * its row goes to f, the data's offset and line to *h, blank lines before it to the log. */
 static jm_status take_head(jm__file *f, const char *buf, size_t n, bool eof, jm__csv_head_info *h,
-                           char **err)
+                           jm__csv **on, serial *s, char **err)
 {
     if (!jm__csv_head(buf, n, eof, f->copt.delimiter, h))
         jm__die("take_head without the whole header");
@@ -160,12 +160,32 @@ static jm_status take_head(jm__file *f, const char *buf, size_t n, bool eof, jm_
         return JM_EINPUT;
     }
     f->delim = h->delim;
-    serial s = {f, NULL};
-    jm__csv *c = jm__csv_new(h->delim, &f->copt, serial_row, &s, 1);
+    s->file = f;
+    s->batch = jm__batch_new(f);
+    jm__csv *c = jm__csv_new(h->delim, &f->copt, serial_row, s, 1);
     jm_status st = jm__csv_feed(c, buf + h->skip, (size_t)h->data - h->skip);
     if (st == JM_OK && !f->have_header)
         st = jm__csv_finish(c, f->name, err); /* a header with no line end: the whole file */
-    f->log->stats.blank_lines += jm__csv_blank(c);
+    if (st == JM_OK && f->have_header && !jm__csv_at_boundary(c)) {
+        /* A quote in the header misled the quick look for its end: libcsv is inside a record
+         * there. The caller reads on with this parser, on one thread. */
+        *on = c;
+        return JM_OK;
+    }
+    if (st == JM_OK)
+        st = jm__batch_merge(s->batch, jm__csv_blank(c)); /* rows libcsv saw in the header line */
+    jm__csv_free(c);
+    return st;
+}
+
+/* Read the rest of the input on one thread with the parser the header left mid-record. */
+static jm_status read_on_from_head(jm__file *f, jm__source *src, jm__csv *c, serial *s,
+                                   const char *pre, size_t npre, char **err)
+{
+    f->log->stats.split_fallbacks++;
+    jm_status st = jm__csv_read_on(c, src, f->name, &f->copt, pre, npre, err);
+    if (st == JM_OK)
+        st = jm__batch_merge(s->batch, jm__csv_blank(c));
     jm__csv_free(c);
     return st;
 }
@@ -204,12 +224,19 @@ static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, c
             return JM_EINPUT;
         }
         n += (size_t)k;
-        if (jm__csv_head(buf, n, n >= size || k == 0, f->copt.delimiter, &h))
+        if (jm__csv_head_more(buf, n - (size_t)k, n, n >= size || k == 0, f->copt.delimiter, &h))
             break;
     }
-    jm_status st = take_head(f, buf, n, n >= size, &h, err);
+    jm__csv *on = NULL;
+    serial hs = {f, NULL};
+    jm_status st = take_head(f, buf, n, n >= size, &h, &on, &hs, err);
+    if (on != NULL) {
+        jm__source_seek(src, n);
+        st = read_on_from_head(f, src, on, &hs, buf + h.data, n - (size_t)h.data, err);
+    }
     free(buf);
-    if (st != JM_OK || h.data >= size)
+    jm__batch_free(hs.batch);
+    if (st != JM_OK || on != NULL || h.data >= size)
         return st;
     uint64_t resume, resume_line;
     st = jm__read_parallel(f, fd, h.data, h.data_line, size, threads, f->log->opt->block_bytes,
@@ -238,11 +265,16 @@ static jm_status read_stream(jm__file *f, jm__source *src, unsigned threads, cha
         }
         n += (size_t)k;
         eof = k == 0;
-        if (jm__csv_head(buf, n, eof, f->copt.delimiter, &h))
+        if (jm__csv_head_more(buf, n - (size_t)k, n, eof, f->copt.delimiter, &h))
             break;
     }
-    jm_status st = take_head(f, buf, n, eof, &h, err);
-    if (st != JM_OK || (eof && h.data >= n)) {
+    jm__csv *on = NULL;
+    serial hs = {f, NULL};
+    jm_status st = take_head(f, buf, n, eof, &h, &on, &hs, err);
+    if (on != NULL)
+        st = read_on_from_head(f, src, on, &hs, buf + h.data, n - (size_t)h.data, err);
+    jm__batch_free(hs.batch);
+    if (st != JM_OK || on != NULL || (eof && h.data >= n)) {
         free(buf);
         return st;
     }

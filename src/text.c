@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Text and Markdown helpers: aligned tables, safe cell text, human durations. */
 #include "text.h"
+#include "json.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -40,11 +41,9 @@ char *jm__safe(const char *s, size_t n, bool md)
             o[k++] = (char)c;
             i++;
         } else {
-            size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-            bool ok = len > 0 && i + len <= n && c <= 0xf4;
-            for (size_t j = 1; ok && j < len; j++)
-                ok = (u[i + j] & 0xc0) == 0x80;
-            if (ok) {
+            /* The same test as JSON output: overlong forms and surrogates are not text. */
+            size_t len = jm__utf8_len(u + i, n - i);
+            if (len > 0) {
                 memcpy(o + k, u + i, len);
                 k += len;
                 i += len;
@@ -73,8 +72,9 @@ void jm__table_row(jm__table *t, const char *const *cells, const size_t *lens)
 {
     jm__grow((void **)&t->cell, &t->cap, (t->nrows + 1) * t->ncols, sizeof *t->cell);
     for (size_t i = 0; i < t->ncols; i++) {
+        /* Made safe here, with the length: a NUL byte in a name must not end the cell. */
         size_t n = lens ? lens[i] : strlen(cells[i]);
-        t->cell[t->nrows * t->ncols + i] = jm__xmemdup(cells[i], n);
+        t->cell[t->nrows * t->ncols + i] = jm__safe(cells[i], n, false);
     }
     t->nrows++;
 }
