@@ -133,8 +133,16 @@ static void commit(shared *s)
             break;
         }
         jm_status st = r->st;
-        if (st == JM_OK)
-            st = jm__batch_merge(r->batch, r->blank);
+        /* Rows before a break in the input (a quote open at the end) are merged too, as when
+         * one thread reads. */
+        if (st == JM_OK || st == JM_EINPUT) {
+            jm_status m = jm__batch_merge(r->batch, r->blank);
+            if (m != JM_OK) {
+                st = m;
+                free(r->err);
+                r->err = NULL;
+            }
+        }
         if (st != JM_OK) {
             s->st = st;
             s->err = r->err;

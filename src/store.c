@@ -107,6 +107,23 @@ jm_status jm__log_bound(jm_log *log)
     return JM_OK;
 }
 
+/* The end of a batch read on this thread: merged when the reading went well, and also when
+ * the input broke (a quote open at the end), so that the rows before the break are reported
+ * as they are when ranges read by threads were merged before it. A merge that stops on too
+ * many rejections comes first, as it would have while reading. */
+static jm_status end_batch(jm__batch *b, uint64_t blank, jm_status st, char **err)
+{
+    if (st != JM_OK && st != JM_EINPUT)
+        return st;
+    jm_status m = jm__batch_merge(b, blank);
+    if (m != JM_OK) {
+        free(*err);
+        *err = NULL;
+        return m;
+    }
+    return st;
+}
+
 /* Reading one file from start to end on this thread. */
 typedef struct serial {
     jm__file *file;
@@ -164,11 +181,12 @@ static jm_status take_head(jm__file *f, const char *buf, size_t n, bool eof, jm_
     s->batch = jm__batch_new(f);
     jm__csv *c = jm__csv_new(h->delim, &f->copt, serial_row, s, 1);
     jm_status st = jm__csv_feed(c, buf + h->skip, (size_t)h->data - h->skip);
-    if (st == JM_OK && !f->have_header)
+    if (st == JM_OK && eof && h->data >= n)
         st = jm__csv_finish(c, f->name, err); /* a header with no line end: the whole file */
-    if (st == JM_OK && f->have_header && !jm__csv_at_boundary(c)) {
-        /* A quote in the header misled the quick look for its end: libcsv is inside a record
-         * there. The caller reads on with this parser, on one thread. */
+    else if (st == JM_OK && (!f->have_header || !jm__csv_at_boundary(c))) {
+        /* Quotes in the header misled the quick look for its end: libcsv is inside a record
+         * there, the header's or the next. The caller reads on with this parser, on one
+         * thread. */
         *on = c;
         return JM_OK;
     }
@@ -184,8 +202,7 @@ static jm_status read_on_from_head(jm__file *f, jm__source *src, jm__csv *c, ser
 {
     f->log->stats.split_fallbacks++;
     jm_status st = jm__csv_read_on(c, src, f->name, &f->copt, pre, npre, err);
-    if (st == JM_OK)
-        st = jm__batch_merge(s->batch, jm__csv_blank(c));
+    st = end_batch(s->batch, jm__csv_blank(c), st, err);
     jm__csv_free(c);
     return st;
 }
@@ -199,8 +216,7 @@ static jm_status read_on(jm__file *f, jm__source *src, uint64_t line, const char
     uint64_t blank = 0;
     jm_status st = jm__csv_read_from(src, f->name, &f->copt, f->delim, line, pre, npre,
                                      serial_row, &s, &blank, err);
-    if (st == JM_OK)
-        st = jm__batch_merge(s.batch, blank);
+    st = end_batch(s.batch, blank, st, err);
     jm__batch_free(s.batch);
     return st;
 }
@@ -325,8 +341,8 @@ jm_status jm_log_add_file(jm_log *log, const char *path)
         serial s = {&f, jm__batch_new(&f)};
         uint64_t blank = 0;
         st = jm__csv_read(src, path, &f.copt, serial_row, &s, &f.delim, &blank, &err);
-        if (st == JM_OK)
-            st = jm__batch_merge(s.batch, blank);
+        if (f.have_header)
+            st = end_batch(s.batch, blank, st, &err);
         jm__batch_free(s.batch);
     }
     if (st != JM_OK && err != NULL)
