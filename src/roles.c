@@ -70,9 +70,20 @@ static size_t find_named(size_t n, const char *const *name, const size_t *len, c
                          size_t *ties)
 {
     size_t wl = strlen(want);
-    for (size_t i = 0; i < n; i++)
-        if (len[i] == wl && memcmp(name[i], want, wl) == 0)
-            return i;
+    size_t exact = JM_NO_COLUMN;
+    *ties = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (len[i] == wl && memcmp(name[i], want, wl) == 0) {
+            if (exact != JM_NO_COLUMN)
+                (*ties)++; /* two columns of that very name: which one is meant is unknown */
+            else
+                exact = i;
+        }
+    }
+    if (*ties)
+        return JM_NO_COLUMN;
+    if (exact != JM_NO_COLUMN)
+        return exact;
     char *nw = jm__xmalloc(wl + 1);
     size_t nwl = jm__roles_normalise(want, wl, nw);
     size_t found = JM_NO_COLUMN;
