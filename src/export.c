@@ -90,7 +90,8 @@ static void x_merge(void *into, const void *from, const jm__ctx *ctx)
     export *a = into;
     const export *b = from;
     jm__grow((void **)&a->row, &a->cap, a->n + b->n, sizeof *a->row);
-    memcpy(a->row + a->n, b->row, b->n * sizeof *b->row);
+    if (b->n > 0)
+        memcpy(a->row + a->n, b->row, b->n * sizeof *b->row);
     a->n += b->n;
 }
 
