@@ -53,8 +53,11 @@ static void scan_block(int fd, block *b, char *buf, uint64_t size, bool *ok)
         return;
     }
     char next = look > n ? buf[n] : 0;
-    b->quotes = jm__count_byte(buf, n, '"');
-    b->line_ends = jm__csv_line_ends(buf, n, next);
+    size_t quotes, lf, cr;
+    jm__count_qlc(buf, n, &quotes, &lf, &cr);
+    b->quotes = quotes;
+    /* Without a CR, every LF is a line end; CRs need the exact count of CRLF pairs. */
+    b->line_ends = cr == 0 ? lf : jm__csv_line_ends(buf, n, next);
     for (int h = 0; h < 2; h++) {
         b->cand[h] = NONE;
         bool quoted = h;

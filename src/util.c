@@ -287,6 +287,35 @@ void jm__sort_u32(uint32_t *v, size_t n)
     free(t);
 }
 
+/* The number of zero bytes of x (each byte counted once): see jm__count_byte. */
+static inline size_t zero_bytes(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t t = ~(((x & low7) + low7) | x | low7);
+    return (size_t)(((t >> 7) * ones) >> 56);
+}
+
+void jm__count_qlc(const char *s, size_t n, size_t *quotes, size_t *lf, size_t *cr)
+{
+    const uint64_t ones = 0x0101010101010101ULL;
+    size_t q = 0, l = 0, c = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        q += zero_bytes(w ^ (ones * '"'));
+        l += zero_bytes(w ^ (ones * '\n'));
+        c += zero_bytes(w ^ (ones * '\r'));
+    }
+    for (; i < n; i++) {
+        q += s[i] == '"';
+        l += s[i] == '\n';
+        c += s[i] == '\r';
+    }
+    *quotes = q;
+    *lf = l;
+    *cr = c;
+}
+
 size_t jm__count_byte(const char *s, size_t n, char c)
 {
     const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;

@@ -38,6 +38,9 @@ void jm__sort_i64(int64_t *v, size_t n);
 /* How many of the n bytes at s equal c: eight bytes at a time, for scans over whole files. */
 size_t jm__count_byte(const char *s, size_t n, char c);
 
+/* In one pass over the n bytes at s: how many are '"', LF and CR. */
+void jm__count_qlc(const char *s, size_t n, size_t *quotes, size_t *lf, size_t *cr);
+
 /* A list of int64 values for exact percentiles: lists concatenate on merge, then sort once.
  * Most values (waits and durations in ms under 49.7 days) are kept in 32 bits, the rest apart:
  * the lists are the largest thing an analysis keeps. */
