@@ -80,6 +80,8 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
                 f->keep[f->col[used[i]]] = true;
         f->copt.keep = f->keep;
         f->copt.nkeep = row->n;
+        /* One more than the header: enough to tell a record is too long, not to store it. */
+        f->copt.max_fields = row->n + 1;
     }
     log->has_end |= f->col[JM_ROLE_END] != JM_NO_COLUMN;
     log->has_channel |= f->col[JM_ROLE_CHANNEL] != JM_NO_COLUMN;
@@ -181,7 +183,7 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
     char detail[160], snip[48];
     if (row->too_long) {
         snprintf(detail, sizeof detail, "field %zu is %zu bytes, over the limit of %zu",
-                 row->too_long, row->len[row->too_long - 1], opt->field_limit);
+                 row->too_long, row->too_long_len, opt->field_limit);
         return reject(b, row, JM_REJECT_FIELD_TOO_LONG, detail);
     }
     if (row->n != f->nheader) {

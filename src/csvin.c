@@ -22,7 +22,7 @@ typedef struct reader {
     size_t *off, *len;
     const char **ptr;
     size_t n, cap;
-    size_t too_long;
+    size_t too_long, too_long_len;
     /* Line tracking: libcsv does not count lines, so newlines are counted from the fields and
      * the record terminators it reports (CSV_REPALL_NL reports every one). */
     uint64_t cur;       /* line of the parser's position */
@@ -76,8 +76,14 @@ static void on_field(void *field, size_t n, void *data)
     if (maybe_line_break(s, n))
         r->cur += count_newlines(s, n);
     r->pending_cr = false;
-    if (n > r->opt->field_limit && r->too_long == 0)
+    if (n > r->opt->field_limit && r->too_long == 0) {
         r->too_long = r->n + 1;
+        r->too_long_len = n;
+    }
+    if (r->opt->max_fields > 0 && r->n >= r->opt->max_fields) {
+        r->n++; /* counted only: the record has too many fields to be an event */
+        return;
+    }
     if (r->n == r->opt->key_col && r->opt->on_key != NULL)
         r->opt->on_key(r->data, (const char *)s, n);
     /* Copying only the columns the caller reads saves a memcpy for most fields. This runs for
@@ -104,9 +110,13 @@ static void on_record(int c, void *data)
 {
     reader *r = data;
     if (r->n > 0 && r->status == JM_OK) {
-        for (size_t i = 0; i < r->n; i++)
+        size_t stored = r->n < r->cap ? r->n : r->cap;
+        if (r->opt->max_fields > 0 && stored > r->opt->max_fields)
+            stored = r->opt->max_fields;
+        for (size_t i = 0; i < stored; i++)
             r->ptr[i] = r->buf + r->off[i];
-        jm__row row = {r->n, r->ptr, r->len, r->rec_start, r->too_long};
+        jm__row row = {r->n,        r->ptr,           r->len, r->rec_start,
+                       r->too_long, r->too_long_len, stored};
         r->records++;
         r->status = r->fn(r->data, &row);
     } else if (r->n == 0 && !(c == '\n' && r->pending_cr) && c != -1) {
@@ -122,7 +132,7 @@ static void on_record(int c, void *data)
     }
     r->n = 0;
     r->buf_len = 0;
-    r->too_long = 0;
+    r->too_long = r->too_long_len = 0;
     r->rec_start = r->cur;
 }
 

@@ -14,6 +14,8 @@ typedef struct jm__row {
     const size_t *len;    /* field lengths (a field may hold NUL bytes) */
     uint64_t line;        /* 1-based line where the record starts */
     size_t too_long;      /* 0, or 1 + the index of the first field over the limit */
+    size_t too_long_len;  /* that field's length */
+    size_t stored;        /* fields in f and len: n, or fewer when n passed opt.max_fields */
 } jm__row;
 
 /* Called for every record, the header first. A status other than JM_OK stops the reading and is
@@ -31,6 +33,10 @@ typedef struct jm__csv_opts {
      * not kept is handed out as "" with its true length in len. NULL keeps every field. */
     const bool *keep;
     size_t nkeep;
+    /* > 0: fields past this many are counted, not stored (the record is rejected anyway), so a
+     * line of millions of fields cannot take memory. Like keep, it may be set after the
+     * header. */
+    size_t max_fields;
     /* Called with the field of column key_col as soon as it is read, before the rest of its
      * record: room to start a slow lookup early. Like keep, it may be set after the header. */
     size_t key_col;
