@@ -117,6 +117,22 @@ typedef struct shared {
     void *progress_data;
 } shared;
 
+/* Free what a read held: its ranges, blocks, error and lock. */
+static void shared_free(shared *s)
+{
+    for (size_t i = 0; i < s->nranges; i++) {
+        jm__batch_free(s->ranges[i]->batch);
+        free(s->ranges[i]->err);
+        free(s->ranges[i]->data);
+        free(s->ranges[i]);
+    }
+    free(s->ranges);
+    free(s->blocks);
+    free(s->err);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+}
+
 /* Add a range; called with the lock held. */
 static void push_range(shared *s, range r)
 {
@@ -333,17 +349,7 @@ jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_li
         s.err = NULL;
     }
 out:
-    for (size_t i = 0; i < s.nranges; i++) {
-        jm__batch_free(s.ranges[i]->batch);
-        free(s.ranges[i]->err);
-        free(s.ranges[i]->data);
-        free(s.ranges[i]);
-    }
-    free(s.ranges);
-    free(s.blocks);
-    free(s.err);
-    pthread_mutex_destroy(&s.lock);
-    pthread_cond_destroy(&s.cond);
+    shared_free(&s);
     return s.st;
 }
 
@@ -509,15 +515,6 @@ jm_status jm__read_stream_parallel(jm__file *f, jm__source *src, char *head, siz
         *rest_line = s.ranges[s.next_commit]->line;
     }
     free(left);
-    for (size_t i = 0; i < s.nranges; i++) {
-        jm__batch_free(s.ranges[i]->batch);
-        free(s.ranges[i]->err);
-        free(s.ranges[i]->data);
-        free(s.ranges[i]);
-    }
-    free(s.ranges);
-    free(s.err);
-    pthread_mutex_destroy(&s.lock);
-    pthread_cond_destroy(&s.cond);
+    shared_free(&s);
     return st;
 }
