@@ -85,6 +85,7 @@ typedef struct range {
     uint64_t line;
     char *data;          /* the bytes, for a stream; NULL: read them from the file */
     bool last;           /* the end of the input */
+    bool cut_short;      /* the bytes before a read error: parsed, not finished */
     /* Filled by the worker that parsed it. */
     bool done;
     bool at_boundary;
@@ -198,7 +199,9 @@ static void parse_range(shared *s, range *r, char **buf, size_t *cap)
     jm__csv *c = jm__csv_new(s->file->delim, &s->file->copt, jm__batch_row, r->batch, r->line);
     r->st = jm__csv_feed(c, bytes, n);
     if (r->st == JM_OK) {
-        if (r->last) {
+        if (r->cut_short) {
+            r->at_boundary = true; /* the records before the break, as one thread reads them */
+        } else if (r->last) {
             r->st = jm__csv_finish(c, s->file->name, &r->err);
             r->at_boundary = true;
         } else {
@@ -452,6 +455,13 @@ static void produce(shared *s, jm__source *src, char *buf, size_t len, uint64_t 
         if (s->progress)
             s->progress(s->progress_data, jm__source_offset(src));
     }
+    if (*st != JM_OK && buf != NULL &&
+        publish(s, (range){.start = pos, .end = pos + len, .line = line, .data = buf,
+                           .cut_short = true})) {
+        /* The input broke: the records before the break are parsed as on one thread. */
+        buf = NULL;
+        len = 0;
+    }
     *rest = buf;
     *nrest = len;
 }
@@ -478,10 +488,10 @@ jm_status jm__read_stream_parallel(jm__file *f, jm__source *src, char *head, siz
     s.progress_data = f->copt.progress_data;
     produce(&s, src, head, nhead, 0, line, range_bytes ? (size_t)range_bytes : STREAM_RANGE,
             &left, &nleft, &st, err);
+    /* Even after a read error the workers finish and merge every range handed on, so what
+     * is reported before the error does not depend on timing. */
     pthread_mutex_lock(&s.lock);
     s.producing = false;
-    if (st != JM_OK)
-        s.stop = true;
     pthread_cond_broadcast(&s.cond);
     pthread_mutex_unlock(&s.lock);
     parse_worker(&s); /* this thread helps with what is left */
