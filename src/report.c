@@ -96,6 +96,11 @@ typedef struct worker {
     jm__vals *pair_wait; /* by pair id */
     size_t npair_wait;
     uint64_t journeys;
+    /* The variants this thread has met: its own id -> the report's, so that the shared, locked
+     * table is asked once per variant and thread, not once per journey. */
+    jm__seqtab *seen;
+    uint32_t *seen_id;
+    size_t nseen_id, seen_cap;
     uint32_t *step, *pair, *chan, *seq, *tmp;
     int64_t *start, *end;
     size_t cap;
@@ -107,6 +112,7 @@ static void worker_init(worker *w, jm_report *rep, bool own_states)
     w->rep = rep;
     for (size_t a = 0; a < NANALYSES; a++)
         w->st[a] = own_states ? analyses[a]->begin(&rep->ctx) : rep->st[a];
+    w->seen = jm__seqtab_new();
 }
 
 /* Room for a journey of n events. */
@@ -126,6 +132,8 @@ static void worker_room(worker *w, size_t n)
 
 static void worker_free_scratch(worker *w)
 {
+    jm__seqtab_free(w->seen);
+    free(w->seen_id);
     free(w->step);
     free(w->pair);
     free(w->chan);
@@ -194,9 +202,14 @@ static void add_journey(worker *w, uint32_t cas, size_t n)
             w->seq[m++] = w->step[i];
     }
     /* Variant ids depend on which thread asks first; nothing written depends on ids. */
-    pthread_mutex_lock(&rep->variants_lock);
-    j.variant = jm__seqtab_id(rep->variants, w->seq, m);
-    pthread_mutex_unlock(&rep->variants_lock);
+    uint32_t local = jm__seqtab_id(w->seen, w->seq, m);
+    if (local == w->nseen_id) {
+        jm__grow((void **)&w->seen_id, &w->seen_cap, w->nseen_id + 1, sizeof *w->seen_id);
+        pthread_mutex_lock(&rep->variants_lock);
+        w->seen_id[w->nseen_id++] = jm__seqtab_id(rep->variants, w->seq, m);
+        pthread_mutex_unlock(&rep->variants_lock);
+    }
+    j.variant = w->seen_id[local];
     for (size_t a = 0; a < NANALYSES; a++)
         analyses[a]->add(w->st[a], &rep->ctx, &j);
     w->journeys++;
