@@ -218,12 +218,7 @@ static void c_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
         const char *t = jm__intern_str(ctx->chans, h->to, &nt);
         char med[32];
         jm__fmt_human(med, jm__vals_pct(&h->wait, 50));
-        char *what = jm__xmalloc(nf + nt + 5);
-        memcpy(what, f, nf);
-        memcpy(what + nf, " -> ", 4);
-        memcpy(what + nf + 4, t, nt);
-        what[nf + nt + 4] = '\0';
-        jm__findings_add(out, "hop", h->journeys, what,
+        jm__findings_add(out, "hop", h->journeys, jm__arrow(f, nf, t, nt),
                          jm__strdupf("customers switch channel here (median wait %s)", med));
     }
 }

@@ -6,6 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "util.h"
 
 void jm_options_init(jm_options *opt)
 {
@@ -39,6 +42,14 @@ static bool parse_scaled(const char *s, const char *const *units, const double *
         }
     }
     return false;
+}
+
+unsigned jm__thread_count(const jm_options *opt)
+{
+    if (opt->threads > 0)
+        return opt->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
 }
 
 bool jm_parse_duration(const char *s, int64_t *ms)

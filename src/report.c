@@ -279,14 +279,6 @@ static void *journeys_thread(void *arg)
     }
 }
 
-static unsigned build_threads(const jm_options *opt)
-{
-    if (opt->threads > 0)
-        return opt->threads;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1;
-}
-
 /* Rebuild the journeys of n events (in input order; long ends le[0..nle)) and hand them to the
  * analyses. The events hold whole cases, all with case id % parts == the same value: their
  * journeys are grouped by case id / parts. Threads take chunks of cases, each with analysis
@@ -312,7 +304,7 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
         order[fill[ev[i].cas / parts]++] = (uint32_t)i;
     free(fill);
 
-    unsigned threads = build_threads(opt);
+    unsigned threads = jm__thread_count(opt);
     if (threads > 1 && ncase < 2 * CASES_A_CHUNK)
         threads = 1; /* too few cases to share */
     grouped g = {ev, le, nle, step_of, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, NULL};

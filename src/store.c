@@ -157,14 +157,6 @@ static void on_progress(void *data, uint64_t offset)
 /* Plain files smaller than this are read on one thread: starting threads would cost more. */
 #define PARALLEL_MIN_BYTES (4u << 20)
 
-static unsigned thread_count(const jm_options *opt)
-{
-    if (opt->threads > 0)
-        return opt->threads;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1;
-}
-
 /* Take the header from the first n bytes of a file (they hold it whole, see jm__csv_head):
  * its row goes to f, the data's offset and line to *h, blank lines before it to the log. */
 static jm_status take_head(jm__file *f, const char *buf, size_t n, bool eof, jm__csv_head_info *h,
@@ -331,7 +323,7 @@ jm_status jm_log_add_file(jm_log *log, const char *path)
                  .key_col = SIZE_MAX},
     };
     jm_status st;
-    unsigned threads = thread_count(log->opt);
+    unsigned threads = jm__thread_count(log->opt);
     uint64_t min = log->opt->block_bytes ? log->opt->block_bytes : PARALLEL_MIN_BYTES;
     if (threads > 1 && jm__source_fd(src) >= 0 && jm__source_size(src) >= min) {
         st = read_parallel(&f, src, threads, &err);

@@ -66,6 +66,16 @@ char *jm__strdupf(const char *fmt, ...)
     return s;
 }
 
+char *jm__arrow(const char *a, size_t na, const char *b, size_t nb)
+{
+    char *s = jm__xmalloc(na + nb + 5);
+    memcpy(s, a, na);
+    memcpy(s + na, " -> ", 4);
+    memcpy(s + na + 4, b, nb);
+    s[na + nb + 4] = '\0';
+    return s;
+}
+
 void jm__die(const char *fmt, ...)
 {
     va_list ap;

@@ -18,6 +18,15 @@ char *jm__xmemdup(const void *p, size_t n);
 /* A malloc'd string formatted as printf does. */
 char *jm__strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* "a -> b" from two byte strings, malloc'd and NUL-terminated: how findings name a hop or a
+ * transition. */
+char *jm__arrow(const char *a, size_t na, const char *b, size_t nb);
+
+struct jm_options;
+
+/* The threads a run uses: jm_options.threads, or one per online core when it is 0. */
+unsigned jm__thread_count(const struct jm_options *opt);
+
 /* Print "jmine: internal error: ..." and abort: for broken invariants only. */
 _Noreturn void jm__die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -433,11 +433,7 @@ static void w_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
         size_t nf, nt;
         const char *f = jm__intern_str(ctx->steps, t->from, &nf);
         const char *to = jm__intern_str(ctx->steps, t->to, &nt);
-        char *what = jm__xmalloc(nf + nt + 5);
-        memcpy(what, f, nf);
-        memcpy(what + nf, " -> ", 4);
-        memcpy(what + nf + 4, to, nt);
-        what[nf + nt + 4] = '\0';
+        char *what = jm__arrow(f, nf, to, nt);
         char med[32], th[32];
         jm__fmt_human(med, jm__vals_pct(&ctx->pair_wait[t->pair], 50));
         jm__fmt_human(th, ctx->opt->long_wait_ms);
