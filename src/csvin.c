@@ -32,16 +32,6 @@ typedef struct reader {
     uint64_t records;
 } reader;
 
-/* Newlines inside a field: CRLF, a lone CR and a lone LF each end one line. */
-static uint64_t count_newlines(const unsigned char *s, size_t n)
-{
-    uint64_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\n')
-            k++;
-        else if (s[i] == '\r' && (i + 1 == n || s[i + 1] != '\n'))
-            k++;
-    }
     return k;
 }
 
@@ -74,7 +64,7 @@ static void on_field(void *field, size_t n, void *data)
     /* Only quoted fields can hold line breaks; a cheap test for any byte below 0x0e keeps the
      * exact count off the common path. */
     if (maybe_line_break(s, n))
-        r->cur += count_newlines(s, n);
+        r->cur += jm__csv_line_ends((const char *)s, n, 0); /* CRLF, CR, LF: one line each */
     r->pending_cr = false;
     if (n > r->opt->field_limit && r->too_long == 0) {
         r->too_long = r->n + 1;
