@@ -32,9 +32,6 @@ typedef struct reader {
     uint64_t records;
 } reader;
 
-    return k;
-}
-
 /* Whether the n bytes at s may hold a CR or LF: true for any byte below 0x0e (tabs too, then
  * counted exactly), tested eight bytes at a time. */
 static bool maybe_line_break(const unsigned char *s, size_t n)
