@@ -241,15 +241,9 @@ void jm__csv_free(jm__csv *c)
 
 uint64_t jm__csv_line_ends(const char *s, size_t n, char next)
 {
-    uint64_t k = jm__count_byte(s, n, '\n');
-    size_t cr = jm__count_byte(s, n, '\r');
-    if (cr == 0)
-        return k;
-    /* A CR counts unless a LF follows it (that LF counted already). */
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == '\r' && (i + 1 < n ? s[i + 1] : next) != '\n')
-            k++;
-    return k;
+    uint64_t quotes, ends;
+    jm__count_text(s, n, next, &quotes, &ends);
+    return ends;
 }
 
 bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, jm__csv_head_info *h)

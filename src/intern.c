@@ -65,7 +65,7 @@ jm__intern *jm__intern_new(void)
 {
     jm__intern *t = jm__xcalloc(1, sizeof *t);
     t->mask = 1023;
-    t->slot = jm__xcalloc(t->mask + 1, sizeof *t->slot);
+    t->slot = jm__xzeroed(t->mask + 1, sizeof *t->slot);
     return t;
 }
 
@@ -139,7 +139,7 @@ static size_t home(uint64_t h, size_t mask)
 static void rehash(jm__intern *t)
 {
     size_t mask = t->mask * 2 + 1;
-    uint64_t *slot = jm__xcalloc(mask + 1, sizeof *slot);
+    uint64_t *slot = jm__xzeroed(mask + 1, sizeof *slot);
     for (size_t k = 0; k <= t->mask; k++) {
         if (t->slot[k] == 0)
             continue;

@@ -53,11 +53,7 @@ static void scan_block(int fd, block *b, char *buf, uint64_t size, bool *ok)
         return;
     }
     char next = look > n ? buf[n] : 0;
-    size_t quotes, lf, cr;
-    jm__count_qlc(buf, n, &quotes, &lf, &cr);
-    b->quotes = quotes;
-    /* Without a CR, every LF is a line end; CRs need the exact count of CRLF pairs. */
-    b->line_ends = cr == 0 ? lf : jm__csv_line_ends(buf, n, next);
+    jm__count_text(buf, n, next, &b->quotes, &b->line_ends);
     for (int h = 0; h < 2; h++) {
         b->cand[h] = NONE;
         bool quoted = h;
@@ -106,6 +102,9 @@ typedef struct shared {
     bool producing;     /* more ranges may come (a stream being split) */
     size_t next_range;  /* the next range a worker takes */
     size_t next_commit; /* the next range to merge into the log */
+    bool committing;    /* a thread is merging ranges */
+    jm__batch **pool;   /* merged batches, empty, for the next ranges to fill */
+    size_t npool, pool_cap;
     size_t window;      /* ranges parsed ahead of the merge at most */
     bool stop;
     bool fallback; /* a range did not end on a record boundary: read on serially */
@@ -128,6 +127,9 @@ static void shared_free(shared *s)
         free(s->ranges[i]);
     }
     free(s->ranges);
+    for (size_t i = 0; i < s->npool; i++)
+        jm__batch_free(s->pool[i]);
+    free(s->pool);
     free(s->blocks);
     free(s->err);
     pthread_mutex_destroy(&s->lock);
@@ -142,9 +144,14 @@ static void push_range(shared *s, range r)
     *s->ranges[s->nranges++] = r;
 }
 
-/* Merge every parsed range that is next in file order. Called with the lock held. */
+/* Merge every parsed range that is next in file order. Called with the lock held, which is let
+ * go during each merge so that the other threads go on parsing; one thread merges at a time,
+ * and picks up the ranges that others finish meanwhile. */
 static void commit(shared *s)
 {
+    if (s->committing)
+        return;
+    s->committing = true;
     while (!s->stop && s->next_commit < s->nranges && s->ranges[s->next_commit]->done) {
         range *r = s->ranges[s->next_commit];
         if (!r->at_boundary && r->st == JM_OK) {
@@ -153,9 +160,11 @@ static void commit(shared *s)
             break;
         }
         jm_status st = r->st;
+        pthread_mutex_unlock(&s->lock);
         /* Rows before a break in the input (a quote open at the end) are merged too, as when
          * one thread reads. */
-        if (st == JM_OK || st == JM_EINPUT) {
+        bool merged = st == JM_OK || st == JM_EINPUT;
+        if (merged) {
             jm_status m = jm__batch_merge(r->batch, r->blank);
             if (m != JM_OK) {
                 st = m;
@@ -163,27 +172,38 @@ static void commit(shared *s)
                 r->err = NULL;
             }
         }
+        free(r->data);
+        r->data = NULL;
+        if (s->progress)
+            s->progress(s->progress_data, r->end);
+        pthread_mutex_lock(&s->lock);
         if (st != JM_OK) {
             s->st = st;
             s->err = r->err;
             r->err = NULL;
             s->stop = true;
         }
-        jm__batch_free(r->batch);
+        /* A merged batch is empty again: the next range takes it, with the memory it grew. */
+        if (merged) {
+            jm__grow((void **)&s->pool, &s->pool_cap, s->npool + 1, sizeof *s->pool);
+            s->pool[s->npool++] = r->batch;
+        } else {
+            jm__batch_free(r->batch);
+        }
         r->batch = NULL;
-        free(r->data);
-        r->data = NULL;
         s->next_commit++;
-        if (s->progress)
-            s->progress(s->progress_data, r->end);
+        pthread_cond_broadcast(&s->cond);
     }
+    s->committing = false;
     pthread_cond_broadcast(&s->cond);
 }
 
 static void parse_range(shared *s, range *r, char **buf, size_t *cap)
 {
     size_t n = (size_t)(r->end - r->start);
-    r->batch = jm__batch_new(s->file);
+    pthread_mutex_lock(&s->lock);
+    r->batch = s->npool > 0 ? s->pool[--s->npool] : jm__batch_new(s->file);
+    pthread_mutex_unlock(&s->lock);
     const char *bytes = r->data;
     if (bytes == NULL) {
         jm__grow((void **)buf, cap, n + 1, 1);
@@ -409,7 +429,9 @@ static void produce(shared *s, jm__source *src, char *buf, size_t len, uint64_t 
         /* The first line end outside quotes after `want` bytes; reading on as needed. */
         size_t cut = 0;
         if (len > want) {
-            bool quoted = jm__count_byte(buf, want, '"') & 1;
+            uint64_t quotes, ends;
+            jm__count_text(buf, want, 0, &quotes, &ends);
+            bool quoted = quotes & 1;
             size_t i = want;
             for (;;) {
                 for (; i < len; i++) {

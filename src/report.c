@@ -292,7 +292,7 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
 
     /* Group by case with a counting sort (stable, so input order survives within a case). */
     size_t ncase = (jm__intern_count(rep->log->cases) + parts - 1) / parts;
-    size_t *off = jm__xcalloc(ncase + 1, sizeof *off);
+    size_t *off = jm__xzeroed(ncase + 1, sizeof *off);
     uint32_t *order = jm__xmalloc((n ? n : 1) * sizeof *order);
     for (size_t i = 0; i < n; i++)
         off[ev[i].cas / parts + 1]++;

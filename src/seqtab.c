@@ -26,7 +26,7 @@ jm__seqtab *jm__seqtab_new(void)
 {
     jm__seqtab *t = jm__xcalloc(1, sizeof *t);
     t->mask = 255;
-    t->slot = jm__xcalloc(t->mask + 1, sizeof *t->slot);
+    t->slot = jm__xzeroed(t->mask + 1, sizeof *t->slot);
     return t;
 }
 
@@ -43,7 +43,7 @@ void jm__seqtab_free(jm__seqtab *t)
 static void rehash(jm__seqtab *t)
 {
     size_t mask = t->mask * 2 + 1;
-    uint32_t *slot = jm__xcalloc(mask + 1, sizeof *slot);
+    uint32_t *slot = jm__xzeroed(mask + 1, sizeof *slot);
     for (size_t id = 0; id < t->nseq; id++) {
         size_t i = t->seq[id].hash & mask;
         while (slot[i] != 0)

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 static _Noreturn void oom(size_t n)
 {
     fprintf(stderr, "jmine: out of memory (allocating %zu bytes)\n", n);
@@ -27,6 +31,16 @@ void *jm__xcalloc(size_t n, size_t size)
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (p == NULL)
         oom(n * size);
+    return p;
+}
+
+void *jm__xzeroed(size_t n, size_t size)
+{
+    if (size != 0 && n > SIZE_MAX / size)
+        oom(SIZE_MAX);
+    size_t bytes = n * size;
+    void *p = jm__xmalloc(bytes > 0 ? bytes : 1);
+    memset(p, 0, bytes);
     return p;
 }
 
@@ -297,51 +311,47 @@ void jm__sort_u32(uint32_t *v, size_t n)
     free(t);
 }
 
-/* The number of zero bytes of x (each byte counted once): see jm__count_byte. */
-static inline size_t zero_bytes(uint64_t x)
+#if defined(__SSE2__)
+/* The sum of the sixteen byte counters of v. */
+static inline uint64_t sum_bytes(__m128i v)
 {
-    const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
-    uint64_t t = ~(((x & low7) + low7) | x | low7);
-    return (size_t)(((t >> 7) * ones) >> 56);
+    __m128i s = _mm_sad_epu8(v, _mm_setzero_si128());
+    return (uint64_t)_mm_cvtsi128_si64(s) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(s, s));
 }
+#endif
 
-void jm__count_qlc(const char *s, size_t n, size_t *quotes, size_t *lf, size_t *cr)
+void jm__count_text(const char *s, size_t n, char next, uint64_t *quotes, uint64_t *line_ends)
 {
-    const uint64_t ones = 0x0101010101010101ULL;
-    size_t q = 0, l = 0, c = 0, i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        q += zero_bytes(w ^ (ones * '"'));
-        l += zero_bytes(w ^ (ones * '\n'));
-        c += zero_bytes(w ^ (ones * '\r'));
+    uint64_t q = 0, l = 0;
+    size_t i = 0;
+#if defined(__SSE2__)
+    /* Sixteen bytes a step, each compared with '"', LF and CR; the byte after each is loaded
+     * too, to tell a CR of a CRLF (its LF counts) from a lone CR. A matching byte compares to
+     * -1, so subtracting the comparison counts it, in byte counters that are summed before
+     * they can overflow. */
+    const __m128i vq = _mm_set1_epi8('"'), vlf = _mm_set1_epi8('\n'), vcr = _mm_set1_epi8('\r');
+    while (i + 17 <= n) {
+        size_t steps = (n - i - 1) / 16;
+        if (steps > 255)
+            steps = 255;
+        __m128i aq = _mm_setzero_si128(), al = _mm_setzero_si128();
+        for (size_t k = 0; k < steps; k++, i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i + 1));
+            __m128i lf = _mm_cmpeq_epi8(v, vlf);
+            __m128i lone_cr = _mm_andnot_si128(_mm_cmpeq_epi8(w, vlf), _mm_cmpeq_epi8(v, vcr));
+            aq = _mm_sub_epi8(aq, _mm_cmpeq_epi8(v, vq));
+            al = _mm_sub_epi8(al, _mm_or_si128(lf, lone_cr));
+        }
+        q += sum_bytes(aq);
+        l += sum_bytes(al);
     }
+#endif
     for (; i < n; i++) {
-        q += s[i] == '"';
-        l += s[i] == '\n';
-        c += s[i] == '\r';
+        char c = s[i];
+        q += c == '"';
+        l += c == '\n' || (c == '\r' && (i + 1 < n ? s[i + 1] : next) != '\n');
     }
     *quotes = q;
-    *lf = l;
-    *cr = c;
-}
-
-size_t jm__count_byte(const char *s, size_t n, char c)
-{
-    const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
-    const uint64_t pattern = ones * (unsigned char)c;
-    size_t k = 0, i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        uint64_t x = w ^ pattern; /* bytes equal to c are now zero */
-        /* The high bit of each byte is set exactly when that byte is zero; shifted down to
-         * ones, a multiplication sums them into the top byte (no popcount instruction is
-         * assumed of the machine). */
-        uint64_t t = ~(((x & low7) + low7) | x | low7);
-        k += (size_t)(((t >> 7) * ones) >> 56);
-    }
-    for (; i < n; i++)
-        k += s[i] == c;
-    return k;
+    *line_ends = l;
 }

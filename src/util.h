@@ -11,6 +11,11 @@
 /* Allocation that never returns NULL: out of memory prints one line and aborts. */
 void *jm__xmalloc(size_t n);
 void *jm__xcalloc(size_t n, size_t size);
+
+/* Like jm__xcalloc, but the zeros are written here, for a big table that is read and written at
+ * random: calloc's fresh pages all map one shared zero page when first read, and the first
+ * write to each then costs a second fault and a TLB flush on every core the process runs on. */
+void *jm__xzeroed(size_t n, size_t size);
 void *jm__xrealloc(void *p, size_t n);
 char *jm__xstrdup(const char *s);
 char *jm__xmemdup(const void *p, size_t n);
@@ -44,11 +49,11 @@ void jm__sort(void *base, size_t n, size_t elem, int (*cmp)(const void *, const 
 /* Sort int64 values ascending. */
 void jm__sort_i64(int64_t *v, size_t n);
 
-/* How many of the n bytes at s equal c: eight bytes at a time, for scans over whole files. */
-size_t jm__count_byte(const char *s, size_t n, char c);
-
-/* In one pass over the n bytes at s: how many are '"', LF and CR. */
-void jm__count_qlc(const char *s, size_t n, size_t *quotes, size_t *lf, size_t *cr);
+/* In one pass over the n bytes at s (sixteen at a time where the CPU has SSE2, as every x86-64
+ * does): how many are '"', and how many line ends they hold (LF, CRLF and a lone CR each count
+ * once). next is the byte after them (0 at the end): a CR last followed by a LF is left to that
+ * LF. For scans over whole files. */
+void jm__count_text(const char *s, size_t n, char next, uint64_t *quotes, uint64_t *line_ends);
 
 /* A list of int64 values for exact percentiles: lists concatenate on merge, then sort once.
  * Most values (waits and durations in ms under 49.7 days) are kept in 32 bits, the rest apart:

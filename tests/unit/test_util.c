@@ -89,20 +89,40 @@ static void test_util_radix_sorts_match_qsort(void **state)
     free(w);
 }
 
-static void test_util_count_byte_any_alignment(void **state)
+/* The one-pass count against a byte-at-a-time reading of its definition, at every alignment and
+ * length near the 16-byte steps, over a buffer long enough for the byte counters to be summed
+ * more than once (255 steps), with CRs and LFs next to each other and next to the end. */
+static void test_util_count_text_matches_naive_count(void **state)
 {
     (void)state;
-    char buf[300];
-    for (size_t i = 0; i < sizeof buf; i++)
-        buf[i] = (char)(i % 7 == 0 ? '"' : i % 11 == 0 ? '\n' : 0x80 + i % 100);
-    for (size_t off = 0; off < 9; off++) {
-        for (size_t n = 0; n + off <= sizeof buf; n += 13) {
-            size_t q = 0;
-            for (size_t i = 0; i < n; i++)
-                q += buf[off + i] == '"';
-            assert_int_equal(jm__count_byte(buf + off, n, '"'), q);
+    enum { N = 255 * 16 * 2 + 100 };
+    char *buf = malloc(N);
+    assert_non_null(buf);
+    static const char pick[] = {'"', '\n', '\r', 'a', (char)0xe9, '\r', '\n', ','};
+    uint32_t x = 12345;
+    for (size_t i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        buf[i] = pick[(x >> 16) % sizeof pick];
+    }
+    for (size_t off = 0; off < 17; off++) {
+        for (size_t n = 0; n + off <= N; n += n < 40 ? 1 : 509) {
+            for (int t = 0; t < 3; t++) {
+                char next = t == 0 ? 0 : t == 1 ? '\n' : 'x';
+                uint64_t q = 0, l = 0;
+                for (size_t i = 0; i < n; i++) {
+                    char c = buf[off + i];
+                    char after = i + 1 < n ? buf[off + i + 1] : next;
+                    q += c == '"';
+                    l += c == '\n' || (c == '\r' && after != '\n');
+                }
+                uint64_t gq, gl;
+                jm__count_text(buf + off, n, next, &gq, &gl);
+                assert_int_equal(gq, q);
+                assert_int_equal(gl, l);
+            }
         }
     }
+    free(buf);
 }
 
 int main(void)
@@ -111,7 +131,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_util_vals_percentiles_match_sorted_copy, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_util_radix_sorts_match_qsort, setup, teardown),
-        cmocka_unit_test(test_util_count_byte_any_alignment),
+        cmocka_unit_test(test_util_count_text_matches_naive_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
