@@ -143,28 +143,58 @@ static void worker_free_scratch(worker *w)
     free(w->end);
 }
 
-/* Add w's states and waits into the report's, and free them. */
-static void worker_merge(worker *w)
+/* Merging the workers' states into the report's: one task per analysis, and the waits by pair
+ * in slices, run side by side (analyses share nothing, and the slices are disjoint). */
+typedef struct merge_job {
+    jm_report *rep;
+    worker *w;
+    unsigned nw;
+    size_t slices;
+} merge_job;
+
+#define WAIT_SLICES 8
+
+static void merge_task(void *ctx, size_t i)
 {
-    jm_report *rep = w->rep;
-    for (size_t a = 0; a < NANALYSES; a++) {
-        if (w->st[a] == rep->st[a])
-            continue;
-        analyses[a]->merge(rep->st[a], w->st[a], &rep->ctx);
-        analyses[a]->free(w->st[a]);
+    merge_job *m = ctx;
+    jm_report *rep = m->rep;
+    if (i < NANALYSES) {
+        for (unsigned t = 0; t < m->nw; t++) {
+            worker *w = &m->w[t];
+            if (w->st[i] == rep->st[i])
+                continue;
+            analyses[i]->merge(rep->st[i], w->st[i], &rep->ctx);
+            analyses[i]->free(w->st[i]);
+        }
+        return;
     }
-    if (w->npair_wait > rep->npair_wait) {
-        size_t old = rep->npair_wait;
-        jm__grow((void **)&rep->pair_wait, &rep->npair_wait, w->npair_wait,
-                 sizeof *rep->pair_wait);
-        memset(rep->pair_wait + old, 0, (rep->npair_wait - old) * sizeof *rep->pair_wait);
+    size_t slice = i - NANALYSES, per = (rep->npair_wait + m->slices - 1) / m->slices;
+    for (unsigned t = 0; t < m->nw; t++) {
+        worker *w = &m->w[t];
+        size_t to = (slice + 1) * per < w->npair_wait ? (slice + 1) * per : w->npair_wait;
+        for (size_t p = slice * per; p < to; p++) {
+            jm__vals_append(&rep->pair_wait[p], &w->pair_wait[p]);
+            jm__vals_free(&w->pair_wait[p]);
+        }
     }
-    for (size_t p = 0; p < w->npair_wait; p++) {
-        jm__vals_append(&rep->pair_wait[p], &w->pair_wait[p]);
-        jm__vals_free(&w->pair_wait[p]);
+}
+
+/* Add the workers' states and waits into the report's, and free them. */
+static void merge_workers(jm_report *rep, worker *w, unsigned nw, unsigned threads)
+{
+    for (unsigned t = 0; t < nw; t++) {
+        if (w[t].npair_wait > rep->npair_wait) {
+            size_t old = rep->npair_wait;
+            jm__grow((void **)&rep->pair_wait, &rep->npair_wait, w[t].npair_wait,
+                     sizeof *rep->pair_wait);
+            memset(rep->pair_wait + old, 0, (rep->npair_wait - old) * sizeof *rep->pair_wait);
+        }
+        rep->ctx.journeys += w[t].journeys;
     }
-    free(w->pair_wait);
-    rep->ctx.journeys += w->journeys;
+    merge_job m = {rep, w, nw, WAIT_SLICES};
+    jm__run_tasks(NANALYSES + WAIT_SLICES, threads, merge_task, &m);
+    for (unsigned t = 0; t < nw; t++)
+        free(w[t].pair_wait);
 }
 
 static void add_journey(worker *w, uint32_t cas, size_t n)
@@ -303,6 +333,7 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
     for (size_t i = 0; i < n; i++)
         order[fill[ev[i].cas / parts]++] = (uint32_t)i;
     free(fill);
+    jm__trace("grouped");
 
     unsigned threads = jm__thread_count(opt);
     if (threads > 1 && ncase < 2 * CASES_A_CHUNK)
@@ -323,16 +354,17 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
         if (running[t])
             pthread_join(tid[t], NULL);
     free(running);
-    for (unsigned t = 0; t < threads; t++) {
-        worker_merge(&g.workers[t]);
+    jm__trace("journeys");
+    merge_workers(rep, g.workers, threads, threads);
+    for (unsigned t = 0; t < threads; t++)
         worker_free_scratch(&g.workers[t]);
-    }
     free(tid);
     free(g.workers);
     rep->grouped = NULL;
     free(order);
     free(off);
     free(step_of);
+    jm__trace("merged");
 }
 
 /* Journeys of a log that spilled: partition by partition, each read back and joined by the
@@ -380,6 +412,20 @@ static jm_status build_spilled(jm_report *rep)
     free(ev);
     free(le);
     return st;
+}
+
+static void sort_waits_task(void *ctx, size_t i)
+{
+    jm_report *rep = ctx;
+    size_t per = (rep->npair_wait + WAIT_SLICES - 1) / WAIT_SLICES;
+    for (size_t p = i * per; p < (i + 1) * per && p < rep->npair_wait; p++)
+        jm__vals_sort(&rep->pair_wait[p]);
+}
+
+static void finish_task(void *ctx, size_t i)
+{
+    jm_report *rep = ctx;
+    analyses[i]->finish(rep->st[i], &rep->ctx);
 }
 
 jm_status jm_report_build(jm_log *log, jm_report **out)
@@ -438,11 +484,14 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
         return st;
     }
 
-    for (size_t p = 0; p < rep->npair_wait; p++)
-        jm__vals_sort(&rep->pair_wait[p]);
+    /* The waits by pair are sorted first (the analyses read them), in slices side by side;
+     * then every analysis finishes, side by side. */
+    unsigned threads = jm__thread_count(opt);
+    jm__run_tasks(WAIT_SLICES, threads, sort_waits_task, rep);
     rep->ctx.pair_wait = rep->pair_wait;
-    for (size_t a = 0; a < NANALYSES; a++)
-        analyses[a]->finish(rep->st[a], &rep->ctx);
+    jm__trace("waits sorted");
+    jm__run_tasks(NANALYSES, threads, finish_task, rep);
+    jm__trace("finished");
     *out = rep;
     return JM_OK;
 }
@@ -650,6 +699,7 @@ jm_status jm_write_report(const jm_report *rep, jm_format fmt, FILE *out)
     } else {
         return JM_EUSAGE;
     }
+    jm__trace("written");
     return ferror(out) ? JM_EIO : JM_OK;
 }
 

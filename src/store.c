@@ -323,6 +323,7 @@ jm_status jm_log_add_file(jm_log *log, const char *path)
                  .key_col = SIZE_MAX},
     };
     jm_status st;
+    jm__trace("open");
     unsigned threads = jm__thread_count(log->opt);
     uint64_t min = log->opt->block_bytes ? log->opt->block_bytes : PARALLEL_MIN_BYTES;
     if (threads > 1 && jm__source_fd(src) >= 0 && jm__source_size(src) >= min) {
@@ -341,5 +342,6 @@ jm_status jm_log_add_file(jm_log *log, const char *path)
         jm__log_set_error(log, err);
     jm__source_close(src);
     jm__file_clear(&f);
+    jm__trace("read");
     return st;
 }

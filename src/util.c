@@ -3,10 +3,14 @@
  */
 #include "util.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -354,4 +358,53 @@ void jm__count_text(const char *s, size_t n, char next, uint64_t *quotes, uint64
     }
     *quotes = q;
     *line_ends = l;
+}
+
+void jm__trace(const char *phase)
+{
+    static int on = -1; /* set by the first call, which comes before any thread starts */
+    if (on < 0)
+        on = getenv("JMINE_TRACE") != NULL;
+    if (!on)
+        return;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    double cpu = (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+                 (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    fprintf(stderr, "jmine: trace: %-14s at %.3f s, cpu %.3f s\n", phase,
+            (double)t.tv_sec + (double)t.tv_nsec / 1e9, cpu);
+}
+
+typedef struct tasks {
+    size_t n;
+    atomic_size_t next;
+    void (*fn)(void *ctx, size_t i);
+    void *ctx;
+} tasks;
+
+static void *task_thread(void *arg)
+{
+    tasks *t = arg;
+    for (size_t i; (i = atomic_fetch_add(&t->next, 1)) < t->n;)
+        t->fn(t->ctx, i);
+    return NULL;
+}
+
+void jm__run_tasks(size_t n, unsigned threads, void (*fn)(void *ctx, size_t i), void *ctx)
+{
+    tasks t = {.n = n, .fn = fn, .ctx = ctx};
+    atomic_init(&t.next, 0);
+    if (threads > n)
+        threads = (unsigned)n;
+    pthread_t *tid = jm__xcalloc(threads, sizeof *tid);
+    unsigned started = 0;
+    for (unsigned k = 1; k < threads; k++)
+        if (pthread_create(&tid[started], NULL, task_thread, &t) == 0)
+            started++;
+    task_thread(&t);
+    for (unsigned k = 0; k < started; k++)
+        pthread_join(tid[k], NULL);
+    free(tid);
 }

@@ -32,6 +32,12 @@ struct jm_options;
 /* The threads a run uses: jm_options.threads, or one per online core when it is 0. */
 unsigned jm__thread_count(const struct jm_options *opt);
 
+/* Call fn(ctx, i) for every i in [0, n), on up to `threads` threads (the calling one included),
+ * each thread taking the next i as it gets free; returns when all calls have returned. The
+ * calls must not depend on one another. A thread that cannot be started leaves its share to
+ * the others. */
+void jm__run_tasks(size_t n, unsigned threads, void (*fn)(void *ctx, size_t i), void *ctx);
+
 /* Print "jmine: internal error: ..." and abort: for broken invariants only. */
 _Noreturn void jm__die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -76,5 +82,9 @@ void jm__vals_free(jm__vals *l);
 
 /* Sort uint32 values ascending. */
 void jm__sort_u32(uint32_t *v, size_t n);
+
+/* For measuring: with JMINE_TRACE set in the environment, one line to standard error saying that
+ * a phase ended, with the monotonic clock and the process's CPU time so far (user + system). */
+void jm__trace(const char *phase);
 
 #endif
