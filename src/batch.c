@@ -32,6 +32,8 @@ struct jm__batch {
     size_t ntext, text_cap;
     size_t *foff, *flen;
     size_t nf, f_cap;
+    uint64_t key_hash; /* the hash of the case field of row key_row (see jm__batch_key) */
+    uint64_t key_row;
     uint32_t *map; /* scratch for the merge */
     size_t map_cap;
 };
@@ -132,6 +134,19 @@ size_t jm__batch_rows(const jm__batch *b)
     return b->rows;
 }
 
+size_t jm__batch_rejections(const jm__batch *b)
+{
+    return b->nrej;
+}
+
+void jm__batch_key(void *batch, const char *s, size_t n)
+{
+    jm__batch *b = batch;
+    b->key_hash = jm__hash(s, n);
+    b->key_row = b->rows + 1; /* jm__batch_row counts the row first */
+    jm__intern_prefetch(b->cases, b->key_hash);
+}
+
 static size_t put_text(jm__batch *b, const char *s, size_t n)
 {
     jm__grow((void **)&b->text, &b->text_cap, b->ntext + n + 1, 1);
@@ -217,7 +232,10 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
             return reject(b, row, JM_REJECT_END_BEFORE_START, detail);
         }
     }
-    e.cas = jm__intern_id(b->cases, row->f[c[JM_ROLE_CASE]], row->len[c[JM_ROLE_CASE]]);
+    const char *cas = row->f[c[JM_ROLE_CASE]];
+    size_t ncas = row->len[c[JM_ROLE_CASE]];
+    e.cas = jm__intern_id_hashed(b->cases, cas, ncas,
+                                 b->key_row == b->rows ? b->key_hash : jm__hash(cas, ncas));
     e.act = jm__intern_id(b->acts, row->f[c[JM_ROLE_ACTIVITY]], row->len[c[JM_ROLE_ACTIVITY]]);
     size_t ci = c[JM_ROLE_CHANNEL];
     e.chan = ci == JM_NO_COLUMN || row->len[ci] == 0
@@ -234,6 +252,16 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
         jm__grow((void **)&b->ev, &b->cap, b->nev + 1, sizeof *b->ev);
     b->ev[b->nev++] = e;
     return JM_OK;
+}
+
+void jm__batch_clear(jm__batch *b)
+{
+    jm__intern_clear(b->cases);
+    jm__intern_clear(b->acts);
+    jm__intern_clear(b->chans);
+    b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
+    b->rows = 0;
+    b->key_row = 0;
 }
 
 /* ---- Merging into the log ---- */
@@ -317,11 +345,7 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     log->stats.rows += b->rows;
     log->stats.blank_lines += blank_lines;
 
-    jm__intern_clear(b->cases);
-    jm__intern_clear(b->acts);
-    jm__intern_clear(b->chans);
-    b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
-    b->rows = 0;
+    jm__batch_clear(b);
     if (st == JM_OK)
         st = jm__log_bound(log);
     return st;

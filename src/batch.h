@@ -42,6 +42,17 @@ jm_status jm__batch_row(void *batch, const jm__row *row);
 /* Rows in the batch. */
 size_t jm__batch_rows(const jm__batch *b);
 
+/* Rejected rows in the batch. */
+size_t jm__batch_rejections(const jm__batch *b);
+
+/* For jm__csv_opts.on_key, with the batch as data: the case field of the row being read, hashed
+ * and its slot in the batch's case table fetched while the rest of the row is parsed; the row
+ * then uses the hash. */
+void jm__batch_key(void *batch, const char *s, size_t n);
+
+/* Empty the batch for reuse, keeping its memory. */
+void jm__batch_clear(jm__batch *b);
+
 /* Merge the batch into its log, after every batch before it in file order: ids become the log's,
  * events are appended, rejections are handed to on_reject in order and counted, blank lines
  * added. Returns JM_OK or JM_EREJECTS (more than max_rejects; the log's error says where). The

@@ -28,6 +28,7 @@ typedef struct reader {
     uint64_t cur;       /* line of the parser's position */
     uint64_t rec_start; /* line where the record being collected starts */
     bool pending_cr;    /* the last thing seen was a CR terminator: a LF now completes CRLF */
+    bool exact;         /* line breaks inside quoted fields are counted too */
     uint64_t blank;
     uint64_t records;
 } reader;
@@ -60,7 +61,7 @@ static void on_field(void *field, size_t n, void *data)
     const unsigned char *s = field ? field : (const unsigned char *)"";
     /* Only quoted fields can hold line breaks; a cheap test for any byte below 0x0e keeps the
      * exact count off the common path. */
-    if (maybe_line_break(s, n))
+    if (r->exact && maybe_line_break(s, n))
         r->cur += jm__csv_line_ends((const char *)s, n, 0); /* CRLF, CR, LF: one line each */
     r->pending_cr = false;
     if (n > r->opt->field_limit && r->too_long == 0) {
@@ -189,7 +190,8 @@ jm__csv *jm__csv_new(char delim, const jm__csv_opts *opt, jm__row_fn fn, void *d
                     .data = data,
                     .status = JM_OK,
                     .cur = first_line,
-                    .rec_start = first_line};
+                    .rec_start = first_line,
+                    .exact = true};
     return c;
 }
 
@@ -201,6 +203,16 @@ jm_status jm__csv_feed(jm__csv *c, const char *buf, size_t n)
             jm__die("libcsv stopped: %s", csv_strerror(csv_error(&c->p)));
     }
     return c->r.status;
+}
+
+void jm__csv_inexact_lines(jm__csv *c)
+{
+    c->r.exact = false;
+}
+
+uint64_t jm__csv_line(const jm__csv *c)
+{
+    return c->r.cur;
 }
 
 bool jm__csv_at_boundary(const jm__csv *c)

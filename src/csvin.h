@@ -56,6 +56,15 @@ jm__csv *jm__csv_new(char delim, const jm__csv_opts *opt, jm__row_fn fn, void *d
  * more is parsed. */
 jm_status jm__csv_feed(jm__csv *c, const char *buf, size_t n);
 
+/* From now on, count lines from record ends only, not from line breaks inside quoted fields:
+ * testing every field for them is a good part of the cost of a row. Lines are then exact up to
+ * the first such break only; the caller compares jm__csv_line with the line ends the bytes hold
+ * (jm__csv_line_ends) and parses again, exactly, when a line number matters. */
+void jm__csv_inexact_lines(jm__csv *c);
+
+/* The line of the parser's position: the first line plus the line ends counted so far. */
+uint64_t jm__csv_line(const jm__csv *c);
+
 /* True when the bytes so far end exactly at the end of a record: nothing is pending, so a new
  * parser could take over from here and read the same records. */
 bool jm__csv_at_boundary(const jm__csv *c);

@@ -198,6 +198,35 @@ static void commit(shared *s)
     pthread_cond_broadcast(&s->cond);
 }
 
+/* Parse n bytes of range r into its batch; exact: count line breaks inside quoted fields too.
+ * Returns the line reached. */
+static uint64_t parse_bytes(shared *s, range *r, const char *bytes, size_t n, bool exact)
+{
+    /* The case field is hashed, and its slot fetched, as soon as it is read. */
+    jm__csv_opts opt = s->file->copt;
+    opt.key_col = s->file->col[JM_ROLE_CASE];
+    opt.on_key = jm__batch_key;
+    jm__csv *c = jm__csv_new(s->file->delim, &opt, jm__batch_row, r->batch, r->line);
+    if (!exact)
+        jm__csv_inexact_lines(c);
+    r->st = jm__csv_feed(c, bytes, n);
+    r->at_boundary = false;
+    if (r->st == JM_OK) {
+        if (r->cut_short) {
+            r->at_boundary = true; /* the records before the break, as one thread reads them */
+        } else if (r->last) {
+            r->st = jm__csv_finish(c, s->file->name, &r->err);
+            r->at_boundary = true;
+        } else {
+            r->at_boundary = jm__csv_at_boundary(c);
+        }
+    }
+    r->blank = jm__csv_blank(c);
+    uint64_t line = jm__csv_line(c);
+    jm__csv_free(c);
+    return line;
+}
+
 static void parse_range(shared *s, range *r, char **buf, size_t *cap)
 {
     size_t n = (size_t)(r->end - r->start);
@@ -216,20 +245,17 @@ static void parse_range(shared *s, range *r, char **buf, size_t *cap)
         }
         bytes = *buf;
     }
-    jm__csv *c = jm__csv_new(s->file->delim, &s->file->copt, jm__batch_row, r->batch, r->line);
-    r->st = jm__csv_feed(c, bytes, n);
-    if (r->st == JM_OK) {
-        if (r->cut_short) {
-            r->at_boundary = true; /* the records before the break, as one thread reads them */
-        } else if (r->last) {
-            r->st = jm__csv_finish(c, s->file->name, &r->err);
-            r->at_boundary = true;
-        } else {
-            r->at_boundary = jm__csv_at_boundary(c);
-        }
+    /* Lines are counted from record ends only, which is exact unless a quoted field holds a
+     * line break. When something names a line (a rejection, an error) and one did, the range
+     * is parsed again counting every line. */
+    uint64_t line = parse_bytes(s, r, bytes, n, false);
+    if ((r->st != JM_OK || jm__batch_rejections(r->batch) > 0) &&
+        line - r->line != jm__csv_line_ends(bytes, n, 0)) {
+        jm__batch_clear(r->batch);
+        free(r->err);
+        r->err = NULL;
+        parse_bytes(s, r, bytes, n, true);
     }
-    r->blank = jm__csv_blank(c);
-    jm__csv_free(c);
 }
 
 static void *scan_worker(void *arg)
