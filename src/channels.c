@@ -16,8 +16,13 @@ typedef struct hop {
     jm__vals wait;  /* waits before the switching event, floored at 0 */
 } hop;
 
+/* Up to this many channels, hops are found in a matrix; beyond, in a hash table. */
+#define MATRIX_CHANNELS 256
+
 typedef struct channels {
-    jm__seqtab *pairs; /* (from, to) -> index in hop */
+    uint32_t *cell;    /* (from * nchan + to) -> index in hop + 1, 0 if none yet; or NULL */
+    size_t nchan;
+    jm__seqtab *pairs; /* (from, to) -> index in hop, without a matrix */
     hop *hop;
     size_t nhop, cap;
     uint64_t switches, journeys_with_switch, journey;
@@ -26,16 +31,28 @@ typedef struct channels {
 
 static void *c_begin(const jm__ctx *ctx)
 {
-    (void)ctx;
     channels *s = jm__xcalloc(1, sizeof *s);
-    s->pairs = jm__seqtab_new();
+    /* Journeys are rebuilt once every channel is known, so the matrix has its final size. */
+    s->nchan = jm__intern_count(ctx->chans);
+    if (s->nchan <= MATRIX_CHANNELS)
+        s->cell = jm__xcalloc(s->nchan * s->nchan, sizeof *s->cell);
+    else
+        s->pairs = jm__seqtab_new();
     return s;
 }
 
 static hop *hop_of(channels *s, uint32_t from, uint32_t to)
 {
-    uint32_t key[2] = {from, to};
-    uint32_t id = jm__seqtab_id(s->pairs, key, 2);
+    uint32_t id;
+    if (s->cell != NULL) {
+        uint32_t *c = &s->cell[(size_t)from * s->nchan + to];
+        if (*c == 0)
+            *c = (uint32_t)s->nhop + 1;
+        id = *c - 1;
+    } else {
+        uint32_t key[2] = {from, to};
+        id = jm__seqtab_id(s->pairs, key, 2);
+    }
     if (id == s->nhop) {
         jm__grow((void **)&s->hop, &s->cap, s->nhop + 1, sizeof *s->hop);
         memset(&s->hop[id], 0, sizeof *s->hop);
@@ -230,6 +247,7 @@ static void c_free(void *st)
         jm__vals_free(&s->hop[i].wait);
     free(s->hop);
     free(s->order);
+    free(s->cell);
     jm__seqtab_free(s->pairs);
     free(s);
 }

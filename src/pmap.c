@@ -25,9 +25,9 @@ typedef struct edge {
 typedef struct pmap {
     node *node; /* by step id */
     size_t nnode;
-    jm__seqtab *terminal;    /* (TERMINAL, step) and (step, TERMINAL) -> edge index */
-    uint32_t *terminal_edge; /* seqtab id in terminal -> edge index */
-    size_t nterminal, terminal_cap;
+    /* By step id: the edge index + 1 of (TERMINAL, step) and of (step, TERMINAL), 0 if none. */
+    uint32_t *from_start, *to_end;
+    size_t nfrom_start, nto_end;
     uint32_t *of_pair; /* pair id -> edge index + 1, 0 if none yet */
     size_t nof_pair;
     edge *edge;
@@ -41,7 +41,6 @@ static void *m_begin(const jm__ctx *ctx)
 {
     (void)ctx;
     pmap *s = jm__xcalloc(1, sizeof *s);
-    s->terminal = jm__seqtab_new();
     return s;
 }
 
@@ -65,18 +64,22 @@ static edge *new_edge(pmap *s, uint32_t from, uint32_t to)
     return e;
 }
 
-/* An edge from the start node or to the end node: two a journey, so a hash lookup will do. */
+/* An edge from the start node or to the end node: found by its step. */
 static edge *terminal_edge(pmap *s, uint32_t from, uint32_t to)
 {
-    uint32_t key[2] = {from, to};
-    uint32_t id = jm__seqtab_id(s->terminal, key, 2);
-    if (id == s->nterminal) {
-        jm__grow((void **)&s->terminal_edge, &s->terminal_cap, (size_t)id + 1,
-                 sizeof *s->terminal_edge);
-        s->terminal_edge[s->nterminal++] = (uint32_t)s->nedge;
-        return new_edge(s, from, to);
+    uint32_t step = from == TERMINAL ? to : from;
+    uint32_t **slot = from == TERMINAL ? &s->from_start : &s->to_end;
+    size_t *n = from == TERMINAL ? &s->nfrom_start : &s->nto_end;
+    if (step >= *n) {
+        size_t old = *n;
+        jm__grow((void **)slot, n, (size_t)step + 1, sizeof **slot);
+        memset(*slot + old, 0, (*n - old) * sizeof **slot);
     }
-    return &s->edge[s->terminal_edge[id]];
+    if ((*slot)[step] == 0) {
+        new_edge(s, from, to);
+        (*slot)[step] = (uint32_t)s->nedge;
+    }
+    return &s->edge[(*slot)[step] - 1];
 }
 
 /* An edge between two steps, found by the pair id the report computed once. */
@@ -492,9 +495,9 @@ static void m_free(void *st)
     free(s->edge);
     free(s->node_order);
     free(s->edge_order);
-    free(s->terminal_edge);
+    free(s->from_start);
+    free(s->to_end);
     free(s->of_pair);
-    jm__seqtab_free(s->terminal);
     free(s);
 }
 

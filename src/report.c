@@ -265,7 +265,15 @@ typedef struct grouped {
 static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
 {
     const jm_options *opt = w->rep->log->opt;
+    enum { AHEAD = 4, FETCH = 4 };
     for (size_t c = from; c < to; c++) {
+        /* A case's events lie anywhere in the event array: each is a cache miss. Fetching those
+         * of a case a few ahead lets the misses overlap the work on this one. */
+        if (c + AHEAD < g->ncase) {
+            size_t a = g->off[c + AHEAD], b = g->off[c + AHEAD + 1];
+            for (size_t k = a; k < b && k < a + FETCH; k++)
+                __builtin_prefetch(&g->ev[g->order[k]]);
+        }
         size_t len = g->off[c + 1] - g->off[c];
         if (len == 0)
             continue;

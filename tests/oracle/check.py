@@ -147,14 +147,16 @@ def generate(path, seed, journeys, flags):
         raise CheckError("gen-log failed: %s" % proc.stderr.decode("utf-8", "replace"))
 
 
-def write_tie_log(path, seed, rows):
+def write_tie_log(path, seed, rows, more_channels=0):
     """A small log made to tie: few steps and cases with names whose byte order differs from
     their first-seen order, times on a coarse grid (equal waits, equal totals), ends that run
-    past the next start (overlaps), empty ends and empty channels, and a step called "start"."""
+    past the next start (overlaps), empty ends and empty channels, and a step called "start".
+    more_channels adds that many channels (past 256, jmine finds switches by hash, not in a
+    matrix)."""
     rng = random.Random(seed)
     cases = ["c9", "c10", "C1", "b", "a", "\u00e9", "c1", "c 2"] + ["k%d" % i for i in range(60)]
     steps = ["start", "end", "b", "B", "a", "A b", "\u00e9", "z"]
-    channels = ["web", "phone", "", "Chat", "email"]
+    channels = ["web", "phone", "", "Chat", "email"] + ["ch%03d" % i for i in range(more_channels)]
     base = 1709287200000  # 2024-03-01T10:00:00Z
     with open(path, "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f, lineterminator="\n")
@@ -372,6 +374,10 @@ def run_generated(tally, jmine, work):
         write_tie_log(path, 70 + i, 400)
         compare_report(tally, jmine, "report ties %s" % " ".join(flags or ["(defaults)"]),
                        [path], flags, journeys="--long-wait" not in flags)
+
+    path = work / "ties-channels.csv"
+    write_tie_log(path, 75, 3000, more_channels=300)
+    compare_report(tally, jmine, "report ties, 305 channels", [path], [], journeys=True)
 
     whole = work / "whole.csv"
     generate(whole, 60, journeys_for(60), ["--order", "time", "--malformed", "0.03"])
