@@ -252,7 +252,7 @@ typedef struct grouped {
     size_t nle;
     const uint32_t *step_of; /* or NULL: steps are the activities */
     const uint32_t *order;   /* event indices, case by case */
-    const size_t *off;       /* case c's events are order[off[c] .. off[c + 1]) */
+    const uint32_t *off;     /* case c's events are order[off[c] .. off[c + 1]) */
     size_t ncase;
     size_t next;             /* the next chunk of cases a thread takes */
     pthread_mutex_t lock;
@@ -317,6 +317,32 @@ static void *journeys_thread(void *arg)
     }
 }
 
+/* Grouping events by case: a counting sort whose slices of the events are counted, then placed,
+ * side by side. at[t][c] is first how many events of case c slice t holds, then where its
+ * next one goes. */
+typedef struct grouping {
+    const jm__event *ev;
+    size_t n;
+    uint32_t parts;
+    unsigned slices;
+    uint32_t **at;
+    uint32_t *order;
+    bool placing;
+} grouping;
+
+static void group_task(void *ctx, size_t t)
+{
+    grouping *g = ctx;
+    size_t from = g->n * t / g->slices, to = g->n * (t + 1) / g->slices;
+    uint32_t *at = g->at[t];
+    if (!g->placing)
+        for (size_t i = from; i < to; i++)
+            at[g->ev[i].cas / g->parts]++;
+    else
+        for (size_t i = from; i < to; i++)
+            g->order[at[g->ev[i].cas / g->parts]++] = (uint32_t)i;
+}
+
 /* Rebuild the journeys of n events (in input order; long ends le[0..nle)) and hand them to the
  * analyses. The events hold whole cases, all with case id % parts == the same value: their
  * journeys are grouped by case id / parts. Threads take chunks of cases, each with analysis
@@ -330,20 +356,31 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
 
     /* Group by case with a counting sort (stable, so input order survives within a case). */
     size_t ncase = (jm__intern_count(rep->log->cases) + parts - 1) / parts;
-    size_t *off = jm__xzeroed(ncase + 1, sizeof *off);
+    unsigned threads = jm__thread_count(opt);
     uint32_t *order = jm__xmalloc((n ? n : 1) * sizeof *order);
-    for (size_t i = 0; i < n; i++)
-        off[ev[i].cas / parts + 1]++;
-    for (size_t c = 0; c < ncase; c++)
-        off[c + 1] += off[c];
-    size_t *fill = jm__xmalloc((ncase + 1) * sizeof *fill);
-    memcpy(fill, off, (ncase + 1) * sizeof *fill);
-    for (size_t i = 0; i < n; i++)
-        order[fill[ev[i].cas / parts]++] = (uint32_t)i;
-    free(fill);
+    uint32_t *off = jm__xmalloc((ncase + 1) * sizeof *off);
+    grouping gr = {ev, n, parts, threads, jm__xcalloc(threads, sizeof *gr.at), order, false};
+    for (unsigned t = 0; t < threads; t++)
+        gr.at[t] = jm__xzeroed(ncase ? ncase : 1, sizeof **gr.at);
+    jm__run_tasks(threads, threads, group_task, &gr);
+    /* Case c's events go to order[off[c] ..), slice by slice in input order. */
+    uint32_t base = 0;
+    for (size_t c = 0; c < ncase; c++) {
+        off[c] = base;
+        for (unsigned t = 0; t < threads; t++) {
+            uint32_t k = gr.at[t][c];
+            gr.at[t][c] = base;
+            base += k;
+        }
+    }
+    off[ncase] = base;
+    gr.placing = true;
+    jm__run_tasks(threads, threads, group_task, &gr);
+    for (unsigned t = 0; t < threads; t++)
+        free(gr.at[t]);
+    free(gr.at);
     jm__trace("grouped");
 
-    unsigned threads = jm__thread_count(opt);
     if (threads > 1 && ncase < 2 * CASES_A_CHUNK)
         threads = 1; /* too few cases to share */
     grouped g = {ev, le, nle, step_of, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, NULL};
