@@ -20,7 +20,13 @@ typedef struct rejection {
 
 struct jm__batch {
     const jm__file *file;
-    jm__intern *cases, *acts, *chans; /* this batch's own ids */
+    jm__intern *cases; /* this batch's own ids */
+    /* The activity and channel of a row, looked up together (one hash, one probe): the key is
+     * the activity's bytes, the channel's, the activity's length (4 bytes) and whether there is
+     * a channel (1 byte). Events hold the pair's id in act until the merge. */
+    jm__intern *kinds;
+    char *key;
+    size_t key_cap;
     jm__event *ev;
     size_t nev, cap;
     jm__long_end *long_end; /* ev: index in this batch */
@@ -107,8 +113,7 @@ jm__batch *jm__batch_new(const jm__file *f)
     jm__batch *b = jm__xcalloc(1, sizeof *b);
     b->file = f;
     b->cases = jm__intern_new();
-    b->acts = jm__intern_new();
-    b->chans = jm__intern_new();
+    b->kinds = jm__intern_new();
     return b;
 }
 
@@ -117,8 +122,8 @@ void jm__batch_free(jm__batch *b)
     if (b == NULL)
         return;
     jm__intern_free(b->cases);
-    jm__intern_free(b->acts);
-    jm__intern_free(b->chans);
+    jm__intern_free(b->kinds);
+    free(b->key);
     free(b->ev);
     free(b->long_end);
     free(b->rej);
@@ -236,11 +241,18 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
     size_t ncas = row->len[c[JM_ROLE_CASE]];
     e.cas = jm__intern_id_hashed(b->cases, cas, ncas,
                                  b->key_row == b->rows ? b->key_hash : jm__hash(cas, ncas));
-    e.act = jm__intern_id(b->acts, row->f[c[JM_ROLE_ACTIVITY]], row->len[c[JM_ROLE_ACTIVITY]]);
-    size_t ci = c[JM_ROLE_CHANNEL];
-    e.chan = ci == JM_NO_COLUMN || row->len[ci] == 0
-                 ? JM_NO_CHANNEL
-                 : jm__intern_id(b->chans, row->f[ci], row->len[ci]);
+    size_t ai = c[JM_ROLE_ACTIVITY], ci = c[JM_ROLE_CHANNEL];
+    size_t na = row->len[ai], nc = ci == JM_NO_COLUMN ? 0 : row->len[ci];
+    if (na > UINT32_MAX)
+        jm__die("activity of %zu bytes", na);
+    jm__grow((void **)&b->key, &b->key_cap, na + nc + 5, 1);
+    memcpy(b->key, row->f[ai], na);
+    memcpy(b->key + na, nc > 0 ? row->f[ci] : "", nc);
+    uint32_t na32 = (uint32_t)na;
+    memcpy(b->key + na + nc, &na32, 4);
+    b->key[na + nc + 4] = nc > 0; /* an empty channel is an unknown one */
+    e.act = jm__intern_id(b->kinds, b->key, na + nc + 5);
+    e.chan = 0;
     if ((uint64_t)(end - e.start) >= JM_DUR_LONG) {
         e.dur = JM_DUR_LONG;
         jm__grow((void **)&b->long_end, &b->long_cap, b->nlong + 1, sizeof *b->long_end);
@@ -257,8 +269,7 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
 void jm__batch_clear(jm__batch *b)
 {
     jm__intern_clear(b->cases);
-    jm__intern_clear(b->acts);
-    jm__intern_clear(b->chans);
+    jm__intern_clear(b->kinds);
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
     b->rows = 0;
     b->key_row = 0;
@@ -319,12 +330,18 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
         }
     }
 
-    size_t nc = jm__intern_count(b->cases), na = jm__intern_count(b->acts),
-           nh = jm__intern_count(b->chans);
-    jm__grow((void **)&b->map, &b->map_cap, nc + na + nh + 1, sizeof *b->map);
+    size_t nc = jm__intern_count(b->cases), nk = jm__intern_count(b->kinds);
+    jm__grow((void **)&b->map, &b->map_cap, nc + 2 * nk + 1, sizeof *b->map);
     const uint32_t *mc = remap(b, log->cases, b->cases, 0);
-    const uint32_t *ma = remap(b, log->acts, b->acts, nc);
-    const uint32_t *mh = remap(b, log->chans, b->chans, nc + na);
+    uint32_t *ma = b->map + nc, *mh = b->map + nc + nk;
+    for (size_t k = 0; k < nk; k++) {
+        size_t len;
+        const char *key = jm__intern_str(b->kinds, (uint32_t)k, &len);
+        uint32_t na;
+        memcpy(&na, key + len - 5, 4);
+        ma[k] = jm__intern_id(log->acts, key, na);
+        mh[k] = key[len - 1] ? jm__intern_id(log->chans, key + na, len - 5 - na) : JM_NO_CHANNEL;
+    }
     if (log->nev + b->nev > UINT32_MAX)
         jm__die("more than 4 billion events");
     jm__grow((void **)&log->ev, &log->cap, log->nev + b->nev, sizeof *log->ev);
@@ -332,8 +349,8 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
         jm__event *out = log->ev + log->nev;
         jm__event e = b->ev[i];
         e.cas = mc[e.cas];
+        e.chan = mh[e.act];
         e.act = ma[e.act];
-        e.chan = e.chan == JM_NO_CHANNEL ? JM_NO_CHANNEL : mh[e.chan];
         out[i] = e;
     }
     jm__grow((void **)&log->long_end, &log->long_cap, log->nlong + b->nlong, sizeof *log->long_end);
