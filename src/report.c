@@ -19,6 +19,7 @@ static const jm__analysis *const analyses[] = {
 #define NANALYSES (sizeof analyses / sizeof analyses[0])
 
 struct grouped;
+struct worker;
 
 struct jm_report {
     jm_log *log;
@@ -31,6 +32,10 @@ struct jm_report {
     size_t npair_wait;
     jm__ctx ctx;
     void *st[NANALYSES];
+    /* The threads' shares of the journeys, kept over every part of a build and merged once
+     * the events are freed. */
+    struct worker *workers;
+    unsigned nworkers;
 };
 
 /* Stable merge sort of event indices by start time: equal times keep input order, which the
@@ -385,10 +390,14 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
         threads = 1; /* too few cases to share */
     grouped g = {ev, le, nle, step_of, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, NULL};
     rep->grouped = &g;
-    g.workers = jm__xcalloc(threads, sizeof *g.workers);
-    /* The first worker adds into the report's own states; the others into states of theirs. */
-    for (unsigned t = 0; t < threads; t++)
-        worker_init(&g.workers[t], rep, t > 0);
+    if (rep->workers == NULL) {
+        /* The first worker adds into the report's own states; the others into their own. */
+        rep->nworkers = jm__thread_count(opt);
+        rep->workers = jm__xcalloc(rep->nworkers, sizeof *rep->workers);
+        for (unsigned t = 0; t < rep->nworkers; t++)
+            worker_init(&rep->workers[t], rep, t > 0);
+    }
+    g.workers = rep->workers;
     pthread_t *tid = jm__xcalloc(threads, sizeof *tid);
     bool *running = jm__xcalloc(threads, sizeof *running);
     /* A thread that cannot be started leaves its chunks to the others. */
@@ -399,17 +408,12 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
         if (running[t])
             pthread_join(tid[t], NULL);
     free(running);
-    jm__trace("journeys");
-    merge_workers(rep, g.workers, threads, threads);
-    for (unsigned t = 0; t < threads; t++)
-        worker_free_scratch(&g.workers[t]);
     free(tid);
-    free(g.workers);
     rep->grouped = NULL;
     free(order);
     free(off);
     free(step_of);
-    jm__trace("merged");
+    jm__trace("journeys");
 }
 
 /* Journeys of a log that spilled: partition by partition, each read back and joined by the
@@ -524,6 +528,14 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     log->ev = NULL;
     log->long_end = NULL;
     log->nev = log->cap = log->nlong = log->long_cap = 0;
+    if (rep->workers != NULL) {
+        merge_workers(rep, rep->workers, rep->nworkers, jm__thread_count(opt));
+        for (unsigned t = 0; t < rep->nworkers; t++)
+            worker_free_scratch(&rep->workers[t]);
+        free(rep->workers);
+        rep->workers = NULL;
+    }
+    jm__trace("merged");
     if (st != JM_OK) {
         jm_report_free(rep);
         return st;

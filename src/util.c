@@ -373,8 +373,8 @@ void jm__trace(const char *phase)
     getrusage(RUSAGE_SELF, &u);
     double cpu = (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
                  (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-    fprintf(stderr, "jmine: trace: %-14s at %.3f s, cpu %.3f s\n", phase,
-            (double)t.tv_sec + (double)t.tv_nsec / 1e9, cpu);
+    fprintf(stderr, "jmine: trace: %-14s at %.3f s, cpu %.3f s, peak %ld MB\n", phase,
+            (double)t.tv_sec + (double)t.tv_nsec / 1e9, cpu, u.ru_maxrss / 1024);
 }
 
 typedef struct tasks {

@@ -84,7 +84,8 @@ void jm__vals_free(jm__vals *l);
 void jm__sort_u32(uint32_t *v, size_t n);
 
 /* For measuring: with JMINE_TRACE set in the environment, one line to standard error saying that
- * a phase ended, with the monotonic clock and the process's CPU time so far (user + system). */
+ * a phase ended, with the monotonic clock, the process's CPU time so far (user + system) and its
+ * peak resident memory so far. */
 void jm__trace(const char *phase);
 
 #endif

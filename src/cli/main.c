@@ -14,6 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 /* ---- Commands ------------------------------------------------------------ */
 
 enum { CMD_REPORT = 1u << 0, CMD_VARIANTS = 1u << 1, CMD_JOURNEYS = 1u << 2, CMD_MAP = 1u << 3 };
@@ -585,6 +589,13 @@ out:
 
 int main(int argc, char **argv)
 {
+#if defined(__GLIBC__)
+    /* Blocks of 256 KiB and more come straight from the kernel. glibc's own threshold rises
+     * to 32 MiB as big blocks are freed; below it, value lists that grow by realloc are copied
+     * and leave holes in the heap. Measured on the 770 MB benchmark log: peak 443 -> 413 MB,
+     * and less CPU time (realloc of a mapped block moves no bytes). */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
     if (argc < 2)
         usage_error(NULL, "no command given");
     const char *name = argv[1];
