@@ -80,6 +80,7 @@ typedef struct range {
     uint64_t start, end; /* bytes of the file (of the inflated stream for a source) */
     uint64_t line;
     char *data;          /* the bytes, for a stream; NULL: read them from the file */
+    size_t data_cap;     /* the size of data's allocation */
     bool last;           /* the end of the input */
     bool cut_short;      /* the bytes before a read error: parsed, not finished */
     /* Filled by the worker that parsed it. */
@@ -105,6 +106,13 @@ typedef struct shared {
     bool committing;    /* a thread is merging ranges */
     jm__batch **pool;   /* merged batches, empty, for the next ranges to fill */
     size_t npool, pool_cap;
+    /* A stream's merged ranges' byte buffers, for the splitter to fill again: fresh memory
+     * costs a page fault every 4 KiB. */
+    struct spare {
+        char *p;
+        size_t cap;
+    } *spare;
+    size_t nspare, spare_cap;
     size_t window;      /* ranges parsed ahead of the merge at most */
     bool stop;
     bool fallback; /* a range did not end on a record boundary: read on serially */
@@ -130,6 +138,9 @@ static void shared_free(shared *s)
     for (size_t i = 0; i < s->npool; i++)
         jm__batch_free(s->pool[i]);
     free(s->pool);
+    for (size_t i = 0; i < s->nspare; i++)
+        free(s->spare[i].p);
+    free(s->spare);
     free(s->blocks);
     free(s->err);
     pthread_mutex_destroy(&s->lock);
@@ -172,8 +183,6 @@ static void commit(shared *s)
                 r->err = NULL;
             }
         }
-        free(r->data);
-        r->data = NULL;
         if (s->progress)
             s->progress(s->progress_data, r->end);
         pthread_mutex_lock(&s->lock);
@@ -191,6 +200,11 @@ static void commit(shared *s)
             jm__batch_free(r->batch);
         }
         r->batch = NULL;
+        if (r->data != NULL) {
+            jm__grow((void **)&s->spare, &s->spare_cap, s->nspare + 1, sizeof *s->spare);
+            s->spare[s->nspare++] = (struct spare){r->data, r->data_cap};
+            r->data = NULL;
+        }
         s->next_commit++;
         pthread_cond_broadcast(&s->cond);
     }
@@ -423,6 +437,22 @@ static bool publish(shared *s, range r)
     return ok;
 }
 
+/* A buffer of at least *cap bytes (*cap gets its size): a merged range's, or a new one. */
+static char *take_spare(shared *s, size_t *cap)
+{
+    char *p = NULL;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->nspare && p == NULL; i++) {
+        if (s->spare[i].cap >= *cap) {
+            p = s->spare[i].p;
+            *cap = s->spare[i].cap;
+            s->spare[i] = s->spare[--s->nspare];
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return p != NULL ? p : jm__xmalloc(*cap);
+}
+
 /* Read more of the stream into *buf (growing it); false at its end or on an error. */
 static bool more(jm__source *src, char **buf, size_t *len, size_t *cap, bool *eof,
                  jm_status *st, char **err)
@@ -454,9 +484,9 @@ static void produce(shared *s, jm__source *src, char *buf, size_t len, uint64_t 
             break;
         /* The first line end outside quotes after `want` bytes; reading on as needed. */
         size_t cut = 0;
+        uint64_t quotes = 0, ends = 0; /* in the first `want` bytes */
         if (len > want) {
-            uint64_t quotes, ends;
-            jm__count_text(buf, want, 0, &quotes, &ends);
+            jm__count_text(buf, want, buf[want], &quotes, &ends);
             bool quoted = quotes & 1;
             size_t i = want;
             for (;;) {
@@ -481,23 +511,25 @@ static void produce(shared *s, jm__source *src, char *buf, size_t len, uint64_t 
         if (cut == 0) {
             /* The end of the stream with no line end left to cut at: the last range. */
             if (publish(s, (range){.start = pos, .end = pos + len, .line = line, .data = buf,
-                                   .last = true})) {
+                                   .data_cap = cap, .last = true})) {
                 buf = NULL;
                 len = 0;
             }
             break;
         }
-        uint64_t ends = jm__csv_line_ends(buf, cut, cut < len ? buf[cut] : 0);
+        ends += jm__csv_line_ends(buf + want, cut - want, cut < len ? buf[cut] : 0);
         size_t left = len - cut;
-        char *next = jm__xmalloc(want + STREAM_CHUNK + left + 1);
+        size_t next_cap = want + STREAM_CHUNK + left + 1;
+        char *next = take_spare(s, &next_cap);
         memcpy(next, buf + cut, left);
-        if (!publish(s, (range){.start = pos, .end = pos + cut, .line = line, .data = buf})) {
+        if (!publish(s, (range){.start = pos, .end = pos + cut, .line = line, .data = buf,
+                                .data_cap = cap})) {
             free(next); /* the workers stopped: all of buf is the caller's */
             break;
         }
         buf = next;
         len = left;
-        cap = want + STREAM_CHUNK + left + 1;
+        cap = next_cap;
         pos += cut;
         line += ends;
         if (s->progress)
@@ -505,6 +537,7 @@ static void produce(shared *s, jm__source *src, char *buf, size_t len, uint64_t 
     }
     if (*st != JM_OK && buf != NULL &&
         publish(s, (range){.start = pos, .end = pos + len, .line = line, .data = buf,
+                           .data_cap = cap,
                            .cut_short = true})) {
         /* The input broke: the records before the break are parsed as on one thread. */
         buf = NULL;
