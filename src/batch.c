@@ -38,6 +38,7 @@ struct jm__batch {
     size_t ntext, text_cap;
     size_t *foff, *flen;
     size_t nf, f_cap;
+    jm__time_memo memo; /* the last date parsed */
     uint64_t key_hash; /* the hash of the case field of row key_row (see jm__batch_key) */
     uint64_t key_row;
     uint32_t *map; /* scratch for the merge */
@@ -114,6 +115,7 @@ jm__batch *jm__batch_new(const jm__file *f)
     b->file = f;
     b->cases = jm__intern_new();
     b->kinds = jm__intern_new();
+    b->memo = JM_TIME_MEMO;
     return b;
 }
 
@@ -218,7 +220,7 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
     jm__event e;
     int64_t end;
     size_t si = c[JM_ROLE_START];
-    if (!jm__time_parse(f->log->tf, row->f[si], row->len[si], &e.start)) {
+    if (!jm__time_parse_memo(f->log->tf, &b->memo, row->f[si], row->len[si], &e.start)) {
         snippet(snip, row->f[si], row->len[si]);
         snprintf(detail, sizeof detail, "start time '%s' does not parse", snip);
         return reject(b, row, JM_REJECT_BAD_START, detail);
@@ -226,7 +228,7 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
     end = e.start;
     size_t ei = c[JM_ROLE_END];
     if (ei != JM_NO_COLUMN && row->len[ei] > 0) {
-        if (!jm__time_parse(f->log->tf, row->f[ei], row->len[ei], &end)) {
+        if (!jm__time_parse_memo(f->log->tf, &b->memo, row->f[ei], row->len[ei], &end)) {
             snippet(snip, row->f[ei], row->len[ei]);
             snprintf(detail, sizeof detail, "end time '%s' does not parse", snip);
             return reject(b, row, JM_REJECT_BAD_END, detail);

@@ -374,6 +374,7 @@ jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_li
         s.blocks[i].end = i + 1 == s.nblocks ? size : data + (i + 1) * bsize;
     }
     run_threads(threads, scan_worker, &s);
+    jm__trace("scanned");
     if (s.read_error) {
         s.st = JM_EINPUT;
         *err = jm__strdupf("%s: read error: %s", f->name, strerror(errno ? errno : EIO));

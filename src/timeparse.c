@@ -380,18 +380,35 @@ static const char *read_fraction(const char *p, const char *e, int64_t *ms)
     return p;
 }
 
-/* Validate a wall-clock date and time and count it as seconds since 1970 read as UTC. The
- * leap second 23:59:60 is read as the first second of the next day, as POSIX's timegm
- * normalises it: jmine counts in POSIX time, which has no leap seconds. */
-static bool civil_seconds(int64_t y, int mo, int d, int h, int mi, int s, int64_t *out)
+/* Validate a date and count its days since 1970-01-01. */
+static bool civil_day(int64_t y, int mo, int d, int64_t *days)
 {
     if (y < 1 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
         (unsigned)d > days_in_month(y, (unsigned)mo))
         return false;
+    *days = jm__days_from_civil(y, (unsigned)mo, (unsigned)d);
+    return true;
+}
+
+/* Validate a time of day and count its seconds. The leap second 23:59:60 is read as the first
+ * second of the next day, as POSIX's timegm normalises it: jmine counts in POSIX time, which
+ * has no leap seconds. */
+static bool clock_seconds(int h, int mi, int s, int64_t *secs)
+{
     if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60 ||
         (s == 60 && (h != 23 || mi != 59)))
         return false;
-    *out = jm__days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
+    *secs = h * 3600 + mi * 60 + s;
+    return true;
+}
+
+/* Validate a wall-clock date and time and count it as seconds since 1970 read as UTC. */
+static bool civil_seconds(int64_t y, int mo, int d, int h, int mi, int s, int64_t *out)
+{
+    int64_t days, secs;
+    if (!civil_day(y, mo, d, &days) || !clock_seconds(h, mi, s, &secs))
+        return false;
+    *out = days * 86400 + secs;
     return true;
 }
 
@@ -439,7 +456,8 @@ static bool parse_epoch(const char *p, const char *e, int64_t *ms)
 
 /* ISO 8601 / RFC 3339 and the slash-dated variant. p is at the 4-digit year, and p[4] is the
  * date separator. */
-static bool parse_iso(const jm__timefmt *tf, const char *p, const char *e, int64_t *ms)
+static bool parse_iso(const jm__timefmt *tf, jm__time_memo *memo, const char *p, const char *e,
+                      int64_t *ms)
 {
     size_t n = (size_t)(e - p);
     if (n < 10)
@@ -507,16 +525,27 @@ static bool parse_iso(const jm__timefmt *tf, const char *p, const char *e, int64
             return false;
     }
 
-    int64_t local;
-    if (!civil_seconds(y, mo, d, h, mi, s, &local))
+    /* Logs come mostly in time order: the date is nearly always the last one's. */
+    int64_t days, secs;
+    if (memo != NULL && y == memo->y && mo == memo->mo && d == memo->d) {
+        days = memo->days;
+    } else {
+        if (!civil_day(y, mo, d, &days))
+            return false;
+        if (memo != NULL)
+            *memo = (jm__time_memo){y, mo, d, days};
+    }
+    if (!clock_seconds(h, mi, s, &secs))
         return false;
+    int64_t local = days * 86400 + secs;
     return finish(has_off ? local - off : local_to_utc(tf, local), frac, ms);
 }
 
-static bool parse_auto(const jm__timefmt *tf, const char *p, const char *e, int64_t *ms)
+static bool parse_auto(const jm__timefmt *tf, jm__time_memo *memo, const char *p, const char *e,
+                       int64_t *ms)
 {
     if (e - p > 4 && is_digit(p[0]) && (p[4] == '-' || p[4] == '/'))
-        return parse_iso(tf, p, e, ms);
+        return parse_iso(tf, memo, p, e, ms);
     return parse_epoch(p, e, ms);
 }
 
@@ -548,6 +577,12 @@ static bool parse_format(const jm__timefmt *tf, const char *p, size_t n, int64_t
 
 bool jm__time_parse(const jm__timefmt *tf, const char *s, size_t n, int64_t *ms)
 {
+    return jm__time_parse_memo(tf, NULL, s, n, ms);
+}
+
+bool jm__time_parse_memo(const jm__timefmt *tf, jm__time_memo *memo, const char *s, size_t n,
+                         int64_t *ms)
+{
     const char *p = s, *e = s + n;
     while (p < e && (*p == ' ' || *p == '\t'))
         p++;
@@ -557,5 +592,5 @@ bool jm__time_parse(const jm__timefmt *tf, const char *s, size_t n, int64_t *ms)
         return false;
     if (tf->format != NULL)
         return parse_format(tf, p, (size_t)(e - p), ms);
-    return parse_auto(tf, p, e, ms);
+    return parse_auto(tf, memo, p, e, ms);
 }

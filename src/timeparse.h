@@ -24,6 +24,20 @@ void jm__timefmt_free(jm__timefmt *tf);
  * text is not a time in the reader's formats or is out of range (years 1 to 9999). */
 bool jm__time_parse(const jm__timefmt *tf, const char *s, size_t n, int64_t *ms);
 
+/* What one thread's parsing remembers between calls: the last date read and its day number,
+ * so that a date seen again is neither validated nor counted again. Start from JM_TIME_MEMO. */
+typedef struct jm__time_memo {
+    int64_t y;
+    int mo, d;
+    int64_t days;
+} jm__time_memo;
+
+#define JM_TIME_MEMO ((jm__time_memo){0, 0, 0, 0}) /* year 0 never matches: years are 1-9999 */
+
+/* jm__time_parse with a memo (NULL: none); the same results. */
+bool jm__time_parse_memo(const jm__timefmt *tf, jm__time_memo *memo, const char *s, size_t n,
+                         int64_t *ms);
+
 /* Write ms as RFC 3339 in UTC, "YYYY-MM-DDThh:mm:ssZ", with ".mmm" before the Z when the
  * milliseconds are not zero, NUL-terminated, into buf (32 bytes at least). Returns the length. */
 size_t jm__time_format(int64_t ms, char *buf);

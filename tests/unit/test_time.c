@@ -580,10 +580,45 @@ static void test_time_round_trip_property(void **state)
     }
 }
 
+/* A memo changes nothing: texts whose dates repeat, alternate, turn invalid on the same or the
+ * next day, or carry zones and times of day out of range, read with one memo through the whole
+ * list, give what they give without one (the same validity, the same instant). */
+static void test_time_memo_same_results(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const texts[] = {
+        "2024-02-29T10:00:00Z", "2024-02-29T23:59:60Z", "2024-02-29T24:00:00Z",
+        "2024-02-29 10:61", "2024-02-30T00:00:00Z", "2024-02-30T01:00:00Z",
+        "2024-02-29T00:00:01.5+01:00",
+        "2023-02-29T00:00:00Z", "2023-02-28T12:00:00Z", "2023-02-28T12:00:00-0530",
+        "2024-02-29", "2024/02/29 08:00", "2024-02-29T10:00:00Z", "2024-13-01T00:00:00Z",
+        "2024-12-31T23:59:59.999Z", "0001-01-01T00:00:00Z", "0001-01-01T00:00:00+00:01",
+        "9999-12-31T23:59:59Z", "9999-12-31T23:59:59-00:01", "2024-03-31T02:30:00",
+        "2024-03-31T02:30:00", "1700000000", "2024-03-31T02:30:00",
+    };
+    const jm__timefmt *readers[] = {f->utc, f->berlin, f->dublin};
+    for (size_t r = 0; r < sizeof readers / sizeof *readers; r++) {
+        jm__time_memo memo = JM_TIME_MEMO;
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+                int64_t want = -1, got = -2;
+                bool ok = jm__time_parse(readers[r], texts[i], strlen(texts[i]), &want);
+                bool memo_ok = jm__time_parse_memo(readers[r], &memo, texts[i], strlen(texts[i]),
+                                                   &got);
+                if (ok != memo_ok || (ok && want != got))
+                    fail_msg("reader %zu, '%s': %d %" PRId64 " without a memo, %d %" PRId64
+                             " with one",
+                             r, texts[i], ok, want, memo_ok, got);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_time_iso_separators),
+        cmocka_unit_test(test_time_memo_same_results),
         cmocka_unit_test(test_time_slash_date),
         cmocka_unit_test(test_time_date_only),
         cmocka_unit_test(test_time_offsets_converted),
