@@ -311,10 +311,27 @@ bool jm__csv_head_more(const char *buf, size_t old, size_t n, bool eof, char del
     /* No line end came in (the byte before included, a CR waiting for its LF): the header is
      * not whole yet, and looking again from its start each time would be quadratic. */
     size_t from = old > 0 ? old - 1 : 0;
+    h->too_long = false;
     if (!eof && memchr(buf + from, '\n', n - from) == NULL &&
-        memchr(buf + from, '\r', n - from) == NULL)
-        return false;
-    return jm__csv_head(buf, n, eof, delimiter, h);
+        memchr(buf + from, '\r', n - from) == NULL) {
+        h->too_long = n > JM_HEADER_MAX;
+        return h->too_long;
+    }
+    if (jm__csv_head(buf, n, eof, delimiter, h))
+        return true;
+    h->too_long = n > JM_HEADER_MAX;
+    return h->too_long;
+}
+
+char *jm__csv_head_error(const char *name, const char *buf, size_t n)
+{
+    size_t skip = n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t begin;
+    header_end(buf + skip, n - skip, &begin);
+    uint64_t line = 1 + jm__csv_line_ends(buf + skip, begin, skip + begin < n ? buf[skip + begin] : 0);
+    return jm__strdupf("%s:%llu: the header line is longer than %zu MiB (a binary file, or a "
+                       "quote that is never closed?)",
+                       name, (unsigned long long)line, JM_HEADER_MAX >> 20);
 }
 
 jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *opt, jm__row_fn fn,
@@ -327,7 +344,7 @@ jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *op
 
     /* Read until the header line is whole, so the delimiter can be sniffed from it. */
     bool eof = false;
-    jm__csv_head_info h;
+    jm__csv_head_info h = {0};
     for (;;) {
         jm__grow((void **)&chunk, &chunk_cap, chunk_len + CHUNK, 1);
         ssize_t k = jm__source_read(src, chunk + chunk_len, CHUNK, err);
@@ -339,6 +356,11 @@ jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *op
         eof = k == 0;
         if (jm__csv_head_more(chunk, chunk_len - (size_t)k, chunk_len, eof, opt->delimiter, &h))
             break;
+    }
+    if (h.too_long) {
+        *err = jm__csv_head_error(name, chunk, chunk_len);
+        st = JM_EINPUT;
+        goto out;
     }
     if (h.empty) {
         *err = jm__strdupf("%s: no header line (the file is empty)", name);

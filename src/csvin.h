@@ -81,8 +81,13 @@ uint64_t jm__csv_blank(const jm__csv *c);
 void jm__csv_free(jm__csv *c);
 
 /* Where a file's header is, from its first bytes. */
+/* A header line longer than this is refused: no header is that long, and a file with no line
+ * end (binary, or a quote never closed) would otherwise be held whole. */
+#define JM_HEADER_MAX ((size_t)16 << 20)
+
 typedef struct jm__csv_head_info {
     bool empty;         /* no header at all (empty, only a BOM, only blank lines) */
+    bool too_long;      /* no end within JM_HEADER_MAX bytes (see jm__csv_head_error) */
     size_t skip;        /* bytes of a UTF-8 byte-order mark */
     char delim;         /* as given, or sniffed from the header line */
     size_t data;        /* offset of the first byte after the header line */
@@ -93,9 +98,13 @@ typedef struct jm__csv_head_info {
  * bytes are needed to see the whole header line. */
 bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, jm__csv_head_info *h);
 
-/* jm__csv_head after bytes old..n came in: false at once when none of them ends a line. */
+/* jm__csv_head after bytes old..n came in: false at once when none of them ends a line. True
+ * with h->too_long set when the header is not whole within JM_HEADER_MAX bytes. */
 bool jm__csv_head_more(const char *buf, size_t old, size_t n, bool eof, char delimiter,
                        jm__csv_head_info *h);
+
+/* The message for a header that is too long, malloc'd: "NAME:LINE: ...", from the n bytes read. */
+char *jm__csv_head_error(const char *name, const char *buf, size_t n);
 
 /* Line ends in n bytes: LF, CRLF and a lone CR each count once. next is the byte after them (0
  * at the end), so a CR at the end followed by a LF is left to that LF. */

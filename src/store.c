@@ -162,6 +162,10 @@ static void on_progress(void *data, uint64_t offset)
 static jm_status take_head(jm__file *f, const char *buf, size_t n, bool eof, jm__csv_head_info *h,
                            jm__csv **on, serial *s, char **err)
 {
+    if (h->too_long) {
+        *err = jm__csv_head_error(f->name, buf, n);
+        return JM_EINPUT;
+    }
     if (!jm__csv_head(buf, n, eof, f->copt.delimiter, h))
         jm__die("take_head without the whole header");
     if (h->empty) {
@@ -221,7 +225,7 @@ static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, c
     uint64_t size = jm__source_size(src);
     char *buf = NULL;
     size_t n = 0, cap = 0;
-    jm__csv_head_info h;
+    jm__csv_head_info h = {0};
     for (;;) {
         size_t want = n + (1u << 20) < size ? n + (1u << 20) : (size_t)size;
         jm__grow((void **)&buf, &cap, want + 1, 1);
@@ -263,7 +267,7 @@ static jm_status read_stream(jm__file *f, jm__source *src, unsigned threads, cha
     char *buf = NULL;
     size_t n = 0, cap = 0;
     bool eof = false;
-    jm__csv_head_info h;
+    jm__csv_head_info h = {0};
     for (;;) {
         jm__grow((void **)&buf, &cap, n + (1u << 20), 1);
         ssize_t k = jm__source_read(src, buf + n, 1u << 20, err);

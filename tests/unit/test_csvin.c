@@ -882,6 +882,42 @@ static void test_csvin_line_ends(void **state)
     assert_int_equal(jm__csv_line_ends("a\r", 2, 0), 1);
 }
 
+/* A header with no end within JM_HEADER_MAX bytes is refused, naming its line; one that ends
+ * within it is taken, however long the buffer; a quote open across the cap counts as no end. */
+static void test_csvin_head_too_long(void **state)
+{
+    (void)state;
+    size_t n = JM_HEADER_MAX + 2;
+    char *buf = malloc(n);
+    assert_non_null(buf);
+    memset(buf, 'h', n);
+    memcpy(buf, "\n\r\ncase,", 7); /* two blank lines: the header is on line 3 */
+    jm__csv_head_info h;
+    memset(&h, 0, sizeof h);
+    assert_false(jm__csv_head_more(buf, 0, JM_HEADER_MAX, false, 0, &h));
+    assert_false(h.too_long);
+    assert_true(jm__csv_head_more(buf, JM_HEADER_MAX, n, false, 0, &h));
+    assert_true(h.too_long);
+    char *msg = jm__csv_head_error("f.csv", buf, n);
+    assert_non_null(strstr(msg, "f.csv:3: the header line is longer than 16 MiB"));
+    free(msg);
+
+    /* A quote never closed: the line ends below are inside it. */
+    buf[7] = '"';
+    buf[100] = '\n';
+    memset(&h, 0, sizeof h);
+    assert_true(jm__csv_head_more(buf, JM_HEADER_MAX, n, false, 0, &h));
+    assert_true(h.too_long);
+
+    /* The header ends early (all bytes new to the call): taken, not too long. */
+    buf[7] = 'x';
+    memset(&h, 0, sizeof h);
+    assert_true(jm__csv_head_more(buf, 0, n, false, 0, &h));
+    assert_false(h.too_long);
+    assert_int_equal(h.data, 101);
+    free(buf);
+}
+
 static void test_csvin_head(void **state)
 {
     (void)state;
@@ -998,6 +1034,7 @@ int main(void)
         T(test_csvin_push_at_boundary),
         T(test_csvin_line_ends),
         T(test_csvin_head),
+        T(test_csvin_head_too_long),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
