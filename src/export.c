@@ -52,11 +52,8 @@ static void x_add(void *st, const jm__ctx *ctx, const jm__journey *j)
     size_t nseen = 0;
     for (size_t i = 0; i < j->n; i++) {
         uint32_t x = j->step[i];
-        if (x >= s->nstamp) {
-            size_t old = s->nstamp;
-            jm__grow((void **)&s->stamp, &s->nstamp, (size_t)x + 1, sizeof *s->stamp);
-            memset(s->stamp + old, 0, (s->nstamp - old) * sizeof *s->stamp);
-        }
+        if (x >= s->nstamp)
+            jm__grow_zeroed((void **)&s->stamp, &s->nstamp, (size_t)x + 1, sizeof *s->stamp);
         if (ctx->has_channel && j->chan[i] != JM_NO_CHANNEL) {
             size_t k = 0;
             while (k < nseen && s->chan_seen[k] != j->chan[i])

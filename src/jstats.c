@@ -24,11 +24,8 @@ typedef struct jstats {
 
 static void hist_add(hist *h, size_t k, uint64_t count)
 {
-    if (k >= h->cap) {
-        size_t old = h->cap;
-        jm__grow((void **)&h->n, &h->cap, k + 1, sizeof *h->n);
-        memset(h->n + old, 0, (h->cap - old) * sizeof *h->n);
-    }
+    if (k >= h->cap)
+        jm__grow_zeroed((void **)&h->n, &h->cap, k + 1, sizeof *h->n);
     h->n[k] += count;
     h->total += count;
 }

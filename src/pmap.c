@@ -46,11 +46,8 @@ static void *m_begin(const jm__ctx *ctx)
 
 static node *node_of(pmap *s, uint32_t step)
 {
-    if (step >= s->nnode) {
-        size_t n = s->nnode;
-        jm__grow((void **)&s->node, &s->nnode, (size_t)step + 1, sizeof *s->node);
-        memset(s->node + n, 0, (s->nnode - n) * sizeof *s->node);
-    }
+    if (step >= s->nnode)
+        jm__grow_zeroed((void **)&s->node, &s->nnode, (size_t)step + 1, sizeof *s->node);
     return &s->node[step];
 }
 
@@ -70,11 +67,8 @@ static edge *terminal_edge(pmap *s, uint32_t from, uint32_t to)
     uint32_t step = from == TERMINAL ? to : from;
     uint32_t **slot = from == TERMINAL ? &s->from_start : &s->to_end;
     size_t *n = from == TERMINAL ? &s->nfrom_start : &s->nto_end;
-    if (step >= *n) {
-        size_t old = *n;
-        jm__grow((void **)slot, n, (size_t)step + 1, sizeof **slot);
-        memset(*slot + old, 0, (*n - old) * sizeof **slot);
-    }
+    if (step >= *n)
+        jm__grow_zeroed((void **)slot, n, (size_t)step + 1, sizeof **slot);
     if ((*slot)[step] == 0) {
         new_edge(s, from, to);
         (*slot)[step] = (uint32_t)s->nedge;
@@ -85,11 +79,9 @@ static edge *terminal_edge(pmap *s, uint32_t from, uint32_t to)
 /* An edge between two steps, found by the pair id the report computed once. */
 static edge *pair_edge(pmap *s, const jm__ctx *ctx, uint32_t pair)
 {
-    if (pair >= s->nof_pair) {
-        size_t n = s->nof_pair;
-        jm__grow((void **)&s->of_pair, &s->nof_pair, (size_t)pair + 1, sizeof *s->of_pair);
-        memset(s->of_pair + n, 0, (s->nof_pair - n) * sizeof *s->of_pair);
-    }
+    if (pair >= s->nof_pair)
+        jm__grow_zeroed((void **)&s->of_pair, &s->nof_pair, (size_t)pair + 1,
+                        sizeof *s->of_pair);
     if (s->of_pair[pair] == 0) {
         uint32_t a, b;
         jm__pairs_get(ctx->pairs, pair, &a, &b);

@@ -188,12 +188,8 @@ static void merge_task(void *ctx, size_t i)
 static void merge_workers(jm_report *rep, worker *w, unsigned nw, unsigned threads)
 {
     for (unsigned t = 0; t < nw; t++) {
-        if (w[t].npair_wait > rep->npair_wait) {
-            size_t old = rep->npair_wait;
-            jm__grow((void **)&rep->pair_wait, &rep->npair_wait, w[t].npair_wait,
-                     sizeof *rep->pair_wait);
-            memset(rep->pair_wait + old, 0, (rep->npair_wait - old) * sizeof *rep->pair_wait);
-        }
+        jm__grow_zeroed((void **)&rep->pair_wait, &rep->npair_wait, w[t].npair_wait,
+                        sizeof *rep->pair_wait);
         rep->ctx.journeys += w[t].journeys;
     }
     merge_job m = {rep, w, nw, WAIT_SLICES};
@@ -220,11 +216,9 @@ static void add_journey(worker *w, uint32_t cas, size_t n)
             j.last_end = w->end[i];
         uint32_t p = jm__pairs_id(rep->pairs, w->step[i - 1], w->step[i]);
         w->pair[i] = p;
-        if (p >= w->npair_wait) {
-            size_t old = w->npair_wait;
-            jm__grow((void **)&w->pair_wait, &w->npair_wait, (size_t)p + 1, sizeof *w->pair_wait);
-            memset(w->pair_wait + old, 0, (w->npair_wait - old) * sizeof *w->pair_wait);
-        }
+        if (p >= w->npair_wait)
+            jm__grow_zeroed((void **)&w->pair_wait, &w->npair_wait, (size_t)p + 1,
+                            sizeof *w->pair_wait);
         int64_t wait = w->start[i] - w->end[i - 1];
         jm__vals_push(&w->pair_wait[p], wait > 0 ? wait : 0);
     }

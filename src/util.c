@@ -118,6 +118,15 @@ void jm__grow(void **p, size_t *cap, size_t need, size_t elem)
     *cap = c;
 }
 
+void jm__grow_zeroed(void **p, size_t *cap, size_t need, size_t elem)
+{
+    size_t old = *cap;
+    if (need <= old)
+        return;
+    jm__grow(p, cap, need, elem);
+    memset((char *)*p + old * elem, 0, (*cap - old) * elem);
+}
+
 size_t jm__rank(size_t n, unsigned pct)
 {
     size_t r = (size_t)(((uint64_t)n * pct + 99) / 100);

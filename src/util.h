@@ -44,6 +44,9 @@ _Noreturn void jm__die(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* Grow *p (an array of elements of size elem with capacity *cap) to hold at least need. */
 void jm__grow(void **p, size_t *cap, size_t need, size_t elem);
 
+/* jm__grow for an array indexed by id, whose entries past the old capacity start as zeros. */
+void jm__grow_zeroed(void **p, size_t *cap, size_t need, size_t elem);
+
 /* Nearest-rank percentile (SPEC §4) of n sorted values: the ceil(p*n)-th smallest, p in (0, 1];
  * the 1-based rank is computed in integers as ceil(pct*n/100). n must be > 0. */
 size_t jm__rank(size_t n, unsigned pct);

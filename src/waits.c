@@ -53,11 +53,8 @@ static void *w_begin(const jm__ctx *ctx)
 
 static transition *tr_at(waits *s, const jm__ctx *ctx, uint32_t pair)
 {
-    if (pair >= s->ntr) {
-        size_t n = s->ntr;
-        jm__grow((void **)&s->tr, &s->ntr, (size_t)pair + 1, sizeof *s->tr);
-        memset(s->tr + n, 0, (s->ntr - n) * sizeof *s->tr);
-    }
+    if (pair >= s->ntr)
+        jm__grow_zeroed((void **)&s->tr, &s->ntr, (size_t)pair + 1, sizeof *s->tr);
     transition *t = &s->tr[pair];
     if (t->count == 0) {
         jm__pairs_get(ctx->pairs, pair, &t->from, &t->to);
@@ -105,11 +102,8 @@ static void offer_longest(waits *s, const jm__ctx *ctx, const long_wait *w)
 
 static handling *hd_of(waits *s, uint32_t step)
 {
-    if (step >= s->nhd) {
-        size_t n = s->nhd;
-        jm__grow((void **)&s->hd, &s->nhd, (size_t)step + 1, sizeof *s->hd);
-        memset(s->hd + n, 0, (s->nhd - n) * sizeof *s->hd);
-    }
+    if (step >= s->nhd)
+        jm__grow_zeroed((void **)&s->hd, &s->nhd, (size_t)step + 1, sizeof *s->hd);
     return &s->hd[step];
 }
 
