@@ -154,10 +154,18 @@ typedef struct merge_job {
     jm_report *rep;
     worker *w;
     unsigned nw;
-    size_t slices;
 } merge_job;
 
+/* The waits by pair are merged and sorted in this many slices of pair ids, side by side. */
 #define WAIT_SLICES 8
+
+/* The pair ids of slice i of n pairs: [*from, *to). */
+static void wait_slice(size_t n, size_t i, size_t *from, size_t *to)
+{
+    size_t per = (n + WAIT_SLICES - 1) / WAIT_SLICES;
+    *from = i * per < n ? i * per : n;
+    *to = (i + 1) * per < n ? (i + 1) * per : n;
+}
 
 static void merge_task(void *ctx, size_t i)
 {
@@ -173,11 +181,11 @@ static void merge_task(void *ctx, size_t i)
         }
         return;
     }
-    size_t slice = i - NANALYSES, per = (rep->npair_wait + m->slices - 1) / m->slices;
+    size_t from, to;
+    wait_slice(rep->npair_wait, i - NANALYSES, &from, &to);
     for (unsigned t = 0; t < m->nw; t++) {
         worker *w = &m->w[t];
-        size_t to = (slice + 1) * per < w->npair_wait ? (slice + 1) * per : w->npair_wait;
-        for (size_t p = slice * per; p < to; p++) {
+        for (size_t p = from; p < to && p < w->npair_wait; p++) {
             jm__vals_append(&rep->pair_wait[p], &w->pair_wait[p]);
             jm__vals_free(&w->pair_wait[p]);
         }
@@ -192,7 +200,7 @@ static void merge_workers(jm_report *rep, worker *w, unsigned nw, unsigned threa
                         sizeof *rep->pair_wait);
         rep->ctx.journeys += w[t].journeys;
     }
-    merge_job m = {rep, w, nw, WAIT_SLICES};
+    merge_job m = {rep, w, nw};
     jm__run_tasks(NANALYSES + WAIT_SLICES, threads, merge_task, &m);
     for (unsigned t = 0; t < nw; t++)
         free(w[t].pair_wait);
@@ -460,8 +468,9 @@ static jm_status build_spilled(jm_report *rep)
 static void sort_waits_task(void *ctx, size_t i)
 {
     jm_report *rep = ctx;
-    size_t per = (rep->npair_wait + WAIT_SLICES - 1) / WAIT_SLICES;
-    for (size_t p = i * per; p < (i + 1) * per && p < rep->npair_wait; p++)
+    size_t from, to;
+    wait_slice(rep->npair_wait, i, &from, &to);
+    for (size_t p = from; p < to; p++)
         jm__vals_sort(&rep->pair_wait[p]);
 }
 
