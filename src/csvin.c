@@ -258,9 +258,15 @@ uint64_t jm__csv_line_ends(const char *s, size_t n, char next)
     return ends;
 }
 
+/* The length of a UTF-8 byte-order mark at the start of the n bytes at buf: 3 or 0. */
+static size_t bom_length(const char *buf, size_t n)
+{
+    return n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
 bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, jm__csv_head_info *h)
 {
-    size_t skip = n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t skip = bom_length(buf, n);
     size_t begin;
     size_t end = skip + header_end(buf + skip, n - skip, &begin);
     begin += skip;
@@ -325,10 +331,11 @@ bool jm__csv_head_more(const char *buf, size_t old, size_t n, bool eof, char del
 
 char *jm__csv_head_error(const char *name, const char *buf, size_t n)
 {
-    size_t skip = n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t skip = bom_length(buf, n);
     size_t begin;
     header_end(buf + skip, n - skip, &begin);
-    uint64_t line = 1 + jm__csv_line_ends(buf + skip, begin, skip + begin < n ? buf[skip + begin] : 0);
+    char next = skip + begin < n ? buf[skip + begin] : 0;
+    uint64_t line = 1 + jm__csv_line_ends(buf + skip, begin, next);
     return jm__strdupf("%s:%llu: the header line is longer than %zu MiB (a binary file, or a "
                        "quote that is never closed?)",
                        name, (unsigned long long)line, JM_HEADER_MAX >> 20);

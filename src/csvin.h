@@ -80,11 +80,11 @@ uint64_t jm__csv_blank(const jm__csv *c);
 /* Free a parser. NULL is a no-op. */
 void jm__csv_free(jm__csv *c);
 
-/* Where a file's header is, from its first bytes. */
 /* A header line longer than this is refused: no header is that long, and a file with no line
  * end (binary, or a quote never closed) would otherwise be held whole. */
 #define JM_HEADER_MAX ((size_t)16 << 20)
 
+/* Where a file's header is, from its first bytes. */
 typedef struct jm__csv_head_info {
     bool empty;         /* no header at all (empty, only a BOM, only blank lines) */
     bool too_long;      /* no end within JM_HEADER_MAX bytes (see jm__csv_head_error) */
