@@ -133,6 +133,21 @@ size_t jm__rank(size_t n, unsigned pct)
     return r < 1 ? 1 : r;
 }
 
+/* A radix pass: turn the counts of each digit value among n keys into where the first key with
+ * that digit goes. True when all keys share one digit, so that the pass can be skipped. */
+static bool digit_places(size_t count[256], size_t n)
+{
+    size_t sum = 0;
+    bool trivial = false;
+    for (int d = 0; d < 256; d++) {
+        trivial |= count[d] == n;
+        size_t c = count[d];
+        count[d] = sum;
+        sum += c;
+    }
+    return trivial;
+}
+
 /* Insertion sort for short lists, where radix passes cost more than they save. */
 static void insertion_i64(int64_t *v, size_t n)
 {
@@ -165,16 +180,7 @@ void jm__sort_i64(int64_t *v, size_t n)
     for (size_t i = 0; i < n; i++)
         a[i] ^= UINT64_C(1) << 63;
     for (int b = 0; b < 8; b++) {
-        size_t sum = 0;
-        bool trivial = false;
-        for (int d = 0; d < 256; d++) {
-            if (count[b][d] == n)
-                trivial = true;
-            size_t c = count[b][d];
-            count[b][d] = sum;
-            sum += c;
-        }
-        if (trivial)
+        if (digit_places(count[b], n))
             continue;
         for (size_t i = 0; i < n; i++)
             t[count[b][(a[i] >> (8 * b)) & 0xff]++] = a[i];
@@ -301,15 +307,7 @@ void jm__sort_u32(uint32_t *v, size_t n)
             count[b][(v[i] >> (8 * b)) & 0xff]++;
     uint32_t *a = v, *t = jm__xmalloc(n * sizeof *t);
     for (int b = 0; b < 4; b++) {
-        size_t sum = 0;
-        bool trivial = false;
-        for (int d = 0; d < 256; d++) {
-            trivial |= count[b][d] == n;
-            size_t c = count[b][d];
-            count[b][d] = sum;
-            sum += c;
-        }
-        if (trivial)
+        if (digit_places(count[b], n))
             continue;
         for (size_t i = 0; i < n; i++)
             t[count[b][(a[i] >> (8 * b)) & 0xff]++] = a[i];
