@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The bytes after the activity and channel in a kind key (see jm__batch.kinds). */
+#define KIND_TAIL 5
+
 /* A rejected row, kept until the merge hands it on in file order. */
 typedef struct rejection {
     uint64_t line;
@@ -22,8 +25,8 @@ struct jm__batch {
     const jm__file *file;
     jm__intern *cases; /* this batch's own ids */
     /* The activity and channel of a row, looked up together (one hash, one probe): the key is
-     * the activity's bytes, the channel's, the activity's length (4 bytes) and whether there is
-     * a channel (1 byte). Events hold the pair's id in act until the merge. */
+     * the activity's bytes, the channel's, then KIND_TAIL bytes: the activity's length (4) and
+     * whether there is a channel (1). Events hold the pair's id in act until the merge. */
     jm__intern *kinds;
     char *key;
     size_t key_cap;
@@ -247,13 +250,13 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
     size_t na = row->len[ai], nc = ci == JM_NO_COLUMN ? 0 : row->len[ci];
     if (na > UINT32_MAX)
         jm__die("activity of %zu bytes", na);
-    jm__grow((void **)&b->key, &b->key_cap, na + nc + 5, 1);
+    jm__grow((void **)&b->key, &b->key_cap, na + nc + KIND_TAIL, 1);
     memcpy(b->key, row->f[ai], na);
     memcpy(b->key + na, nc > 0 ? row->f[ci] : "", nc);
     uint32_t na32 = (uint32_t)na;
     memcpy(b->key + na + nc, &na32, 4);
     b->key[na + nc + 4] = nc > 0; /* an empty channel is an unknown one */
-    e.act = jm__intern_id(b->kinds, b->key, na + nc + 5);
+    e.act = jm__intern_id(b->kinds, b->key, na + nc + KIND_TAIL);
     e.chan = 0;
     if ((uint64_t)(end - e.start) >= JM_DUR_LONG) {
         e.dur = JM_DUR_LONG;
@@ -340,9 +343,10 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
         size_t len;
         const char *key = jm__intern_str(b->kinds, (uint32_t)k, &len);
         uint32_t na;
-        memcpy(&na, key + len - 5, 4);
+        memcpy(&na, key + len - KIND_TAIL, 4);
+        size_t nchan = len - KIND_TAIL - na;
         ma[k] = jm__intern_id(log->acts, key, na);
-        mh[k] = key[len - 1] ? jm__intern_id(log->chans, key + na, len - 5 - na) : JM_NO_CHANNEL;
+        mh[k] = key[len - 1] ? jm__intern_id(log->chans, key + na, nchan) : JM_NO_CHANNEL;
     }
     if (log->nev + b->nev > UINT32_MAX)
         jm__die("more than 4 billion events");
