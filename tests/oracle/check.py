@@ -91,8 +91,8 @@ class Tally:
 # ---------------------------------------------------------------------------------------------
 # Running things.
 
-def run_jmine(jmine, args):
-    """jmine's stdout parsed as JSON; CheckError if it fails or writes something else."""
+def jmine_stdout(jmine, args):
+    """(the command line, jmine's stdout bytes); CheckError if it cannot run or exits non-zero."""
     cmd = [jmine] + [str(a) for a in args]
     try:
         proc = subprocess.run(cmd, capture_output=True, timeout=JMINE_TIMEOUT)
@@ -102,28 +102,26 @@ def run_jmine(jmine, args):
         err = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
         raise CheckError("exit %d from %s; stderr: %s"
                          % (proc.returncode, " ".join(cmd), " | ".join(err)))
+    return " ".join(cmd), proc.stdout
+
+
+def run_jmine(jmine, args):
+    """jmine's stdout parsed as JSON; CheckError if it fails or writes something else."""
+    cmd, out = jmine_stdout(jmine, args)
     try:
-        return json.loads(proc.stdout.decode("utf-8"))
+        return json.loads(out.decode("utf-8"))
     except ValueError as e:
-        raise CheckError("%s wrote no valid JSON: %s" % (" ".join(cmd), e))
+        raise CheckError("%s wrote no valid JSON: %s" % (cmd, e))
 
 
 def run_jmine_csv(jmine, args):
     """jmine's stdout read as CSV (bytes as latin-1 text): a list of rows."""
-    cmd = [jmine] + [str(a) for a in args]
+    cmd, out = jmine_stdout(jmine, args)
     try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=JMINE_TIMEOUT)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        raise CheckError("cannot run %s: %s" % (" ".join(cmd), e))
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-5:]
-        raise CheckError("exit %d from %s; stderr: %s"
-                         % (proc.returncode, " ".join(cmd), " | ".join(err)))
-    try:
-        text = proc.stdout.decode("latin-1")
+        text = out.decode("latin-1")
         return list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as e:
-        raise CheckError("%s wrote no valid CSV: %s" % (" ".join(cmd), e))
+        raise CheckError("%s wrote no valid CSV: %s" % (cmd, e))
 
 
 def run_oracle_both(files, flags):
