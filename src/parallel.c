@@ -32,47 +32,36 @@ static bool read_at(int fd, char *buf, size_t n, uint64_t off)
 
 /* ---- Finding record boundaries ---- */
 
-/* What a block tells about itself, whatever the quote state at its start. Under hypothesis h
- * (h = 1: the block starts inside a quoted field), cand[h] is the offset just after the first
- * line end outside quotes (CRLF taken whole), and ends[h] the line ends before it. */
-typedef struct block {
-    uint64_t start, end;
-    uint64_t quotes;
-    uint64_t line_ends;
-    uint64_t cand[2];
-    uint64_t ends[2];
-} block;
-
-static void scan_block(int fd, block *b, char *buf, uint64_t size, bool *ok)
+/* The offset just after the first line end outside quotes in buf[0..n), the quote state at its
+ * start being `quoted` (CRLF taken whole: `next` is the byte after buf, 0 at the end of the
+ * file), or NONE; *ends gets the line ends before that offset. A CRLF may end one byte past
+ * buf: its CR is then left to its LF, as jm__count_text counts. */
+static uint64_t first_boundary(const char *buf, size_t n, char next, bool quoted, uint64_t *ends)
 {
-    size_t n = (size_t)(b->end - b->start);
-    /* One byte more, to see whether a CR at the end is half of a CRLF. */
-    size_t look = b->end < size ? n + 1 : n;
-    if (!read_at(fd, buf, look, b->start)) {
-        *ok = false;
-        return;
-    }
-    char next = look > n ? buf[n] : 0;
-    jm__count_text(buf, n, next, &b->quotes, &b->line_ends);
-    for (int h = 0; h < 2; h++) {
-        b->cand[h] = NONE;
-        bool quoted = h;
-        for (size_t i = 0; i < n; i++) {
-            char c = buf[i];
-            if (c == '"') {
-                quoted = !quoted;
-            } else if (!quoted && (c == '\n' || c == '\r')) {
-                size_t after = i + 1 + (c == '\r' && (i + 1 < n ? buf[i + 1] : next) == '\n');
-                b->cand[h] = b->start + after;
-                /* A CRLF may end one byte past the block: its CR is then left to its LF. */
-                size_t upto = after <= n ? after : n;
-                b->ends[h] =
-                    jm__csv_line_ends(buf, upto, upto < n ? buf[upto] : next) + (after > n);
-                break;
-            }
+    for (size_t i = 0; i < n; i++) {
+        char c = buf[i];
+        if (c == '"') {
+            quoted = !quoted;
+        } else if (!quoted && (c == '\n' || c == '\r')) {
+            size_t after = i + 1 + (c == '\r' && (i + 1 < n ? buf[i + 1] : next) == '\n');
+            size_t upto = after <= n ? after : n;
+            *ends = jm__csv_line_ends(buf, upto, upto < n ? buf[upto] : next) + (after > n);
+            return after;
         }
     }
+    return NONE;
 }
+
+/* A block of a plain file: read, counted and parsed by one worker. Its range starts at its
+ * first record boundary (which its quote state at the start tells) and runs to the next block's. */
+typedef struct block {
+    uint64_t start, end;
+    bool counted;       /* quotes and line_ends are in */
+    uint64_t quotes;
+    uint64_t line_ends;
+    bool quoted;        /* at start: inside a quoted field (known once the blocks before are counted) */
+    uint64_t line;      /* at start */
+} block;
 
 /* ---- Parsing ranges ---- */
 
@@ -98,6 +87,7 @@ typedef struct shared {
     uint64_t size;
     block *blocks;
     size_t nblocks, next_block;
+    size_t known; /* the blocks whose quote state and line at the start are known */
     range **ranges; /* pointers, so that the array may grow while workers hold ranges */
     size_t nranges, ranges_cap;
     bool producing;     /* more ranges may come (a stream being split) */
@@ -116,7 +106,6 @@ typedef struct shared {
     size_t window;      /* ranges parsed ahead of the merge at most */
     bool stop;
     bool fallback; /* a range did not end on a record boundary: read on serially */
-    bool read_error;
     jm_status st;
     char *err;
     pthread_mutex_t lock;
@@ -174,7 +163,7 @@ static void commit(shared *s)
         pthread_mutex_unlock(&s->lock);
         /* Rows before a break in the input (a quote open at the end) are merged too, as when
          * one thread reads. */
-        bool merged = st == JM_OK || st == JM_EINPUT;
+        bool merged = (st == JM_OK || st == JM_EINPUT) && r->batch != NULL;
         if (merged) {
             jm_status m = jm__batch_merge(r->batch, r->blank);
             if (m != JM_OK) {
@@ -183,7 +172,7 @@ static void commit(shared *s)
                 r->err = NULL;
             }
         }
-        if (s->progress)
+        if (s->progress && r->batch != NULL)
             s->progress(s->progress_data, r->end);
         pthread_mutex_lock(&s->lock);
         if (st != JM_OK) {
@@ -241,24 +230,12 @@ static uint64_t parse_bytes(shared *s, range *r, const char *bytes, size_t n, bo
     return line;
 }
 
-static void parse_range(shared *s, range *r, char **buf, size_t *cap)
+/* Parse the n bytes of range r into a batch (a merged one, or new). */
+static void parse_range(shared *s, range *r, const char *bytes, size_t n)
 {
-    size_t n = (size_t)(r->end - r->start);
     pthread_mutex_lock(&s->lock);
     r->batch = s->npool > 0 ? s->pool[--s->npool] : jm__batch_new(s->file);
     pthread_mutex_unlock(&s->lock);
-    const char *bytes = r->data;
-    if (bytes == NULL) {
-        jm__grow((void **)buf, cap, n + 1, 1);
-        if (!read_at(s->fd, *buf, n, r->start)) {
-            r->st = JM_EINPUT;
-            r->err = jm__strdupf("%s: read error at byte %llu: %s", s->file->name,
-                                 (unsigned long long)r->start,
-                                 errno ? strerror(errno) : "short read");
-            return;
-        }
-        bytes = *buf;
-    }
     /* Lines are counted from record ends only, which is exact unless a quoted field holds a
      * line break. When something names a line (a rejection, an error) and one did, the range
      * is parsed again counting every line. */
@@ -272,37 +249,140 @@ static void parse_range(shared *s, range *r, char **buf, size_t *cap)
     }
 }
 
-static void *scan_worker(void *arg)
+/* The byte after the first line end outside quotes from buf[from] on, the quote state there
+ * being `quoted`, reading on past the n bytes in *buf as needed (*buf grows): the end of block
+ * b's range. The end of the file if there is none; false on a read error. */
+static bool range_end(shared *s, const block *b, char **buf, size_t *cap, size_t n, size_t from,
+                      bool quoted, uint64_t *end)
+{
+    enum { MORE = 1 << 16 };
+    size_t i = from;
+    for (;;) {
+        for (; i < n; i++) {
+            char c = (*buf)[i];
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted && (c == '\n' || c == '\r')) {
+                if (c == '\r' && i + 1 == n && b->start + n < s->size)
+                    break; /* a CR last: read on to see whether a LF follows */
+                *end = b->start + i + 1 + (c == '\r' && i + 1 < n && (*buf)[i + 1] == '\n');
+                return true;
+            }
+        }
+        if (b->start + n >= s->size) {
+            *end = s->size;
+            return true;
+        }
+        size_t k = s->size - (b->start + n) < MORE ? (size_t)(s->size - (b->start + n)) : MORE;
+        jm__grow((void **)buf, cap, n + k + 1, 1);
+        if (!read_at(s->fd, *buf + n, k, b->start + n))
+            return false;
+        n += k;
+    }
+}
+
+/* Mark the blocks whose start state follows from those before; called with the lock held. */
+static void advance_known(shared *s)
+{
+    while (s->known < s->nblocks && s->blocks[s->known - 1].counted) {
+        const block *p = &s->blocks[s->known - 1];
+        block *b = &s->blocks[s->known];
+        b->quoted = p->quoted ^ (p->quotes & 1);
+        b->line = p->line + p->line_ends;
+        s->known++;
+    }
+}
+
+/* Block i of a plain file: read once; its quotes and line ends counted and published; once those
+ * of the blocks before are in, its range found and parsed. A block with no record boundary
+ * (inside a long quoted field) has an empty range: the range before runs past it. */
+static void read_block(shared *s, size_t i, char **buf, size_t *cap)
+{
+    block *b = &s->blocks[i];
+    range *r = s->ranges[i];
+    size_t n = (size_t)(b->end - b->start);
+    /* One byte more, to see whether a CR at the end is half of a CRLF. */
+    size_t look = b->end < s->size ? n + 1 : n;
+    jm__grow((void **)buf, cap, look + 1, 1);
+    bool ok = read_at(s->fd, *buf, look, b->start);
+    char next = ok && look > n ? (*buf)[n] : 0;
+    uint64_t quotes = 0, ends = 0;
+    if (ok)
+        jm__count_text(*buf, n, next, &quotes, &ends);
+
+    pthread_mutex_lock(&s->lock);
+    b->quotes = quotes;
+    b->line_ends = ends;
+    b->counted = true;
+    advance_known(s);
+    pthread_cond_broadcast(&s->cond);
+    while (!s->stop && s->known <= i)
+        pthread_cond_wait(&s->cond, &s->lock);
+    bool stop = s->stop;
+    pthread_mutex_unlock(&s->lock);
+    if (stop)
+        return; /* nothing more is merged */
+
+    r->start = r->end = b->start;
+    if (ok) {
+        uint64_t from = 0, before = 0;
+        if (i > 0)
+            from = first_boundary(*buf, n, next, b->quoted, &before);
+        if (from == NONE || b->start + from >= s->size) {
+            r->at_boundary = true; /* empty: the range before runs past this block */
+            return;
+        }
+        r->start = b->start + from;
+        r->line = b->line + before;
+        bool quoted = b->quoted ^ (quotes & 1);
+        if (i + 1 == s->nblocks)
+            r->end = s->size;
+        else
+            ok = range_end(s, b, buf, cap, look, n, quoted, &r->end);
+        r->last = r->end == s->size;
+    }
+    if (!ok) {
+        r->st = JM_EINPUT;
+        r->err = jm__strdupf("%s: read error at byte %llu: %s", s->file->name,
+                             (unsigned long long)b->start, errno ? strerror(errno) : "short read");
+        return;
+    }
+    parse_range(s, r, *buf + (r->start - b->start), (size_t)(r->end - r->start));
+}
+
+/* A worker on a plain file: takes the blocks in order, within a window of the merge so that
+ * parsed batches do not pile up in memory. */
+static void *file_worker(void *arg)
 {
     shared *s = arg;
     char *buf = NULL;
     size_t cap = 0;
-    bool ok = true;
     for (;;) {
         pthread_mutex_lock(&s->lock);
-        size_t i = s->next_block++;
+        while (!s->stop && s->next_block < s->nblocks &&
+               s->next_block >= s->next_commit + s->window)
+            pthread_cond_wait(&s->cond, &s->lock);
+        size_t i = s->next_block;
+        bool go = !s->stop && i < s->nblocks;
+        if (go)
+            s->next_block++;
         pthread_mutex_unlock(&s->lock);
-        if (i >= s->nblocks)
+        if (!go)
             break;
-        block *b = &s->blocks[i];
-        jm__grow((void **)&buf, &cap, (size_t)(b->end - b->start) + 1, 1);
-        scan_block(s->fd, b, buf, s->size, &ok);
-        if (!ok) {
-            pthread_mutex_lock(&s->lock);
-            s->read_error = true;
-            pthread_mutex_unlock(&s->lock);
-            break;
-        }
+        read_block(s, i, &buf, &cap);
+        pthread_mutex_lock(&s->lock);
+        s->ranges[i]->done = true;
+        commit(s);
+        pthread_mutex_unlock(&s->lock);
     }
     free(buf);
     return NULL;
 }
 
+/* A worker on a stream: takes the ranges the splitter hands on, in order. */
 static void *parse_worker(void *arg)
 {
     shared *s = arg;
-    char *buf = NULL;
-    size_t cap = 0;
     for (;;) {
         pthread_mutex_lock(&s->lock);
         /* Wait for a range, staying within a window of the merge so that parsed batches do not
@@ -319,13 +399,12 @@ static void *parse_worker(void *arg)
         pthread_mutex_unlock(&s->lock);
         if (!go)
             break;
-        parse_range(s, r, &buf, &cap);
+        parse_range(s, r, r->data, (size_t)(r->end - r->start));
         pthread_mutex_lock(&s->lock);
         r->done = true;
         commit(s);
         pthread_mutex_unlock(&s->lock);
     }
-    free(buf);
     return NULL;
 }
 
@@ -372,36 +451,14 @@ jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_li
     for (size_t i = 0; i < s.nblocks; i++) {
         s.blocks[i].start = data + i * bsize;
         s.blocks[i].end = i + 1 == s.nblocks ? size : data + (i + 1) * bsize;
+        push_range(&s, (range){.line = data_line});
     }
-    run_threads(threads, scan_worker, &s);
-    jm__trace("scanned");
-    if (s.read_error) {
-        s.st = JM_EINPUT;
-        *err = jm__strdupf("%s: read error: %s", f->name, strerror(errno ? errno : EIO));
-        goto out;
-    }
-
-    /* The quote state at each block's start follows from the counts before it; a range starts
-     * at the first line end outside quotes in each block. */
-    push_range(&s, (range){.start = data, .line = data_line});
-    int parity = 0;
-    uint64_t line = data_line;
-    for (size_t i = 0; i < s.nblocks; i++) {
-        const block *b = &s.blocks[i];
-        range *last = s.ranges[s.nranges - 1];
-        if (i > 0 && b->cand[parity] != NONE && b->cand[parity] > last->start &&
-            b->cand[parity] < size) {
-            last->end = b->cand[parity];
-            push_range(&s, (range){.start = b->cand[parity], .line = line + b->ends[parity]});
-        }
-        line += b->line_ends;
-        parity ^= (int)(b->quotes & 1);
-    }
-    s.ranges[s.nranges - 1]->end = size;
-    s.ranges[s.nranges - 1]->last = true;
+    s.known = 1;
     s.window = (size_t)threads * 3;
-
-    run_threads(threads, parse_worker, &s);
+    if (s.nblocks > 0) {
+        s.blocks[0].line = data_line;
+        run_threads(threads, file_worker, &s);
+    }
     if (s.fallback && s.st == JM_OK) {
         /* Stray quotes misled the split: the ranges merged so far are right, the rest is read
          * on one thread from the first range that is not. */
@@ -412,7 +469,6 @@ jm_status jm__read_parallel(jm__file *f, int fd, uint64_t data, uint64_t data_li
         *err = s.err;
         s.err = NULL;
     }
-out:
     shared_free(&s);
     return s.st;
 }

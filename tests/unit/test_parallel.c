@@ -201,6 +201,35 @@ static void test_parallel_stray_quote_falls_back(void **state)
     check_gzip_alike(f->path, f->gz, true);
 }
 
+/* Quoted notes of a few hundred bytes, full of line breaks (a lone CR on some), so that many
+ * small blocks hold no record boundary at all and a range runs past several blocks; the last
+ * row has no line end. */
+static void test_parallel_blocks_without_boundary_same_output(void **state)
+{
+    fixture *f = *state;
+    FILE *o = fopen(f->path, "w");
+    fputs("case_id,activity,start_time,end_time,channel,notes\n", o);
+    for (int i = 0; i < 800; i++) {
+        fprintf(o, "C%d,step %d,2024-03-%02dT10:%02d:00Z,,web,", (i * 31) % 90, i % 4,
+                1 + i % 28, i % 60);
+        if (i % 3 == 0) {
+            fputc('"', o);
+            for (int k = 0; k < 12 + i % 7; k++)
+                fprintf(o, "part %d, \"\"q\"\"%s", k, k % 4 == 3 ? "\r" : "\n");
+            fputc('"', o);
+        } else {
+            fprintf(o, "short %d", i);
+        }
+        if (i % 101 == 0)
+            fputs(",extra", o);
+        if (i + 1 < 800)
+            fputs(i % 5 == 0 ? "\r\n" : "\n", o);
+    }
+    fclose(o);
+    check_all_alike(f->path, false);
+    check_gzip_alike(f->path, f->gz, false);
+}
+
 /* Enough cases (over 8192) that journeys are rebuilt on several threads too: every writer gives
  * the same bytes for 1 and 3 threads. */
 static void test_parallel_journey_threads_same_output(void **state)
@@ -251,6 +280,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_parallel_crlf_same_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_stray_quote_falls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_blocks_without_boundary_same_output, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_parallel_journey_threads_same_output, setup,
                                         teardown),
     };
