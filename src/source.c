@@ -63,6 +63,25 @@ struct jm__source {
 typedef enum { GZ_MORE, GZ_MEMBER_END, GZ_CORRUPT } gz_result;
 
 #if JM_HAVE_ISAL
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* ISA-L's AVX code returns with the upper halves of the vector registers in use; until they
+ * are cleared, every SSE instruction of this thread (our code, libcsv's, libc's) pays for
+ * mixing the two (measured: parsing 40% slower on one thread). */
+__attribute__((target("avx"))) static void clear_upper(void)
+{
+    _mm256_zeroupper();
+}
+#endif
+
+static void after_isal(void)
+{
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx"))
+        clear_upper();
+#endif
+}
+
 static void gz_begin(jm__source *src)
 {
     src->z = jm__xmalloc(sizeof *src->z);
@@ -87,6 +106,7 @@ static gz_result gz_step(jm__source *src, unsigned char **in, size_t *nin, unsig
     z->avail_out = (uint32_t)(*nout > UINT32_MAX ? UINT32_MAX : *nout);
     uint32_t in0 = z->avail_in, out0 = z->avail_out;
     int rc = isal_inflate(z);
+    after_isal();
     *in += in0 - z->avail_in;
     *nin -= in0 - z->avail_in;
     *out += out0 - z->avail_out;
