@@ -133,13 +133,14 @@ size_t jm__rank(size_t n, unsigned pct)
     return r < 1 ? 1 : r;
 }
 
-/* A radix pass: turn the counts of each digit value among n keys into where the first key with
- * that digit goes. True when all keys share one digit, so that the pass can be skipped. */
-static bool digit_places(size_t count[256], size_t n)
+/* A radix pass: turn the counts of each of the digits' values among n keys into where the first
+ * key with that digit goes. True when all keys share one digit, so that the pass can be
+ * skipped. */
+static bool digit_places(size_t *count, size_t digits, size_t n)
 {
     size_t sum = 0;
     bool trivial = false;
-    for (int d = 0; d < 256; d++) {
+    for (size_t d = 0; d < digits; d++) {
         trivial |= count[d] == n;
         size_t c = count[d];
         count[d] = sum;
@@ -180,7 +181,7 @@ void jm__sort_i64(int64_t *v, size_t n)
     for (size_t i = 0; i < n; i++)
         a[i] ^= UINT64_C(1) << 63;
     for (int b = 0; b < 8; b++) {
-        if (digit_places(count[b], n))
+        if (digit_places(count[b], 256, n))
             continue;
         for (size_t i = 0; i < n; i++)
             t[count[b][(a[i] >> (8 * b)) & 0xff]++] = a[i];
@@ -286,6 +287,38 @@ void jm__vals_free(jm__vals *l)
     memset(l, 0, sizeof *l);
 }
 
+/* Long lists: three passes of 11, 11 and 10 bits, so that values under 2^22 (waits and
+ * durations of up to 70 minutes in ms, most of them) take two passes instead of three. */
+static void sort_u32_long(uint32_t *v, size_t n)
+{
+    enum { BITS = 11, BUCKETS = 1 << BITS };
+    static const int shift[3] = {0, 11, 22};
+    size_t *count = jm__xcalloc(3 * BUCKETS, sizeof *count);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x = v[i];
+        count[x & (BUCKETS - 1)]++;
+        count[BUCKETS + ((x >> 11) & (BUCKETS - 1))]++;
+        count[2 * BUCKETS + (x >> 22)]++;
+    }
+    uint32_t *a = v, *t = jm__xmalloc(n * sizeof *t);
+    for (int p = 0; p < 3; p++) {
+        size_t *c = count + (size_t)p * BUCKETS;
+        if (digit_places(c, BUCKETS, n))
+            continue;
+        for (size_t i = 0; i < n; i++)
+            t[c[(a[i] >> shift[p]) & (BUCKETS - 1)]++] = a[i];
+        uint32_t *x = a;
+        a = t;
+        t = x;
+    }
+    if (a != v) {
+        memcpy(v, a, n * sizeof *a);
+        t = a;
+    }
+    free(t);
+    free(count);
+}
+
 void jm__sort_u32(uint32_t *v, size_t n)
 {
     if (n < 64) {
@@ -300,6 +333,10 @@ void jm__sort_u32(uint32_t *v, size_t n)
         }
         return;
     }
+    if (n >= (1u << 16)) {
+        sort_u32_long(v, n);
+        return;
+    }
     size_t count[4][256];
     memset(count, 0, sizeof count);
     for (size_t i = 0; i < n; i++)
@@ -307,7 +344,7 @@ void jm__sort_u32(uint32_t *v, size_t n)
             count[b][(v[i] >> (8 * b)) & 0xff]++;
     uint32_t *a = v, *t = jm__xmalloc(n * sizeof *t);
     for (int b = 0; b < 4; b++) {
-        if (digit_places(count[b], n))
+        if (digit_places(count[b], 256, n))
             continue;
         for (size_t i = 0; i < n; i++)
             t[count[b][(a[i] >> (8 * b)) & 0xff]++] = a[i];

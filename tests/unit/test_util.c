@@ -75,6 +75,12 @@ static void test_util_vals_percentiles_match_sorted_copy(void **state)
     }
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void test_util_radix_sorts_match_qsort(void **state)
 {
     fixture *f = *state;
@@ -87,6 +93,25 @@ static void test_util_radix_sorts_match_qsort(void **state)
     assert_memory_equal(v, w, n * sizeof *v);
     free(v);
     free(w);
+    /* uint32: short lists (8-bit digits) and long ones (11-bit digits), with values of every
+     * width, so that each pass is taken and skipped somewhere. */
+    static const size_t sizes[] = {70, 5000, 65535, 65536, 300000};
+    static const unsigned widths[] = {7, 20, 22, 23, 32};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        for (size_t k = 0; k < sizeof widths / sizeof widths[0]; k++) {
+            size_t m = sizes[s];
+            uint32_t *a = malloc(m * sizeof *a), *b = malloc(m * sizeof *b);
+            for (size_t i = 0; i < m; i++) {
+                uint64_t r = next(f);
+                a[i] = b[i] = (uint32_t)(widths[k] == 32 ? r : r & ((1u << widths[k]) - 1));
+            }
+            jm__sort_u32(a, m);
+            qsort(b, m, sizeof *b, cmp_u32);
+            assert_memory_equal(a, b, m * sizeof *a);
+            free(a);
+            free(b);
+        }
+    }
 }
 
 /* The one-pass count against a byte-at-a-time reading of its definition, at every alignment and
