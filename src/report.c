@@ -272,7 +272,7 @@ typedef struct grouped {
 static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
 {
     const jm_options *opt = w->rep->log->opt;
-    enum { AHEAD = 4, FETCH = 4 };
+    enum { AHEAD = 4, FETCH = 16 };
     for (size_t c = from; c < to; c++) {
         /* A case's events lie anywhere in the event array: each is a cache miss. Fetching those
          * of a case a few ahead lets the misses overlap the work on this one. */
