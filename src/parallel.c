@@ -639,13 +639,17 @@ jm_status jm__read_stream_parallel(jm__file *f, jm__source *src, char *head, siz
     free(tid);
     free(running);
 
-    if (st == JM_OK && s.st != JM_OK) {
+    if (s.st != JM_OK) {
+        /* A range's error (too many rejections, say) comes before any break in the input. */
+        if (st != JM_OK)
+            free(*err);
         st = s.st;
         *err = s.err;
         s.err = NULL;
-    } else if (st == JM_OK && s.fallback) {
+    } else if (s.fallback) {
         /* Stray quotes misled the split: the ranges from the first that did not end on a record
-         * boundary, and whatever the producer held, are read on one thread by the caller. */
+         * boundary, and whatever the producer held, are read on one thread by the caller (up to
+         * the break in the input, if there was one: st and *err then tell it). */
         size_t n = nleft;
         for (size_t i = s.next_commit; i < s.nranges; i++)
             n += (size_t)(s.ranges[i]->end - s.ranges[i]->start);

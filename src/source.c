@@ -250,13 +250,11 @@ static ssize_t read_gzip(jm__source *src, unsigned char *buf, size_t n, char **e
     while (room == n) {
         if (src->in_pos == src->in_len && !fill(src, err))
             return -1;
-        if (src->in_pos == src->in_len) {
-            if (src->member_done)
-                return 0;
-            *err = jm__strdupf("%s: byte %llu: truncated gzip data", src->name,
-                               (unsigned long long)src->offset);
-            return -1;
-        }
+        /* No input left means the end of the file; the inflater may still hold decoded bytes
+         * (ISA-L takes in more than it has room to write out), so it is asked once more. */
+        bool at_end = src->in_pos == src->in_len;
+        if (at_end && src->member_done)
+            return 0;
         if (src->member_done) {
             /* Another member follows (as `cat a.gz b.gz` makes); anything else is junk. */
             if (src->in[src->in_pos] != 0x1f) {
@@ -280,6 +278,10 @@ static ssize_t read_gzip(jm__source *src, unsigned char *buf, size_t n, char **e
         } else if (r == GZ_CORRUPT) {
             *err = jm__strdupf("%s: byte %llu: corrupt gzip data (%s)", src->name,
                                (unsigned long long)src->offset, why);
+            return -1;
+        } else if (at_end && room == n) {
+            *err = jm__strdupf("%s: byte %llu: truncated gzip data", src->name,
+                               (unsigned long long)src->offset);
             return -1;
         }
     }

@@ -259,6 +259,22 @@ static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, c
     return read_on(f, src, resume_line, NULL, 0, err);
 }
 
+/* The records of the npre bytes at pre (from line `line`), after which the input broke: read
+ * as one thread reads them, so a record the break cut off is not handed out. */
+static jm_status read_before_break(jm__file *f, uint64_t line, const char *pre, size_t npre)
+{
+    f->log->stats.split_fallbacks++;
+    serial s = {f, jm__batch_new(f)};
+    jm__csv *c = jm__csv_new(f->delim, &f->copt, serial_row, &s, line);
+    char *err = NULL;
+    jm_status st = jm__csv_feed(c, pre, npre);
+    st = end_batch(s.batch, jm__csv_blank(c), st, &err);
+    free(err);
+    jm__csv_free(c);
+    jm__batch_free(s.batch);
+    return st;
+}
+
 /* A stream (gzip, a pipe) with several threads: inflating on one, splitting on this one, parsing
  * on the others (see parallel.h). */
 static jm_status read_stream(jm__file *f, jm__source *src, unsigned threads, char **err)
@@ -299,8 +315,18 @@ static jm_status read_stream(jm__file *f, jm__source *src, unsigned threads, cha
     uint64_t rest_line = 0;
     st = jm__read_stream_parallel(f, src, head, nhead, h.data_line, threads,
                                   f->log->opt->block_bytes, &rest, &nrest, &rest_line, err);
-    if (st == JM_OK && rest != NULL)
+    if (st == JM_OK && rest != NULL) {
         st = read_on(f, src, rest_line, rest, nrest, err);
+    } else if (st == JM_EINPUT && rest != NULL) {
+        /* The input broke after these bytes: their records first, as one thread reads them;
+         * too many rejections among them come before the break. */
+        jm_status r = read_before_break(f, rest_line, rest, nrest);
+        if (r != JM_OK) {
+            free(*err);
+            *err = NULL;
+            st = r;
+        }
+    }
     free(rest);
     return st;
 }

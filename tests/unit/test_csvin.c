@@ -772,6 +772,91 @@ static void test_csvin_gzip_truncated(void **state)
     assert_non_null(strstr(f->err, "truncated"));
 }
 
+/* Everything a gzip source yields before its end or its error, read `step` bytes at a time
+ * (threaded: inflated on a thread of its own). *failed tells whether it ended in an error. */
+static char *drain_source(const char *path, size_t step, bool threaded, size_t *len, bool *failed)
+{
+    char *err = NULL;
+    jm__source *src = jm__source_open(path, &err);
+    assert_non_null(src);
+    if (threaded)
+        assert_true(jm__source_thread(src));
+    size_t cap = 1 << 16, n = 0;
+    char *all = malloc(cap);
+    char *buf = malloc(step);
+    ssize_t k;
+    while ((k = jm__source_read(src, buf, step, &err)) > 0) {
+        if (n + (size_t)k > cap) {
+            cap = (n + (size_t)k) * 2;
+            all = realloc(all, cap);
+        }
+        memcpy(all + n, buf, (size_t)k);
+        n += (size_t)k;
+    }
+    *failed = k < 0;
+    if (k < 0)
+        assert_non_null(strstr(err, "truncated gzip data"));
+    free(err);
+    free(buf);
+    jm__source_close(src);
+    *len = n;
+    return all;
+}
+
+/* The inflater may take in more than it has room to write out (ISA-L does): the bytes a gzip
+ * yields must not depend on how much is asked for at a time, or on the thread, whole or cut
+ * short; a whole file is read whole. */
+static void test_csvin_gzip_read_sizes_agree(void **state)
+{
+    struct fixture *f = *state;
+    enum { ROWS = 20000 };
+    size_t cap = (size_t)ROWS * 48, n = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (unsigned i = 0; i < ROWS; i++)
+        n += (size_t)sprintf(text + n, "C%u,step %u,2024-01-01T00:%02u:00Z\n", i % 97, i % 7,
+                             i % 60);
+    write_gzip(f->path, "wb", text, n);
+    FILE *fp = fopen(f->path, "rb");
+    assert_non_null(fp);
+    fseek(fp, 0, SEEK_END);
+    size_t gz = (size_t)ftell(fp);
+    fclose(fp);
+    static const size_t steps[] = {1, 100, 4096, 1 << 20};
+    for (int cut = 0; cut <= 8; cut++) {
+        /* cut 0: the whole file; then cut short at eight points. */
+        if (cut > 0)
+            truncate_file(f->path, cut == 1 ? 1 : gz / 9);
+        size_t len0 = 0;
+        bool failed0 = false;
+        char *first = drain_source(f->path, 1 << 20, true, &len0, &failed0);
+        if (cut == 0) {
+            assert_false(failed0);
+            assert_int_equal(len0, n);
+            assert_memory_equal(first, text, n);
+        } else {
+            assert_true(failed0);
+        }
+        for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+            size_t len = 0;
+            bool failed = false;
+            char *got = drain_source(f->path, steps[s], false, &len, &failed);
+            if (len != len0 || failed != failed0)
+                fail_msg("cut %d, %zu bytes at a time: %zu bytes%s, on a thread %zu%s", cut,
+                         steps[s], len, failed ? " then an error" : "", len0,
+                         failed0 ? " then an error" : "");
+            assert_memory_equal(got, first, len);
+            free(got);
+        }
+        free(first);
+        if (cut == 1)
+            gz -= 1;
+        else if (cut > 1)
+            gz -= gz / 9;
+    }
+    free(text);
+}
+
 /* ---- The push parser underneath -------------------------------------------- */
 
 /* Feed text in pieces of step bytes (0: all at once) to a fresh parser. */
@@ -1027,6 +1112,7 @@ int main(void)
         T(test_csvin_gzip_two_members),
         T(test_csvin_gzip_large),
         T(test_csvin_gzip_truncated),
+        T(test_csvin_gzip_read_sizes_agree),
         T(test_csvin_callback_stops),
         T(test_csvin_push_any_split),
         T(test_csvin_push_first_line),

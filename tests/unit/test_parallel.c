@@ -230,6 +230,70 @@ static void test_parallel_blocks_without_boundary_same_output(void **state)
     check_gzip_alike(f->path, f->gz, false);
 }
 
+/* The status, the error and the rejections of reading path (which fails or not). */
+static jm_status run_failing(const char *path, unsigned threads, uint64_t block, uint64_t max_rejects,
+                             char **rejects, char **error)
+{
+    jm_options opt;
+    jm_options_init(&opt);
+    opt.threads = threads;
+    opt.block_bytes = block;
+    opt.reject_rows = true;
+    opt.max_rejects = max_rejects;
+    seen s = {0};
+    size_t n = 0;
+    s.f = open_memstream(rejects, &n);
+    opt.on_reject = on_reject;
+    opt.on_reject_data = &s;
+    char *err = NULL;
+    jm_log *log = jm_log_new(&opt, &err);
+    assert_non_null(log);
+    jm_status st = jm_log_add_file(log, path);
+    *error = strdup(st == JM_OK ? "" : jm_log_error(log));
+    fclose(s.f);
+    jm_log_free(log);
+    return st;
+}
+
+/* A gzip cut short after a stray quote that misleads the split: the bytes before the break are
+ * read on one thread, so the rejections before the error, and the error, are those of one
+ * thread; with a rejection limit, the limit is met before the break, as on one thread. */
+static void test_parallel_truncated_gzip_after_fallback(void **state)
+{
+    fixture *f = *state;
+    write_log(f->path, false, true);
+    gzip_copy(f->path, f->gz);
+    FILE *fp = fopen(f->gz, "rb");
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    char *all = malloc((size_t)size);
+    fseek(fp, 0, SEEK_SET);
+    assert_int_equal(fread(all, 1, (size_t)size, fp), (size_t)size);
+    fclose(fp);
+    fp = fopen(f->gz, "wb");
+    fwrite(all, 1, (size_t)(size * 3 / 4), fp); /* past the stray quote of row 1501 */
+    fclose(fp);
+    free(all);
+    static const uint64_t limits[] = {UINT64_MAX, 10};
+    for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+        char *rej1 = NULL, *err1 = NULL;
+        jm_status st1 = run_failing(f->gz, 1, 0, limits[l], &rej1, &err1);
+        assert_int_equal(st1, limits[l] == UINT64_MAX ? JM_EINPUT : JM_EREJECTS);
+        static const uint64_t blocks[] = {64, 1000, 65536};
+        for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+            char *rej = NULL, *err = NULL;
+            jm_status st = run_failing(f->gz, 3, blocks[b], limits[l], &rej, &err);
+            assert_int_equal(st, st1);
+            assert_string_equal(err, err1);
+            assert_string_equal(rej, rej1);
+            free(rej);
+            free(err);
+        }
+        free(rej1);
+        free(err1);
+    }
+}
+
 /* Enough cases (over 8192) that journeys are rebuilt on several threads too: every writer gives
  * the same bytes for 1 and 3 threads. */
 static void test_parallel_journey_threads_same_output(void **state)
@@ -281,6 +345,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parallel_crlf_same_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_stray_quote_falls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parallel_blocks_without_boundary_same_output, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_truncated_gzip_after_fallback, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_parallel_journey_threads_same_output, setup,
                                         teardown),
