@@ -2,6 +2,7 @@
 /* Batches: the rows of one stretch of a file turned into events with ids of their own, then
  * merged into the log in file order, so that threads can read stretches side by side. */
 #include "batch.h"
+#include "buckets.h"
 #include "roles.h"
 #include "util.h"
 
@@ -348,22 +349,20 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
         ma[k] = jm__intern_id(log->acts, key, na);
         mh[k] = key[len - 1] ? jm__intern_id(log->chans, key + na, nchan) : JM_NO_CHANNEL;
     }
-    if (log->nev + b->nev > UINT32_MAX)
+    if (log->events->n + b->nev > UINT32_MAX)
         jm__die("more than 4 billion events");
-    jm__grow((void **)&log->ev, &log->cap, log->nev + b->nev, sizeof *log->ev);
+    /* Each event goes to the bucket of its case; the long ends, in event order, go along. */
+    size_t l = 0;
     for (size_t i = 0; i < b->nev; i++) {
-        jm__event *out = log->ev + log->nev;
         jm__event e = b->ev[i];
+        int64_t end = 0;
+        if (e.dur == JM_DUR_LONG)
+            end = b->long_end[l++].end;
         e.cas = mc[e.cas];
         e.chan = mh[e.act];
         e.act = ma[e.act];
-        out[i] = e;
+        jm__buckets_add(log->events, &e, end);
     }
-    jm__grow((void **)&log->long_end, &log->long_cap, log->nlong + b->nlong, sizeof *log->long_end);
-    for (size_t i = 0; i < b->nlong; i++)
-        log->long_end[log->nlong++] =
-            (jm__long_end){(uint32_t)(log->nev + b->long_end[i].ev), b->long_end[i].end};
-    log->nev += b->nev;
     log->stats.events += b->nev;
     log->stats.rows += b->rows;
     log->stats.blank_lines += blank_lines;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The report: rebuilds journeys from the store, runs every analysis, writes the whole report. */
 #include "analysis.h"
+#include "buckets.h"
 #include "spill.h"
 #include "text.h"
 #include "util.h"
@@ -38,15 +39,23 @@ struct jm_report {
     unsigned nworkers;
 };
 
+/* Events are reached by index through chunks of JM_CHUNK_EVENTS (a bucket's, or a contiguous
+ * array's cut into chunks). */
+static inline const jm__event *ev_at(const jm__event *const *chunk, uint32_t i)
+{
+    return &chunk[i / JM_CHUNK_EVENTS][i % JM_CHUNK_EVENTS];
+}
+
 /* Stable merge sort of event indices by start time: equal times keep input order, which the
  * counting sort by case preserved. */
-static void sort_by_start(uint32_t *idx, uint32_t *tmp, size_t n, const jm__event *ev)
+static void sort_by_start(uint32_t *idx, uint32_t *tmp, size_t n, const jm__event *const *ev)
 {
     if (n < 24) {
         for (size_t i = 1; i < n; i++) {
             uint32_t x = idx[i];
+            int64_t xs = ev_at(ev, x)->start;
             size_t j = i;
-            while (j > 0 && ev[idx[j - 1]].start > ev[x].start) {
+            while (j > 0 && ev_at(ev, idx[j - 1])->start > xs) {
                 idx[j] = idx[j - 1];
                 j--;
             }
@@ -57,40 +66,42 @@ static void sort_by_start(uint32_t *idx, uint32_t *tmp, size_t n, const jm__even
     size_t h = n / 2;
     sort_by_start(idx, tmp, h, ev);
     sort_by_start(idx + h, tmp, n - h, ev);
-    if (ev[idx[h - 1]].start <= ev[idx[h]].start)
+    if (ev_at(ev, idx[h - 1])->start <= ev_at(ev, idx[h])->start)
         return;
     memcpy(tmp, idx, h * sizeof *idx);
     size_t i = 0, j = h, k = 0;
     while (i < h && j < n)
-        idx[k++] = ev[idx[j]].start < ev[tmp[i]].start ? idx[j++] : tmp[i++];
+        idx[k++] = ev_at(ev, idx[j])->start < ev_at(ev, tmp[i])->start ? idx[j++] : tmp[i++];
     while (i < h)
         idx[k++] = tmp[i++];
 }
 
-/* Step ids of n events when steps are channels or channel:activity pairs. */
-static uint32_t *name_steps(jm_report *rep, const jm__event *ev, size_t n)
+/* The step of an event when steps are channels or channel:activity pairs: its id in the
+ * report's own step table, which takes the place of the activity in the event (act is read as
+ * the step from here on). */
+typedef struct naming {
+    jm_report *rep;
+    char *buf;
+    size_t cap;
+} naming;
+
+static void name_step(void *ctx, jm__event *e, int64_t end)
 {
-    jm_log *log = rep->log;
-    uint32_t *step = jm__xmalloc((n ? n : 1) * sizeof *step);
-    char *buf = NULL;
-    size_t cap = 0;
-    for (size_t i = 0; i < n; i++) {
-        const jm__event *e = &ev[i];
-        size_t cl = 0, al = 0;
-        const char *c = e->chan == JM_NO_CHANNEL ? "" : jm__intern_str(log->chans, e->chan, &cl);
-        if (log->opt->step == JM_STEP_CHANNEL) {
-            step[i] = jm__intern_id(rep->own_steps, c, cl);
-            continue;
-        }
-        const char *a = jm__intern_str(log->acts, e->act, &al);
-        jm__grow((void **)&buf, &cap, cl + al + 1, 1);
-        memcpy(buf, c, cl);
-        buf[cl] = ':';
-        memcpy(buf + cl + 1, a, al);
-        step[i] = jm__intern_id(rep->own_steps, buf, cl + 1 + al);
+    (void)end;
+    naming *nm = ctx;
+    jm_log *log = nm->rep->log;
+    size_t cl = 0, al = 0;
+    const char *c = e->chan == JM_NO_CHANNEL ? "" : jm__intern_str(log->chans, e->chan, &cl);
+    if (log->opt->step == JM_STEP_CHANNEL) {
+        e->act = jm__intern_id(nm->rep->own_steps, c, cl);
+        return;
     }
-    free(buf);
-    return step;
+    const char *a = jm__intern_str(log->acts, e->act, &al);
+    jm__grow((void **)&nm->buf, &nm->cap, cl + al + 1, 1);
+    memcpy(nm->buf, c, cl);
+    nm->buf[cl] = ':';
+    memcpy(nm->buf + cl + 1, a, al);
+    e->act = jm__intern_id(nm->rep->own_steps, nm->buf, cl + 1 + al);
 }
 
 /* A thread's share of rebuilding journeys: its scratch arrays, its own analysis states and
@@ -109,6 +120,9 @@ typedef struct worker {
     uint32_t *step, *pair, *chan, *seq, *tmp;
     int64_t *start, *end;
     size_t cap;
+    /* A bucket's grouping (see bucket_journeys). */
+    uint32_t *border, *boff, *bat;
+    size_t border_cap, boff_cap, bat_cap;
 } worker;
 
 static void worker_init(worker *w, jm_report *rep, bool own_states)
@@ -146,6 +160,9 @@ static void worker_free_scratch(worker *w)
     free(w->tmp);
     free(w->start);
     free(w->end);
+    free(w->border);
+    free(w->boff);
+    free(w->bat);
 }
 
 /* Merging the workers' states into the report's: one task per analysis, and the waits by pair
@@ -252,21 +269,35 @@ static void add_journey(worker *w, uint32_t cas, size_t n)
     w->journeys++;
 }
 
-/* The events of one build, grouped by case (see build_part). */
+/* The events of one build, grouped by case (see build_part and bucket_journeys). */
 typedef struct grouped {
-    const jm__event *ev;
+    const jm__event *const *ev; /* by index, through chunks (ev_at) */
     const jm__long_end *le;
     size_t nle;
-    const uint32_t *step_of; /* or NULL: steps are the activities */
     const uint32_t *order;   /* event indices, case by case */
     const uint32_t *off;     /* case c's events are order[off[c] .. off[c + 1]) */
     size_t ncase;
-    size_t next;             /* the next chunk of cases a thread takes */
+    size_t next;             /* the next chunk of cases (or bucket) a thread takes */
     pthread_mutex_t lock;
-    worker *workers;
 } grouped;
 
 #define CASES_A_CHUNK 4096
+
+/* The end time of event i of a build. */
+static int64_t end_of(const grouped *g, const jm__event *e, uint32_t i)
+{
+    if (e->dur != JM_DUR_LONG)
+        return e->start + e->dur;
+    size_t lo = 0, hi = g->nle;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->le[mid].ev < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return g->le[lo].end;
+}
 
 /* Rebuild the journeys of cases [from, to). */
 static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
@@ -274,12 +305,12 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
     const jm_options *opt = w->rep->log->opt;
     enum { AHEAD = 4, FETCH = 16 };
     for (size_t c = from; c < to; c++) {
-        /* A case's events lie anywhere in the event array: each is a cache miss. Fetching those
-         * of a case a few ahead lets the misses overlap the work on this one. */
+        /* A case's events may lie anywhere among the build's: each can be a cache miss.
+         * Fetching those of a case a few ahead lets the misses overlap the work on this one. */
         if (c + AHEAD < g->ncase) {
             size_t a = g->off[c + AHEAD], b = g->off[c + AHEAD + 1];
             for (size_t k = a; k < b && k < a + FETCH; k++)
-                __builtin_prefetch(&g->ev[g->order[k]]);
+                __builtin_prefetch(ev_at(g->ev, g->order[k]));
         }
         size_t len = g->off[c + 1] - g->off[c];
         if (len == 0)
@@ -289,19 +320,19 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
         memcpy(idx, g->order + g->off[c], len * sizeof *idx);
         uint32_t *tmp = w->seq;
         sort_by_start(idx, tmp, len, g->ev);
-        uint32_t cas = g->ev[idx[0]].cas;
+        uint32_t cas = ev_at(g->ev, idx[0])->cas;
         size_t k = 0;
         for (size_t i = 0; i < len; i++) {
-            const jm__event *e = &g->ev[idx[i]];
+            const jm__event *e = ev_at(g->ev, idx[i]);
             /* --split-gap: a long enough wait starts a new journey of the same case. */
             if (k > 0 && opt->split_gap_ms > 0 && e->start - w->end[k - 1] > opt->split_gap_ms) {
                 add_journey(w, cas, k);
                 k = 0;
             }
-            w->step[k] = g->step_of ? g->step_of[idx[i]] : e->act;
+            w->step[k] = e->act; /* the step (see name_step) */
             w->chan[k] = e->chan;
             w->start[k] = e->start;
-            w->end[k] = jm__end_at(g->ev, g->le, g->nle, idx[i]);
+            w->end[k] = end_of(g, e, idx[i]);
             k++;
         }
         add_journey(w, cas, k);
@@ -322,6 +353,34 @@ static void *journeys_thread(void *arg)
         size_t to = from + CASES_A_CHUNK < g->ncase ? from + CASES_A_CHUNK : g->ncase;
         journeys_of(w, g, from, to);
     }
+}
+
+/* The workers, made at the first build: the first adds into the report's own states, the
+ * others into their own. */
+static void make_workers(jm_report *rep)
+{
+    if (rep->workers != NULL)
+        return;
+    rep->nworkers = jm__thread_count(rep->log->opt);
+    rep->workers = jm__xcalloc(rep->nworkers, sizeof *rep->workers);
+    for (unsigned t = 0; t < rep->nworkers; t++)
+        worker_init(&rep->workers[t], rep, t > 0);
+}
+
+/* Run fn on `threads` of the report's workers, this thread being the first. */
+static void run_workers(jm_report *rep, unsigned threads, void *(*fn)(void *))
+{
+    pthread_t *tid = jm__xcalloc(threads, sizeof *tid);
+    bool *running = jm__xcalloc(threads, sizeof *running);
+    /* A thread that cannot be started leaves its share to the others. */
+    for (unsigned t = 1; t < threads; t++)
+        running[t] = pthread_create(&tid[t], NULL, fn, &rep->workers[t]) == 0;
+    fn(&rep->workers[0]);
+    for (unsigned t = 1; t < threads; t++)
+        if (running[t])
+            pthread_join(tid[t], NULL);
+    free(running);
+    free(tid);
 }
 
 /* Grouping events by case: a counting sort whose slices of the events are counted, then placed,
@@ -359,7 +418,6 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
                        size_t nle, uint32_t parts)
 {
     const jm_options *opt = rep->log->opt;
-    uint32_t *step_of = opt->step == JM_STEP_ACTIVITY ? NULL : name_steps(rep, ev, n);
 
     /* Group by case with a counting sort (stable, so input order survives within a case). */
     size_t ncase = (jm__intern_count(rep->log->cases) + parts - 1) / parts;
@@ -386,36 +444,89 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
     for (unsigned t = 0; t < threads; t++)
         free(gr.at[t]);
     free(gr.at);
-    jm__trace("grouped");
+
+    /* The array seen as chunks, as ev_at reads events. */
+    size_t nchunk = n / JM_CHUNK_EVENTS + 1;
+    const jm__event **chunk = jm__xmalloc(nchunk * sizeof *chunk);
+    for (size_t k = 0; k < nchunk; k++)
+        chunk[k] = ev + k * JM_CHUNK_EVENTS;
 
     if (threads > 1 && ncase < 2 * CASES_A_CHUNK)
         threads = 1; /* too few cases to share */
-    grouped g = {ev, le, nle, step_of, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, NULL};
+    grouped g = {chunk, le, nle, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER};
     rep->grouped = &g;
-    if (rep->workers == NULL) {
-        /* The first worker adds into the report's own states; the others into their own. */
-        rep->nworkers = jm__thread_count(opt);
-        rep->workers = jm__xcalloc(rep->nworkers, sizeof *rep->workers);
-        for (unsigned t = 0; t < rep->nworkers; t++)
-            worker_init(&rep->workers[t], rep, t > 0);
-    }
-    g.workers = rep->workers;
-    pthread_t *tid = jm__xcalloc(threads, sizeof *tid);
-    bool *running = jm__xcalloc(threads, sizeof *running);
-    /* A thread that cannot be started leaves its chunks to the others. */
-    for (unsigned t = 1; t < threads; t++)
-        running[t] = pthread_create(&tid[t], NULL, journeys_thread, &g.workers[t]) == 0;
-    journeys_thread(&g.workers[0]);
-    for (unsigned t = 1; t < threads; t++)
-        if (running[t])
-            pthread_join(tid[t], NULL);
-    free(running);
-    free(tid);
+    make_workers(rep);
+    run_workers(rep, threads, journeys_thread);
     rep->grouped = NULL;
+    free(chunk);
     free(order);
     free(off);
-    free(step_of);
-    jm__trace("journeys");
+}
+
+/* A thread's share of the buckets: each bucket's events grouped by case (a counting sort by
+ * case id / JM_BUCKETS, stable), then its journeys rebuilt. A bucket holds a 256th of the cases,
+ * so its events, its grouping and its cases' journeys stay within the cache. */
+static void bucket_journeys(worker *w, unsigned i)
+{
+    const jm__bucket *b = &w->rep->log->events->b[i];
+    if (b->n == 0)
+        return;
+    uint32_t ncases = jm__intern_count(w->rep->log->cases);
+    size_t ncase = ncases > i ? (ncases - i + JM_BUCKETS - 1) / JM_BUCKETS : 0;
+    jm__grow((void **)&w->border, &w->border_cap, b->n, sizeof *w->border);
+    jm__grow((void **)&w->boff, &w->boff_cap, ncase + 1, sizeof *w->boff);
+    jm__grow((void **)&w->bat, &w->bat_cap, ncase + 1, sizeof *w->bat);
+    uint32_t *off = w->boff, *at = w->bat;
+    memset(at, 0, (ncase + 1) * sizeof *at);
+    const jm__event *const *ev = (const jm__event *const *)b->chunk;
+    for (size_t k = 0; k < b->nchunk; k++) {
+        size_t m = b->n - k * JM_CHUNK_EVENTS;
+        m = m < JM_CHUNK_EVENTS ? m : JM_CHUNK_EVENTS;
+        for (size_t j = 0; j < m; j++)
+            at[ev[k][j].cas / JM_BUCKETS]++;
+    }
+    uint32_t base = 0;
+    for (size_t c = 0; c < ncase; c++) {
+        off[c] = base;
+        base += at[c];
+        at[c] = off[c];
+    }
+    off[ncase] = base;
+    for (size_t k = 0; k < b->nchunk; k++) {
+        size_t m = b->n - k * JM_CHUNK_EVENTS;
+        m = m < JM_CHUNK_EVENTS ? m : JM_CHUNK_EVENTS;
+        for (size_t j = 0; j < m; j++)
+            w->border[at[ev[k][j].cas / JM_BUCKETS]++] = (uint32_t)(k * JM_CHUNK_EVENTS + j);
+    }
+    grouped g = {ev, b->le, b->nle, w->border, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER};
+    journeys_of(w, &g, 0, ncase);
+}
+
+static void *buckets_thread(void *arg)
+{
+    worker *w = arg;
+    grouped *g = w->rep->grouped;
+    for (;;) {
+        pthread_mutex_lock(&g->lock);
+        size_t i = g->next++;
+        pthread_mutex_unlock(&g->lock);
+        if (i >= JM_BUCKETS)
+            return NULL;
+        bucket_journeys(w, (unsigned)i);
+    }
+}
+
+/* The journeys of the log's buckets, threads taking buckets one at a time. */
+static void build_buckets(jm_report *rep)
+{
+    grouped g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    rep->grouped = &g;
+    make_workers(rep);
+    unsigned threads = jm__thread_count(rep->log->opt);
+    if (rep->log->events->n < 2 * CASES_A_CHUNK)
+        threads = 1; /* too few events to share */
+    run_workers(rep, threads, buckets_thread);
+    rep->grouped = NULL;
 }
 
 /* Journeys of a log that spilled: partition by partition, each read back and joined by the
@@ -427,6 +538,7 @@ static jm_status build_spilled(jm_report *rep)
     jm__long_end *le = NULL;
     size_t ev_cap = 0, le_cap = 0;
     jm_status st = JM_OK;
+    naming nm = {rep, NULL, 0};
     for (unsigned p = 0; p < JM_SPILL_PARTS && st == JM_OK; p++) {
         jm__spilled *rec = NULL;
         size_t nrec = 0, n = 0, nle = 0;
@@ -436,7 +548,10 @@ static jm_status build_spilled(jm_report *rep)
             jm__log_set_error(log, err);
             break;
         }
-        jm__grow((void **)&ev, &ev_cap, nrec + log->nev + 1, sizeof *ev);
+        size_t inmem = 0;
+        for (unsigned b = p; b < JM_BUCKETS; b += JM_SPILL_PARTS)
+            inmem += log->events->b[b].n;
+        jm__grow((void **)&ev, &ev_cap, nrec + inmem + 1, sizeof *ev);
         for (size_t i = 0; i < nrec; i++) {
             int64_t dur = rec[i].end - rec[i].start;
             ev[n] = (jm__event){rec[i].start, dur >= JM_DUR_LONG ? JM_DUR_LONG : (uint32_t)dur,
@@ -448,18 +563,17 @@ static jm_status build_spilled(jm_report *rep)
             n++;
         }
         free(rec);
-        for (size_t i = 0; i < log->nev; i++) {
-            if (log->ev[i].cas % JM_SPILL_PARTS != p)
-                continue;
-            ev[n] = log->ev[i];
-            if (ev[n].dur == JM_DUR_LONG) {
-                jm__grow((void **)&le, &le_cap, nle + 1, sizeof *le);
-                le[nle++] = (jm__long_end){(uint32_t)n, jm__event_end(log, i)};
-            }
-            n++;
+        /* The buckets of this partition, each in input order; a case lies in one bucket. */
+        for (unsigned b = p; b < JM_BUCKETS; b += JM_SPILL_PARTS) {
+            jm__buckets_copy(log->events, b, ev + n, n, &le, &nle, &le_cap);
+            n += log->events->b[b].n;
         }
+        if (log->opt->step != JM_STEP_ACTIVITY)
+            for (size_t i = 0; i < n; i++)
+                name_step(&nm, &ev[i], 0);
         build_part(rep, ev, n, le, nle, JM_SPILL_PARTS);
     }
+    free(nm.buf);
     free(ev);
     free(le);
     return st;
@@ -513,24 +627,22 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     for (size_t a = 0; a < NANALYSES; a++)
         rep->st[a] = analyses[a]->begin(&rep->ctx);
 
-    /* The event array grew by half again at a time: give back what it did not fill before the
-     * journeys take their memory. */
-    if (log->cap > log->nev) {
-        log->ev = jm__xrealloc(log->ev, (log->nev ? log->nev : 1) * sizeof *log->ev);
-        log->cap = log->nev;
-    }
     jm__intern_drop_index(log->cases);
     jm_status st = JM_OK;
-    if (log->spill != NULL)
+    if (log->spill != NULL) {
         st = build_spilled(rep);
-    else
-        build_part(rep, log->ev, log->nev, log->long_end, log->nlong, 1);
+    } else {
+        if (opt->step != JM_STEP_ACTIVITY) {
+            naming nm = {rep, NULL, 0};
+            for (unsigned b = 0; b < JM_BUCKETS; b++)
+                jm__buckets_each(log->events, b, name_step, &nm);
+            free(nm.buf);
+        }
+        build_buckets(rep);
+    }
+    jm__trace("journeys");
     /* The events are no longer needed: give their memory back before the analyses finish. */
-    free(log->ev);
-    free(log->long_end);
-    log->ev = NULL;
-    log->long_end = NULL;
-    log->nev = log->cap = log->nlong = log->long_cap = 0;
+    jm__buckets_clear(log->events);
     if (rep->workers != NULL) {
         merge_workers(rep, rep->workers, rep->nworkers, jm__thread_count(opt));
         for (unsigned t = 0; t < rep->nworkers; t++)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Spilling: events written out to temporary partitions by case, for logs larger than memory. */
 #include "spill.h"
+#include "buckets.h"
 #include "util.h"
 
 #include <errno.h>
@@ -66,20 +67,33 @@ static jm_status flush(jm__spill *sp, unsigned p, char **err)
     return JM_OK;
 }
 
+typedef struct writing {
+    jm__spill *sp;
+    jm_status st;
+    char **err;
+} writing;
+
+static void write_event(void *ctx, jm__event *e, int64_t end)
+{
+    writing *w = ctx;
+    jm__spill *sp = w->sp;
+    unsigned p = e->cas % JM_SPILL_PARTS;
+    if (w->st != JM_OK)
+        return;
+    sp->buf[p][sp->nbuf[p]++] = (jm__spilled){e->start, end, e->cas, e->act, e->chan, 0};
+    if (sp->nbuf[p] == BUF_EVENTS)
+        w->st = flush(sp, p, w->err);
+}
+
 jm_status jm__spill_write(jm__spill *sp, const jm_log *log, char **err)
 {
-    for (size_t i = 0; i < log->nev; i++) {
-        const jm__event *e = &log->ev[i];
-        unsigned p = e->cas % JM_SPILL_PARTS;
-        sp->buf[p][sp->nbuf[p]++] =
-            (jm__spilled){e->start, jm__event_end(log, i), e->cas, e->act, e->chan, 0};
-        if (sp->nbuf[p] == BUF_EVENTS && flush(sp, p, err) != JM_OK)
-            return JM_EIO;
-    }
-    for (unsigned p = 0; p < JM_SPILL_PARTS; p++)
-        if (sp->nbuf[p] > 0 && flush(sp, p, err) != JM_OK)
-            return JM_EIO;
-    return JM_OK;
+    writing w = {sp, JM_OK, err};
+    for (unsigned b = 0; b < JM_BUCKETS && w.st == JM_OK; b++)
+        jm__buckets_each(log->events, b, write_event, &w);
+    for (unsigned p = 0; p < JM_SPILL_PARTS && w.st == JM_OK; p++)
+        if (sp->nbuf[p] > 0)
+            w.st = flush(sp, p, err);
+    return w.st;
 }
 
 jm_status jm__spill_read(jm__spill *sp, unsigned p, jm__spilled **out, size_t *n, char **err)

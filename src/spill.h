@@ -22,7 +22,7 @@ typedef struct jm__spill jm__spill;
  * with a malloc'd message in *err if they cannot be made. */
 jm__spill *jm__spill_new(char **err);
 
-/* Append n events (ends from jm__event_end of log) to their partitions. Returns JM_OK or JM_EIO
+/* Append the events in the log's buckets to their partitions. Returns JM_OK or JM_EIO
  * with a malloc'd message in *err (a full disk, say). */
 jm_status jm__spill_write(jm__spill *sp, const jm_log *log, char **err);
 

@@ -2,6 +2,7 @@
 /* The journey store: turns CSV rows into events or counted rejections, nothing lost. */
 #include "store.h"
 #include "batch.h"
+#include "buckets.h"
 #include "csvin.h"
 #include "parallel.h"
 #include "roles.h"
@@ -32,6 +33,8 @@ jm_log *jm_log_new(const jm_options *opt, char **err)
     log->cases = jm__intern_new();
     log->acts = jm__intern_new();
     log->chans = jm__intern_new();
+    log->events = jm__xmalloc(sizeof *log->events);
+    jm__buckets_init(log->events);
     log->err = jm__xstrdup("");
     return log;
 }
@@ -44,8 +47,8 @@ void jm_log_free(jm_log *log)
     jm__intern_free(log->cases);
     jm__intern_free(log->acts);
     jm__intern_free(log->chans);
-    free(log->ev);
-    free(log->long_end);
+    jm__buckets_clear(log->events);
+    free(log->events);
     jm__spill_free(log->spill);
     for (size_t i = 0; i < log->stats.files; i++)
         free(log->files[i]);
@@ -72,11 +75,6 @@ int64_t jm__end_at(const jm__event *ev, const jm__long_end *le, size_t nle, size
     return le[lo].end;
 }
 
-int64_t jm__event_end(const jm_log *log, size_t i)
-{
-    return jm__end_at(log->ev, log->long_end, log->nlong, i);
-}
-
 const char *jm_log_error(const jm_log *log)
 {
     return log->err;
@@ -91,7 +89,7 @@ void jm__log_set_error(jm_log *log, char *msg)
 jm_status jm__log_bound(jm_log *log)
 {
     uint64_t limit = log->opt->memory_bytes;
-    if (limit == 0 || (uint64_t)log->nev * sizeof *log->ev <= limit)
+    if (limit == 0 || (uint64_t)log->events->n * sizeof(jm__event) <= limit)
         return JM_OK;
     char *err = NULL;
     if (log->spill == NULL && (log->spill = jm__spill_new(&err)) == NULL) {
@@ -102,8 +100,8 @@ jm_status jm__log_bound(jm_log *log)
         jm__log_set_error(log, err);
         return JM_EIO;
     }
-    log->spilled_events += log->nev;
-    log->nev = log->nlong = 0;
+    log->spilled_events += log->events->n;
+    jm__buckets_empty(log->events);
     return JM_OK;
 }
 

@@ -12,8 +12,8 @@
 #define JM_NO_CHANNEL UINT32_MAX
 
 /* One event, 24 bytes: with millions of them, their size is both the memory and much of the
- * time (fresh memory costs to touch). Its place in the log's array is its input order (file
- * order, then line order). */
+ * time (fresh memory costs to touch). Its place in its bucket is its input order (file order,
+ * then line order) among the events of its cases. */
 typedef struct jm__event {
     int64_t start; /* UTC milliseconds */
     uint32_t dur;  /* end - start in ms; JM_DUR_LONG: look the end up with jm__event_end */
@@ -35,12 +35,9 @@ struct jm_log {
     const jm_options *opt;
     jm__timefmt *tf;
     jm__intern *cases, *acts, *chans;
-    jm__event *ev;
-    size_t nev, cap;
-    jm__long_end *long_end; /* ascending by event index */
-    size_t nlong, long_cap;
+    struct jm__buckets *events; /* in buckets by case (buckets.h) */
     struct jm__spill *spill; /* events written out by --memory, or NULL */
-    uint64_t spilled_events; /* events out there; ev holds the ones read since */
+    uint64_t spilled_events; /* events out there; the buckets hold the ones read since */
     jm_input_stats stats;
     char **files; /* names as given, in order */
     size_t files_cap;
@@ -52,9 +49,6 @@ struct jm_log {
 
 /* Replace the log's error message with msg (malloc'd, taken over). */
 void jm__log_set_error(jm_log *log, char *msg);
-
-/* The end time of event i. */
-int64_t jm__event_end(const jm_log *log, size_t i);
 
 /* The end time of event i of the array ev, whose long ends are le[0..nle). */
 int64_t jm__end_at(const jm__event *ev, const jm__long_end *le, size_t nle, size_t i);
