@@ -19,7 +19,7 @@ typedef struct jm__ctx {
     const jm_options *opt;
     const jm__intern *steps;    /* step names (activity, channel or channel:activity) */
     const jm__intern *chans;    /* channel names */
-    const jm__intern *cases;    /* case ids */
+    const struct jm__buckets *cases; /* case ids (jm__buckets_case_name) */
     const jm__seqtab *variants; /* variant id -> step sequence */
     const jm__pairs *pairs;     /* pair id -> (step, next step) */
     /* By pair id, every wait on that transition (floored at 0), gathered once by the report

@@ -283,14 +283,6 @@ void jm__batch_clear(jm__batch *b)
 
 /* ---- Merging into the log ---- */
 
-/* map[i]: the log's id of the batch's string i in table src. */
-static uint32_t *remap(jm__batch *b, jm__intern *dst, const jm__intern *src, size_t at)
-{
-    uint32_t *m = b->map + at;
-    jm__intern_merge(dst, src, m);
-    return m;
-}
-
 jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
 {
     const jm__file *f = b->file;
@@ -337,9 +329,17 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     }
 
     size_t nc = jm__intern_count(b->cases), nk = jm__intern_count(b->kinds);
-    jm__grow((void **)&b->map, &b->map_cap, nc + 2 * nk + 1, sizeof *b->map);
-    const uint32_t *mc = remap(b, log->cases, b->cases, 0);
-    uint32_t *ma = b->map + nc, *mh = b->map + nc + nk;
+    jm__grow((void **)&b->map, &b->map_cap, 2 * nc + 2 * nk + 1, sizeof *b->map);
+    /* Each case of the batch becomes an entry of the bucket its id's hash names: which entries
+     * are the same case is found bucket by bucket, when journeys are rebuilt (buckets.h). */
+    uint32_t *mc = b->map, *mb = b->map + nc;
+    for (size_t k = 0; k < nc; k++) {
+        size_t len;
+        const char *id = jm__intern_str(b->cases, (uint32_t)k, &len);
+        mb[k] = jm__bucket_of(jm__intern_hash_hi(b->cases, (uint32_t)k));
+        mc[k] = jm__buckets_add_case(log->events, mb[k], id, len);
+    }
+    uint32_t *ma = b->map + 2 * nc, *mh = b->map + 2 * nc + nk;
     for (size_t k = 0; k < nk; k++) {
         size_t len;
         const char *key = jm__intern_str(b->kinds, (uint32_t)k, &len);
@@ -358,10 +358,11 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
         int64_t end = 0;
         if (e.dur == JM_DUR_LONG)
             end = b->long_end[l++].end;
+        unsigned bucket = mb[e.cas];
         e.cas = mc[e.cas];
         e.chan = mh[e.act];
         e.act = ma[e.act];
-        jm__buckets_add(log->events, &e, end);
+        jm__buckets_add(log->events, bucket, &e, end);
     }
     log->stats.events += b->nev;
     log->stats.rows += b->rows;

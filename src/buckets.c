@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The log's events in buckets by case id: each bucket holds whole cases, small enough for its
- * journeys to be rebuilt within the cache. */
+/* The log's events and case ids in buckets by the hash of the case id: each bucket holds whole
+ * cases, few enough for its case ids to be told apart, and its journeys rebuilt, within the
+ * cache. */
 #include "buckets.h"
 #include "spill.h"
 #include "util.h"
@@ -20,16 +21,35 @@ void jm__buckets_init(jm__buckets *bs)
     memset(bs, 0, sizeof *bs);
 }
 
-void jm__buckets_clear(jm__buckets *bs)
+void jm__buckets_free_events(jm__buckets *bs)
 {
     for (unsigned i = 0; i < JM_BUCKETS; i++) {
-        free(bs->b[i].chunk);
-        free(bs->b[i].le);
+        jm__bucket *b = &bs->b[i];
+        free(b->chunk);
+        free(b->le);
+        b->chunk = NULL;
+        b->le = NULL;
+        b->nchunk = b->chunk_cap = b->n = b->nle = b->le_cap = b->room = 0;
+        b->tail = NULL;
     }
     for (size_t k = 0; k < bs->nblocks; k++)
         free(bs->blocks[k]);
     free(bs->blocks);
     free(bs->free_chunk);
+    bs->blocks = NULL;
+    bs->free_chunk = NULL;
+    bs->nblocks = bs->blocks_cap = bs->nfree = bs->free_cap = bs->carve_left = bs->n = 0;
+    bs->carve = NULL;
+}
+
+void jm__buckets_clear(jm__buckets *bs)
+{
+    jm__buckets_free_events(bs);
+    for (unsigned i = 0; i < JM_BUCKETS; i++) {
+        free(bs->b[i].names);
+        free(bs->b[i].entry);
+        free(bs->b[i].name);
+    }
     memset(bs, 0, sizeof *bs);
 }
 
@@ -45,6 +65,29 @@ void jm__buckets_empty(jm__buckets *bs)
         b->tail = NULL;
     }
     bs->n = 0;
+}
+
+uint32_t jm__buckets_add_case(jm__buckets *bs, unsigned b, const char *s, size_t n)
+{
+    jm__bucket *k = &bs->b[b];
+    if (k->names_len + n + 1 > UINT32_MAX || k->nentry >= UINT32_MAX)
+        jm__die("more than 4 GiB of case ids in one bucket");
+    jm__grow((void **)&k->names, &k->names_cap, k->names_len + n + 1, 1);
+    memcpy(k->names + k->names_len, s, n);
+    k->names[k->names_len + n] = '\0';
+    if (k->nentry == k->entry_cap)
+        jm__grow((void **)&k->entry, &k->entry_cap, k->nentry + 1, sizeof *k->entry);
+    k->entry[k->nentry] = (uint32_t)k->names_len;
+    k->names_len += n + 1;
+    return (uint32_t)k->nentry++;
+}
+
+/* Entry i of bucket k: its bytes, *len their length (the entries lie back to back). */
+static const char *entry_bytes(const jm__bucket *k, size_t i, size_t *len)
+{
+    size_t end = i + 1 < k->nentry ? k->entry[i + 1] : k->names_len;
+    *len = end - k->entry[i] - 1;
+    return k->names + k->entry[i];
 }
 
 static jm__event *new_chunk(jm__buckets *bs)
@@ -64,22 +107,90 @@ static jm__event *new_chunk(jm__buckets *bs)
     return c;
 }
 
-void jm__buckets_add_slow(jm__buckets *bs, const jm__event *e, int64_t end)
+void jm__buckets_add_slow(jm__buckets *bs, unsigned b, const jm__event *e, int64_t end)
 {
-    jm__bucket *b = &bs->b[e->cas % JM_BUCKETS];
-    if (b->room == 0) {
-        jm__grow((void **)&b->chunk, &b->chunk_cap, b->nchunk + 1, sizeof *b->chunk);
-        b->tail = b->chunk[b->nchunk++] = new_chunk(bs);
-        b->room = JM_CHUNK_EVENTS;
+    jm__bucket *k = &bs->b[b];
+    if (k->room == 0) {
+        jm__grow((void **)&k->chunk, &k->chunk_cap, k->nchunk + 1, sizeof *k->chunk);
+        k->tail = k->chunk[k->nchunk++] = new_chunk(bs);
+        k->room = JM_CHUNK_EVENTS;
     }
     if (e->dur == JM_DUR_LONG) {
-        jm__grow((void **)&b->le, &b->le_cap, b->nle + 1, sizeof *b->le);
-        b->le[b->nle++] = (jm__long_end){(uint32_t)b->n, end};
+        jm__grow((void **)&k->le, &k->le_cap, k->nle + 1, sizeof *k->le);
+        k->le[k->nle++] = (jm__long_end){(uint32_t)k->n, end};
     }
-    *b->tail++ = *e;
-    b->room--;
-    b->n++;
+    *k->tail++ = *e;
+    k->room--;
+    k->n++;
     bs->n++;
+}
+
+void jm__buckets_cases(jm__buckets *bs, unsigned b, uint32_t *same, uint64_t **tab,
+                       size_t *tab_cap)
+{
+    jm__bucket *k = &bs->b[b];
+    /* Open addressing over the entries: a slot holds the hash's high half and the entry's index
+     * + 1 of the case's first entry; at most half full. */
+    size_t size = 64;
+    while (size < 2 * k->nentry)
+        size *= 2;
+    if (*tab_cap < size) {
+        free(*tab);
+        *tab = jm__xmalloc(size * sizeof **tab);
+        *tab_cap = size;
+    }
+    uint64_t *t = *tab;
+    memset(t, 0, size * sizeof *t);
+    free(k->name);
+    k->name = NULL;
+    size_t name_cap = 0;
+    uint32_t ncase = 0;
+    for (size_t i = 0; i < k->nentry; i++) {
+        size_t len;
+        const char *s = entry_bytes(k, i, &len);
+        uint64_t h = jm__hash(s, len);
+        size_t at = (size_t)(h >> 40) & (size - 1);
+        for (;;) {
+            uint64_t v = t[at];
+            if (v == 0) {
+                t[at] = (h & 0xffffffff00000000ULL) | (uint64_t)(i + 1);
+                if (ncase >= (1u << 24))
+                    jm__die("more than 16 million cases in one bucket");
+                jm__grow((void **)&k->name, &name_cap, ncase + 1, sizeof *k->name);
+                k->name[ncase] = (uint32_t)i;
+                same[i] = ncase++;
+                break;
+            }
+            if ((v >> 32) == (h >> 32)) {
+                size_t first = (uint32_t)v - 1, flen;
+                const char *f = entry_bytes(k, first, &flen);
+                if (flen == len && memcmp(f, s, len) == 0) {
+                    same[i] = same[first];
+                    break;
+                }
+            }
+            at = (at + 1) & (size - 1);
+        }
+    }
+    k->ncase = ncase;
+}
+
+const char *jm__buckets_case_name(const jm__buckets *bs, uint32_t cas, size_t *len)
+{
+    const jm__bucket *k = &bs->b[cas % JM_BUCKETS];
+    size_t n;
+    const char *s = entry_bytes(k, k->name[cas / JM_BUCKETS], &n);
+    if (len != NULL)
+        *len = n;
+    return s;
+}
+
+uint32_t jm__buckets_case_count(const jm__buckets *bs)
+{
+    uint32_t n = 0;
+    for (unsigned i = 0; i < JM_BUCKETS; i++)
+        n += bs->b[i].ncase;
+    return n;
 }
 
 void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, size_t base,
@@ -97,7 +208,8 @@ void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, size_t b
 }
 
 void jm__buckets_each(jm__buckets *bs, unsigned i,
-                      void (*fn)(void *ctx, jm__event *e, int64_t end), void *ctx)
+                      void (*fn)(void *ctx, jm__event *e, int64_t end, unsigned bucket),
+                      void *ctx)
 {
     jm__bucket *b = &bs->b[i];
     size_t l = 0;
@@ -106,6 +218,6 @@ void jm__buckets_each(jm__buckets *bs, unsigned i,
         int64_t end = e->start + e->dur;
         if (e->dur == JM_DUR_LONG)
             end = b->le[l++].end;
-        fn(ctx, e, end);
+        fn(ctx, e, end, i);
     }
 }

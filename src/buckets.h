@@ -1,19 +1,32 @@
 /* SPDX-License-Identifier: MIT */
-/* The log's events in buckets by case id: each bucket holds whole cases, small enough for its
- * journeys to be rebuilt within the cache. */
+/* The log's events and case ids in buckets by the hash of the case id: each bucket holds whole
+ * cases, few enough for its case ids to be told apart, and its journeys rebuilt, within the
+ * cache. */
 #ifndef JM_BUCKETS_H
 #define JM_BUCKETS_H
 
 #include "store.h"
 
-/* Buckets: the events of case c go to bucket c % JM_BUCKETS, in input order. A multiple of
- * JM_SPILL_PARTS, so that a spill partition is a set of whole buckets. */
+/* Buckets: the events of a case go to the bucket its id's hash names, in input order. A multiple
+ * of JM_SPILL_PARTS, so that a spill partition is a set of whole buckets. */
 #define JM_BUCKETS 256
 
-/* Events a chunk holds: a bucket is a list of chunks, carved from blocks of many, so that a
- * bucket that grows copies nothing and fresh memory comes in big pages (see util.c). */
+/* The bucket of a case id whose jm__hash has high half hi. */
+static inline unsigned jm__bucket_of(uint32_t hi)
+{
+    return hi % JM_BUCKETS;
+}
+
+/* Events a chunk holds: a bucket's events are a list of chunks, carved from blocks of many, so
+ * that a bucket that grows copies nothing and fresh memory comes in big pages (see util.c). */
 #define JM_CHUNK_EVENTS 2048
 
+/* While the log is read, an event's case (jm__event.cas) is a case *entry* of its bucket: one
+ * entry per case and merged batch, in input order, the id's bytes kept in the bucket's names.
+ * Telling which entries are the same case waits until the journeys are rebuilt, bucket by
+ * bucket (jm__buckets_cases): a lookup in one table of every case would miss the cache at each
+ * entry. After that, cas is a case id: the case's number in its bucket * JM_BUCKETS + the
+ * bucket. */
 typedef struct jm__bucket {
     jm__event **chunk; /* chunk k holds events k * JM_CHUNK_EVENTS ... */
     size_t nchunk, chunk_cap;
@@ -22,6 +35,12 @@ typedef struct jm__bucket {
     size_t nle, le_cap;
     jm__event *tail;       /* where the next event goes in the last chunk */
     size_t room;           /* events the last chunk still takes */
+    char *names;           /* case id bytes, each followed by a NUL */
+    size_t names_len, names_cap;
+    uint32_t *entry;       /* offset in names of each case entry */
+    size_t nentry, entry_cap;
+    uint32_t *name;        /* offset in names of each case, once told apart */
+    uint32_t ncase;
 } jm__bucket;
 
 typedef struct jm__buckets {
@@ -38,28 +57,47 @@ typedef struct jm__buckets {
 /* Empty buckets, in *bs (zeroed first). */
 void jm__buckets_init(jm__buckets *bs);
 
-/* Free what the buckets hold (not bs itself). */
+/* Free everything the buckets hold (not bs itself). */
 void jm__buckets_clear(jm__buckets *bs);
 
-/* Empty every bucket, keeping the memory for the events to come. */
+/* Free the events only: the case ids stay, for the report to name its cases by. */
+void jm__buckets_free_events(jm__buckets *bs);
+
+/* Empty every bucket of its events (their case entries stay), keeping the memory for the
+ * events to come. */
 void jm__buckets_empty(jm__buckets *bs);
 
-/* The slow half of jm__buckets_add: a new chunk, or an end kept aside. */
-void jm__buckets_add_slow(jm__buckets *bs, const jm__event *e, int64_t end);
+/* Add a case entry for the n bytes at s to bucket b; returns its index there. */
+uint32_t jm__buckets_add_case(jm__buckets *bs, unsigned b, const char *s, size_t n);
 
-/* Append event e to its bucket; end is its end time, kept aside when e->dur is JM_DUR_LONG. */
-static inline void jm__buckets_add(jm__buckets *bs, const jm__event *e, int64_t end)
+/* The slow half of jm__buckets_add: a new chunk, or an end kept aside. */
+void jm__buckets_add_slow(jm__buckets *bs, unsigned b, const jm__event *e, int64_t end);
+
+/* Append event e to bucket b; end is its end time, kept aside when e->dur is JM_DUR_LONG. */
+static inline void jm__buckets_add(jm__buckets *bs, unsigned b, const jm__event *e, int64_t end)
 {
-    jm__bucket *b = &bs->b[e->cas % JM_BUCKETS];
-    if (b->room == 0 || e->dur == JM_DUR_LONG) {
-        jm__buckets_add_slow(bs, e, end);
+    jm__bucket *k = &bs->b[b];
+    if (k->room == 0 || e->dur == JM_DUR_LONG) {
+        jm__buckets_add_slow(bs, b, e, end);
         return;
     }
-    *b->tail++ = *e;
-    b->room--;
-    b->n++;
+    *k->tail++ = *e;
+    k->room--;
+    k->n++;
     bs->n++;
 }
+
+/* Tell bucket b's cases apart: same[i] (room for its case entries, supplied) gets the case
+ * number of entry i, numbers going from 0 in the order cases first came. The scratch table
+ * (*tab, capacity *tab_cap) is grown as needed. Sets the bucket's ncase and names its cases. */
+void jm__buckets_cases(jm__buckets *bs, unsigned b, uint32_t *same, uint64_t **tab,
+                       size_t *tab_cap);
+
+/* The bytes of case id cas (see jm__bucket), *len its length; NUL-terminated. */
+const char *jm__buckets_case_name(const jm__buckets *bs, uint32_t cas, size_t *len);
+
+/* Cases told apart so far, in every bucket. */
+uint32_t jm__buckets_case_count(const jm__buckets *bs);
 
 /* Copy bucket i's events to ev (room for bs->b[i].n) and append its long ends to *le (capacity
  * *le_cap, count *nle), their indices moved up by base: the position of ev[0] in the array the
@@ -67,9 +105,10 @@ static inline void jm__buckets_add(jm__buckets *bs, const jm__event *e, int64_t 
 void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, size_t base,
                       jm__long_end **le, size_t *nle, size_t *le_cap);
 
-/* Call fn on every event of bucket i in order, with its end time; fn may change the event's
- * act and chan only. */
+/* Call fn on every event of bucket i in order, with its end time and bucket; fn may change the
+ * event's act and chan only. */
 void jm__buckets_each(jm__buckets *bs, unsigned i,
-                      void (*fn)(void *ctx, jm__event *e, int64_t end), void *ctx);
+                      void (*fn)(void *ctx, jm__event *e, int64_t end, unsigned bucket),
+                      void *ctx);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The per-journey export: one CSV row per journey, for joining to other tables. */
 #include "analysis.h"
+#include "buckets.h"
 #include "csvout.h"
 #include "util.h"
 
@@ -99,8 +100,8 @@ static int by_case(const void *pa, const void *pb, void *data)
     const row *x = pa, *y = pb;
     if (x->cas != y->cas) {
         size_t na, nb;
-        const char *a = jm__intern_str(ctx->cases, x->cas, &na);
-        const char *b = jm__intern_str(ctx->cases, y->cas, &nb);
+        const char *a = jm__buckets_case_name(ctx->cases, x->cas, &na);
+        const char *b = jm__buckets_case_name(ctx->cases, y->cas, &nb);
         int c = jm__bytes_cmp(a, na, b, nb);
         if (c != 0)
             return c;
@@ -128,7 +129,7 @@ jm_status jm__export_write(const void *st, const jm__ctx *ctx, FILE *out)
     for (size_t i = 0; i < s->n; i++) {
         const row *r = &s->row[i];
         size_t n;
-        const char *c = jm__intern_str(ctx->cases, r->cas, &n);
+        const char *c = jm__buckets_case_name(ctx->cases, r->cas, &n);
         jm__csv_field(out, ',', c, n);
         char a[32], b[32], w[32];
         jm__time_format(r->start, a);

@@ -251,6 +251,11 @@ const char *jm__intern_str(const jm__intern *t, uint32_t id, size_t *len)
     return t->ent[id].s;
 }
 
+uint32_t jm__intern_hash_hi(const jm__intern *t, uint32_t id)
+{
+    return t->ent[id].hi;
+}
+
 uint32_t jm__intern_count(const jm__intern *t)
 {
     return (uint32_t)t->n;

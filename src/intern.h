@@ -43,6 +43,9 @@ uint32_t jm__intern_find(const jm__intern *t, const char *s, size_t n);
  * The pointer lives as long as the table. */
 const char *jm__intern_str(const jm__intern *t, uint32_t id, size_t *len);
 
+/* The high half of the jm__hash of id's string. */
+uint32_t jm__intern_hash_hi(const jm__intern *t, uint32_t id);
+
 /* How many distinct strings the table holds. */
 uint32_t jm__intern_count(const jm__intern *t);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Journey counts and distributions: contacts and channels per journey, durations. */
 #include "analysis.h"
+#include "buckets.h"
 #include "text.h"
 #include "util.h"
 
@@ -148,7 +149,7 @@ static void j_json(const void *st, const jm__ctx *ctx, jm__json *w)
 {
     const jstats *s = st;
     jm__json_u64(w, "count", s->journeys);
-    jm__json_u64(w, "cases", jm__intern_count(ctx->cases));
+    jm__json_u64(w, "cases", jm__buckets_case_count(ctx->cases));
     hist_json(w, "contacts", &s->contacts, "contacts");
     if (ctx->has_channel)
         hist_json(w, "channels", &s->channels, "channels");
@@ -211,7 +212,7 @@ static void j_text(const void *st, const jm__ctx *ctx, jm__text *t)
     char a[32], b[32], c[32];
     fputs(t->md ? "## Journeys\n\n" : "Journeys\n--------\n", o);
     fprintf(o, "%" PRIu64 " journeys of %" PRIu32 " cases.\n", s->journeys,
-            jm__intern_count(ctx->cases));
+            jm__buckets_case_count(ctx->cases));
     if (s->journeys == 0) {
         fputc('\n', o);
         return;
@@ -242,7 +243,7 @@ static void j_summary(const void *st, const jm__ctx *ctx, FILE *o)
     }
     fprintf(o,
             "%" PRIu64 " journeys (of %" PRIu32 " cases) take a median of %zu contacts (p90 %zu)",
-            s->journeys, jm__intern_count(ctx->cases), hist_pct(&s->contacts, 50),
+            s->journeys, jm__buckets_case_count(ctx->cases), hist_pct(&s->contacts, 50),
             hist_pct(&s->contacts, 90));
     if (ctx->has_channel)
         fprintf(o, " over %zu channel%s (p90 %zu)", hist_pct(&s->channels, 50),

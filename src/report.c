@@ -85,9 +85,9 @@ typedef struct naming {
     size_t cap;
 } naming;
 
-static void name_step(void *ctx, jm__event *e, int64_t end)
+static void name_step(void *ctx, jm__event *e, int64_t end, unsigned bucket)
 {
-    (void)end;
+    (void)end, (void)bucket;
     naming *nm = ctx;
     jm_log *log = nm->rep->log;
     size_t cl = 0, al = 0;
@@ -120,9 +120,11 @@ typedef struct worker {
     uint32_t *step, *pair, *chan, *seq, *tmp;
     int64_t *start, *end;
     size_t cap;
-    /* A bucket's grouping (see bucket_journeys). */
-    uint32_t *border, *boff, *bat;
-    size_t border_cap, boff_cap, bat_cap;
+    /* A bucket's cases and grouping (see bucket_journeys). */
+    uint32_t *border, *boff, *bat, *bsame;
+    size_t border_cap, boff_cap, bat_cap, bsame_cap;
+    uint64_t *btab;
+    size_t btab_cap;
 } worker;
 
 static void worker_init(worker *w, jm_report *rep, bool own_states)
@@ -163,6 +165,8 @@ static void worker_free_scratch(worker *w)
     free(w->border);
     free(w->boff);
     free(w->bat);
+    free(w->bsame);
+    free(w->btab);
 }
 
 /* Merging the workers' states into the report's: one task per analysis, and the waits by pair
@@ -411,16 +415,15 @@ static void group_task(void *ctx, size_t t)
 
 /* Rebuild the journeys of n events (in input order; long ends le[0..nle)) and hand them to the
  * analyses. The events hold whole cases, all with case id % parts == the same value: their
- * journeys are grouped by case id / parts. Threads take chunks of cases, each with analysis
+ * journeys are grouped by case id / parts, which is below ncase. Threads take chunks of cases, each with analysis
  * states of its own, merged at the end: aggregates are mergeable, rankings break ties by name,
  * so the result is the same for any thread count. */
 static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__long_end *le,
-                       size_t nle, uint32_t parts)
+                       size_t nle, uint32_t parts, size_t ncase)
 {
     const jm_options *opt = rep->log->opt;
 
     /* Group by case with a counting sort (stable, so input order survives within a case). */
-    size_t ncase = (jm__intern_count(rep->log->cases) + parts - 1) / parts;
     unsigned threads = jm__thread_count(opt);
     uint32_t *order = jm__xmalloc((n ? n : 1) * sizeof *order);
     uint32_t *off = jm__xmalloc((ncase + 1) * sizeof *off);
@@ -468,22 +471,29 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
  * so its events, its grouping and its cases' journeys stay within the cache. */
 static void bucket_journeys(worker *w, unsigned i)
 {
-    const jm__bucket *b = &w->rep->log->events->b[i];
+    jm__buckets *bs = w->rep->log->events;
+    const jm__bucket *b = &bs->b[i];
     if (b->n == 0)
         return;
-    uint32_t ncases = jm__intern_count(w->rep->log->cases);
-    size_t ncase = ncases > i ? (ncases - i + JM_BUCKETS - 1) / JM_BUCKETS : 0;
+    /* The bucket's case entries told apart: same[entry] is the case's number in the bucket. */
+    jm__grow((void **)&w->bsame, &w->bsame_cap, b->nentry, sizeof *w->bsame);
+    jm__buckets_cases(bs, i, w->bsame, &w->btab, &w->btab_cap);
+    size_t ncase = b->ncase;
     jm__grow((void **)&w->border, &w->border_cap, b->n, sizeof *w->border);
     jm__grow((void **)&w->boff, &w->boff_cap, ncase + 1, sizeof *w->boff);
     jm__grow((void **)&w->bat, &w->bat_cap, ncase + 1, sizeof *w->bat);
     uint32_t *off = w->boff, *at = w->bat;
     memset(at, 0, (ncase + 1) * sizeof *at);
-    const jm__event *const *ev = (const jm__event *const *)b->chunk;
+    /* Events take their case ids (number * JM_BUCKETS + bucket) as they are counted. */
     for (size_t k = 0; k < b->nchunk; k++) {
         size_t m = b->n - k * JM_CHUNK_EVENTS;
         m = m < JM_CHUNK_EVENTS ? m : JM_CHUNK_EVENTS;
-        for (size_t j = 0; j < m; j++)
-            at[ev[k][j].cas / JM_BUCKETS]++;
+        jm__event *c = b->chunk[k];
+        for (size_t j = 0; j < m; j++) {
+            uint32_t num = w->bsame[c[j].cas];
+            at[num]++;
+            c[j].cas = num * JM_BUCKETS + i;
+        }
     }
     uint32_t base = 0;
     for (size_t c = 0; c < ncase; c++) {
@@ -492,6 +502,7 @@ static void bucket_journeys(worker *w, unsigned i)
         at[c] = off[c];
     }
     off[ncase] = base;
+    const jm__event *const *ev = (const jm__event *const *)b->chunk;
     for (size_t k = 0; k < b->nchunk; k++) {
         size_t m = b->n - k * JM_CHUNK_EVENTS;
         m = m < JM_CHUNK_EVENTS ? m : JM_CHUNK_EVENTS;
@@ -533,10 +544,16 @@ static void build_buckets(jm_report *rep)
  * events of its cases still in memory, which came later in the input. */
 static jm_status build_spilled(jm_report *rep)
 {
+    enum { PER = JM_BUCKETS / JM_SPILL_PARTS }; /* the buckets of a partition */
     jm_log *log = rep->log;
+    jm__buckets *bs = log->events;
     jm__event *ev = NULL;
     jm__long_end *le = NULL;
     size_t ev_cap = 0, le_cap = 0;
+    uint32_t *same[PER] = {NULL};
+    size_t same_cap[PER] = {0};
+    uint64_t *tab = NULL;
+    size_t tab_cap = 0;
     jm_status st = JM_OK;
     naming nm = {rep, NULL, 0};
     for (unsigned p = 0; p < JM_SPILL_PARTS && st == JM_OK; p++) {
@@ -548,14 +565,23 @@ static jm_status build_spilled(jm_report *rep)
             jm__log_set_error(log, err);
             break;
         }
-        size_t inmem = 0;
-        for (unsigned b = p; b < JM_BUCKETS; b += JM_SPILL_PARTS)
-            inmem += log->events->b[b].n;
+        /* The partition's cases told apart, bucket by bucket; case numbers within a bucket,
+         * case ids (number * JM_BUCKETS + bucket) all == p modulo JM_SPILL_PARTS. */
+        size_t inmem = 0, most = 0;
+        for (unsigned k = 0; k < PER; k++) {
+            unsigned b = p + k * JM_SPILL_PARTS;
+            jm__grow((void **)&same[k], &same_cap[k], bs->b[b].nentry, sizeof *same[k]);
+            jm__buckets_cases(bs, b, same[k], &tab, &tab_cap);
+            inmem += bs->b[b].n;
+            most = bs->b[b].ncase > most ? bs->b[b].ncase : most;
+        }
         jm__grow((void **)&ev, &ev_cap, nrec + inmem + 1, sizeof *ev);
         for (size_t i = 0; i < nrec; i++) {
             int64_t dur = rec[i].end - rec[i].start;
+            unsigned b = rec[i].bucket;
+            uint32_t cas = same[b / JM_SPILL_PARTS][rec[i].cas] * JM_BUCKETS + b;
             ev[n] = (jm__event){rec[i].start, dur >= JM_DUR_LONG ? JM_DUR_LONG : (uint32_t)dur,
-                                rec[i].cas, rec[i].act, rec[i].chan};
+                                cas, rec[i].act, rec[i].chan};
             if (dur >= JM_DUR_LONG) {
                 jm__grow((void **)&le, &le_cap, nle + 1, sizeof *le);
                 le[nle++] = (jm__long_end){(uint32_t)n, rec[i].end};
@@ -564,15 +590,22 @@ static jm_status build_spilled(jm_report *rep)
         }
         free(rec);
         /* The buckets of this partition, each in input order; a case lies in one bucket. */
-        for (unsigned b = p; b < JM_BUCKETS; b += JM_SPILL_PARTS) {
-            jm__buckets_copy(log->events, b, ev + n, n, &le, &nle, &le_cap);
-            n += log->events->b[b].n;
+        for (unsigned k = 0; k < PER; k++) {
+            unsigned b = p + k * JM_SPILL_PARTS;
+            size_t from = n;
+            jm__buckets_copy(bs, b, ev + n, n, &le, &nle, &le_cap);
+            n += bs->b[b].n;
+            for (size_t i = from; i < n; i++)
+                ev[i].cas = same[k][ev[i].cas] * JM_BUCKETS + b;
         }
         if (log->opt->step != JM_STEP_ACTIVITY)
             for (size_t i = 0; i < n; i++)
-                name_step(&nm, &ev[i], 0);
-        build_part(rep, ev, n, le, nle, JM_SPILL_PARTS);
+                name_step(&nm, &ev[i], 0, 0);
+        build_part(rep, ev, n, le, nle, JM_SPILL_PARTS, most * PER);
     }
+    for (unsigned k = 0; k < PER; k++)
+        free(same[k]);
+    free(tab);
     free(nm.buf);
     free(ev);
     free(le);
@@ -612,7 +645,7 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     }
     rep->ctx.opt = opt;
     rep->ctx.chans = log->chans;
-    rep->ctx.cases = log->cases;
+    rep->ctx.cases = log->events;
     rep->ctx.variants = rep->variants;
     /* Channel steps are named as journeys are built; until then their count is unknown, and
      * the pair table sizes itself by the channels and activities that can form them. */
@@ -627,7 +660,6 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     for (size_t a = 0; a < NANALYSES; a++)
         rep->st[a] = analyses[a]->begin(&rep->ctx);
 
-    jm__intern_drop_index(log->cases);
     jm_status st = JM_OK;
     if (log->spill != NULL) {
         st = build_spilled(rep);
@@ -641,8 +673,9 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
         build_buckets(rep);
     }
     jm__trace("journeys");
-    /* The events are no longer needed: give their memory back before the analyses finish. */
-    jm__buckets_clear(log->events);
+    /* The events are no longer needed: give their memory back before the analyses finish
+     * (the case ids stay, to name cases by). */
+    jm__buckets_free_events(log->events);
     if (rep->workers != NULL) {
         merge_workers(rep, rep->workers, rep->nworkers, jm__thread_count(opt));
         for (unsigned t = 0; t < rep->nworkers; t++)

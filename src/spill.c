@@ -73,14 +73,14 @@ typedef struct writing {
     char **err;
 } writing;
 
-static void write_event(void *ctx, jm__event *e, int64_t end)
+static void write_event(void *ctx, jm__event *e, int64_t end, unsigned bucket)
 {
     writing *w = ctx;
     jm__spill *sp = w->sp;
-    unsigned p = e->cas % JM_SPILL_PARTS;
+    unsigned p = bucket % JM_SPILL_PARTS;
     if (w->st != JM_OK)
         return;
-    sp->buf[p][sp->nbuf[p]++] = (jm__spilled){e->start, end, e->cas, e->act, e->chan, 0};
+    sp->buf[p][sp->nbuf[p]++] = (jm__spilled){e->start, end, e->cas, e->act, e->chan, bucket};
     if (sp->nbuf[p] == BUF_EVENTS)
         w->st = flush(sp, p, w->err);
 }

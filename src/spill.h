@@ -5,14 +5,15 @@
 
 #include "store.h"
 
-/* Partitions: all events of a case go to partition (case id % JM_SPILL_PARTS), so each
+/* Partitions: all events of a case go to partition (its bucket % JM_SPILL_PARTS), so each
  * partition holds whole journeys. */
 #define JM_SPILL_PARTS 64
 
 /* An event as written out: its end spelled out, 32 bytes. */
 typedef struct jm__spilled {
     int64_t start, end;
-    uint32_t cas, act, chan, pad;
+    uint32_t cas, act, chan; /* cas: a case entry of the bucket (buckets.h) */
+    uint32_t bucket;
 } jm__spilled;
 
 typedef struct jm__spill jm__spill;

@@ -30,7 +30,6 @@ jm_log *jm_log_new(const jm_options *opt, char **err)
     jm_log *log = jm__xcalloc(1, sizeof *log);
     log->opt = opt;
     log->tf = tf;
-    log->cases = jm__intern_new();
     log->acts = jm__intern_new();
     log->chans = jm__intern_new();
     log->events = jm__xmalloc(sizeof *log->events);
@@ -44,7 +43,6 @@ void jm_log_free(jm_log *log)
     if (log == NULL)
         return;
     jm__timefmt_free(log->tf);
-    jm__intern_free(log->cases);
     jm__intern_free(log->acts);
     jm__intern_free(log->chans);
     jm__buckets_clear(log->events);

@@ -34,7 +34,7 @@ typedef struct jm__long_end {
 struct jm_log {
     const jm_options *opt;
     jm__timefmt *tf;
-    jm__intern *cases, *acts, *chans;
+    jm__intern *acts, *chans; /* case ids are kept in the buckets */
     struct jm__buckets *events; /* in buckets by case (buckets.h) */
     struct jm__spill *spill; /* events written out by --memory, or NULL */
     uint64_t spilled_events; /* events out there; the buckets hold the ones read since */
