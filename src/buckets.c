@@ -57,10 +57,12 @@ void jm__buckets_empty(jm__buckets *bs)
 {
     for (unsigned i = 0; i < JM_BUCKETS; i++) {
         jm__bucket *b = &bs->b[i];
-        jm__grow((void **)&bs->free_chunk, &bs->free_cap, bs->nfree + b->nchunk,
-                 sizeof *bs->free_chunk);
-        memcpy(bs->free_chunk + bs->nfree, b->chunk, b->nchunk * sizeof *b->chunk);
-        bs->nfree += b->nchunk;
+        if (b->nchunk > 0) {
+            jm__grow((void **)&bs->free_chunk, &bs->free_cap, bs->nfree + b->nchunk,
+                     sizeof *bs->free_chunk);
+            memcpy(bs->free_chunk + bs->nfree, b->chunk, b->nchunk * sizeof *b->chunk);
+            bs->nfree += b->nchunk;
+        }
         b->nchunk = b->n = b->nle = b->room = 0;
         b->tail = NULL;
     }
