@@ -1073,6 +1073,156 @@ static void test_csvin_callback_stops(void **state)
     assert_int_equal(f->nrows, 3);
 }
 
+/* ---- When libcsv may test spaces itself ---------------------------------- */
+
+/* Fields and record ends, serialised: what a parse read. */
+struct sink {
+    char *s;
+    size_t n, cap;
+};
+
+static void sink_put(struct sink *k, const void *p, size_t n)
+{
+    if (k->n + n > k->cap) {
+        k->cap = (k->n + n) * 2;
+        k->s = realloc(k->s, k->cap);
+        assert_non_null(k->s);
+    }
+    memcpy(k->s + k->n, p, n);
+    k->n += n;
+}
+
+static jm_status sink_row(void *data, const jm__row *row)
+{
+    struct sink *k = data;
+    for (size_t i = 0; i < row->n; i++) {
+        sink_put(k, &row->len[i], sizeof row->len[i]);
+        sink_put(k, row->f[i], row->len[i]);
+    }
+    sink_put(k, "|", 1);
+    return JM_OK;
+}
+
+/* Parse n bytes at text with delimiter delim, testing spaces inline or not, into k. */
+static void parse_into(struct sink *k, const char *text, size_t n, char delim, bool inline_spaces)
+{
+    k->n = 0;
+    jm__csv_opts opt = {.field_limit = SIZE_MAX};
+    jm__csv *c = jm__csv_new(delim, &opt, sink_row, k, 1);
+    if (inline_spaces)
+        jm__csv_test_spaces_inline(c);
+    jm__csv_feed(c, text, n);
+    char *err = NULL;
+    jm_status st = jm__csv_finish(c, "NAME", &err);
+    free(err);
+    sink_put(k, &st, sizeof st);
+    jm__csv_free(c);
+}
+
+static uint64_t rnd(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* A well-formed record set: unquoted fields with no space or tab at either end, quoted fields
+ * holding anything (quotes doubled), any line ends. */
+static size_t well_formed(char *out, size_t cap, char delim, uint64_t *x)
+{
+    static const char inner[] = "ab \t,;\r\n";
+    size_t n = 0;
+    while (n + 40 < cap) {
+        size_t fields = 1 + rnd(x) % 4;
+        for (size_t f = 0; f < fields; f++) {
+            if (f > 0)
+                out[n++] = delim;
+            size_t len = rnd(x) % 6;
+            if (rnd(x) % 3 == 0) {
+                out[n++] = '"';
+                for (size_t i = 0; i < len; i++) {
+                    char c = rnd(x) % 5 == 0 ? '"' : inner[rnd(x) % 8];
+                    out[n++] = c;
+                    if (c == '"')
+                        out[n++] = '"';
+                }
+                out[n++] = '"';
+            } else {
+                for (size_t i = 0; i < len; i++) {
+                    char c = i == 0 || i + 1 == len ? 'a' + (char)(rnd(x) % 3)
+                                                    : "ab \t"[rnd(x) % 4];
+                    out[n++] = c == delim ? 'c' : c;
+                }
+            }
+        }
+        static const char *const ends[] = {"\n", "\r\n", "\r"};
+        const char *e = ends[rnd(x) % 3];
+        memcpy(out + n, e, strlen(e));
+        n += strlen(e);
+    }
+    return n;
+}
+
+static void test_csvin_spaces_untouched(void **state)
+{
+    (void)state;
+    /* Where the scan says yes, libcsv testing spaces itself must read exactly what it reads
+     * keeping every byte: libcsv is the oracle. Random bytes over the characters that matter,
+     * and well-formed records with one byte changed, across the scan's 64-byte blocks. */
+    static const char alphabet[] = "a \t,;\"\r\n";
+    static const char delims[] = {',', ';', '\t', ' '};
+    struct sink keep = {0}, fast = {0};
+    char text[400];
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    size_t said_yes = 0, yes_with_quotes_and_spaces = 0;
+    for (int round = 0; round < 40000; round++) {
+        char delim = delims[round % 4];
+        size_t n;
+        if (round % 2 == 0) {
+            n = rnd(&x) % (round % 8 == 0 ? 300 : 70);
+            for (size_t i = 0; i < n; i++)
+                text[i] = alphabet[rnd(&x) % 8];
+        } else {
+            n = well_formed(text, 40 + rnd(&x) % 300, delim, &x);
+            /* As written, the scan must take it (that is the point of the scan). */
+            if (!jm__csv_spaces_untouched(text, n, delim))
+                fail_msg("round %d: well-formed records refused: %.*s", round, (int)n, text);
+            if (n > 0 && round % 4 == 1)
+                text[rnd(&x) % n] = alphabet[rnd(&x) % 8];
+        }
+        if (!jm__csv_spaces_untouched(text, n, delim))
+            continue;
+        said_yes++;
+        yes_with_quotes_and_spaces += memchr(text, '"', n) && memchr(text, ' ', n);
+        parse_into(&keep, text, n, delim, false);
+        parse_into(&fast, text, n, delim, true);
+        if (keep.n != fast.n || memcmp(keep.s, fast.s, keep.n) != 0)
+            fail_msg("round %d, delimiter %d: the scan said yes, the fields differ: %.*s", round,
+                     delim, (int)n, text);
+    }
+    assert_true(said_yes > 10000);
+    assert_true(yes_with_quotes_and_spaces > 5000);
+
+    /* Each way that libcsv would trim or read quotes otherwise is refused. */
+    static const char *const no[] = {
+        " a,b\n",   "a, b\n",     "a ,b\n",    "a,b \n",    "a,b ",      "a,\tb\n",
+        "a\n b\n",  "\"a\" ,b\n", "\"a\"\t\n", "\"a\" b\n", "a\"b, c\n", "x, \"a\"\n",
+        "\"a\"b,c\n", "a,b\r c\n",
+    };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (jm__csv_spaces_untouched(no[i], strlen(no[i]), ','))
+            fail_msg("said yes to: %s", no[i]);
+    static const char *const yes[] = {
+        "a b,c\n", "\"a, b\",c\n", "\" a \",\"\"\" b\"\n", "a,\"x\r\n y\"\r\n", "a\tb;c\n",
+    };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (!jm__csv_spaces_untouched(yes[i], strlen(yes[i]), ','))
+            fail_msg("said no to: %s", yes[i]);
+    free(keep.s);
+    free(fast.s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1121,6 +1271,7 @@ int main(void)
         T(test_csvin_line_ends),
         T(test_csvin_head),
         T(test_csvin_head_too_long),
+        T(test_csvin_spaces_untouched),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
