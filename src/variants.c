@@ -94,20 +94,22 @@ static int by_rank(const void *pa, const void *pb, void *data)
     return (na > nb) - (na < nb);
 }
 
+static size_t listed(const variants *s, const jm__ctx *ctx);
+
 static void v_finish(void *st, const jm__ctx *ctx)
 {
     variants *s = st;
     size_t k = 0;
     s->rank = jm__xmalloc((s->nv ? s->nv : 1) * sizeof *s->rank);
-    for (size_t i = 0; i < s->nv; i++) {
-        if (s->v[i].count == 0)
-            continue;
-        jm__vals_sort(&s->v[i].dur);
-        s->rank[k++] = (uint32_t)i;
-    }
+    for (size_t i = 0; i < s->nv; i++)
+        if (s->v[i].count != 0)
+            s->rank[k++] = (uint32_t)i;
     const void *data[2] = {s, ctx};
     jm__sort(s->rank, k, sizeof *s->rank, by_rank, (void *)data);
     s->nrank = k;
+    /* Durations are shown for the variants listed only: the others' are not sorted. */
+    for (size_t r = 0; r < listed(s, ctx); r++)
+        jm__vals_sort(&s->v[s->rank[r]].dur);
 }
 
 static size_t nranked(const variants *s)

@@ -212,6 +212,11 @@ static int by_handling(const void *pa, const void *pb, void *data)
     return str_cmp(ctx->steps, a, b);
 }
 
+static size_t listed(size_t n, const jm__ctx *ctx)
+{
+    return ctx->opt->top && ctx->opt->top < n ? ctx->opt->top : n;
+}
+
 static void w_finish(void *st, const jm__ctx *ctx)
 {
     waits *s = st;
@@ -224,18 +229,13 @@ static void w_finish(void *st, const jm__ctx *ctx)
     }
     jm__sort(s->order, s->nrank, sizeof *s->order, by_total, (void *)data);
     s->hd_order = jm__xmalloc((s->nhd ? s->nhd : 1) * sizeof *s->hd_order);
-    for (size_t i = 0; i < s->nhd; i++) {
-        if (s->hd[i].count == 0)
-            continue;
-        jm__vals_sort(&s->hd[i].dur);
-        s->hd_order[s->nhd_rank++] = (uint32_t)i;
-    }
+    for (size_t i = 0; i < s->nhd; i++)
+        if (s->hd[i].count != 0)
+            s->hd_order[s->nhd_rank++] = (uint32_t)i;
     jm__sort(s->hd_order, s->nhd_rank, sizeof *s->hd_order, by_handling, (void *)data);
-}
-
-static size_t listed(size_t n, const jm__ctx *ctx)
-{
-    return ctx->opt->top && ctx->opt->top < n ? ctx->opt->top : n;
+    /* Handling times are shown for the steps listed only: the others' are not sorted. */
+    for (size_t r = 0; r < listed(s->nhd_rank, ctx); r++)
+        jm__vals_sort(&s->hd[s->hd_order[r]].dur);
 }
 
 static void w_json(const void *st, const jm__ctx *ctx, jm__json *w)
