@@ -186,10 +186,6 @@ static void *field_realloc(void *p, size_t n)
     return jm__xrealloc(p, n < 65536 ? n : n + n / 2);
 }
 
-struct jm__csv {
-    struct csv_parser p;
-    reader r;
-};
 /* ---- When libcsv may test spaces itself ----
  *
  * libcsv trims spaces and tabs (those that are not the delimiter) at the start and end of an
@@ -325,16 +321,14 @@ static inline bool block_untouched(masks m, size_t n, scan_state *st)
     return bad == 0;
 }
 
-bool jm__csv_spaces_untouched(const char *s, size_t n, char delim)
+/* Scan n more bytes with st carried on: false at the first thing refused. */
+static bool scan_bytes(const unsigned char *u, size_t n, unsigned char delim, scan_state *st)
 {
     if (delim == '"')
         return false;
-    const unsigned char *u = (const unsigned char *)s;
-    unsigned char d = (unsigned char)delim;
 #if defined(__x86_64__) && defined(__GNUC__)
     bool avx2 = __builtin_cpu_supports("avx2");
 #endif
-    scan_state st = {1, 0, 0, 0};
     enum { PIECE = 256 }; /* blocks of 64 bytes: the masks stay in the first-level cache */
     masks m[PIECE];
     size_t blocks = n / 64, at = 0;
@@ -342,25 +336,45 @@ bool jm__csv_spaces_untouched(const char *s, size_t n, char delim)
         size_t k = blocks - at < PIECE ? blocks - at : PIECE;
 #if defined(__x86_64__) && defined(__GNUC__)
         if (avx2)
-            masks_blocks_avx2(u + 64 * at, k, d, m);
+            masks_blocks_avx2(u + 64 * at, k, delim, m);
         else
 #endif
-            masks_blocks(u + 64 * at, k, d, m);
+            masks_blocks(u + 64 * at, k, delim, m);
         for (size_t i = 0; i < k; i++)
-            if (!block_untouched(m[i], 64, &st))
+            if (!block_untouched(m[i], 64, st))
                 return false;
         at += k;
     }
-    if (n % 64 > 0 && !block_untouched(masks_of(u + 64 * blocks, n % 64, d), n % 64, &st))
-        return false;
-    return !st.prev_space; /* a space last would end the last field */
+    return n % 64 == 0 || block_untouched(masks_of(u + 64 * blocks, n % 64, delim), n % 64, st);
 }
 
-void jm__csv_test_spaces_inline(jm__csv *c)
+/* The state at the start of the input: the byte before ends a field. */
+#define SCAN_START ((scan_state){1, 0, 0, 0})
+
+bool jm__csv_spaces_untouched(const char *s, size_t n, char delim)
 {
-    csv_set_space_func(&c->p, NULL);
+    scan_state st = SCAN_START;
+    /* A space last would end the last field. */
+    return scan_bytes((const unsigned char *)s, n, (unsigned char)delim, &st) && !st.prev_space;
 }
 
+struct jm__csv {
+    struct csv_parser p;
+    reader r;
+    /* Every byte so far passed the scan (scan carries its state): libcsv tests spaces inline. */
+    bool scanning;
+    scan_state scan;
+};
+
+/* From here on, libcsv calls our test that keeps every byte. Its count of spaces that would be
+ * trimmed is then always 0 (no byte is a space to it); every byte before passed the scan, so
+ * that count is all that differs from a parser that kept every byte from the start. */
+static void keep_every_byte(jm__csv *c)
+{
+    c->scanning = false;
+    csv_set_space_func(&c->p, never_space);
+    c->p.spaces = 0;
+}
 
 jm__csv *jm__csv_new(char delim, const jm__csv_opts *opt, jm__row_fn fn, void *data,
                      uint64_t first_line)
@@ -369,7 +383,12 @@ jm__csv *jm__csv_new(char delim, const jm__csv_opts *opt, jm__row_fn fn, void *d
     if (csv_init(&c->p, CSV_REPALL_NL) != 0)
         jm__die("csv_init failed");
     csv_set_delim(&c->p, (unsigned char)delim);
-    csv_set_space_func(&c->p, never_space); /* keep field bytes as they are */
+    /* Field bytes are kept as they are: libcsv's own space test trims spaces and tabs around
+     * unquoted fields, and is left to it only while the bytes hold none that it would trim. */
+    c->scanning = delim != '"';
+    c->scan = SCAN_START;
+    if (!c->scanning)
+        csv_set_space_func(&c->p, never_space);
     csv_set_realloc_func(&c->p, field_realloc);
     csv_set_blk_size(&c->p, 4096);
     c->r = (reader){.opt = opt,
@@ -384,12 +403,29 @@ jm__csv *jm__csv_new(char delim, const jm__csv_opts *opt, jm__row_fn fn, void *d
 
 jm_status jm__csv_feed(jm__csv *c, const char *buf, size_t n)
 {
-    if (c->r.status == JM_OK && n > 0) {
-        size_t done = csv_parse(&c->p, buf, n, on_field, on_record, &c->r);
-        if (done != n)
+    /* In pieces, each scanned and then parsed while still in the cache. */
+    enum { PIECE = 64 << 10 };
+    for (size_t at = 0; at < n && c->r.status == JM_OK; at += PIECE) {
+        size_t k = n - at < PIECE ? n - at : PIECE;
+        if (c->scanning &&
+            !scan_bytes((const unsigned char *)buf + at, k, (unsigned char)c->p.delim_char,
+                        &c->scan))
+            keep_every_byte(c);
+        size_t done = csv_parse(&c->p, buf + at, k, on_field, on_record, &c->r);
+        if (done != k)
             jm__die("libcsv stopped: %s", csv_strerror(csv_error(&c->p)));
     }
     return c->r.status;
+}
+
+void jm__csv_keep_every_byte(jm__csv *c)
+{
+    keep_every_byte(c);
+}
+
+bool jm__csv_spaces_inline(const jm__csv *c)
+{
+    return c->scanning;
 }
 
 void jm__csv_inexact_lines(jm__csv *c)
@@ -417,6 +453,8 @@ jm_status jm__csv_finish(jm__csv *c, const char *name, char **err)
                            (unsigned long long)c->r.rec_start);
         return JM_EINPUT;
     }
+    if (c->scanning && c->scan.prev_space)
+        keep_every_byte(c); /* a space last ends the last field: it stays */
     csv_fini(&c->p, on_field, on_record, &c->r);
     return c->r.status;
 }

@@ -55,12 +55,17 @@ jm__csv *jm__csv_new(char delim, const jm__csv_opts *opt, jm__row_fn fn, void *d
 /* True when libcsv, testing spaces and tabs itself (and so trimming those around unquoted fields
  * and after closing quotes), reads the n bytes at s, from a record boundary on, into the very
  * same fields as when it keeps every byte: no space or tab outside quotes starts or ends a field,
- * and every quote stands where libcsv reads it as the quote parity says. False when unsure. */
+ * and every quote stands where libcsv reads it as the quote parity says. False when unsure.
+ * jm__csv_feed scans with it as it goes: while the bytes pass, libcsv tests spaces inline, not
+ * through a call per byte of every unquoted field (a quarter of its time). */
 bool jm__csv_spaces_untouched(const char *s, size_t n, char delim);
 
-/* Let libcsv test spaces inline, not through jmine's keep-every-byte callback (a call per byte
- * of every unquoted field): only for bytes that jm__csv_spaces_untouched approved. */
-void jm__csv_test_spaces_inline(jm__csv *c);
+/* Whether c still lets libcsv test spaces inline: every byte fed so far passed the scan. */
+bool jm__csv_spaces_inline(const jm__csv *c);
+
+/* Keep every byte through jmine's own space test from now on, whatever the scan says: for tests,
+ * as the parse the scan must agree with. */
+void jm__csv_keep_every_byte(jm__csv *c);
 
 /* Parse n more bytes. Returns JM_OK or the callback's first other status, after which nothing
  * more is parsed. */

@@ -212,8 +212,6 @@ static uint64_t parse_bytes(shared *s, range *r, const char *bytes, size_t n, bo
     jm__csv *c = jm__csv_new(s->file->delim, &opt, jm__batch_row, r->batch, r->line);
     if (!exact)
         jm__csv_inexact_lines(c);
-    if (jm__csv_spaces_untouched(bytes, n, s->file->delim))
-        jm__csv_test_spaces_inline(c);
     r->st = jm__csv_feed(c, bytes, n);
     r->at_boundary = false;
     if (r->st == JM_OK) {
