@@ -13,6 +13,9 @@
 /* The bytes after the activity and channel in a kind key (see jm__batch.kinds). */
 #define KIND_TAIL 5
 
+/* Slots of the memo of kinds (see jm__batch.seen). */
+#define SEEN_SLOTS 256
+
 /* A rejected row, kept until the merge hands it on in file order. */
 typedef struct rejection {
     uint64_t line;
@@ -29,6 +32,12 @@ struct jm__batch {
      * the activity's bytes, the channel's, then KIND_TAIL bytes: the activity's length (4) and
      * whether there is a channel (1). Events hold the pair's id in act until the merge. */
     jm__intern *kinds;
+    /* A log holds few kinds, and most rows repeat one seen a few rows before: a memo by a
+     * fingerprint of the activity's and channel's ends finds it with neither the hash of the
+     * whole key nor a probe. Its bytes are compared in full, so fingerprints that collide only
+     * cost a lookup. Entries are kind id + 1; 0 is empty. */
+    uint64_t seen_fp[SEEN_SLOTS];
+    uint32_t seen_id[SEEN_SLOTS];
     char *key;
     size_t key_cap;
     jm__event *ev;
@@ -200,6 +209,77 @@ static void snippet(char *out, const char *s, size_t n)
     out[k] = '\0';
 }
 
+/* The first and last bytes of a string (up to 8 each) and its length, mixed. */
+static inline uint64_t ends_of(const char *s, size_t n)
+{
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        a = x;
+        b = y;
+    } else if (n > 0) {
+        a = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+            (uint64_t)(unsigned char)s[n - 1] << 16;
+    }
+    return (a ^ (uint64_t)n << 56) * 0x9e3779b97f4a7c15ULL ^ (b * 0xc2b2ae3d27d4eb4fULL);
+}
+
+/* Byte equality of n bytes, eight at a time without a library call up to 32. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n > 32)
+        return memcmp(a, b, n) == 0;
+    uint64_t x, y;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y)
+            return false;
+    }
+    if (i < n && n >= 8) {
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    for (; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
+/* The batch's id of the kind (activity act of na bytes, channel ch of nc), added if new. */
+static uint32_t kind_id(jm__batch *b, const char *act, size_t na, const char *ch, size_t nc)
+{
+    uint64_t fp = ends_of(act, na) ^ ends_of(ch, nc) * 0xff51afd7ed558ccdULL;
+    size_t slot = (size_t)(fp >> 56) % SEEN_SLOTS;
+    if (b->seen_id[slot] != 0 && b->seen_fp[slot] == fp) {
+        uint32_t id = b->seen_id[slot] - 1;
+        size_t len;
+        const char *k = jm__intern_str(b->kinds, id, &len);
+        uint32_t ka;
+        memcpy(&ka, k + len - KIND_TAIL, 4);
+        if (len == na + nc + KIND_TAIL && ka == na && same_bytes(k, act, na) &&
+            same_bytes(k + na, ch, nc))
+            return id;
+    }
+    jm__grow((void **)&b->key, &b->key_cap, na + nc + KIND_TAIL, 1);
+    memcpy(b->key, act, na);
+    memcpy(b->key + na, nc > 0 ? ch : "", nc);
+    uint32_t na32 = (uint32_t)na;
+    memcpy(b->key + na + nc, &na32, 4);
+    b->key[na + nc + 4] = nc > 0; /* an empty channel is an unknown one */
+    uint32_t id = jm__intern_id(b->kinds, b->key, na + nc + KIND_TAIL);
+    b->seen_fp[slot] = fp;
+    b->seen_id[slot] = id + 1;
+    return id;
+}
+
 jm_status jm__batch_row(void *batch, const jm__row *row)
 {
     jm__batch *b = batch;
@@ -251,13 +331,7 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
     size_t na = row->len[ai], nc = ci == JM_NO_COLUMN ? 0 : row->len[ci];
     if (na > UINT32_MAX)
         jm__die("activity of %zu bytes", na);
-    jm__grow((void **)&b->key, &b->key_cap, na + nc + KIND_TAIL, 1);
-    memcpy(b->key, row->f[ai], na);
-    memcpy(b->key + na, nc > 0 ? row->f[ci] : "", nc);
-    uint32_t na32 = (uint32_t)na;
-    memcpy(b->key + na + nc, &na32, 4);
-    b->key[na + nc + 4] = nc > 0; /* an empty channel is an unknown one */
-    e.act = jm__intern_id(b->kinds, b->key, na + nc + KIND_TAIL);
+    e.act = kind_id(b, row->f[ai], na, nc > 0 ? row->f[ci] : "", nc);
     e.chan = 0;
     if ((uint64_t)(end - e.start) >= JM_DUR_LONG) {
         e.dur = JM_DUR_LONG;
@@ -276,6 +350,7 @@ void jm__batch_clear(jm__batch *b)
 {
     jm__intern_clear(b->cases);
     jm__intern_clear(b->kinds);
+    memset(b->seen_id, 0, sizeof b->seen_id);
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
     b->rows = 0;
     b->key_row = 0;

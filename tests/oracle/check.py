@@ -166,6 +166,27 @@ def write_tie_log(path, seed, rows, more_channels=0):
                           oracle.rfc3339(start), "" if end is None else oracle.rfc3339(end)])
 
 
+def write_lookalike_log(path, seed, rows):
+    """A small log whose steps and channels look alike to a quick glance: names of the same
+    length that differ only in the middle (jmine remembers recent activity-channel pairs by
+    their first and last bytes, then compares them whole), and pairs whose bytes run on from
+    activity into channel ("ab" + "cd", "abc" + "d")."""
+    rng = random.Random(seed)
+    steps = ["Callback request %s (web form)" % c for c in "0123456789"]
+    steps += ["ab", "abc", "a", "", "Call: billing question", "Call: billinG question"]
+    steps = [x for x in steps if x]
+    channels = ["cd", "d", "bcd", "", "phone", "phonE", "web chat, first line 1",
+                "web chat, second line 1"]
+    base = 1709287200000  # 2024-03-01T10:00:00Z
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(["case_id", "activity", "channel", "start_time", "end_time"])
+        for _ in range(rows):
+            start = base + rng.randrange(100000) * 1000
+            out.writerow(["c%d" % rng.randrange(300), rng.choice(steps), rng.choice(channels),
+                          oracle.rfc3339(start), oracle.rfc3339(start + rng.randrange(600) * 1000)])
+
+
 def split_in_two(path, first, second):
     """Writes the log as two files, each with the header, cut at a record boundary."""
     data = Path(path).read_bytes()
@@ -376,6 +397,12 @@ def run_generated(tally, jmine, work):
     path = work / "ties-channels.csv"
     write_tie_log(path, 75, 3000, more_channels=300)
     compare_report(tally, jmine, "report ties, 305 channels", [path], [], journeys=True)
+
+    for i, flags in enumerate([[], ["--step", "channel:activity"]]):
+        path = work / ("lookalike-%d.csv" % i)
+        write_lookalike_log(path, 80 + i, 3000)
+        compare_report(tally, jmine, "report look-alike names %s" % " ".join(flags or ["(defaults)"]),
+                       [path], flags, journeys=True)
 
     whole = work / "whole.csv"
     generate(whole, 60, journeys_for(60), ["--order", "time", "--malformed", "0.03"])
