@@ -1214,6 +1214,27 @@ static void test_csvin_spaces_untouched(void **state)
     assert_true(inline_all_along > 10000);
     assert_true(with_quotes_and_spaces > 5000);
 
+    /* Every string of up to JM_EXHAUSTIVE (default 5) of those characters, whole and in two
+     * pieces. */
+    const char *env = getenv("JM_EXHAUSTIVE");
+    size_t longest = env ? (size_t)atoi(env) : 5;
+    for (size_t n = 0; n <= longest && n < sizeof text; n++) {
+        size_t total = 1;
+        for (size_t i = 0; i < n; i++)
+            total *= 8;
+        for (size_t code = 0; code < total; code++) {
+            size_t c = code;
+            for (size_t i = 0; i < n; i++, c /= 8)
+                text[i] = alphabet[c % 8];
+            for (size_t d = 0; d < 4; d++) {
+                parse_into(&keep, text, n, delims[d], true, 0);
+                parse_into(&fast, text, n, delims[d], false, n > 1 ? 1 + code % (n - 1) : 0);
+                if (keep.n != fast.n || memcmp(keep.s, fast.s, keep.n) != 0)
+                    fail_msg("delimiter %d: the fields differ: %.*s", delims[d], (int)n, text);
+            }
+        }
+    }
+
     /* Each way that libcsv would trim or read quotes otherwise is refused. */
     static const char *const no[] = {
         " a,b\n",   "a, b\n",     "a ,b\n",    "a,b \n",    "a,b ",      "a,\tb\n",
