@@ -13,7 +13,7 @@
 /* The bytes after the activity and channel in a kind key (see jm__batch.kinds). */
 #define KIND_TAIL 5
 
-/* Slots of the memo of kinds (see jm__batch.seen). */
+/* Slots of the memo of kinds (see jm__batch.seen_fp). */
 #define SEEN_SLOTS 256
 
 /* A rejected row, kept until the merge hands it on in file order. */
