@@ -348,6 +348,14 @@ static bool scan_bytes(const unsigned char *u, size_t n, unsigned char delim, sc
     return n % 64 == 0 || block_untouched(masks_of(u + 64 * blocks, n % 64, delim), n % 64, st);
 }
 
+/* Whether the scan is cheaper than the calls it saves: with SIMD. Byte by byte it would cost
+ * about what libcsv's call per byte does, so elsewhere every byte goes through our test. */
+#if defined(__SSE2__)
+#define SCAN_PAYS 1
+#else
+#define SCAN_PAYS 0
+#endif
+
 /* The state at the start of the input: the byte before ends a field. */
 #define SCAN_START ((scan_state){1, 0, 0, 0})
 
@@ -385,7 +393,7 @@ jm__csv *jm__csv_new(char delim, const jm__csv_opts *opt, jm__row_fn fn, void *d
     csv_set_delim(&c->p, (unsigned char)delim);
     /* Field bytes are kept as they are: libcsv's own space test trims spaces and tabs around
      * unquoted fields, and is left to it only while the bytes hold none that it would trim. */
-    c->scanning = delim != '"';
+    c->scanning = SCAN_PAYS && delim != '"';
     c->scan = SCAN_START;
     if (!c->scanning)
         csv_set_space_func(&c->p, never_space);

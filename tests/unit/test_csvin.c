@@ -1204,15 +1204,19 @@ static void test_csvin_spaces_untouched(void **state)
         if (keep.n != fast.n || memcmp(keep.s, fast.s, keep.n) != 0)
             fail_msg("round %d, delimiter %d, pieces of %zu: the fields differ: %.*s", round,
                      delim, step, (int)n, text);
+#if defined(__SSE2__) /* elsewhere jmine does not scan: every byte goes through its test */
         if (intact && !was_inline)
             fail_msg("round %d: well-formed records refused: %.*s", round, (int)n, text);
+#endif
         if (intact && !jm__csv_spaces_untouched(text, n, delim))
             fail_msg("round %d: well-formed records refused whole: %.*s", round, (int)n, text);
         inline_all_along += was_inline;
         with_quotes_and_spaces += was_inline && memchr(text, '"', n) && memchr(text, ' ', n);
     }
+#if defined(__SSE2__)
     assert_true(inline_all_along > 10000);
     assert_true(with_quotes_and_spaces > 5000);
+#endif
 
     /* Every string of up to JM_EXHAUSTIVE (default 5) of those characters, whole and in two
      * pieces. */
