@@ -200,9 +200,7 @@ void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, size_t b
 {
     const jm__bucket *b = &bs->b[i];
     for (size_t k = 0; k < b->nchunk; k++) {
-        size_t from = k * JM_CHUNK_EVENTS;
-        size_t n = b->n - from < JM_CHUNK_EVENTS ? b->n - from : JM_CHUNK_EVENTS;
-        memcpy(ev + from, b->chunk[k], n * sizeof *ev);
+        memcpy(ev + k * JM_CHUNK_EVENTS, b->chunk[k], jm__chunk_len(b->n, k) * sizeof *ev);
     }
     jm__grow((void **)le, le_cap, *nle + b->nle, sizeof **le);
     for (size_t k = 0; k < b->nle; k++)

@@ -21,6 +21,13 @@ static inline unsigned jm__bucket_of(uint32_t hi)
  * that a bucket that grows copies nothing and fresh memory comes in big pages (see util.c). */
 #define JM_CHUNK_EVENTS 2048
 
+/* The events chunk k of a bucket of n events holds. */
+static inline size_t jm__chunk_len(size_t n, size_t k)
+{
+    size_t left = n - k * JM_CHUNK_EVENTS;
+    return left < JM_CHUNK_EVENTS ? left : JM_CHUNK_EVENTS;
+}
+
 /* While the log is read, an event's case (jm__event.cas) is a case *entry* of its bucket: one
  * entry per case and merged batch, in input order, the id's bytes kept in the bucket's names.
  * Telling which entries are the same case waits until the journeys are rebuilt, bucket by

@@ -392,8 +392,9 @@ jm__csv *jm__csv_new(char delim, const jm__csv_opts *opt, jm__row_fn fn, void *d
         jm__die("csv_init failed");
     csv_set_delim(&c->p, (unsigned char)delim);
     /* Field bytes are kept as they are: libcsv's own space test trims spaces and tabs around
-     * unquoted fields, and is left to it only while the bytes hold none that it would trim. */
-    c->scanning = SCAN_PAYS && delim != '"';
+     * unquoted fields, and is left to it only while the bytes hold none that it would trim (a
+     * quote for delimiter fails the first scan). */
+    c->scanning = SCAN_PAYS;
     c->scan = SCAN_START;
     if (!c->scanning)
         csv_set_space_func(&c->p, never_space);

@@ -287,22 +287,6 @@ typedef struct grouped {
 
 #define CASES_A_CHUNK 4096
 
-/* The end time of event i of a build. */
-static int64_t end_of(const grouped *g, const jm__event *e, uint32_t i)
-{
-    if (e->dur != JM_DUR_LONG)
-        return e->start + e->dur;
-    size_t lo = 0, hi = g->nle;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (g->le[mid].ev < i)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return g->le[lo].end;
-}
-
 /* Rebuild the journeys of cases [from, to). */
 static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
 {
@@ -336,7 +320,7 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
             w->step[k] = e->act; /* the step (see name_step) */
             w->chan[k] = e->chan;
             w->start[k] = e->start;
-            w->end[k] = end_of(g, e, idx[i]);
+            w->end[k] = jm__end_at(e, g->le, g->nle, idx[i]);
             k++;
         }
         add_journey(w, cas, k);
@@ -486,8 +470,7 @@ static void bucket_journeys(worker *w, unsigned i)
     memset(at, 0, (ncase + 1) * sizeof *at);
     /* Events take their case ids (number * JM_BUCKETS + bucket) as they are counted. */
     for (size_t k = 0; k < b->nchunk; k++) {
-        size_t m = b->n - k * JM_CHUNK_EVENTS;
-        m = m < JM_CHUNK_EVENTS ? m : JM_CHUNK_EVENTS;
+        size_t m = jm__chunk_len(b->n, k);
         jm__event *c = b->chunk[k];
         for (size_t j = 0; j < m; j++) {
             uint32_t num = w->bsame[c[j].cas];
@@ -504,8 +487,7 @@ static void bucket_journeys(worker *w, unsigned i)
     off[ncase] = base;
     const jm__event *const *ev = (const jm__event *const *)b->chunk;
     for (size_t k = 0; k < b->nchunk; k++) {
-        size_t m = b->n - k * JM_CHUNK_EVENTS;
-        m = m < JM_CHUNK_EVENTS ? m : JM_CHUNK_EVENTS;
+        size_t m = jm__chunk_len(b->n, k);
         for (size_t j = 0; j < m; j++)
             w->border[at[ev[k][j].cas / JM_BUCKETS]++] = (uint32_t)(k * JM_CHUNK_EVENTS + j);
     }

@@ -57,9 +57,8 @@ void jm_log_free(jm_log *log)
     free(log);
 }
 
-int64_t jm__end_at(const jm__event *ev, const jm__long_end *le, size_t nle, size_t i)
+int64_t jm__end_at(const jm__event *e, const jm__long_end *le, size_t nle, size_t i)
 {
-    const jm__event *e = &ev[i];
     if (e->dur != JM_DUR_LONG)
         return e->start + e->dur;
     size_t lo = 0, hi = nle;

@@ -50,8 +50,9 @@ struct jm_log {
 /* Replace the log's error message with msg (malloc'd, taken over). */
 void jm__log_set_error(jm_log *log, char *msg);
 
-/* The end time of event i of the array ev, whose long ends are le[0..nle). */
-int64_t jm__end_at(const jm__event *ev, const jm__long_end *le, size_t nle, size_t i);
+/* The end time of event e, which is event i of a set whose long ends are le[0..nle) (ascending
+ * by event index). */
+int64_t jm__end_at(const jm__event *e, const jm__long_end *le, size_t nle, size_t i);
 
 /* Keep the events in memory within jm_options.memory_bytes: beyond it, write them out to the
  * spill partitions and empty the array. Returns JM_OK or JM_EIO (the log's error says why). */
