@@ -187,6 +187,16 @@ const char *jm__buckets_case_name(const jm__buckets *bs, uint32_t cas, size_t *l
     return s;
 }
 
+int jm__buckets_case_cmp(const jm__buckets *bs, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return 0;
+    size_t na, nb;
+    const char *x = jm__buckets_case_name(bs, a, &na);
+    const char *y = jm__buckets_case_name(bs, b, &nb);
+    return jm__bytes_cmp(x, na, y, nb);
+}
+
 uint32_t jm__buckets_case_count(const jm__buckets *bs)
 {
     uint32_t n = 0;

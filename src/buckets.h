@@ -103,6 +103,9 @@ void jm__buckets_cases(jm__buckets *bs, unsigned b, uint32_t *same, uint64_t **t
 /* The bytes of case id cas (see jm__bucket), *len its length; NUL-terminated. */
 const char *jm__buckets_case_name(const jm__buckets *bs, uint32_t cas, size_t *len);
 
+/* Case ids a and b compared by their bytes, in byte order (0 when the same case). */
+int jm__buckets_case_cmp(const jm__buckets *bs, uint32_t a, uint32_t b);
+
 /* Cases told apart so far, in every bucket. */
 uint32_t jm__buckets_case_count(const jm__buckets *bs);
 

@@ -98,14 +98,9 @@ static int by_case(const void *pa, const void *pb, void *data)
 {
     const jm__ctx *ctx = data;
     const row *x = pa, *y = pb;
-    if (x->cas != y->cas) {
-        size_t na, nb;
-        const char *a = jm__buckets_case_name(ctx->cases, x->cas, &na);
-        const char *b = jm__buckets_case_name(ctx->cases, y->cas, &nb);
-        int c = jm__bytes_cmp(a, na, b, nb);
-        if (c != 0)
-            return c;
-    }
+    int c = jm__buckets_case_cmp(ctx->cases, x->cas, y->cas);
+    if (c != 0)
+        return c;
     return (x->start > y->start) - (x->start < y->start);
 }
 

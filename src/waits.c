@@ -80,15 +80,9 @@ static int longer(const jm__ctx *ctx, const long_wait *a, const long_wait *b)
 {
     if (a->wait != b->wait)
         return a->wait > b->wait ? -1 : 1;
-    if (a->cas != b->cas) {
-        size_t na, nb;
-        const char *x = jm__buckets_case_name(ctx->cases, a->cas, &na);
-        const char *y = jm__buckets_case_name(ctx->cases, b->cas, &nb);
-        int c = jm__bytes_cmp(x, na, y, nb);
-        if (c != 0)
-            return c;
-    }
-    int c;
+    int c = jm__buckets_case_cmp(ctx->cases, a->cas, b->cas);
+    if (c != 0)
+        return c;
     if (a->at != b->at)
         return a->at < b->at ? -1 : 1;
     c = str_cmp(ctx->steps, a->from, b->from);
