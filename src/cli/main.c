@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The jmine command: dispatch, option parsing and help from one table, messages, exit codes. */
 #include "output.h"
+#include "paths.h"
 
 #include <jmine/jmine.h>
 
@@ -95,7 +96,7 @@ typedef struct opt_def {
 
 static const opt_def options[] = {
     {O_OUTPUT, "output", 'o', "FILE", CMD_ALL,
-     "write to FILE (via a temporary file renamed at the end) instead of standard output"},
+     "write to FILE (written whole at the end; never an input) instead of standard output"},
     {O_FORMAT, "format", 'f', "FMT", CMD_ALL, "output format: %s (default %s)"},
     {O_TOP, "top", 0, "N", CMD_REPORT | CMD_VARIANTS,
      "list the N first rows of each ranking; 0 lists all (default: 10 in report, all in "
@@ -625,6 +626,15 @@ int main(int argc, char **argv)
     if (!r.top_set && r.cmd->bit == CMD_REPORT)
         r.opt.top = 10;
     r.opt.keep_journeys = r.cmd->bit == CMD_JOURNEYS;
+    {
+        /* Before anything is read or written: no output may name an input (SPEC §2). */
+        const jm__out_path outs[] = {{"-o", r.output ? r.output : "-"},
+                                     {"--rejects", r.rejects_path}};
+        char *bad = jm__paths_check((const char *const *)r.files, r.nfiles, outs,
+                                    sizeof outs / sizeof outs[0]);
+        if (bad != NULL)
+            usage_error(r.cmd, "%s", bad);
+    }
     jm__output_install_signal_handlers();
     int code = run_command(&r);
     free(r.files);
