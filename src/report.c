@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The report: rebuilds journeys from the store, runs every analysis, writes the whole report. */
-#include "analysis.h"
+#include "analyses/analysis.h"
 #include "buckets.h"
 #include "spill.h"
-#include "text.h"
+#include "write/text.h"
 #include "util.h"
 
 #include <inttypes.h>

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* The journey store: turns CSV rows into events or counted rejections, nothing lost. */
 #include "store.h"
-#include "batch.h"
+#include "read/batch.h"
 #include "buckets.h"
-#include "csvin.h"
-#include "parallel.h"
-#include "roles.h"
-#include "source.h"
+#include "read/csvin.h"
+#include "read/parallel.h"
+#include "read/roles.h"
+#include "read/source.h"
 #include "spill.h"
 #include "util.h"
 

@@ -14,8 +14,8 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "csvin.h"
-#include "source.h"
+#include "read/csvin.h"
+#include "read/source.h"
 
 /* One record as the callback saw it, copied out of the borrowed buffers. */
 struct row {

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "json.h"
+#include "write/json.h"
 
 #define FFFD "\xEF\xBF\xBD"
 

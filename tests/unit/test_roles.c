@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "roles.h"
+#include "read/roles.h"
 
 /* One header, its flags and the result of jm__roles_find. */
 struct fixture {

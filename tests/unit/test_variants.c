@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "analysis.h"
+#include "analyses/analysis.h"
 #include "intern.h"
 #include "seqtab.h"
 

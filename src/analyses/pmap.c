@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The process map: the directly-follows graph of steps, with a start and an end node. */
 #include "analysis.h"
-#include "text.h"
+#include "write/text.h"
 #include "util.h"
 
 #include <inttypes.h>

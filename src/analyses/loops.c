@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Loops: self-loops (a step right after itself) and repetitions (a step seen earlier again). */
 #include "analysis.h"
-#include "text.h"
+#include "write/text.h"
 #include "util.h"
 
 #include <inttypes.h>

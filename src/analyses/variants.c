@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Variants: journeys grouped by their sequence of steps, ranked, with stable ids and durations. */
 #include "analysis.h"
-#include "csvout.h"
-#include "text.h"
+#include "write/csvout.h"
+#include "write/text.h"
 #include "util.h"
 
 #include <glib.h>

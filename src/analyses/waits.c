@@ -3,7 +3,7 @@
  * long ones; handling time per step where the log has end times. */
 #include "analysis.h"
 #include "buckets.h"
-#include "text.h"
+#include "write/text.h"
 #include "util.h"
 
 #include <inttypes.h>

@@ -2,7 +2,7 @@
 /* Journey counts and distributions: contacts and channels per journey, durations. */
 #include "analysis.h"
 #include "buckets.h"
-#include "text.h"
+#include "write/text.h"
 #include "util.h"
 
 #include <inttypes.h>

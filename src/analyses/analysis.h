@@ -4,7 +4,7 @@
 #define JM_ANALYSIS_H
 
 #include "intern.h"
-#include "json.h"
+#include "write/json.h"
 #include "pairs.h"
 #include "seqtab.h"
 #include "store.h"

@@ -2,7 +2,7 @@
 /* The per-journey export: one CSV row per journey, for joining to other tables. */
 #include "analysis.h"
 #include "buckets.h"
-#include "csvout.h"
+#include "write/csvout.h"
 #include "util.h"
 
 #include <inttypes.h>
