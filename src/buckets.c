@@ -3,13 +3,12 @@
  * cases, few enough for its case ids to be told apart, and its journeys rebuilt, within the
  * cache. */
 #include "buckets.h"
-#include "spill.h"
+#include "intern.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-_Static_assert(JM_BUCKETS % JM_SPILL_PARTS == 0, "a spill partition is a set of whole buckets");
 
 /* Chunks are carved from blocks that start small (a small log touches little memory) and grow
  * to this many chunks: 3 MiB, which asks for big pages. */

@@ -5,7 +5,9 @@
 #ifndef JM_BUCKETS_H
 #define JM_BUCKETS_H
 
-#include "store.h"
+#include "event.h"
+
+#include <stdbool.h>
 
 /* Buckets: the events of a case go to the bucket its id's hash names, in input order. A multiple
  * of JM_SPILL_PARTS, so that a spill partition is a set of whole buckets. */

@@ -3,6 +3,7 @@
 #include "analyses/analysis.h"
 #include "buckets.h"
 #include "spill.h"
+#include "store.h"
 #include "write/text.h"
 #include "util.h"
 
@@ -609,6 +610,17 @@ static void finish_task(void *ctx, size_t i)
     analyses[i]->finish(rep->st[i], &rep->ctx);
 }
 
+/* The analyses' hooks for case ids (analysis.h): the log keeps them in its buckets. */
+static const char *case_name(const void *data, uint32_t cas, size_t *len)
+{
+    return jm__buckets_case_name(data, cas, len);
+}
+
+static int case_cmp(const void *data, uint32_t a, uint32_t b)
+{
+    return jm__buckets_case_cmp(data, a, b);
+}
+
 jm_status jm_report_build(jm_log *log, jm_report **out)
 {
     if (log->consumed)
@@ -627,7 +639,9 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     }
     rep->ctx.opt = opt;
     rep->ctx.chans = log->chans;
-    rep->ctx.cases = log->events;
+    rep->ctx.case_data = log->events;
+    rep->ctx.case_name = case_name;
+    rep->ctx.case_cmp = case_cmp;
     rep->ctx.variants = rep->variants;
     /* Channel steps are named as journeys are built; until then their count is unknown, and
      * the pair table sizes itself by the channels and activities that can form them. */
@@ -666,6 +680,7 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
         rep->workers = NULL;
     }
     jm__trace("merged");
+    rep->ctx.cases = jm__buckets_case_count(log->events);
     if (st != JM_OK) {
         jm_report_free(rep);
         return st;

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Spilling: events written out to temporary partitions by case, for logs larger than memory. */
 #include "spill.h"
-#include "buckets.h"
 #include "util.h"
 
 #include <errno.h>
@@ -9,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+_Static_assert(JM_BUCKETS % JM_SPILL_PARTS == 0, "a spill partition is a set of whole buckets");
 
 #define BUF_EVENTS 2048 /* events buffered per partition before a write */
 
@@ -85,11 +86,11 @@ static void write_event(void *ctx, jm__event *e, int64_t end, unsigned bucket)
         w->st = flush(sp, p, w->err);
 }
 
-jm_status jm__spill_write(jm__spill *sp, const jm_log *log, char **err)
+jm_status jm__spill_write(jm__spill *sp, jm__buckets *bs, char **err)
 {
     writing w = {sp, JM_OK, err};
     for (unsigned b = 0; b < JM_BUCKETS && w.st == JM_OK; b++)
-        jm__buckets_each(log->events, b, write_event, &w);
+        jm__buckets_each(bs, b, write_event, &w);
     for (unsigned p = 0; p < JM_SPILL_PARTS && w.st == JM_OK; p++)
         if (sp->nbuf[p] > 0)
             w.st = flush(sp, p, err);

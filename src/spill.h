@@ -3,7 +3,9 @@
 #ifndef JM_SPILL_H
 #define JM_SPILL_H
 
-#include "store.h"
+#include "buckets.h"
+
+#include <jmine/jmine.h>
 
 /* Partitions: all events of a case go to partition (its bucket % JM_SPILL_PARTS), so each
  * partition holds whole journeys. */
@@ -23,9 +25,9 @@ typedef struct jm__spill jm__spill;
  * with a malloc'd message in *err if they cannot be made. */
 jm__spill *jm__spill_new(char **err);
 
-/* Append the events in the log's buckets to their partitions. Returns JM_OK or JM_EIO
+/* Append the events in the buckets to their partitions. Returns JM_OK or JM_EIO
  * with a malloc'd message in *err (a full disk, say). */
-jm_status jm__spill_write(jm__spill *sp, const jm_log *log, char **err);
+jm_status jm__spill_write(jm__spill *sp, jm__buckets *bs, char **err);
 
 /* Read partition p back, in the order written: *out (malloc'd) gets its events, *n their
  * count. Returns JM_OK or JM_EIO with *err. */

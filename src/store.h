@@ -1,35 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The journey store: the log's events as compact records of interned ids, and its accounting. */
+/* The log: its events (in buckets by case, or spilled), names, files and accounting. */
 #ifndef JM_STORE_H
 #define JM_STORE_H
 
+#include "event.h"
 #include "intern.h"
 #include "timeparse.h"
 
 #include <jmine/jmine.h>
-
-/* The channel id of an event whose channel is unknown (no column, or an empty field). */
-#define JM_NO_CHANNEL UINT32_MAX
-
-/* One event, 24 bytes: with millions of them, their size is both the memory and much of the
- * time (fresh memory costs to touch). Its place in its bucket is its input order (file order,
- * then line order) among the events of its cases. */
-typedef struct jm__event {
-    int64_t start; /* UTC milliseconds */
-    uint32_t dur;  /* end - start in ms; JM_DUR_LONG: look the end up with jm__event_end */
-    uint32_t cas;  /* id in jm_log.cases */
-    uint32_t act;  /* id in jm_log.acts */
-    uint32_t chan; /* id in jm_log.chans, or JM_NO_CHANNEL */
-} jm__event;
-
-/* A duration of 49.7 days or more does not fit the record; its end is kept aside. */
-#define JM_DUR_LONG UINT32_MAX
-
-/* An end kept aside, for the event at index ev. */
-typedef struct jm__long_end {
-    uint32_t ev;
-    int64_t end;
-} jm__long_end;
 
 struct jm_log {
     const jm_options *opt;
@@ -50,9 +28,6 @@ struct jm_log {
 /* Replace the log's error message with msg (malloc'd, taken over). */
 void jm__log_set_error(jm_log *log, char *msg);
 
-/* The end time of event e, which is event i of a set whose long ends are le[0..nle) (ascending
- * by event index). */
-int64_t jm__end_at(const jm__event *e, const jm__long_end *le, size_t nle, size_t i);
 
 /* Keep the events in memory within jm_options.memory_bytes: beyond it, write them out to the
  * spill partitions and empty the array. Returns JM_OK or JM_EIO (the log's error says why). */

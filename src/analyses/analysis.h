@@ -7,7 +7,8 @@
 #include "write/json.h"
 #include "pairs.h"
 #include "seqtab.h"
-#include "store.h"
+#include "event.h"
+#include <jmine/jmine.h>
 #include "util.h"
 
 #include <stdbool.h>
@@ -19,7 +20,14 @@ typedef struct jm__ctx {
     const jm_options *opt;
     const jm__intern *steps;    /* step names (activity, channel or channel:activity) */
     const jm__intern *chans;    /* channel names */
-    const struct jm__buckets *cases; /* case ids (jm__buckets_case_name) */
+    /* Case ids, named through hooks the report fills (the analyses never see how the log
+     * keeps them): the bytes of case id cas (NUL-terminated, *len its length), two ids compared
+     * by their bytes in byte order (0 when the same case), and the number of distinct cases
+     * (set before finish()). */
+    const void *case_data;
+    const char *(*case_name)(const void *case_data, uint32_t cas, size_t *len);
+    int (*case_cmp)(const void *case_data, uint32_t a, uint32_t b);
+    uint64_t cases;
     const jm__seqtab *variants; /* variant id -> step sequence */
     const jm__pairs *pairs;     /* pair id -> (step, next step) */
     /* By pair id, every wait on that transition (floored at 0), gathered once by the report

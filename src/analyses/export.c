@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The per-journey export: one CSV row per journey, for joining to other tables. */
 #include "analysis.h"
-#include "buckets.h"
+#include "timeparse.h"
 #include "write/csvout.h"
 #include "util.h"
 
@@ -98,7 +98,7 @@ static int by_case(const void *pa, const void *pb, void *data)
 {
     const jm__ctx *ctx = data;
     const row *x = pa, *y = pb;
-    int c = jm__buckets_case_cmp(ctx->cases, x->cas, y->cas);
+    int c = ctx->case_cmp(ctx->case_data, x->cas, y->cas);
     if (c != 0)
         return c;
     return (x->start > y->start) - (x->start < y->start);
@@ -124,7 +124,7 @@ jm_status jm__export_write(const void *st, const jm__ctx *ctx, FILE *out)
     for (size_t i = 0; i < s->n; i++) {
         const row *r = &s->row[i];
         size_t n;
-        const char *c = jm__buckets_case_name(ctx->cases, r->cas, &n);
+        const char *c = ctx->case_name(ctx->case_data, r->cas, &n);
         jm__csv_field(out, ',', c, n);
         char a[32], b[32], w[32];
         jm__time_format(r->start, a);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Journey counts and distributions: contacts and channels per journey, durations. */
 #include "analysis.h"
-#include "buckets.h"
 #include "write/text.h"
 #include "util.h"
 
@@ -149,7 +148,7 @@ static void j_json(const void *st, const jm__ctx *ctx, jm__json *w)
 {
     const jstats *s = st;
     jm__json_u64(w, "count", s->journeys);
-    jm__json_u64(w, "cases", jm__buckets_case_count(ctx->cases));
+    jm__json_u64(w, "cases", ctx->cases);
     hist_json(w, "contacts", &s->contacts, "contacts");
     if (ctx->has_channel)
         hist_json(w, "channels", &s->channels, "channels");
@@ -211,8 +210,8 @@ static void j_text(const void *st, const jm__ctx *ctx, jm__text *t)
     FILE *o = t->out;
     char a[32], b[32], c[32];
     fputs(t->md ? "## Journeys\n\n" : "Journeys\n--------\n", o);
-    fprintf(o, "%" PRIu64 " journeys of %" PRIu32 " cases.\n", s->journeys,
-            jm__buckets_case_count(ctx->cases));
+    fprintf(o, "%" PRIu64 " journeys of %" PRIu64 " cases.\n", s->journeys,
+            ctx->cases);
     if (s->journeys == 0) {
         fputc('\n', o);
         return;
@@ -242,8 +241,8 @@ static void j_summary(const void *st, const jm__ctx *ctx, FILE *o)
         return;
     }
     fprintf(o,
-            "%" PRIu64 " journeys (of %" PRIu32 " cases) take a median of %zu contacts (p90 %zu)",
-            s->journeys, jm__buckets_case_count(ctx->cases), hist_pct(&s->contacts, 50),
+            "%" PRIu64 " journeys (of %" PRIu64 " cases) take a median of %zu contacts (p90 %zu)",
+            s->journeys, ctx->cases, hist_pct(&s->contacts, 50),
             hist_pct(&s->contacts, 90));
     if (ctx->has_channel)
         fprintf(o, " over %zu channel%s (p90 %zu)", hist_pct(&s->channels, 50),

@@ -2,7 +2,7 @@
 /* Waits: the time between one event's end and the next one's start, per transition, and the
  * long ones; handling time per step where the log has end times. */
 #include "analysis.h"
-#include "buckets.h"
+#include "timeparse.h"
 #include "write/text.h"
 #include "util.h"
 
@@ -80,7 +80,7 @@ static int longer(const jm__ctx *ctx, const long_wait *a, const long_wait *b)
 {
     if (a->wait != b->wait)
         return a->wait > b->wait ? -1 : 1;
-    int c = jm__buckets_case_cmp(ctx->cases, a->cas, b->cas);
+    int c = ctx->case_cmp(ctx->case_data, a->cas, b->cas);
     if (c != 0)
         return c;
     if (a->at != b->at)
@@ -262,7 +262,7 @@ static void w_json(const void *st, const jm__ctx *ctx, jm__json *w)
     for (size_t i = 0; i < s->nlongest; i++) {
         const long_wait *l = &s->longest[i];
         size_t nc, nf, nt;
-        const char *c = jm__buckets_case_name(ctx->cases, l->cas, &nc);
+        const char *c = ctx->case_name(ctx->case_data, l->cas, &nc);
         const char *f = jm__intern_str(ctx->steps, l->from, &nf);
         const char *t = jm__intern_str(ctx->steps, l->to, &nt);
         jm__json_obj(w, NULL);
@@ -345,7 +345,7 @@ static void w_text(const void *st, const jm__ctx *ctx, jm__text *t)
             jm__fmt_human(wait, l->wait);
             jm__time_format(l->at, at);
             size_t nc, nf, nt;
-            const char *c = jm__buckets_case_name(ctx->cases, l->cas, &nc);
+            const char *c = ctx->case_name(ctx->case_data, l->cas, &nc);
             const char *f = jm__intern_str(ctx->steps, l->from, &nf);
             const char *to = jm__intern_str(ctx->steps, l->to, &nt);
             const char *cells[] = {c, f, to, wait, at};

@@ -2,6 +2,7 @@
 /* Batches: the rows of one stretch of a file turned into events with ids of their own, then
  * merged into the log in file order, so that threads can read stretches side by side. */
 #include "batch.h"
+#include "store.h"
 #include "buckets.h"
 #include "roles.h"
 #include "util.h"
@@ -109,6 +110,11 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
     log->has_channel |= f->col[JM_ROLE_CHANNEL] != JM_NO_COLUMN;
     f->have_header = true;
     return JM_OK;
+}
+
+void jm__file_split_fallback(jm__file *f)
+{
+    f->log->stats.split_fallbacks++;
 }
 
 void jm__file_clear(jm__file *f)

@@ -5,11 +5,12 @@
 #define JM_BATCH_H
 
 #include "csvin.h"
-#include "store.h"
+#include <jmine/jmine.h>
 
 /* What every batch of one file shares; read-only once the header is taken. */
 typedef struct jm__file {
-    jm_log *log;
+    jm_log *log;              /* only batch.c looks inside */
+    const jm_options *opt;
     const char *name;
     bool have_header;
     size_t col[JM_ROLE_COUNT];
@@ -24,6 +25,10 @@ typedef struct jm__file {
 /* Take the file's header row: find the roles (messages go to the log's error). Returns JM_OK,
  * JM_EINPUT or JM_EUSAGE (see jm__roles_find). */
 jm_status jm__file_header(jm__file *f, const jm__row *row);
+
+/* Count a split for threads that stray quotes misled (the file is read on from there on one
+ * thread; the output is the same). */
+void jm__file_split_fallback(jm__file *f);
 
 /* Free what the file holds (not f itself). */
 void jm__file_clear(jm__file *f);

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* An event as the log keeps it: a compact record of interned ids and its times. */
+#ifndef JM_EVENT_H
+#define JM_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The channel id of an event whose channel is unknown (no column, or an empty field). */
+#define JM_NO_CHANNEL UINT32_MAX
+
+/* One event, 24 bytes: with millions of them, their size is both the memory and much of the
+ * time (fresh memory costs to touch). Its place in its bucket is its input order (file order,
+ * then line order) among the events of its cases. */
+typedef struct jm__event {
+    int64_t start; /* UTC milliseconds */
+    uint32_t dur;  /* end - start in ms; JM_DUR_LONG: look the end up with jm__event_end */
+    uint32_t cas;  /* id in jm_log.cases */
+    uint32_t act;  /* id in jm_log.acts */
+    uint32_t chan; /* id in jm_log.chans, or JM_NO_CHANNEL */
+} jm__event;
+
+/* A duration of 49.7 days or more does not fit the record; its end is kept aside. */
+#define JM_DUR_LONG UINT32_MAX
+
+/* An end kept aside, for the event at index ev. */
+typedef struct jm__long_end {
+    uint32_t ev;
+    int64_t end;
+} jm__long_end;
+
+/* The end time of event e, which is event i of a set whose long ends are le[0..nle) (ascending
+ * by event index). */
+static inline int64_t jm__end_at(const jm__event *e, const jm__long_end *le, size_t nle,
+                                 size_t i)
+{
+    if (e->dur != JM_DUR_LONG)
+        return e->start + e->dur;
+    size_t lo = 0, hi = nle;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (le[mid].ev < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return le[lo].end;
+}
+
+#endif
