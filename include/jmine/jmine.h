@@ -121,6 +121,13 @@ typedef struct jm_reject {
 
 typedef void (*jm_reject_fn)(void *data, const jm_reject *r);
 
+/* A notice: something the user should know that is neither an error nor a rejected row (bytes
+ * that are not UTF-8, start times that look like Excel serial days, rows that repeat earlier
+ * rows). file names the input ("-" for standard input) and line the record's first line, or 0
+ * when no line applies; msg is one line without the file and line. Each kind of notice is given
+ * at most once per log. Borrowed for the call. */
+typedef void (*jm_notice_fn)(void *data, const char *file, uint64_t line, const char *msg);
+
 /* Progress, called about every 8 MiB of input: bytes read so far in the current file, its size
  * (0 when unknown, as for a pipe), and rows read so far in the whole log. */
 typedef void (*jm_progress_fn)(void *data, const char *file, uint64_t bytes, uint64_t size,
@@ -160,6 +167,8 @@ typedef struct jm_options {
     bool reject_rows;        /* on_reject needs the rows' fields (else jm_reject.fields is
                                 NULL): every field is then copied as it is read */
     void *on_reject_data;
+    jm_notice_fn on_notice;  /* or NULL */
+    void *on_notice_data;
     jm_progress_fn on_progress; /* or NULL */
     void *on_progress_data;
 } jm_options;

@@ -139,7 +139,8 @@ static const opt_def options[] = {
     {O_MEMORY, "memory", 0, "SIZE", CMD_ALL,
      "keep at most SIZE of events in memory (e.g. 2G); the rest goes to temporary files in "
      "$TMPDIR, and the output is the same (default: no limit)"},
-    {O_QUIET, "quiet", 'q', NULL, CMD_ALL, "no progress line and no rejected-row messages"},
+    {O_QUIET, "quiet", 'q', NULL, CMD_ALL,
+     "no progress line, no rejected-row messages and no notices"},
     {O_HELP, "help", 'h', NULL, CMD_ALL, "show this help and exit"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
@@ -455,6 +456,18 @@ static void on_reject(void *data, const jm_reject *rj)
     }
 }
 
+static void on_notice(void *data, const char *file, uint64_t line, const char *msg)
+{
+    run *r = data;
+    if (r->quiet)
+        return;
+    clear_progress(r);
+    if (line > 0)
+        fprintf(stderr, "jmine: %s:%" PRIu64 ": %s\n", file, line, msg);
+    else
+        fprintf(stderr, "jmine: %s: %s\n", file, msg);
+}
+
 static double since(const struct timespec *t0)
 {
     struct timespec t;
@@ -514,6 +527,8 @@ static int run_command(run *r)
     r->opt.on_reject = on_reject;
     r->opt.on_reject_data = r;
     r->opt.reject_rows = r->rejects_path != NULL;
+    r->opt.on_notice = on_notice;
+    r->opt.on_notice_data = r;
     if (!r->quiet && isatty(STDERR_FILENO)) {
         r->opt.on_progress = on_progress;
         r->opt.on_progress_data = r;
