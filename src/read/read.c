@@ -41,9 +41,16 @@ jm_status jm_log_add_file(jm_log *log, const char *path)
                  .progress_data = &pc,
                  .key_col = SIZE_MAX},
     };
-    const jm__reader *reader = &jm__csv_reader;
-    jm__trace("open");
-    jm_status st = reader->read(&f, src, jm__thread_count(log->opt), &err);
+    /* The reader is told by the content, never by the name. */
+    const void *head = NULL;
+    ssize_t nhead = jm__source_peek(src, &head, 64, &err);
+    jm_status st = JM_EINPUT;
+    if (nhead >= 0) {
+        const jm__reader *reader = jm__xes_sniff(head, (size_t)nhead) ? &jm__xes_reader
+                                                                       : &jm__csv_reader;
+        jm__trace("open");
+        st = reader->read(&f, src, jm__thread_count(log->opt), &err);
+    }
     if (st != JM_OK && err != NULL)
         jm__log_set_error(log, err);
     jm__source_close(src);

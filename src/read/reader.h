@@ -19,7 +19,15 @@ typedef struct jm__reader {
     jm_status (*read)(jm__file *f, jm__source *src, unsigned threads, char **err);
 } jm__reader;
 
-/* RFC 4180 CSV with a header row (csv.c). */
+/* RFC 4180 CSV with a header row (csv.c): the reader of any content no other reader takes. */
 extern const jm__reader jm__csv_reader;
+
+/* XES, IEEE 1849-2016 (xes.c): each event a row whose columns are XES keys, a trace's
+ * attributes as case:KEY. */
+extern const jm__reader jm__xes_reader;
+
+/* Whether the n bytes at head begin an XML document or an XES <log> (after a UTF-8 BOM and
+ * white space). */
+bool jm__xes_sniff(const void *head, size_t n);
 
 #endif

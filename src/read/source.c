@@ -48,6 +48,8 @@ struct jm__source {
     bool member_done; /* the last gzip member ended exactly here */
     uint64_t offset;  /* file bytes handed to zlib or the caller so far */
     uint64_t size;
+    unsigned char *back; /* bytes peeked at (jm__source_peek), handed out first */
+    size_t back_len, back_pos;
     unsigned char *in; /* file bytes read but not yet consumed */
     size_t in_len, in_pos;
 #if JM_HAVE_ISAL
@@ -380,13 +382,52 @@ static ssize_t read_thread(jm__source *src, unsigned char *buf, size_t n, char *
     return (ssize_t)k;
 }
 
+static ssize_t read_any(jm__source *src, void *buf, size_t n, char **err)
+{
+    if (src->inf != NULL)
+        return read_thread(src, buf, n, err);
+    return src->gzip ? read_gzip(src, buf, n, err) : read_plain(src, buf, n, err);
+}
+
+ssize_t jm__source_peek(jm__source *src, const void **head, size_t n, char **err)
+{
+    if (src->back_len - src->back_pos < n) {
+        /* Keep what is left unread, then read on until n bytes or the end. */
+        size_t have = src->back_len - src->back_pos;
+        unsigned char *b = jm__xmalloc(n);
+        if (have > 0)
+            memcpy(b, src->back + src->back_pos, have);
+        free(src->back);
+        src->back = b;
+        src->back_pos = 0;
+        src->back_len = have;
+        while (src->back_len < n) {
+            ssize_t k = read_any(src, b + src->back_len, n - src->back_len, err);
+            if (k < 0)
+                return -1;
+            if (k == 0)
+                break;
+            src->back_len += (size_t)k;
+        }
+    }
+    *head = src->back + src->back_pos;
+    size_t have = src->back_len - src->back_pos;
+    return (ssize_t)(have < n ? have : n);
+}
+
 ssize_t jm__source_read(jm__source *src, void *buf, size_t n, char **err)
 {
     if (n == 0)
         return 0;
-    if (src->inf != NULL)
-        return read_thread(src, buf, n, err);
-    return src->gzip ? read_gzip(src, buf, n, err) : read_plain(src, buf, n, err);
+    if (src->back_pos < src->back_len) {
+        size_t k = src->back_len - src->back_pos;
+        if (k > n)
+            k = n;
+        memcpy(buf, src->back + src->back_pos, k);
+        src->back_pos += k;
+        return (ssize_t)k;
+    }
+    return read_any(src, buf, n, err);
 }
 
 uint64_t jm__source_offset(const jm__source *src)
@@ -412,6 +453,7 @@ int jm__source_fd(const jm__source *src)
 void jm__source_seek(jm__source *src, uint64_t off)
 {
     lseek(src->fd, (off_t)off, SEEK_SET);
+    src->back_len = src->back_pos = 0;
     src->in_len = src->in_pos = 0;
     src->in_eof = false;
     src->offset = off;
@@ -440,6 +482,7 @@ void jm__source_close(jm__source *src)
     if (src->fd != STDIN_FILENO)
         close(src->fd);
     free(src->in);
+    free(src->back);
     free(src->name);
     free(src);
 }

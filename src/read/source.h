@@ -20,6 +20,11 @@ jm__source *jm__source_open(const char *path, char **err);
  * gzip, read error). */
 ssize_t jm__source_read(jm__source *src, void *buf, size_t n, char **err);
 
+/* Look at the first n bytes of (inflated) content still to be read, without consuming them:
+ * *head points at them (valid until the next call on src). Returns how many there are (fewer
+ * than n only at the end), or -1 with *err as jm__source_read. */
+ssize_t jm__source_peek(jm__source *src, const void **head, size_t n, char **err);
+
 /* Inflate a gzip source on a thread of its own from now on, a few MiB ahead of the reader, so
  * that inflating and parsing overlap. Returns false (and changes nothing) for a plain source or
  * when no thread can be started. */
