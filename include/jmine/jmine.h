@@ -117,6 +117,8 @@ typedef struct jm_reject {
     const char *const *header;
     const size_t *header_lens;
     char delimiter; /* the delimiter the file was read with */
+    bool made_rows; /* the file is not CSV (XES): its rows were made by the reader, one per
+                       event, and a rejects file gives each its line and reason as columns */
 } jm_reject;
 
 typedef void (*jm_reject_fn)(void *data, const jm_reject *r);

@@ -434,6 +434,32 @@ static void clear_progress(run *r)
     }
 }
 
+/* One row of the rejects file: the fields as read, and for rows a reader made from another
+ * format (XES) the line and the reason as two more columns. */
+static jm_status write_reject_row(FILE *f, const jm_reject *rj, size_t n,
+                                  const char *const *fields, const size_t *lens, const char *line,
+                                  const char *reason)
+{
+    if (!rj->made_rows)
+        return jm_write_csv_row(f, rj->delimiter, n, fields, lens);
+    const char **all = malloc((n + 2) * sizeof *all);
+    size_t *all_lens = malloc((n + 2) * sizeof *all_lens);
+    if (all == NULL || all_lens == NULL)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        all[i] = fields[i];
+        all_lens[i] = lens[i];
+    }
+    all[n] = line;
+    all_lens[n] = strlen(line);
+    all[n + 1] = reason;
+    all_lens[n + 1] = strlen(reason);
+    jm_status s = jm_write_csv_row(f, rj->delimiter, n + 2, all, all_lens);
+    free(all);
+    free(all_lens);
+    return s;
+}
+
 static void on_reject(void *data, const jm_reject *rj)
 {
     run *r = data;
@@ -447,11 +473,16 @@ static void on_reject(void *data, const jm_reject *rj)
         FILE *f = jm__output_file(r->rejects_out);
         jm_status s = JM_OK;
         if (!r->rejects_header_done) {
-            s = jm_write_csv_row(f, rj->delimiter, rj->nheader, rj->header, rj->header_lens);
+            s = write_reject_row(f, rj, rj->nheader, rj->header, rj->header_lens, "line",
+                                 "reason");
             r->rejects_header_done = true;
         }
-        if (s == JM_OK)
-            s = jm_write_csv_row(f, rj->delimiter, rj->nfields, rj->fields, rj->lens);
+        if (s == JM_OK) {
+            char line[24];
+            snprintf(line, sizeof line, "%" PRIu64, rj->line);
+            s = write_reject_row(f, rj, rj->nfields, rj->fields, rj->lens, line,
+                                 jm_reject_key(rj->reason));
+        }
         r->rejects_io_error = s != JM_OK;
     }
 }

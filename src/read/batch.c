@@ -396,6 +396,7 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
                 .header = (const char *const *)f->header,
                 .header_lens = f->header_len,
                 .delimiter = f->delim,
+                .made_rows = f->made_rows,
             };
             opt->on_reject(opt->on_reject_data, &rj);
             free(fields);

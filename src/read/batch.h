@@ -18,6 +18,7 @@ typedef struct jm__file {
     char **header;
     size_t *header_len;
     char delim;
+    bool made_rows;    /* rows made by the reader from another format (XES), see jm_reject */
     bool *keep;        /* the columns read (role columns), or NULL for all */
     jm__csv_opts copt; /* how its bytes are parsed */
 } jm__file;

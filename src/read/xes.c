@@ -46,6 +46,8 @@ typedef struct column {
     value ev;       /* the current event's value (event columns) */
     value tr;       /* the current trace's value (trace columns) */
     value def;      /* the default from <global> */
+    bool optional;  /* a standard key kept only if a value was seen before the columns fixed */
+    bool seen;
 } column;
 
 typedef struct xes {
@@ -132,10 +134,38 @@ static void stop(xes *x, jm_status st, char *err)
     xmlStopParser(x->p);
 }
 
+static void free_value(value *v)
+{
+    free(v->s);
+}
+
 /* The columns are fixed: hand the header to the file (roles found there). */
 static void take_header(xes *x)
 {
     x->header_done = true;
+    /* Standard keys that no value has used (org:resource, lifecycle:transition) are no
+     * columns: a column of nothing would only tie with a real one for its role. */
+    size_t k = 0;
+    for (size_t i = 0; i < x->ncol; i++) {
+        column *c = &x->col[i];
+        if (c->optional && !c->seen) {
+            g_hash_table_remove(c->trace ? x->trace_key : x->event_key,
+                                c->name + (c->trace ? 5 : 0));
+            free(c->name);
+            free_value(&c->ev);
+            free_value(&c->tr);
+            free_value(&c->def);
+            continue;
+        }
+        if (k != i) {
+            x->col[k] = *c;
+            g_hash_table_insert(c->trace ? x->trace_key : x->event_key,
+                                jm__xstrdup(x->col[k].name + (c->trace ? 5 : 0)),
+                                GSIZE_TO_POINTER(k + 1));
+        }
+        k++;
+    }
+    x->ncol = k;
     const char **names = jm__xcalloc(x->ncol + 1, sizeof *names);
     size_t *lens = jm__xcalloc(x->ncol + 1, sizeof *lens);
     for (size_t i = 0; i < x->ncol; i++) {
@@ -198,10 +228,12 @@ static void attribute(xes *x, place where, int natts, const xmlChar **atts)
     column *c = &x->col[i];
     if (where == AT_GLOBAL_EVENT || where == AT_GLOBAL_TRACE) {
         put(&c->def, val, (size_t)nval);
+        c->seen = true;
         return;
     }
     value *v = trace ? &c->tr : &c->ev;
     put(v, val, (size_t)nval);
+    c->seen = true;
     if (where == AT_EVENT && v->n > x->f->opt->field_limit && x->too_long == 0) {
         x->too_long = i + 1;
         x->too_long_len = v->n;
@@ -282,20 +314,20 @@ static void on_error(void *data, const xmlError *e)
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
+    for (char *c = msg; *c; c++)
+        if (*c == '\n')
+            *c = ' '; /* libxml2 puts the bytes it choked on on a line of their own */
     stop(x, JM_EINPUT, jm__strdupf("%s:%d:%d: malformed XML: %s", x->f->name, e->line,
                                    e->int2 > 0 ? e->int2 : 1, msg));
     free(msg);
-}
-
-static void free_value(value *v)
-{
-    free(v->s);
 }
 
 static jm_status xes_read(jm__file *f, jm__source *src, unsigned threads, char **err)
 {
     (void)threads; /* one thread: the parse is a single stream */
     xes x = {.f = f, .st = JM_OK};
+    f->delim = ','; /* rejected events are written out as CSV */
+    f->made_rows = true;
     xmlSAXHandler h;
     memset(&h, 0, sizeof h);
     h.initialized = XML_SAX2_MAGIC;
@@ -315,16 +347,15 @@ static jm_status xes_read(jm__file *f, jm__source *src, unsigned threads, char *
     column_of(&x, "concept:name", true);
     column_of(&x, "concept:name", false);
     column_of(&x, "time:timestamp", false);
-    column_of(&x, "org:resource", false);
-    column_of(&x, "lifecycle:transition", false);
+    x.col[column_of(&x, "lifecycle:transition", false)].optional = true;
+    x.col[column_of(&x, "org:resource", false)].optional = true;
     for (int r = 0; r < JM_ROLE_COUNT; r++) {
         const char *k = f->opt->column[r];
         if (k == NULL)
             continue;
-        if (strncmp(k, "case:", 5) == 0)
-            column_of(&x, k + 5, true);
-        else
-            column_of(&x, k, false);
+        size_t i = strncmp(k, "case:", 5) == 0 ? column_of(&x, k + 5, true)
+                                                : column_of(&x, k, false);
+        x.col[i].optional = false;
     }
     uint64_t fed = 0, next_progress = 8u << 20;
     char *buf = jm__xmalloc(CHUNK);
@@ -390,6 +421,15 @@ static jm_status xes_read(jm__file *f, jm__source *src, unsigned threads, char *
 bool jm__xes_sniff(const void *head, size_t n)
 {
     const unsigned char *s = head;
+    /* UTF-16 (libxml2 reads it as it is): its ASCII characters, one in two bytes. */
+    unsigned char narrow[32];
+    if (n >= 4 && ((s[0] == 0xff && s[1] == 0xfe) || (s[0] == 0xfe && s[1] == 0xff))) {
+        size_t k = 0, lo = s[0] == 0xff ? 2 : 3, hi = s[0] == 0xff ? 3 : 2;
+        for (; k < sizeof narrow && hi + 2 * k < n && s[hi + 2 * k] == 0; k++)
+            narrow[k] = s[lo + 2 * k];
+        s = narrow;
+        n = k;
+    }
     size_t i = 0;
     if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
         i = 3;
