@@ -3,6 +3,8 @@
 #ifndef JM_EVENT_H
 #define JM_EVENT_H
 
+#include <jmine/jmine.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +30,16 @@ typedef struct jm__long_end {
     uint32_t ev;
     int64_t end;
 } jm__long_end;
+
+/* With a lifecycle column and no end column, an event's duration is always 0, so it carries
+ * the row's transition instead (the report pairs starts with completes, or drops the
+ * duration): 0 no transition, 1 start, 2 complete, 3 any other. */
+enum { JM_LCC_NONE, JM_LCC_START, JM_LCC_COMPLETE, JM_LCC_OTHER };
+
+static inline unsigned jm__lifecycle_code(jm_lc_value v)
+{
+    return v == JM_LC_START ? JM_LCC_START : v == JM_LC_COMPLETE ? JM_LCC_COMPLETE : JM_LCC_OTHER;
+}
 
 /* The end time of event e, which is event i of a set whose long ends are le[0..nle) (ascending
  * by event index). */

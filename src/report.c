@@ -126,6 +126,12 @@ typedef struct worker {
     size_t border_cap, boff_cap, bat_cap, bsame_cap;
     uint64_t *btab;
     size_t btab_cap;
+    /* Lifecycle pairing (see lifecycle_case): a case's kept events in input order, their ends,
+     * the starts still open; and what was paired and dropped. */
+    uint32_t *lc_idx, *lc_open;
+    int64_t *lc_end;
+    size_t lc_cap;
+    uint64_t lc_paired, lc_other;
 } worker;
 
 static void worker_init(worker *w, jm_report *rep, bool own_states)
@@ -152,6 +158,16 @@ static void worker_room(worker *w, size_t n)
     w->end = jm__xrealloc(w->end, n * sizeof *w->end);
 }
 
+static void worker_lc_room(worker *w, size_t n)
+{
+    if (n <= w->lc_cap)
+        return;
+    w->lc_cap = n;
+    w->lc_idx = jm__xrealloc(w->lc_idx, n * sizeof *w->lc_idx);
+    w->lc_open = jm__xrealloc(w->lc_open, n * sizeof *w->lc_open);
+    w->lc_end = jm__xrealloc(w->lc_end, n * sizeof *w->lc_end);
+}
+
 static void worker_free_scratch(worker *w)
 {
     jm__seqtab_free(w->seen);
@@ -168,6 +184,9 @@ static void worker_free_scratch(worker *w)
     free(w->bat);
     free(w->bsame);
     free(w->btab);
+    free(w->lc_idx);
+    free(w->lc_open);
+    free(w->lc_end);
 }
 
 /* Merging the workers' states into the report's: one task per analysis, and the waits by pair
@@ -221,6 +240,8 @@ static void merge_workers(jm_report *rep, worker *w, unsigned nw, unsigned threa
         jm__grow_zeroed((void **)&rep->pair_wait, &rep->npair_wait, w[t].npair_wait,
                         sizeof *rep->pair_wait);
         rep->ctx.journeys += w[t].journeys;
+        rep->log->stats.lifecycle_paired += w[t].lc_paired;
+        rep->log->stats.lifecycle_other += w[t].lc_other;
     }
     merge_job m = {rep, w, nw};
     jm__run_tasks(NANALYSES + WAIT_SLICES, threads, merge_task, &m);
@@ -288,10 +309,71 @@ typedef struct grouped {
 
 #define CASES_A_CHUNK 4096
 
+/* Lifecycle (SPEC §11) of one case whose events idx[0..len) are in input order and carry their
+ * transition (event.h). Pairing: a start opens an instance of its step, a complete closes the
+ * oldest open one of the same step that started no later (one event: the start's place and
+ * time, the complete's time as its end), a complete with none open and a start never completed
+ * stay instant events, other transitions are no events. Without pairing every event stays,
+ * instant. The kept events are left in idx (input order, so ascending) and w->lc_idx, their
+ * ends in w->lc_end; returns their count. */
+static size_t lifecycle_case(worker *w, const grouped *g, uint32_t *idx, size_t len, bool pair)
+{
+    worker_lc_room(w, len);
+    size_t k = 0, nopen = 0;
+    for (size_t i = 0; i < len; i++) {
+        uint32_t at = idx[i];
+        const jm__event *e = ev_at(g->ev, at);
+        unsigned code = (unsigned)(jm__end_at(e, g->le, g->nle, at) - e->start);
+        if (pair && code == JM_LCC_OTHER) {
+            w->lc_other++;
+            continue;
+        }
+        if (pair && code == JM_LCC_COMPLETE) {
+            size_t o = 0;
+            while (o < nopen && (ev_at(g->ev, idx[w->lc_open[o]])->act != e->act ||
+                                 ev_at(g->ev, idx[w->lc_open[o]])->start > e->start))
+                o++;
+            if (o < nopen) {
+                w->lc_end[w->lc_open[o]] = e->start;
+                memmove(w->lc_open + o, w->lc_open + o + 1, (nopen - o - 1) * sizeof *w->lc_open);
+                nopen--;
+                w->lc_paired++;
+                continue;
+            }
+        }
+        if (pair && code == JM_LCC_START)
+            w->lc_open[nopen++] = (uint32_t)k;
+        idx[k] = at;
+        w->lc_idx[k] = at;
+        w->lc_end[k] = e->start;
+        k++;
+    }
+    return k;
+}
+
+/* The end lifecycle_case gave event `at` (a binary search of its kept events). */
+static int64_t lifecycle_end(const worker *w, size_t n, uint32_t at)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->lc_idx[mid] < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return w->lc_end[lo];
+}
+
 /* Rebuild the journeys of cases [from, to). */
 static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
 {
-    const jm_options *opt = w->rep->log->opt;
+    const jm_log *log = w->rep->log;
+    const jm_options *opt = log->opt;
+    /* Events carry their transition (event.h) where the log has a lifecycle column and no end
+     * column. */
+    bool lifecycle = log->has_lifecycle && !log->has_end;
+    bool pair = log->stats.lifecycle_mode == JM_LIFECYCLE_PAIR;
     enum { AHEAD = 4, FETCH = 16 };
     for (size_t c = from; c < to; c++) {
         /* A case's events may lie anywhere among the build's: each can be a cache miss.
@@ -307,6 +389,9 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
         worker_room(w, len);
         uint32_t *idx = w->tmp; /* sorted here, the group's order left as it is */
         memcpy(idx, g->order + g->off[c], len * sizeof *idx);
+        size_t kept = len;
+        if (lifecycle)
+            kept = len = lifecycle_case(w, g, idx, len, pair);
         uint32_t *tmp = w->seq;
         sort_by_start(idx, tmp, len, g->ev);
         uint32_t cas = ev_at(g->ev, idx[0])->cas;
@@ -321,7 +406,8 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
             w->step[k] = e->act; /* the step (see name_step) */
             w->chan[k] = e->chan;
             w->start[k] = e->start;
-            w->end[k] = jm__end_at(e, g->le, g->nle, idx[i]);
+            w->end[k] = lifecycle ? lifecycle_end(w, kept, idx[i])
+                                  : jm__end_at(e, g->le, g->nle, idx[i]);
             k++;
         }
         add_journey(w, cas, k);
@@ -621,11 +707,42 @@ static int case_cmp(const void *data, uint32_t a, uint32_t b)
     return jm__buckets_case_cmp(data, a, b);
 }
 
+/* Whether starts and completes are paired (SPEC §11), and why. */
+static void lifecycle_mode(jm_log *log)
+{
+    jm_input_stats *st = &log->stats;
+    const uint64_t *v = st->lifecycle_rows;
+    if (!log->has_lifecycle) {
+        st->lifecycle_mode = JM_LIFECYCLE_NONE;
+        st->lifecycle_why = "no lifecycle column";
+    } else if (log->has_end) {
+        st->lifecycle_mode = JM_LIFECYCLE_KEEP;
+        st->lifecycle_why = "the log has an end column: each row is an event with its own end";
+    } else if (log->opt->lifecycle == JM_LIFECYCLE_KEEP) {
+        st->lifecycle_mode = JM_LIFECYCLE_KEEP;
+        st->lifecycle_why = "--lifecycle keep: each row is an event";
+    } else if (log->opt->lifecycle == JM_LIFECYCLE_PAIR) {
+        st->lifecycle_mode = JM_LIFECYCLE_PAIR;
+        st->lifecycle_why = "--lifecycle pair";
+    } else if (v[JM_LC_OUTSIDE] > 0) {
+        st->lifecycle_mode = JM_LIFECYCLE_KEEP;
+        st->lifecycle_why = "values outside the XES lifecycle model (sub-statuses?): each row is "
+                            "an event; --lifecycle pair pairs all the same";
+    } else if (v[JM_LC_START] == 0) {
+        st->lifecycle_mode = JM_LIFECYCLE_KEEP;
+        st->lifecycle_why = "no start transition: each row is an event";
+    } else {
+        st->lifecycle_mode = JM_LIFECYCLE_PAIR;
+        st->lifecycle_why = "every value is an XES lifecycle transition, and some are start";
+    }
+}
+
 jm_status jm_report_build(jm_log *log, jm_report **out)
 {
     if (log->consumed)
         return JM_EUSAGE;
     log->consumed = true;
+    lifecycle_mode(log);
     jm_report *rep = jm__xcalloc(1, sizeof *rep);
     rep->log = log;
     rep->variants = jm__seqtab_new();
@@ -652,7 +769,8 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     rep->pairs = jm__pairs_new(nsteps);
     rep->ctx.pairs = rep->pairs;
     rep->ctx.has_channel = log->has_channel;
-    rep->ctx.has_end = log->has_end;
+    /* Paired starts and completes have ends of their own. */
+    rep->ctx.has_end = log->has_end || log->stats.lifecycle_mode == JM_LIFECYCLE_PAIR;
     for (size_t a = 0; a < NANALYSES; a++)
         rep->st[a] = analyses[a]->begin(&rep->ctx);
 
@@ -680,6 +798,8 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
         rep->workers = NULL;
     }
     jm__trace("merged");
+    /* Completes merged into their starts and other transitions are rows, not events. */
+    log->stats.events -= log->stats.lifecycle_paired + log->stats.lifecycle_other;
     rep->ctx.cases = jm__buckets_case_count(log->events);
     if (st != JM_OK) {
         jm_report_free(rep);
@@ -839,6 +959,20 @@ static void input_json(const jm_report *rep, jm__json *w)
         jm__json_u64(w, jm_reject_key((jm_reject_reason)r), st->rejected_by_reason[r]);
     jm__json_obj_end(w);
     jm__json_u64(w, "blank_lines", st->blank_lines);
+    if (st->lifecycle_mode != JM_LIFECYCLE_NONE) {
+        static const char *const modes[] = {"auto", "pair", "keep", "none"};
+        jm__json_obj(w, "lifecycle");
+        jm__json_cstr(w, "mode", modes[st->lifecycle_mode]);
+        jm__json_cstr(w, "why", st->lifecycle_why);
+        jm__json_u64(w, "paired", st->lifecycle_paired);
+        jm__json_u64(w, "other", st->lifecycle_other);
+        jm__json_obj(w, "rows_by_value");
+        for (int v = 0; v < JM_LC_COUNT; v++)
+            if (st->lifecycle_rows[v] > 0)
+                jm__json_u64(w, jm_lc_name((jm_lc_value)v), st->lifecycle_rows[v]);
+        jm__json_obj_end(w);
+        jm__json_obj_end(w);
+    }
     jm__json_obj(w, "columns");
     for (int r = 0; r < JM_ROLE_COUNT; r++)
         jm__json_cstr(w, jm_role_key((jm_role)r), log->column[r]);
@@ -854,6 +988,10 @@ static void input_text(const jm_report *rep, jm__text *t)
     fprintf(o, t->md ? "## Input\n\n" : "Input\n-----\n");
     fprintf(o, "%sRows read %" PRIu64 " = %" PRIu64 " events + %" PRIu64 " rejected",
             t->md ? "- " : "", st->rows, st->events, st->rejected);
+    if (st->lifecycle_mode == JM_LIFECYCLE_PAIR)
+        fprintf(o, " + %" PRIu64 " completes paired with their start + %" PRIu64
+                   " other transitions",
+                st->lifecycle_paired, st->lifecycle_other);
     fprintf(o, " (%" PRIu64 " file%s", st->files, st->files == 1 ? "" : "s");
     if (st->blank_lines)
         fprintf(o, "; %" PRIu64 " blank lines skipped", st->blank_lines);
@@ -862,6 +1000,11 @@ static void input_text(const jm_report *rep, jm__text *t)
         if (st->rejected_by_reason[r])
             fprintf(o, "%s  rejected, %s: %" PRIu64 "\n", t->md ? "  -" : "",
                     jm_reject_key((jm_reject_reason)r), st->rejected_by_reason[r]);
+    if (st->lifecycle_mode != JM_LIFECYCLE_NONE)
+        fprintf(o, "%sLifecycle: %s (%s)\n", t->md ? "- " : "",
+                st->lifecycle_mode == JM_LIFECYCLE_PAIR ? "starts paired with completes"
+                                                        : "not paired",
+                st->lifecycle_why);
     fprintf(o, "%sColumns:", t->md ? "- " : "");
     for (int r = 0; r < JM_ROLE_COUNT; r++) {
         if (log->column[r] == NULL)

@@ -55,6 +55,16 @@ const char *jm_role_key(jm_role r)
     return (unsigned)r < JM_ROLE_COUNT ? keys[r] : "unknown";
 }
 
+const char *jm_lc_name(jm_lc_value v)
+{
+    static const char *const names[] = {
+#define JM_XX(name, value) value,
+        JM_LC_MAP(JM_XX)
+#undef JM_XX
+            "(outside the XES model)"};
+    return (unsigned)v < JM_LC_COUNT ? names[v] : "unknown";
+}
+
 const char *jm_version(void)
 {
     return JM_VERSION_STRING;

@@ -21,6 +21,7 @@ struct jm_log {
     size_t files_cap;
     char *column[JM_ROLE_COUNT]; /* the role columns of the first file, or NULL */
     bool has_end, has_channel;   /* some file had the column */
+    bool has_lifecycle;          /* likewise: events then carry their transition (event.h) */
     bool consumed;               /* the events went to a report */
     char *err;
 };

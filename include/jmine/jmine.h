@@ -85,7 +85,8 @@ const char *jm_reject_key(jm_reject_reason r);
     XX(END, "end")                                                                                 \
     XX(CHANNEL, "channel")                                                                         \
     XX(CUSTOMER, "customer")                                                                       \
-    XX(RESOURCE, "resource")
+    XX(RESOURCE, "resource")                                                                       \
+    XX(LIFECYCLE, "lifecycle")
 
 typedef enum {
 #define JM_XX(name, key) JM_ROLE_##name,
@@ -98,6 +99,46 @@ typedef enum {
 const char *jm_role_key(jm_role r);
 
 /* ---- Options -------------------------------------------------------------- */
+
+/* Lifecycle transitions (SPEC §11): whether a start row and its complete row become one event.
+ * JM_LIFECYCLE_AUTO pairs when every value of the lifecycle column is a transition of the XES
+ * lifecycle model and at least one is "start"; PAIR always pairs, KEEP never does. NONE is a
+ * report's mode only: the log has no lifecycle column. */
+typedef enum {
+    JM_LIFECYCLE_AUTO,
+    JM_LIFECYCLE_PAIR,
+    JM_LIFECYCLE_KEEP,
+    JM_LIFECYCLE_NONE
+} jm_lifecycle_mode;
+
+/* The transitions of the XES lifecycle model, XX(name, value), then JM_LC_OUTSIDE for any other
+ * value. Values are compared ignoring case. */
+#define JM_LC_MAP(XX)                                                                              \
+    XX(SCHEDULE, "schedule")                                                                       \
+    XX(ASSIGN, "assign")                                                                           \
+    XX(WITHDRAW, "withdraw")                                                                       \
+    XX(REASSIGN, "reassign")                                                                       \
+    XX(START, "start")                                                                             \
+    XX(SUSPEND, "suspend")                                                                         \
+    XX(RESUME, "resume")                                                                           \
+    XX(PI_ABORT, "pi_abort")                                                                       \
+    XX(ATE_ABORT, "ate_abort")                                                                     \
+    XX(COMPLETE, "complete")                                                                       \
+    XX(AUTOSKIP, "autoskip")                                                                       \
+    XX(MANUALSKIP, "manualskip")                                                                   \
+    XX(UNKNOWN, "unknown")
+
+typedef enum {
+#define JM_XX(name, value) JM_LC_##name,
+    JM_LC_MAP(JM_XX)
+#undef JM_XX
+        JM_LC_OUTSIDE, /* a value outside the model */
+    JM_LC_COUNT
+} jm_lc_value;
+
+/* The value of a transition, e.g. "complete"; "(outside the XES model)" for JM_LC_OUTSIDE.
+ * Static storage. */
+const char *jm_lc_name(jm_lc_value v);
 
 /* What names a step of a journey (SPEC §3). */
 typedef enum { JM_STEP_ACTIVITY, JM_STEP_CHANNEL, JM_STEP_CHANNEL_ACTIVITY } jm_step_mode;
@@ -148,6 +189,7 @@ typedef struct jm_options {
     uint64_t max_rejects;    /* stop with JM_EREJECTS once more are rejected; UINT64_MAX: never */
     int64_t split_gap_ms;    /* > 0: a wait longer than this starts a new journey */
     jm_step_mode step;
+    jm_lifecycle_mode lifecycle; /* AUTO (default), PAIR or KEEP */
     size_t top;              /* variants listed: 0 means all */
     unsigned collapse_loops; /* > 0: runs of one repeated step shortened to this many */
     int64_t long_wait_ms;    /* threshold of a long wait (default 48 h) */
@@ -230,6 +272,15 @@ typedef struct jm_input_stats {
     uint64_t blank_lines;     /* lines with no fields at all: not rows */
     uint64_t split_fallbacks; /* files whose split for threads was misled by stray quotes and
                                  read on from there on one thread (the output is the same) */
+    /* Lifecycle (SPEC §11): the mode applied (NONE without a lifecycle column), why, the rows
+     * of each transition (empty fields are not counted), and when pairing: the complete rows
+     * merged into their start, and the rows of other transitions, which are no events. Then
+     * rows = events + rejected + lifecycle_paired + lifecycle_other. */
+    jm_lifecycle_mode lifecycle_mode;
+    const char *lifecycle_why; /* static storage */
+    uint64_t lifecycle_rows[JM_LC_COUNT];
+    uint64_t lifecycle_paired;
+    uint64_t lifecycle_other;
 } jm_input_stats;
 
 /* Fill *st with the input accounting of the report. */

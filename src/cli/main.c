@@ -83,6 +83,8 @@ typedef enum {
     O_THREADS,
     O_BLOCK_SIZE,
     O_MEMORY,
+    O_LIFECYCLE,
+    O_LIFECYCLE_COLUMN,
 } opt_id;
 
 typedef struct opt_def {
@@ -120,6 +122,11 @@ static const opt_def options[] = {
     {O_CHANNEL, "channel", 0, "COLUMN", CMD_ALL, "the channel column (optional)"},
     {O_CUSTOMER, "customer", 0, "COLUMN", CMD_ALL, "the customer id column (optional)"},
     {O_RESOURCE, "resource", 0, "COLUMN", CMD_ALL, "the agent or resource column (optional)"},
+    {O_LIFECYCLE_COLUMN, "lifecycle-column", 0, "COLUMN", CMD_ALL,
+     "the lifecycle transition column (default: lifecycle:transition, lifecycle, ...)"},
+    {O_LIFECYCLE, "lifecycle", 0, "MODE", CMD_ALL,
+     "auto (default: pair a start with its complete where every value is an XES transition), "
+     "pair, or keep (each row an event)"},
     {O_DELIMITER, "delimiter", 'd', "CHAR", CMD_ALL,
      "field delimiter: , ; | tab or one character (default: sniffed from the header)"},
     {O_TIME_FORMAT, "time-format", 0, "FMT", CMD_ALL,
@@ -304,6 +311,17 @@ static void apply(run *r, const opt_def *o, const char *arg)
     case O_CHANNEL: opt->column[JM_ROLE_CHANNEL] = arg; break;
     case O_CUSTOMER: opt->column[JM_ROLE_CUSTOMER] = arg; break;
     case O_RESOURCE: opt->column[JM_ROLE_RESOURCE] = arg; break;
+    case O_LIFECYCLE_COLUMN: opt->column[JM_ROLE_LIFECYCLE] = arg; break;
+    case O_LIFECYCLE:
+        if (strcmp(arg, "auto") == 0)
+            opt->lifecycle = JM_LIFECYCLE_AUTO;
+        else if (strcmp(arg, "pair") == 0)
+            opt->lifecycle = JM_LIFECYCLE_PAIR;
+        else if (strcmp(arg, "keep") == 0)
+            opt->lifecycle = JM_LIFECYCLE_KEEP;
+        else
+            usage_error(cmd, "--lifecycle '%s' is not auto, pair or keep", arg);
+        break;
     case O_DELIMITER:
         if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0)
             opt->delimiter = '\t';

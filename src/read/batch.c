@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The bytes after the activity and channel in a kind key (see jm__batch.kinds). */
 #define KIND_TAIL 5
@@ -46,6 +47,7 @@ struct jm__batch {
     jm__long_end *long_end; /* ev: index in this batch */
     size_t nlong, long_cap;
     uint64_t rows;
+    uint64_t lc_rows[JM_LC_COUNT]; /* rows by lifecycle transition (see lifecycle_code) */
     rejection *rej;
     size_t nrej, rej_cap;
     char *text; /* details and kept fields, back to back */
@@ -96,8 +98,8 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
          * are found and reported, not read). Other columns are still counted and measured, so
          * field counts and the field limit are checked on every column. */
         f->keep = jm__xcalloc(row->n, sizeof *f->keep);
-        static const jm_role used[] = {JM_ROLE_CASE, JM_ROLE_ACTIVITY, JM_ROLE_START, JM_ROLE_END,
-                                       JM_ROLE_CHANNEL};
+        static const jm_role used[] = {JM_ROLE_CASE,  JM_ROLE_ACTIVITY, JM_ROLE_START,
+                                       JM_ROLE_END,   JM_ROLE_CHANNEL,  JM_ROLE_LIFECYCLE};
         for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
             if (f->col[used[i]] != JM_NO_COLUMN)
                 f->keep[f->col[used[i]]] = true;
@@ -108,6 +110,7 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
     }
     log->has_end |= f->col[JM_ROLE_END] != JM_NO_COLUMN;
     log->has_channel |= f->col[JM_ROLE_CHANNEL] != JM_NO_COLUMN;
+    log->has_lifecycle |= f->col[JM_ROLE_LIFECYCLE] != JM_NO_COLUMN;
     f->have_header = true;
     return JM_OK;
 }
@@ -286,6 +289,20 @@ static uint32_t kind_id(jm__batch *b, const char *act, size_t na, const char *ch
     return id;
 }
 
+/* A lifecycle value's transition, compared ignoring case. */
+static jm_lc_value lc_value(const char *s, size_t n)
+{
+    static const char *const names[] = {
+#define JM_XX(name, value) value,
+        JM_LC_MAP(JM_XX)
+#undef JM_XX
+    };
+    for (int v = 0; v < JM_LC_OUTSIDE; v++)
+        if (strlen(names[v]) == n && strncasecmp(names[v], s, n) == 0)
+            return (jm_lc_value)v;
+    return JM_LC_OUTSIDE;
+}
+
 jm_status jm__batch_row(void *batch, const jm__row *row)
 {
     jm__batch *b = batch;
@@ -339,6 +356,14 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
         jm__die("activity of %zu bytes", na);
     e.act = kind_id(b, row->f[ai], na, nc > 0 ? row->f[ci] : "", nc);
     e.chan = 0;
+    size_t li = c[JM_ROLE_LIFECYCLE];
+    if (li != JM_NO_COLUMN && ei == JM_NO_COLUMN && row->len[li] > 0) {
+        /* No end column, so the duration is 0: it carries the transition instead, for the
+         * report to pair starts with completes (jm__lifecycle_code). */
+        jm_lc_value v = lc_value(row->f[li], row->len[li]);
+        b->lc_rows[v]++;
+        end = e.start + jm__lifecycle_code(v);
+    }
     if ((uint64_t)(end - e.start) >= JM_DUR_LONG) {
         e.dur = JM_DUR_LONG;
         jm__grow((void **)&b->long_end, &b->long_cap, b->nlong + 1, sizeof *b->long_end);
@@ -358,6 +383,7 @@ void jm__batch_clear(jm__batch *b)
     jm__intern_clear(b->kinds);
     memset(b->seen_id, 0, sizeof b->seen_id);
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
+    memset(b->lc_rows, 0, sizeof b->lc_rows);
     b->rows = 0;
     b->key_row = 0;
 }
@@ -449,6 +475,8 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     log->stats.events += b->nev;
     log->stats.rows += b->rows;
     log->stats.blank_lines += blank_lines;
+    for (int v = 0; v < JM_LC_COUNT; v++)
+        log->stats.lifecycle_rows[v] += b->lc_rows[v];
 
     jm__batch_clear(b);
     if (st == JM_OK)

@@ -22,6 +22,8 @@ static const char *const known[JM_ROLE_COUNT][10] = {
                          "case:channel", "channel_id", NULL},
     [JM_ROLE_CUSTOMER] = {"customer_id", "customer", "client_id", "client", NULL},
     [JM_ROLE_RESOURCE] = {"agent", "resource", "org:resource", "agent_id", "agent_name", NULL},
+    [JM_ROLE_LIFECYCLE] = {"lifecycle:transition", "lifecycle", "transition", "event_type",
+                           NULL},
 };
 
 size_t jm__roles_normalise(const char *name, size_t n, char *out)
