@@ -12,25 +12,54 @@
 extern "C" {
 #endif
 
+/* ---- Version -------------------------------------------------------------- */
+
+/* The one place the version is written: CMakeLists.txt reads these three lines. */
+#define JM_VERSION_MAJOR 0
+#define JM_VERSION_MINOR 1
+#define JM_VERSION_PATCH 0
+
+/* MAJOR * 10000 + MINOR * 100 + PATCH, e.g. 100 for 0.1.0: compare with >= in #if. */
+#define JM_VERSION_NUMBER (JM_VERSION_MAJOR * 10000 + JM_VERSION_MINOR * 100 + JM_VERSION_PATCH)
+/* "MAJOR.MINOR.PATCH", e.g. "0.1.0"; jm_version() returns the same string. */
+#define JM_VERSION_STRING                                                                          \
+    JM_VERSION_EXPAND_(JM_VERSION_MAJOR)                                                           \
+    "." JM_VERSION_EXPAND_(JM_VERSION_MINOR) "." JM_VERSION_EXPAND_(JM_VERSION_PATCH)
+#define JM_VERSION_QUOTE_(x) #x
+#define JM_VERSION_EXPAND_(x) JM_VERSION_QUOTE_(x)
+
 /*
- * Typical use (see src/cli/ for the real thing):
+ * Typical use: read one file, write the report as JSON. tests/api/example.c compiles and runs
+ * exactly this code (a test checks that the two agree), with path the file to read:
  *
  *     jm_options opt;
- *     jm_options_init(&opt);
- *     jm_log *log = jm_log_new(&opt);
- *     jm_status s = jm_log_add_file(log, "contacts.csv");   // repeat per file
+ *     jm_options_init(&opt); // the defaults; change what you need
+ *     char *err = NULL;
+ *     jm_log *log = jm_log_new(&opt, &err);
+ *     if (log == NULL) { // a --tz or --time-format that cannot be used
+ *         fprintf(stderr, "%s\n", err);
+ *         free(err);
+ *         return jm_status_exit_code(JM_EUSAGE);
+ *     }
+ *     jm_status s = jm_log_add_file(log, path); // once per file: several files are one log
  *     jm_report *rep = NULL;
- *     if (s == JM_OK) s = jm_report_build(log, &rep);
- *     if (s == JM_OK) s = jm_write_report(rep, JM_FORMAT_JSON, stdout);
- *     jm_report_free(rep);
+ *     if (s == JM_OK)
+ *         s = jm_report_build(log, &rep);
+ *     if (s == JM_OK)
+ *         s = jm_write_report(rep, JM_FORMAT_JSON, stdout);
+ *     if (s != JM_OK)
+ *         fprintf(stderr, "%s: %s\n", jm_strerror(s), jm_log_error(log));
+ *     jm_report_free(rep); // the report first: it borrows the log's names
  *     jm_log_free(log);
+ *     return jm_status_exit_code(s);
  *
  * The library never prints and never exits. Out of memory aborts.
  */
 
 /* ---- Status codes ------------------------------------------------------ */
 
-/* XX(name, exit code of the tool, message) */
+/* XX(name, exit code of the tool, message). Each function below lists the statuses it returns;
+ * JM_EINTERNAL is returned by none today (the tool's exit code 1 for a bug it catches). */
 #define JM_STATUS_MAP(XX)                                                                          \
     XX(OK, 0, "success")                                                                           \
     XX(EINTERNAL, 1, "internal error")                                                             \
@@ -232,18 +261,27 @@ bool jm_parse_size(const char *s, uint64_t *bytes);
 typedef struct jm_log jm_log;
 
 /* A new, empty log reading with the given options (borrowed; see jm_options). Returns NULL if the
- * options cannot be used (bad --tz or --time-format); then *err, if err is not NULL, receives a
- * message the caller frees with free(). */
+ * options cannot be used (a tz or time_format that cannot be read; the tool exits 2); then
+ * *err, if err is not NULL, receives a message the caller frees with free(). */
 jm_log *jm_log_new(const jm_options *opt, char **err);
 
 /* Free the log and everything it holds. NULL is a no-op. */
 void jm_log_free(jm_log *log);
 
 /* Stream one file into the log; "-" reads standard input. Gzip is recognised by its magic bytes.
- * Returns JM_OK, JM_EINPUT (file unusable: jm_log_error says why, naming file and line or byte
- * offset), JM_EREJECTS (more than max_rejects rows rejected), JM_EUSAGE (a column named by
- * option is not in the header) or JM_EIO (the temporary files of memory_bytes could not be
- * written: a full disk, say). After an error the log must not be used further but to free it. */
+ * Rejected rows are counted (and handed to on_reject), not errors. Returns:
+ *   JM_OK        the file was read;
+ *   JM_EINPUT    the file is unusable: it cannot be opened or read, its gzip data is truncated
+ *                or corrupt, it has no header or a header line over 16 MiB, a quoted field is
+ *                still open at its end, a required role (case, activity, start) has no column
+ *                or two columns tie for a role, or the step mode needs a channel column that
+ *                is not there;
+ *   JM_EUSAGE    a column named in jm_options.column names no column of the header, or
+ *                several; or the log was already consumed by jm_report_build;
+ *   JM_EREJECTS  more than jm_options.max_rejects rows were rejected;
+ *   JM_EIO       the temporary files of memory_bytes could not be written (a full disk, say).
+ * On every error jm_log_error says why, naming the file and the line (or the gzip byte offset)
+ * where one is known. After an error the log must not be used further but to free it. */
 jm_status jm_log_add_file(jm_log *log, const char *path);
 
 /* The message of the last error, "FILE:LINE: reason" where a line is known, or "" if none.
@@ -255,8 +293,12 @@ const char *jm_log_error(const jm_log *log);
 typedef struct jm_report jm_report;
 
 /* Rebuild the journeys of the log and run every analysis. The log's events are consumed, and the
- * report borrows the log's names: free the report first, then the log. On JM_OK *out receives a
- * report freed with jm_report_free; JM_EUSAGE if the log was already consumed. */
+ * report borrows the log's names: free the report first, then the log. Returns:
+ *   JM_OK      *out receives a report freed with jm_report_free;
+ *   JM_EUSAGE  the log was already consumed by an earlier call;
+ *   JM_EIO     events spilled to temporary files (jm_options.memory_bytes) could not be read
+ *              back; jm_log_error says why.
+ * On an error *out is left as it was, and the log can only be freed. */
 jm_status jm_report_build(jm_log *log, jm_report **out);
 
 /* Free a report. NULL is a no-op. */
@@ -295,28 +337,35 @@ typedef enum {
     JM_FORMAT_DOT
 } jm_format;
 
-/* Write the whole report (text, json or md). Returns JM_OK, JM_EUSAGE for a format it does not
- * take, or JM_EIO if the stream reports an error. */
+/* Write the whole report: JM_FORMAT_TEXT, JM_FORMAT_JSON (docs/report.schema.json) or
+ * JM_FORMAT_MD. Returns JM_OK; JM_EUSAGE for another format (nothing is written); JM_EIO if
+ * the stream's error indicator is set after writing (ferror), the caller's to report. */
 jm_status jm_write_report(const jm_report *rep, jm_format fmt, FILE *out);
 
-/* Write the variant table (text, csv or json). Errors as jm_write_report. */
+/* Write the variant table: JM_FORMAT_TEXT, JM_FORMAT_MD, JM_FORMAT_CSV or JM_FORMAT_JSON
+ * (docs/variants.schema.json; the CSV columns in docs/outputs.md). Returns JM_OK, JM_EUSAGE for
+ * another format (nothing is written) or JM_EIO, as jm_write_report. */
 jm_status jm_write_variants(const jm_report *rep, jm_format fmt, FILE *out);
 
-/* Write one CSV row per journey (csv only): case id, start, end, events, channels, switches,
- * self-loops, repetitions, longest wait, variant id; sorted by case id, then start. Needs
- * jm_options.keep_journeys, else JM_EUSAGE. Errors as jm_write_report. */
+/* Write one CSV row per journey (JM_FORMAT_CSV only): case id, start, end, events, channels,
+ * switches, self-loops, repetitions, longest wait, variant id; sorted by case id, then start
+ * (docs/outputs.md). Returns JM_OK; JM_EUSAGE for another format or when the log was read
+ * without jm_options.keep_journeys (nothing is written); JM_EIO as jm_write_report. */
 jm_status jm_write_journeys(const jm_report *rep, jm_format fmt, FILE *out);
 
-/* Write the process map (dot or json), cut to the share of steps and transitions the options
- * ask for, the cut stated on it. Errors as jm_write_report. */
+/* Write the process map, JM_FORMAT_DOT or JM_FORMAT_JSON (docs/map.schema.json), cut to the
+ * share of steps and transitions the options ask for, the cut stated on it. Returns JM_OK,
+ * JM_EUSAGE for another format (nothing is written) or JM_EIO, as jm_write_report. */
 jm_status jm_write_map(const jm_report *rep, jm_format fmt, FILE *out);
 
 /* Write one row as RFC 4180 CSV with the given delimiter, quoting the fields that need it and
- * keeping their bytes, then a LF. Used for the rejects file. Returns JM_OK or JM_EIO. */
+ * keeping their bytes, then a LF. Used for the rejects file. Returns JM_OK, or JM_EIO if the
+ * stream's error indicator is set after writing. */
 jm_status jm_write_csv_row(FILE *out, char delimiter, size_t n, const char *const *fields,
                            const size_t *lens);
 
-/* The library's version, e.g. "0.1.0". Static storage. */
+/* The library's version, JM_VERSION_STRING as the library was built, e.g. "0.1.0". Static
+ * storage. */
 const char *jm_version(void);
 
 #ifdef __cplusplus

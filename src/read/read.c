@@ -21,6 +21,11 @@ static void on_progress(void *data, uint64_t offset)
 
 jm_status jm_log_add_file(jm_log *log, const char *path)
 {
+    if (log->consumed) {
+        jm__log_set_error(log,
+                          jm__strdupf("%s: the log was already consumed by jm_report_build", path));
+        return JM_EUSAGE;
+    }
     char *err = NULL;
     jm__source *src = jm__source_open(path, &err);
     if (src == NULL) {

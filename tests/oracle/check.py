@@ -12,6 +12,7 @@ malformed rows and optional columns, plus runs for the step kinds, --split-gap,
 `jmine report --format json --top 0` is compared key by key with the oracle (input, journeys,
 variants, loops, channels, waits, map), and the three orders of one seed must give the same
 jmine JSON.  `jmine journeys` is compared row by row with the oracle's rows on most of them.
+Every JSON output is validated against its schema in docs/ (tests/schema.py).
 
 --real runs `jmine variants --format json` on the public logs in $JM_REAL_DATA (default
 ../shared/data/real) and compares the whole variant table; on the logs with a channel column
@@ -36,7 +37,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 import oracle  # noqa: E402  (the oracle sits beside this file)
+import schema  # noqa: E402  (tests/schema.py: the JSON outputs' contract)
 
 REPO = Path(__file__).resolve().parents[2]
 GEN_LOG = REPO / "scripts" / "gen-log"
@@ -106,12 +109,18 @@ def jmine_stdout(jmine, args):
 
 
 def run_jmine(jmine, args):
-    """jmine's stdout parsed as JSON; CheckError if it fails or writes something else."""
+    """jmine's stdout parsed as JSON and validated against its schema in docs/; CheckError if
+    it fails or writes something else."""
     cmd, out = jmine_stdout(jmine, args)
     try:
-        return json.loads(out.decode("utf-8"))
+        doc = json.loads(out.decode("utf-8"))
     except ValueError as e:
         raise CheckError("%s wrote no valid JSON: %s" % (cmd, e))
+    try:
+        schema.validate(doc, schema.kind_of_args(args))
+    except schema.SchemaError as e:
+        raise CheckError("%s: %s" % (cmd, e))
+    return doc
 
 
 def run_jmine_csv(jmine, args):
