@@ -1192,6 +1192,32 @@ static bool merge_body(jm_merge *m, jm__state_r *r, const char **where)
     return jm__sr_ok(r) && jm__sr_at_end(r);
 }
 
+/* Merge the state that r reads (its head h), named path in messages. */
+static jm_status merge_state(jm_merge *m, const char *path, jm__state_head *h, jm__state_r *r)
+{
+    char *err = NULL;
+    if (m->nstates > 0) {
+        for (size_t i = 0; i < JM_STATE_NOPTS; i++) {
+            if (strcmp(h->opt_value[i], m->head.opt_value[i]) == 0)
+                continue;
+            const char *name = jm__state_opt_name(i);
+            err = jm__strdupf("%s: made with %s %s, but %s with %s %s: states merge only when "
+                              "made with the same analysis options",
+                              path, name, h->opt_value[i], m->first, name, m->head.opt_value[i]);
+            return merge_fail(m, err);
+        }
+    } else {
+        jm__state_head_apply(h, &m->opt);
+        m->first = jm__xstrdup(path);
+    }
+    const char *where = NULL;
+    if (!merge_body(m, r, &where))
+        return merge_fail(m, jm__strdupf("%s: malformed jmine state (%s)", path, where));
+    merge_head(m, h);
+    m->nstates++;
+    return JM_OK;
+}
+
 jm_status jm_merge_add_file(jm_merge *m, const char *path)
 {
     if (m->failed || m->rep == NULL)
@@ -1202,35 +1228,26 @@ jm_status jm_merge_add_file(jm_merge *m, const char *path)
     char *err = NULL;
     if (jm__state_open(path, &m->tables, &h, &r, &buf, &err) != JM_OK)
         return merge_fail(m, err);
-    if (m->nstates > 0) {
-        for (size_t i = 0; i < JM_STATE_NOPTS; i++) {
-            if (strcmp(h.opt_value[i], m->head.opt_value[i]) == 0)
-                continue;
-            const char *name = jm__state_opt_name(i);
-            err = jm__strdupf("%s: made with %s %s, but %s with %s %s: states merge only when "
-                              "made with the same analysis options",
-                              path, name, h.opt_value[i], m->first, name, m->head.opt_value[i]);
-            jm__state_r_free(r);
-            free(buf);
-            jm__state_head_free(&h);
-            return merge_fail(m, err);
-        }
-    } else {
-        jm__state_head_apply(&h, &m->opt);
-        m->first = jm__xstrdup(path);
-    }
-    const char *where = NULL;
-    bool ok = merge_body(m, r, &where);
+    jm_status st = merge_state(m, path, &h, r);
     jm__state_r_free(r);
     free(buf);
-    if (!ok) {
-        jm__state_head_free(&h);
-        return merge_fail(m, jm__strdupf("%s: malformed jmine state (%s)", path, where));
-    }
-    merge_head(m, &h);
     jm__state_head_free(&h);
-    m->nstates++;
-    return JM_OK;
+    return st;
+}
+
+jm_status jm_merge_add_state(jm_merge *m, const char *name, const void *bytes, size_t n)
+{
+    if (m->failed || m->rep == NULL)
+        return JM_EUSAGE;
+    jm__state_head h;
+    jm__state_r *r = NULL;
+    char *err = NULL;
+    if (jm__state_read(name, bytes, n, &m->tables, &h, &r, &err) != JM_OK)
+        return merge_fail(m, err);
+    jm_status st = merge_state(m, name, &h, r);
+    jm__state_r_free(r);
+    jm__state_head_free(&h);
+    return st;
 }
 
 jm_status jm_merge_report(jm_merge *m, jm_report **out)

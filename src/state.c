@@ -221,6 +221,7 @@ struct jm__state_r {
     const jm__state_tables *t;
     bool has_end, has_channel;
     bool err;
+    uint64_t limit;
     uint32_t *step; /* the table's index -> the steps table's id */
     size_t nstep;
     bool own_step; /* step is this reader's (not a section's borrowed one) */
@@ -236,6 +237,7 @@ jm__state_r *jm__state_r_new(const void *p, size_t n, const jm__state_tables *t,
     r->has_end = has_end;
     r->has_channel = has_channel;
     r->own_step = true;
+    r->limit = UINT64_MAX;
     return r;
 }
 
@@ -256,6 +258,11 @@ bool jm__sr_has_end(const jm__state_r *r)
 bool jm__sr_has_channel(const jm__state_r *r)
 {
     return r->has_channel;
+}
+
+uint64_t jm__sr_limit(const jm__state_r *r)
+{
+    return r->limit;
 }
 
 bool jm__sr_ok(const jm__state_r *r)
@@ -328,7 +335,7 @@ void jm__sr_vals(jm__state_r *r, jm__vals *l)
 {
     uint64_t n = jm__sr_u64(r);
     size_t runs = jm__sr_count(r);
-    if (runs > n || (n > 0 && runs == 0)) {
+    if (runs > n || (n > 0 && runs == 0) || n > r->limit) {
         jm__sr_fail(r);
         return;
     }
@@ -431,6 +438,7 @@ jm__state_r *jm__sr_section(jm__state_r *r, const char **key, size_t *klen)
     s->step = r->step;
     s->nstep = r->nstep;
     s->own_step = false;
+    s->limit = r->limit;
     r->p += len;
     return s;
 }
@@ -676,16 +684,13 @@ static bool slurp(const char *path, unsigned char **buf, size_t *n, char **err)
     return true;
 }
 
-jm_status jm__state_open(const char *path, const jm__state_tables *t, jm__state_head *h,
-                         jm__state_r **out, void **bufp, char **err)
+jm_status jm__state_read(const char *path, const void *bytes, size_t n,
+                         const jm__state_tables *t, jm__state_head *h, jm__state_r **out,
+                         char **err)
 {
     memset(h, 0, sizeof *h);
     *out = NULL;
-    *bufp = NULL;
-    unsigned char *buf = NULL;
-    size_t n = 0;
-    if (!slurp(path, &buf, &n, err))
-        return JM_EINPUT;
+    const unsigned char *buf = bytes;
     jm__state_r *r = NULL;
     if (n < MAGIC_LEN || memcmp(buf, MAGIC, MAGIC_LEN) != 0) {
         *err = jm__strdupf("%s: not a jmine state (written by jmine report --state-out)", path);
@@ -741,12 +746,29 @@ jm_status jm__state_open(const char *path, const jm__state_tables *t, jm__state_
     }
     r->has_end = h->has_end;
     r->has_channel = h->has_channel;
+    r->limit = h->stats.events;
     *out = r;
-    *bufp = buf;
     return JM_OK;
 bad:
     jm__state_r_free(r);
     jm__state_head_free(h);
-    free(buf);
     return JM_EINPUT;
+}
+
+jm_status jm__state_open(const char *path, const jm__state_tables *t, jm__state_head *h,
+                         jm__state_r **out, void **bufp, char **err)
+{
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    *out = NULL;
+    *bufp = NULL;
+    memset(h, 0, sizeof *h);
+    if (!slurp(path, &buf, &n, err))
+        return JM_EINPUT;
+    jm_status st = jm__state_read(path, buf, n, t, h, out, err);
+    if (st != JM_OK)
+        free(buf);
+    else
+        *bufp = buf;
+    return st;
 }

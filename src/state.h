@@ -83,6 +83,11 @@ void jm__state_r_free(jm__state_r *r);
 bool jm__sr_has_end(const jm__state_r *r);
 bool jm__sr_has_channel(const jm__state_r *r);
 
+/* The most values any list of the state may hold, and the most any count of events may be:
+ * its events (UINT64_MAX for a reader made by jm__state_r_new). Loaders check counts that
+ * would allocate against it. */
+uint64_t jm__sr_limit(const jm__state_r *r);
+
 /* Whether every read so far was within bounds and well-formed. */
 bool jm__sr_ok(const jm__state_r *r);
 
@@ -150,6 +155,12 @@ void jm__sw_head(jm__state_w *w, const jm__state_head *h);
 
 /* Set opt's analysis options (--step, --split-gap, --long-wait, --collapse-loops) to the head's. */
 void jm__state_head_apply(const jm__state_head *h, jm_options *opt);
+
+/* Read a state from the n bytes at bytes (borrowed: they must outlive *r), named path in
+ * messages: its magic, format, checksum, version and head, as jm__state_open. */
+jm_status jm__state_read(const char *path, const void *bytes, size_t n,
+                         const jm__state_tables *t, jm__state_head *h, jm__state_r **r,
+                         char **err);
 
 /* Open a state file: read it whole, check its magic, format, checksum and version, and read
  * its head into *h. On JM_OK *r reads the body that follows (free it, then *buf, with

@@ -286,6 +286,10 @@ void jm_merge_free(jm_merge *m);
  * report was taken. After an error the merge can only be freed. */
 jm_status jm_merge_add_file(jm_merge *m, const char *path);
 
+/* The same for a state held in memory: the n bytes at bytes (borrowed for the call), named
+ * name in messages (as an MPI rank's or a database's state would be). */
+jm_status jm_merge_add_state(jm_merge *m, const char *name, const void *bytes, size_t n);
+
 /* The message of the last error, or "". Owned by the merge; valid until the next call. */
 const char *jm_merge_error(const jm_merge *m);
 

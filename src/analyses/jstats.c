@@ -146,7 +146,7 @@ static void hist_load(hist *h, jm__state_r *r)
     for (size_t i = 0; i < n && jm__sr_ok(r); i++) {
         uint64_t k = jm__sr_u64(r), c = jm__sr_u64(r);
         /* A journey's contacts or channels: never more than the events of a state. */
-        if (k > UINT32_MAX || c == 0) {
+        if (k > UINT32_MAX || k > jm__sr_limit(r) || c == 0) {
             jm__sr_fail(r);
             return;
         }

@@ -575,7 +575,7 @@ static void *w_load(const jm__ctx *ctx, jm__state_r *r)
         } else {
             h->zeros = h->count;
         }
-        if (h->count == 0)
+        if (h->count == 0 || h->count > jm__sr_limit(r))
             jm__sr_fail(r);
     }
     return s;
