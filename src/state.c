@@ -207,8 +207,8 @@ const void *jm__sw_finish(jm__state_w *w, size_t *n)
         crc = crc32(crc, w->b + off, (uInt)k);
         off += k;
     }
-    unsigned char c[4] = {(unsigned char)crc, (unsigned char)(crc >> 8),
-                          (unsigned char)(crc >> 16), (unsigned char)(crc >> 24)};
+    unsigned char c[4] = {(unsigned char)crc, (unsigned char)(crc >> 8), (unsigned char)(crc >> 16),
+                          (unsigned char)(crc >> 24)};
     put(w, c, 4);
     *n = w->n;
     return w->b;
@@ -446,9 +446,9 @@ jm__state_r *jm__sr_section(jm__state_r *r, const char **key, size_t *klen)
 /* ---- The head ----------------------------------------------------------------- */
 
 static const char *const opt_names[JM_STATE_NOPTS] = {
-    "--step",    "--split-gap", "--long-wait", "--collapse-loops", "--case",
-    "--activity", "--start",    "--end",       "--channel",        "--customer",
-    "--resource", "--delimiter", "--time-format", "--tz",          "--field-limit"};
+    "--step",        "--split-gap", "--long-wait",  "--collapse-loops", "--case",     "--activity",
+    "--start",       "--end",       "--channel",    "--customer",       "--resource", "--delimiter",
+    "--time-format", "--tz",        "--field-limit"};
 
 const char *jm__state_opt_name(size_t i)
 {
@@ -480,17 +480,15 @@ void jm__state_head_of(jm__state_head *h, const jm_options *opt, const jm_input_
     h->version = jm__xstrdup(jm_version());
     static const char *const steps[] = {"activity", "channel", "channel:activity"};
     h->opt_value[0] = jm__xstrdup(steps[opt->step]);
-    h->opt_value[1] = opt->split_gap_ms > 0 ? duration_text(opt->split_gap_ms)
-                                            : jm__xstrdup("off");
+    h->opt_value[1] = opt->split_gap_ms > 0 ? duration_text(opt->split_gap_ms) : jm__xstrdup("off");
     h->opt_value[2] = duration_text(opt->long_wait_ms);
-    h->opt_value[3] = opt->collapse_loops ? jm__strdupf("%u", opt->collapse_loops)
-                                          : jm__xstrdup("off");
-    static const jm_role roles[] = {JM_ROLE_CASE,    JM_ROLE_ACTIVITY, JM_ROLE_START,
-                                    JM_ROLE_END,     JM_ROLE_CHANNEL,  JM_ROLE_CUSTOMER,
-                                    JM_ROLE_RESOURCE};
+    h->opt_value[3] =
+        opt->collapse_loops ? jm__strdupf("%u", opt->collapse_loops) : jm__xstrdup("off");
+    static const jm_role roles[] = {JM_ROLE_CASE,    JM_ROLE_ACTIVITY, JM_ROLE_START,   JM_ROLE_END,
+                                    JM_ROLE_CHANNEL, JM_ROLE_CUSTOMER, JM_ROLE_RESOURCE};
     for (size_t i = 0; i < 7; i++)
-        h->opt_value[4 + i] = jm__xstrdup(opt->column[roles[i]] ? opt->column[roles[i]]
-                                                                : "(by header name)");
+        h->opt_value[4 + i] =
+            jm__xstrdup(opt->column[roles[i]] ? opt->column[roles[i]] : "(by header name)");
     h->opt_value[11] = opt->delimiter == 0      ? jm__xstrdup("(sniffed)")
                        : opt->delimiter == '\t' ? jm__xstrdup("tab")
                                                 : jm__strdupf("%c", opt->delimiter);
@@ -572,9 +570,8 @@ void jm__state_head_apply(const jm__state_head *h, jm_options *opt)
         opt->split_gap_ms = 0;
     if (!jm_parse_duration(h->opt_value[2], &opt->long_wait_ms))
         opt->long_wait_ms = 0;
-    opt->collapse_loops = strcmp(h->opt_value[3], "off") == 0
-                              ? 0
-                              : (unsigned)strtoul(h->opt_value[3], NULL, 10);
+    opt->collapse_loops =
+        strcmp(h->opt_value[3], "off") == 0 ? 0 : (unsigned)strtoul(h->opt_value[3], NULL, 10);
 }
 
 /* A string of the head, copied NUL-terminated; NULL when it holds a NUL (no name or option
@@ -684,9 +681,8 @@ static bool slurp(const char *path, unsigned char **buf, size_t *n, char **err)
     return true;
 }
 
-jm_status jm__state_read(const char *path, const void *bytes, size_t n,
-                         const jm__state_tables *t, jm__state_head *h, jm__state_r **out,
-                         char **err)
+jm_status jm__state_read(const char *path, const void *bytes, size_t n, const jm__state_tables *t,
+                         jm__state_head *h, jm__state_r **out, char **err)
 {
     memset(h, 0, sizeof *h);
     *out = NULL;
@@ -717,12 +713,12 @@ jm_status jm__state_read(const char *path, const void *bytes, size_t n,
             off += k;
         }
         const unsigned char *c = buf + n - 4;
-        crc_ok = (uint32_t)crc == ((uint32_t)c[0] | (uint32_t)c[1] << 8 |
-                                   (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24);
+        crc_ok = (uint32_t)crc == ((uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 |
+                                   (uint32_t)c[3] << 24);
     }
     if (!crc_ok) {
-        *err = jm__strdupf("%s: truncated or damaged jmine state (its checksum does not match)",
-                           path);
+        *err =
+            jm__strdupf("%s: truncated or damaged jmine state (its checksum does not match)", path);
         goto bad;
     }
     /* From here on the body, its checksum left out. */

@@ -158,9 +158,8 @@ void jm__state_head_apply(const jm__state_head *h, jm_options *opt);
 
 /* Read a state from the n bytes at bytes (borrowed: they must outlive *r), named path in
  * messages: its magic, format, checksum, version and head, as jm__state_open. */
-jm_status jm__state_read(const char *path, const void *bytes, size_t n,
-                         const jm__state_tables *t, jm__state_head *h, jm__state_r **r,
-                         char **err);
+jm_status jm__state_read(const char *path, const void *bytes, size_t n, const jm__state_tables *t,
+                         jm__state_head *h, jm__state_r **r, char **err);
 
 /* Open a state file: read it whole, check its magic, format, checksum and version, and read
  * its head into *h. On JM_OK *r reads the body that follows (free it, then *buf, with

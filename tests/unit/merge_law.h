@@ -46,9 +46,9 @@ typedef struct law_proc {
     jm__state_tables tables;
 } law_proc;
 
-static const char *const law_steps[] = {"Call: billing", "Email: follow-up", "Resolved",
-                                        "Web: visit FAQ", "Ticket: open", "SMS survey",
-                                        "Chat", "Call"};
+static const char *const law_steps[] = {
+    "Call: billing", "Email: follow-up", "Resolved", "Web: visit FAQ",
+    "Ticket: open",  "SMS survey",       "Chat",     "Call"};
 static const char *const law_chans[] = {"phone", "email", "web", "chat", "sms"};
 #define LAW_NSTEPS (sizeof law_steps / sizeof law_steps[0])
 #define LAW_NCHANS (sizeof law_chans / sizeof law_chans[0])
@@ -160,8 +160,7 @@ static void law_proc_free(law_proc *p)
  * end = start; without a channel column, no channel). */
 static void law_add(law_proc *p, const law *L, void *st, const law_journey *src)
 {
-    uint32_t step[LAW_MAX_EVENTS], pair[LAW_MAX_EVENTS], chan[LAW_MAX_EVENTS],
-        seq[LAW_MAX_EVENTS];
+    uint32_t step[LAW_MAX_EVENTS], pair[LAW_MAX_EVENTS], chan[LAW_MAX_EVENTS], seq[LAW_MAX_EVENTS];
     int64_t end[LAW_MAX_EVENTS];
     jm__journey j = {.cas = jm__intern_id(p->cases, src->cas, strlen(src->cas)),
                      .n = src->n,
@@ -293,8 +292,7 @@ static void law_check_split(law *L, size_t mod, size_t cut, bool h1_no_end, bool
     unsigned char *bw = law_analyse(pw, &whole_log, law_all, NULL, &nw);
 
     law_proc *p0 = law_proc_new(L, 3, L->has_end, L->has_channel);
-    law_proc *p1 = law_proc_new(L, 5, L->has_end && !h1_no_end,
-                                L->has_channel && !h1_no_channel);
+    law_proc *p1 = law_proc_new(L, 5, L->has_end && !h1_no_end, L->has_channel && !h1_no_channel);
     size_t n0, n1;
     unsigned char *b0 = law_analyse(p0, L, law_half, d0, &n0);
     unsigned char *b1 = law_analyse(p1, L, law_half, d1, &n1);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for the journeys analysis (jstats.c): counts, contacts and channels per journey, durations: its merge law (STYLE "Tests") and its state by names. */
+/* Unit tests for the journeys analysis (jstats.c): counts, contacts and channels per journey,
+ * durations: its merge law (STYLE "Tests") and its state by names. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,8 +72,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_jstats_merge_law, law_setup, law_teardown),
         cmocka_unit_test_setup_teardown(test_jstats_merge_law_uneven, law_setup, law_teardown),
-        cmocka_unit_test_setup_teardown(test_jstats_merge_law_half_without_channel, law_setup, law_teardown),
-        cmocka_unit_test_setup_teardown(test_jstats_merge_law_without_channel, law_setup, law_teardown),
+        cmocka_unit_test_setup_teardown(test_jstats_merge_law_half_without_channel, law_setup,
+                                        law_teardown),
+        cmocka_unit_test_setup_teardown(test_jstats_merge_law_without_channel, law_setup,
+                                        law_teardown),
         cmocka_unit_test_setup_teardown(test_jstats_state_by_names, law_setup, law_teardown),
         cmocka_unit_test_setup_teardown(test_jstats_state_sees_a_journey, law_setup, law_teardown),
         cmocka_unit_test_setup_teardown(test_jstats_state_truncated, law_setup, law_teardown),

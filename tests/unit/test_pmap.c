@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for the process map (pmap.c): nodes and edges with start and end: its merge law (STYLE "Tests") and its state by names. */
+/* Unit tests for the process map (pmap.c): nodes and edges with start and end: its merge law (STYLE
+ * "Tests") and its state by names. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -65,7 +66,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pmap_merge_law, law_setup, law_teardown),
         cmocka_unit_test_setup_teardown(test_pmap_merge_law_uneven, law_setup, law_teardown),
-        cmocka_unit_test_setup_teardown(test_pmap_merge_law_collapse_loops, law_setup, law_teardown),
+        cmocka_unit_test_setup_teardown(test_pmap_merge_law_collapse_loops, law_setup,
+                                        law_teardown),
         cmocka_unit_test_setup_teardown(test_pmap_state_by_names, law_setup, law_teardown),
         cmocka_unit_test_setup_teardown(test_pmap_state_sees_a_journey, law_setup, law_teardown),
         cmocka_unit_test_setup_teardown(test_pmap_state_truncated, law_setup, law_teardown),

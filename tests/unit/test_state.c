@@ -101,8 +101,8 @@ static void test_state_integers_round_trip(void **state)
 static void test_state_vals_round_trip(void **state)
 {
     fixture *f = *state;
-    static const int64_t v[] = {5, -3, INT64_C(1) << 40, 0, 5, 5, UINT32_MAX, -3, 4294967294,
-                                7, INT64_C(1) << 40, 1000000};
+    static const int64_t v[] = {5,          -3, INT64_C(1) << 40, 0,      5, 5, UINT32_MAX, -3,
+                                4294967294, 7,  INT64_C(1) << 40, 1000000};
     jm__vals l = {0}, close = {0};
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
         jm__vals_push(&l, v[k]);
@@ -307,12 +307,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
-        T(test_state_integers_round_trip),
-        T(test_state_vals_round_trip),
-        T(test_state_reads_bounded),
-        T(test_state_sections),
-        T(test_state_merge_in_memory),
-        T(test_state_merge_refuses_other_options),
+        T(test_state_integers_round_trip), T(test_state_vals_round_trip),
+        T(test_state_reads_bounded),       T(test_state_sections),
+        T(test_state_merge_in_memory),     T(test_state_merge_refuses_other_options),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

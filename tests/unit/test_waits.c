@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for the waits analysis (waits.c): waits per transition, long waits, the longest, handling: its merge law (STYLE "Tests") and its state by names. */
+/* Unit tests for the waits analysis (waits.c): waits per transition, long waits, the longest,
+ * handling: its merge law (STYLE "Tests") and its state by names. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -79,7 +80,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_waits_merge_law, law_setup, law_teardown),
         cmocka_unit_test_setup_teardown(test_waits_merge_law_uneven, law_setup, law_teardown),
-        cmocka_unit_test_setup_teardown(test_waits_merge_law_half_without_end, law_setup, law_teardown),
+        cmocka_unit_test_setup_teardown(test_waits_merge_law_half_without_end, law_setup,
+                                        law_teardown),
         cmocka_unit_test_setup_teardown(test_waits_merge_law_without_end, law_setup, law_teardown),
         cmocka_unit_test_setup_teardown(test_waits_merge_law_long_wait, law_setup, law_teardown),
         cmocka_unit_test_setup_teardown(test_waits_state_by_names, law_setup, law_teardown),
