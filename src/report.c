@@ -38,6 +38,9 @@ struct jm_report {
      * the events are freed. */
     struct worker *workers;
     unsigned nworkers;
+    /* A report of merged states: the merge's head (options, accounting), which its state
+     * repeats; NULL for a report of a log. */
+    const jm__state_head *merged;
 };
 
 /* Events are reached by index through chunks of JM_CHUNK_EVENTS (a bucket's, or a contiguous
@@ -390,8 +393,11 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
         uint32_t *idx = w->tmp; /* sorted here, the group's order left as it is */
         memcpy(idx, g->order + g->off[c], len * sizeof *idx);
         size_t kept = len;
-        if (lifecycle)
+        if (lifecycle) {
             kept = len = lifecycle_case(w, g, idx, len, pair);
+            if (len == 0)
+                continue; /* every row of the case was another transition: no journey */
+        }
         uint32_t *tmp = w->seq;
         sort_by_start(idx, tmp, len, g->ev);
         uint32_t cas = ev_at(g->ev, idx[0])->cas;
@@ -696,6 +702,18 @@ static void finish_task(void *ctx, size_t i)
     analyses[i]->finish(rep->st[i], &rep->ctx);
 }
 
+/* The waits by pair are sorted first (the analyses read them), in slices side by side; then
+ * every analysis finishes, side by side. */
+static void finish_report(jm_report *rep)
+{
+    unsigned threads = jm__thread_count(rep->ctx.opt);
+    jm__run_tasks(WAIT_SLICES, threads, sort_waits_task, rep);
+    rep->ctx.pair_wait = rep->pair_wait;
+    jm__trace("waits sorted");
+    jm__run_tasks(NANALYSES, threads, finish_task, rep);
+    jm__trace("finished");
+}
+
 /* The analyses' hooks for case ids (analysis.h): the log keeps them in its buckets. */
 static const char *case_name(const void *data, uint32_t cas, size_t *len)
 {
@@ -806,14 +824,7 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
         return st;
     }
 
-    /* The waits by pair are sorted first (the analyses read them), in slices side by side;
-     * then every analysis finishes, side by side. */
-    unsigned threads = jm__thread_count(opt);
-    jm__run_tasks(WAIT_SLICES, threads, sort_waits_task, rep);
-    rep->ctx.pair_wait = rep->pair_wait;
-    jm__trace("waits sorted");
-    jm__run_tasks(NANALYSES, threads, finish_task, rep);
-    jm__trace("finished");
+    finish_report(rep);
     *out = rep;
     return JM_OK;
 }
@@ -1068,4 +1079,369 @@ jm_status jm_write_variants(const jm_report *rep, jm_format fmt, FILE *out)
     if (s == JM_OK && ferror(out))
         s = JM_EIO;
     return s;
+}
+
+/* ---- States by names: save, and merge (SPEC §10, docs/state-format.md) ---- */
+
+typedef struct pair_order {
+    const jm__pairs *pairs;
+    const jm__state_w *w;
+} pair_order;
+
+static int pair_by_index(const void *pa, const void *pb, void *data)
+{
+    const pair_order *d = data;
+    uint32_t a1, a2, b1, b2;
+    jm__pairs_get(d->pairs, *(const uint32_t *)pa, &a1, &a2);
+    jm__pairs_get(d->pairs, *(const uint32_t *)pb, &b1, &b2);
+    uint32_t x = jm__sw_step_index(d->w, a1), y = jm__sw_step_index(d->w, b1);
+    if (x == y) {
+        x = jm__sw_step_index(d->w, a2);
+        y = jm__sw_step_index(d->w, b2);
+    }
+    return (x > y) - (x < y);
+}
+
+jm_status jm_report_save_state(jm_report *rep, FILE *out)
+{
+    const jm_log *log = rep->log;
+    jm__state_head own;
+    const jm__state_head *h = rep->merged;
+    if (h == NULL) {
+        jm__state_head_of(&own, rep->ctx.opt, &log->stats, log->files, log->column,
+                          log->has_end, log->has_channel, rep->ctx.cases, rep->ctx.journeys);
+        own.has_lifecycle = log->has_lifecycle;
+        h = &own;
+    }
+    jm__state_w *w = jm__state_w_new(rep->ctx.steps, rep->variants);
+    jm__sw_head(w, h);
+    jm__sw_steps(w);
+    /* Every wait of each transition, by its steps. */
+    jm__sw_section(w, "pair_waits");
+    uint32_t *ids = jm__xmalloc((rep->npair_wait ? rep->npair_wait : 1) * sizeof *ids);
+    size_t k = 0;
+    for (size_t p = 0; p < rep->npair_wait; p++)
+        if (jm__vals_count(&rep->pair_wait[p]) > 0)
+            ids[k++] = (uint32_t)p;
+    pair_order po = {rep->pairs, w};
+    jm__sort(ids, k, sizeof *ids, pair_by_index, &po);
+    jm__sw_u64(w, k);
+    for (size_t i = 0; i < k; i++) {
+        uint32_t a, b;
+        jm__pairs_get(rep->pairs, ids[i], &a, &b);
+        jm__sw_step(w, a);
+        jm__sw_step(w, b);
+        jm__sw_vals(w, &rep->pair_wait[ids[i]]);
+    }
+    free(ids);
+    jm__sw_section_end(w);
+    for (size_t a = 0; a < NANALYSES; a++) {
+        if (analyses[a]->save == NULL)
+            continue;
+        jm__sw_section(w, analyses[a]->key);
+        analyses[a]->save(rep->st[a], &rep->ctx, w);
+        jm__sw_section_end(w);
+    }
+    size_t n;
+    const void *bytes = jm__sw_finish(w, &n);
+    size_t wrote = fwrite(bytes, 1, n, out);
+    jm__state_w_free(w);
+    if (h == &own)
+        jm__state_head_free(&own);
+    return wrote == n && !ferror(out) ? JM_OK : JM_EIO;
+}
+
+struct jm_merge {
+    jm_options opt; /* the caller's, with the analysis options of the first state */
+    jm_log *log;    /* names and accounting for the writers; it holds no events */
+    jm__intern *cases;
+    jm__state_tables tables;
+    jm_report *rep;
+    jm__state_head head; /* the first state's options; accounting summed; files in order */
+    size_t nstates;
+    char *first; /* the first state's file name */
+    bool failed;
+    char *err;
+};
+
+/* The merge's hooks for case ids: its own table, filled by the states' names. */
+static const char *merge_case_name(const void *data, uint32_t cas, size_t *len)
+{
+    return jm__intern_str(data, cas, len);
+}
+
+static int merge_case_cmp(const void *data, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return 0;
+    size_t na, nb;
+    const char *x = jm__intern_str(data, a, &na);
+    const char *y = jm__intern_str(data, b, &nb);
+    return jm__bytes_cmp(x, na, y, nb);
+}
+
+jm_merge *jm_merge_new(const jm_options *opt, char **err)
+{
+    jm_merge *m = jm__xcalloc(1, sizeof *m);
+    m->opt = *opt;
+    m->opt.on_reject = NULL;
+    m->opt.on_notice = NULL;
+    m->opt.on_progress = NULL;
+    m->log = jm_log_new(&m->opt, err);
+    if (m->log == NULL) {
+        free(m);
+        return NULL;
+    }
+    m->log->consumed = true;
+    m->cases = jm__intern_new();
+    m->err = jm__xstrdup("");
+    jm_report *rep = jm__xcalloc(1, sizeof *rep);
+    m->rep = rep;
+    rep->log = m->log;
+    rep->variants = jm__seqtab_new();
+    pthread_mutex_init(&rep->variants_lock, NULL);
+    rep->own_steps = jm__intern_new();
+    /* Steps are named as states load, their number unknown: pairs are found by hashing. */
+    rep->pairs = jm__pairs_new(UINT32_MAX);
+    rep->ctx.opt = &m->opt;
+    rep->ctx.steps = rep->own_steps;
+    rep->ctx.chans = m->log->chans;
+    rep->ctx.case_data = m->cases;
+    rep->ctx.case_name = merge_case_name;
+    rep->ctx.case_cmp = merge_case_cmp;
+    rep->ctx.variants = rep->variants;
+    rep->ctx.pairs = rep->pairs;
+    rep->merged = &m->head;
+    m->tables = (jm__state_tables){rep->own_steps, m->log->chans, m->cases, rep->variants,
+                                   rep->pairs};
+    return m;
+}
+
+void jm_merge_free(jm_merge *m)
+{
+    if (m == NULL)
+        return;
+    jm_report_free(m->rep);
+    jm_log_free(m->log);
+    jm__intern_free(m->cases);
+    jm__state_head_free(&m->head);
+    free(m->first);
+    free(m->err);
+    free(m);
+}
+
+const char *jm_merge_error(const jm_merge *m)
+{
+    return m->err;
+}
+
+static jm_status merge_fail(jm_merge *m, char *msg)
+{
+    free(m->err);
+    m->err = msg;
+    m->failed = true;
+    return JM_EINPUT;
+}
+
+/* The state's accounting added to the merge's: counts summed, files in order, the columns of
+ * the first file, a column that some log had. */
+static void merge_head(jm_merge *m, jm__state_head *h)
+{
+    jm__state_head *a = &m->head;
+    if (m->nstates == 0) {
+        for (size_t i = 0; i < JM_STATE_NOPTS; i++) {
+            a->opt_value[i] = h->opt_value[i];
+            h->opt_value[i] = NULL;
+        }
+        a->format = h->format;
+        a->version = h->version;
+        h->version = NULL;
+        for (int r = 0; r < JM_ROLE_COUNT; r++) {
+            a->column[r] = h->column[r];
+            h->column[r] = NULL;
+        }
+    }
+    jm_input_stats *x = &a->stats;
+    const jm_input_stats *y = &h->stats;
+    a->files = jm__xrealloc(a->files, (x->files + y->files + 1) * sizeof *a->files);
+    for (size_t i = 0; i < y->files; i++) {
+        a->files[x->files + i] = h->files[i];
+        h->files[i] = NULL;
+    }
+    x->files += y->files;
+    x->rows += y->rows;
+    x->events += y->events;
+    x->rejected += y->rejected;
+    for (int r = 0; r < JM_REJECT_COUNT; r++)
+        x->rejected_by_reason[r] += y->rejected_by_reason[r];
+    x->blank_lines += y->blank_lines;
+    x->split_fallbacks += y->split_fallbacks;
+    for (int v = 0; v < JM_LC_COUNT; v++)
+        x->lifecycle_rows[v] += y->lifecycle_rows[v];
+    x->lifecycle_mode = y->lifecycle_mode; /* the same in every state (its option says so) */
+    x->lifecycle_paired += y->lifecycle_paired;
+    x->lifecycle_other += y->lifecycle_other;
+    a->has_lifecycle |= h->has_lifecycle;
+    a->has_end |= h->has_end;
+    a->has_channel |= h->has_channel;
+    a->cases += h->cases;
+    a->journeys += h->journeys;
+}
+
+/* The body of a state: the step table, the waits by pair, each analysis's section. */
+static bool merge_body(jm_merge *m, jm__state_r *r, const char **where)
+{
+    jm_report *rep = m->rep;
+    *where = "its steps";
+    jm__sr_steps(r);
+    const char *key;
+    size_t klen;
+    jm__state_r *sec = jm__sr_section(r, &key, &klen);
+    *where = "its waits by transition";
+    if (sec == NULL || klen != 10 || memcmp(key, "pair_waits", 10) != 0) {
+        jm__state_r_free(sec);
+        return false;
+    }
+    size_t k = jm__sr_count(sec);
+    for (size_t i = 0; i < k && jm__sr_ok(sec); i++) {
+        uint32_t p = jm__sr_pair(sec, NULL, NULL);
+        if (p >= rep->npair_wait)
+            jm__grow_zeroed((void **)&rep->pair_wait, &rep->npair_wait, (size_t)p + 1,
+                            sizeof *rep->pair_wait);
+        size_t before = jm__vals_count(&rep->pair_wait[p]);
+        jm__sr_vals(sec, &rep->pair_wait[p]);
+        if (jm__vals_count(&rep->pair_wait[p]) == before)
+            jm__sr_fail(sec);
+    }
+    bool ok = jm__sr_ok(sec) && jm__sr_at_end(sec);
+    jm__state_r_free(sec);
+    if (!ok)
+        return false;
+    for (size_t a = 0; a < NANALYSES; a++) {
+        if (analyses[a]->save == NULL)
+            continue;
+        *where = analyses[a]->key;
+        sec = jm__sr_section(r, &key, &klen);
+        if (sec == NULL || klen != strlen(analyses[a]->key) ||
+            memcmp(key, analyses[a]->key, klen) != 0) {
+            jm__state_r_free(sec);
+            return false;
+        }
+        void *st = analyses[a]->load(&rep->ctx, sec);
+        ok = jm__sr_ok(sec) && jm__sr_at_end(sec);
+        jm__state_r_free(sec);
+        if (!ok) {
+            analyses[a]->free(st);
+            return false;
+        }
+        if (rep->st[a] == NULL) {
+            rep->st[a] = st;
+        } else {
+            analyses[a]->merge(rep->st[a], st, &rep->ctx);
+            analyses[a]->free(st);
+        }
+    }
+    *where = "its end";
+    return jm__sr_ok(r) && jm__sr_at_end(r);
+}
+
+/* Merge the state that r reads (its head h), named path in messages. */
+static jm_status merge_state(jm_merge *m, const char *path, jm__state_head *h, jm__state_r *r)
+{
+    char *err = NULL;
+    if (m->nstates > 0) {
+        for (size_t i = 0; i < JM_STATE_NOPTS; i++) {
+            if (strcmp(h->opt_value[i], m->head.opt_value[i]) == 0)
+                continue;
+            const char *name = jm__state_opt_name(i);
+            err = jm__strdupf("%s: made with %s %s, but %s with %s %s: states merge only when "
+                              "made with the same analysis options",
+                              path, name, h->opt_value[i], m->first, name, m->head.opt_value[i]);
+            return merge_fail(m, err);
+        }
+    } else {
+        jm__state_head_apply(h, &m->opt);
+        m->first = jm__xstrdup(path);
+    }
+    const char *where = NULL;
+    if (!merge_body(m, r, &where))
+        return merge_fail(m, jm__strdupf("%s: malformed jmine state (%s)", path, where));
+    merge_head(m, h);
+    m->nstates++;
+    return JM_OK;
+}
+
+jm_status jm_merge_add_file(jm_merge *m, const char *path)
+{
+    if (m->failed || m->rep == NULL)
+        return JM_EUSAGE;
+    jm__state_head h;
+    jm__state_r *r = NULL;
+    void *buf = NULL;
+    char *err = NULL;
+    if (jm__state_open(path, &m->tables, &h, &r, &buf, &err) != JM_OK)
+        return merge_fail(m, err);
+    jm_status st = merge_state(m, path, &h, r);
+    jm__state_r_free(r);
+    free(buf);
+    jm__state_head_free(&h);
+    return st;
+}
+
+jm_status jm_merge_add_state(jm_merge *m, const char *name, const void *bytes, size_t n)
+{
+    if (m->failed || m->rep == NULL)
+        return JM_EUSAGE;
+    jm__state_head h;
+    jm__state_r *r = NULL;
+    char *err = NULL;
+    if (jm__state_read(name, bytes, n, &m->tables, &h, &r, &err) != JM_OK)
+        return merge_fail(m, err);
+    jm_status st = merge_state(m, name, &h, r);
+    jm__state_r_free(r);
+    jm__state_head_free(&h);
+    return st;
+}
+
+jm_status jm_merge_report(jm_merge *m, jm_report **out)
+{
+    if (m->failed || m->rep == NULL || m->nstates == 0)
+        return JM_EUSAGE;
+    jm_report *rep = m->rep;
+    jm_log *log = m->log;
+    /* Every transition has its waits: else the state lied, and percentiles would have none. */
+    uint32_t npairs = jm__pairs_count(rep->pairs);
+    for (uint32_t p = 0; p < npairs; p++) {
+        if (p >= rep->npair_wait || jm__vals_count(&rep->pair_wait[p]) == 0) {
+            free(m->err);
+            m->err = jm__strdupf("%s: malformed jmine state (a transition without waits)",
+                                 m->first);
+            m->failed = true;
+            return JM_EINPUT;
+        }
+    }
+    /* The writers read the accounting from the log. */
+    const jm__state_head *h = &m->head;
+    log->stats = h->stats;
+    log->files = jm__xcalloc(h->stats.files ? h->stats.files : 1, sizeof *log->files);
+    log->files_cap = h->stats.files;
+    for (size_t i = 0; i < h->stats.files; i++)
+        log->files[i] = jm__xstrdup(h->files[i]);
+    for (int r = 0; r < JM_ROLE_COUNT; r++)
+        log->column[r] = h->column[r] ? jm__xstrdup(h->column[r]) : NULL;
+    log->has_end = h->has_end;
+    log->has_channel = h->has_channel;
+    log->has_lifecycle = h->has_lifecycle;
+    lifecycle_mode(log); /* the mode and its reason, as one run over every state's rows */
+    rep->ctx.has_end = h->has_end || log->stats.lifecycle_mode == JM_LIFECYCLE_PAIR;
+    rep->ctx.has_channel = h->has_channel;
+    rep->ctx.cases = h->cases;
+    rep->ctx.journeys = h->journeys;
+    for (size_t a = 0; a < NANALYSES; a++)
+        if (rep->st[a] == NULL)
+            rep->st[a] = analyses[a]->begin(&rep->ctx);
+    finish_report(rep);
+    *out = rep;
+    m->rep = NULL;
+    return JM_OK;
 }

@@ -358,6 +358,47 @@ jm_status jm_write_journeys(const jm_report *rep, jm_format fmt, FILE *out);
  * JM_EUSAGE for another format (nothing is written) or JM_EIO, as jm_write_report. */
 jm_status jm_write_map(const jm_report *rep, jm_format fmt, FILE *out);
 
+/* ---- States: partial analyses that merge (SPEC §10, docs/state-format.md) ---- */
+
+/* Write the report's complete partial state: every analysis's aggregates keyed by names (steps,
+ * channels, case ids), the input accounting, and the options that change the analysis, in
+ * the versioned binary format of docs/state-format.md. Equal states give equal bytes. Value
+ * lists in the report are sorted in place (nothing it writes changes). Returns JM_OK or JM_EIO
+ * if the stream reports an error. */
+jm_status jm_report_save_state(jm_report *rep, FILE *out);
+
+/* A merge of states made from logs whose case ids are disjoint: its report is the report of
+ * one run over all their files, in the order the states were added. */
+typedef struct jm_merge jm_merge;
+
+/* A new merge. opt gives what only the output depends on (top, map_steps_pct, map_edges_pct,
+ * threads); the analysis options come from the states. opt is copied. Returns NULL (with a
+ * message in *err, freed by the caller, if err is not NULL) as jm_log_new does. */
+jm_merge *jm_merge_new(const jm_options *opt, char **err);
+
+/* Free the merge. Free a report it gave first. NULL is a no-op. */
+void jm_merge_free(jm_merge *m);
+
+/* Read a state file ("-": standard input) and merge it in. Returns JM_OK; JM_EINPUT when the
+ * file cannot be read, is not a state, is truncated or malformed, is of another format or
+ * jmine version, or was made with other analysis options than the first (jm_merge_error
+ * names the file, and the option with both values); JM_EUSAGE after an error or once the
+ * report was taken. After an error the merge can only be freed. */
+jm_status jm_merge_add_file(jm_merge *m, const char *path);
+
+/* The same for a state held in memory: the n bytes at bytes (borrowed for the call), named
+ * name in messages (as an MPI rank's or a database's state would be). */
+jm_status jm_merge_add_state(jm_merge *m, const char *name, const void *bytes, size_t n);
+
+/* The message of the last error, or "". Owned by the merge; valid until the next call. */
+const char *jm_merge_error(const jm_merge *m);
+
+/* Finish the merge: on JM_OK *out receives the report of the merged states, written with the
+ * jm_write_* functions and freed with jm_report_free before the merge (it borrows the merge's
+ * names); JM_EUSAGE if no state was added, after an error, or if the report was taken;
+ * JM_EINPUT if the states do not hold together (jm_merge_error says so). */
+jm_status jm_merge_report(jm_merge *m, jm_report **out);
+
 /* Write one row as RFC 4180 CSV with the given delimiter, quoting the fields that need it and
  * keeping their bytes, then a LF. Used for the rejects file. Returns JM_OK, or JM_EIO if the
  * stream's error indicator is set after writing. */

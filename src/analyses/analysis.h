@@ -7,6 +7,7 @@
 #include "write/json.h"
 #include "pairs.h"
 #include "seqtab.h"
+#include "state.h"
 #include "event.h"
 #include <jmine/jmine.h>
 #include "util.h"
@@ -91,6 +92,15 @@ typedef struct jm__analysis {
     void (*summary)(const void *st, const jm__ctx *ctx, FILE *out);
     void (*findings)(const void *st, const jm__ctx *ctx, jm__findings *out);
     void (*free)(void *st);
+    /* Optional (NULL: nothing of it travels; a merge makes it with begin()): the state by
+     * names (SPEC §10, docs/state-format.md). save() writes a finished state canonically:
+     * entries in the order of their names (steps by their index in the writer's table), value
+     * lists sorted (in place; nothing else changes), so that equal states give equal bytes.
+     * load() builds a fresh state from what save() wrote, its ids from the reader's tables
+     * (ctx names the same tables), ready for merge() and finish(); the reader's error is set
+     * (and the state freed by the caller as any other) when the bytes are malformed. */
+    void (*save)(void *st, const jm__ctx *ctx, jm__state_w *w);
+    void *(*load)(const jm__ctx *ctx, jm__state_r *r);
 } jm__analysis;
 
 /* The analyses, in report order. Adding one is a new file plus one line in report.c's table. */

@@ -240,6 +240,65 @@ static void c_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
     }
 }
 
+static int by_names(const void *pa, const void *pb, void *data)
+{
+    const void **d = data;
+    const channels *s = d[0];
+    const jm__ctx *ctx = d[1];
+    const hop *x = &s->hop[*(const uint32_t *)pa], *y = &s->hop[*(const uint32_t *)pb];
+    int c = name_cmp(ctx, x->from, y->from);
+    return c ? c : name_cmp(ctx, x->to, y->to);
+}
+
+/* Totals; then each hop, by the names of its channels: from, to, count, journeys, waits. */
+static void c_save(void *st, const jm__ctx *ctx, jm__state_w *w)
+{
+    channels *s = st;
+    jm__sw_u64(w, s->switches);
+    jm__sw_u64(w, s->journeys_with_switch);
+    uint32_t *ids = jm__xmalloc((s->nhop ? s->nhop : 1) * sizeof *ids);
+    for (size_t i = 0; i < s->nhop; i++)
+        ids[i] = (uint32_t)i;
+    const void *data[2] = {s, ctx};
+    jm__sort(ids, s->nhop, sizeof *ids, by_names, (void *)data);
+    jm__sw_u64(w, s->nhop);
+    for (size_t r = 0; r < s->nhop; r++) {
+        hop *h = &s->hop[ids[r]];
+        size_t nf, nt;
+        const char *f = jm__intern_str(ctx->chans, h->from, &nf);
+        const char *t = jm__intern_str(ctx->chans, h->to, &nt);
+        jm__sw_bytes(w, f, nf);
+        jm__sw_bytes(w, t, nt);
+        jm__sw_u64(w, h->count);
+        jm__sw_u64(w, h->journeys);
+        jm__sw_vals(w, &h->wait);
+    }
+    free(ids);
+}
+
+static void *c_load(const jm__ctx *ctx, jm__state_r *r)
+{
+    (void)ctx;
+    /* Channels are still being named as states load: hops are found by hashing. */
+    channels *s = jm__xcalloc(1, sizeof *s);
+    s->pairs = jm__seqtab_new();
+    s->switches = jm__sr_u64(r);
+    s->journeys_with_switch = jm__sr_u64(r);
+    size_t k = jm__sr_count(r);
+    for (size_t i = 0; i < k && jm__sr_ok(r); i++) {
+        uint32_t from = jm__sr_chan(r), to = jm__sr_chan(r);
+        hop *h = hop_of(s, from, to);
+        if (h->count != 0)
+            jm__sr_fail(r); /* a hop listed twice */
+        h->count = jm__sr_u64(r);
+        h->journeys = jm__sr_u64(r);
+        jm__sr_vals(r, &h->wait);
+        if (h->count == 0 || jm__vals_count(&h->wait) != h->count)
+            jm__sr_fail(r);
+    }
+    return s;
+}
+
 static void c_free(void *st)
 {
     channels *s = st;
@@ -263,4 +322,6 @@ const jm__analysis jm__channels_analysis = {
     .summary = c_summary,
     .findings = c_findings,
     .free = c_free,
+    .save = c_save,
+    .load = c_load,
 };

@@ -20,6 +20,9 @@ typedef struct jstats {
     hist contacts, channels;
     jm__vals dur;
     int64_t sum_ms;
+    /* Journeys from states of logs without a channel column, merged into a log with one:
+     * none of their events has a channel, so they count at 0 channels when finished. */
+    uint64_t nochan;
 } jstats;
 
 static void hist_add(hist *h, size_t k, uint64_t count)
@@ -110,13 +113,74 @@ static void j_merge(void *into, const void *from, const jm__ctx *ctx)
             hist_add(&a->channels, k, b->channels.n[k]);
     jm__vals_append(&a->dur, &b->dur);
     a->sum_ms += b->sum_ms;
+    a->nochan += b->nochan;
 }
 
 static void j_finish(void *st, const jm__ctx *ctx)
 {
-    (void)ctx;
     jstats *s = st;
+    if (ctx->has_channel && s->nochan > 0) {
+        hist_add(&s->channels, 0, s->nochan);
+        s->nochan = 0;
+    }
     jm__vals_sort(&s->dur);
+}
+
+static void hist_save(const hist *h, jm__state_w *w)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < h->cap; k++)
+        n += h->n[k] != 0;
+    jm__sw_u64(w, n);
+    for (size_t k = 0; k < h->cap; k++) {
+        if (h->n[k] == 0)
+            continue;
+        jm__sw_u64(w, k);
+        jm__sw_u64(w, h->n[k]);
+    }
+}
+
+static void hist_load(hist *h, jm__state_r *r)
+{
+    size_t n = jm__sr_count(r);
+    for (size_t i = 0; i < n && jm__sr_ok(r); i++) {
+        uint64_t k = jm__sr_u64(r), c = jm__sr_u64(r);
+        /* A journey's contacts or channels: never more than the events of a state. */
+        if (k > UINT32_MAX || k > jm__sr_limit(r) || c == 0) {
+            jm__sr_fail(r);
+            return;
+        }
+        hist_add(h, (size_t)k, c);
+    }
+}
+
+/* journeys, sum of durations, contacts per journey, channels per journey (without a channel
+ * column: none), durations. */
+static void j_save(void *st, const jm__ctx *ctx, jm__state_w *w)
+{
+    jstats *s = st;
+    jm__sw_u64(w, s->journeys);
+    jm__sw_i64(w, s->sum_ms);
+    hist_save(&s->contacts, w);
+    if (ctx->has_channel)
+        hist_save(&s->channels, w);
+    jm__sw_vals(w, &s->dur);
+}
+
+static void *j_load(const jm__ctx *ctx, jm__state_r *r)
+{
+    jstats *s = j_begin(ctx);
+    s->journeys = jm__sr_u64(r);
+    s->sum_ms = jm__sr_i64(r);
+    hist_load(&s->contacts, r);
+    if (jm__sr_has_channel(r))
+        hist_load(&s->channels, r);
+    else
+        s->nochan = s->journeys;
+    jm__sr_vals(r, &s->dur);
+    if (jm__vals_count(&s->dur) != s->journeys)
+        jm__sr_fail(r);
+    return s;
 }
 
 static void hist_json(jm__json *w, const char *key, const hist *h, const char *unit)
@@ -269,4 +333,6 @@ const jm__analysis jm__journeys_analysis = {
     .text = j_text,
     .summary = j_summary,
     .free = j_free,
+    .save = j_save,
+    .load = j_load,
 };

@@ -240,6 +240,66 @@ static void l_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
     }
 }
 
+static int by_index(const void *pa, const void *pb, void *data)
+{
+    const jm__state_w *w = data;
+    uint32_t a = jm__sw_step_index(w, *(const uint32_t *)pa);
+    uint32_t b = jm__sw_step_index(w, *(const uint32_t *)pb);
+    return (a > b) - (a < b);
+}
+
+/* Totals; then each step that occurs: self-loops, repetitions, journeys, journeys with it three
+ * times or more, the most in one journey. */
+static void l_save(void *st, const jm__ctx *ctx, jm__state_w *w)
+{
+    (void)ctx;
+    loops *s = st;
+    jm__sw_u64(w, s->self_loops);
+    jm__sw_u64(w, s->repetitions);
+    jm__sw_u64(w, s->journeys_with_loop);
+    uint32_t *ids = jm__xmalloc((s->nby ? s->nby : 1) * sizeof *ids);
+    size_t k = 0;
+    for (size_t i = 0; i < s->nby; i++)
+        if (s->by[i].max_in_journey > 0)
+            ids[k++] = (uint32_t)i;
+    jm__sort(ids, k, sizeof *ids, by_index, w);
+    jm__sw_u64(w, k);
+    for (size_t r = 0; r < k; r++) {
+        const step_loops *b = &s->by[ids[r]];
+        jm__sw_step(w, ids[r]);
+        jm__sw_u64(w, b->self_loops);
+        jm__sw_u64(w, b->repetitions);
+        jm__sw_u64(w, b->journeys);
+        jm__sw_u64(w, b->journeys_3x);
+        jm__sw_u64(w, b->max_in_journey);
+    }
+    free(ids);
+}
+
+static void *l_load(const jm__ctx *ctx, jm__state_r *r)
+{
+    loops *s = l_begin(ctx);
+    s->self_loops = jm__sr_u64(r);
+    s->repetitions = jm__sr_u64(r);
+    s->journeys_with_loop = jm__sr_u64(r);
+    size_t k = jm__sr_count(r);
+    for (size_t i = 0; i < k && jm__sr_ok(r); i++) {
+        uint32_t x = jm__sr_step(r);
+        ensure(s, x);
+        step_loops *b = &s->by[x];
+        if (b->max_in_journey != 0)
+            jm__sr_fail(r); /* a step listed twice */
+        b->self_loops = jm__sr_u64(r);
+        b->repetitions = jm__sr_u64(r);
+        b->journeys = jm__sr_u64(r);
+        b->journeys_3x = jm__sr_u64(r);
+        b->max_in_journey = jm__sr_u64(r);
+        if (b->max_in_journey == 0)
+            jm__sr_fail(r);
+    }
+    return s;
+}
+
 static void l_free(void *st)
 {
     loops *s = st;
@@ -261,4 +321,6 @@ const jm__analysis jm__loops_analysis = {
     .summary = l_summary,
     .findings = l_findings,
     .free = l_free,
+    .save = l_save,
+    .load = l_load,
 };

@@ -480,6 +480,114 @@ jm_status jm__map_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE 
     return JM_OK;
 }
 
+/* An edge's place in the state: from the start node first, then to the end node, then between
+ * two steps; each by its steps' indices in the state's table. */
+static void edge_key(const edge *e, const jm__state_w *w, uint32_t key[3])
+{
+    key[0] = e->from == TERMINAL ? 0 : e->to == TERMINAL ? 1 : 2;
+    key[1] = e->from == TERMINAL ? jm__sw_step_index(w, e->to) : jm__sw_step_index(w, e->from);
+    key[2] = key[0] == 2 ? jm__sw_step_index(w, e->to) : 0;
+}
+
+static int edge_by_index(const void *pa, const void *pb, void *data)
+{
+    const void **d = data;
+    const pmap *s = d[0];
+    uint32_t x[3], y[3];
+    edge_key(&s->edge[*(const uint32_t *)pa], d[1], x);
+    edge_key(&s->edge[*(const uint32_t *)pb], d[1], y);
+    for (int i = 0; i < 3; i++)
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
+    return 0;
+}
+
+static int node_by_index(const void *pa, const void *pb, void *data)
+{
+    uint32_t a = jm__sw_step_index(data, *(const uint32_t *)pa);
+    uint32_t b = jm__sw_step_index(data, *(const uint32_t *)pb);
+    return (a > b) - (a < b);
+}
+
+/* Events and journeys; each node (step, events, journeys); each edge (kind: 0 from the start,
+ * 1 to the end, 2 between steps; its step or steps; count, journeys, total wait). */
+static void m_save(void *st, const jm__ctx *ctx, jm__state_w *w)
+{
+    (void)ctx;
+    pmap *s = st;
+    jm__sw_u64(w, s->events);
+    jm__sw_u64(w, s->journeys);
+    size_t most = s->nnode > s->nedge ? s->nnode : s->nedge;
+    uint32_t *ids = jm__xmalloc((most ? most : 1) * sizeof *ids);
+    size_t k = 0;
+    for (size_t i = 0; i < s->nnode; i++)
+        if (s->node[i].events != 0)
+            ids[k++] = (uint32_t)i;
+    jm__sort(ids, k, sizeof *ids, node_by_index, w);
+    jm__sw_u64(w, k);
+    for (size_t r = 0; r < k; r++) {
+        jm__sw_step(w, ids[r]);
+        jm__sw_u64(w, s->node[ids[r]].events);
+        jm__sw_u64(w, s->node[ids[r]].journeys);
+    }
+    for (size_t i = 0; i < s->nedge; i++)
+        ids[i] = (uint32_t)i;
+    const void *data[2] = {s, w};
+    jm__sort(ids, s->nedge, sizeof *ids, edge_by_index, (void *)data);
+    jm__sw_u64(w, s->nedge);
+    for (size_t r = 0; r < s->nedge; r++) {
+        const edge *e = &s->edge[ids[r]];
+        uint32_t key[3];
+        edge_key(e, w, key);
+        jm__sw_u64(w, key[0]);
+        jm__sw_u64(w, key[1]);
+        if (key[0] == 2)
+            jm__sw_u64(w, key[2]);
+        jm__sw_u64(w, e->count);
+        jm__sw_u64(w, e->journeys);
+        jm__sw_i64(w, e->total_ms);
+    }
+    free(ids);
+}
+
+static void *m_load(const jm__ctx *ctx, jm__state_r *r)
+{
+    pmap *s = m_begin(ctx);
+    s->events = jm__sr_u64(r);
+    s->journeys = jm__sr_u64(r);
+    size_t k = jm__sr_count(r);
+    for (size_t i = 0; i < k && jm__sr_ok(r); i++) {
+        node *nd = node_of(s, jm__sr_step(r));
+        if (nd->events != 0)
+            jm__sr_fail(r); /* a step listed twice */
+        nd->events = jm__sr_u64(r);
+        nd->journeys = jm__sr_u64(r);
+        if (nd->events == 0)
+            jm__sr_fail(r);
+    }
+    k = jm__sr_count(r);
+    for (size_t i = 0; i < k && jm__sr_ok(r); i++) {
+        uint64_t kind = jm__sr_u64(r);
+        edge *e;
+        if (kind == 2) {
+            e = pair_edge(s, ctx, jm__sr_pair(r, NULL, NULL));
+        } else {
+            uint32_t step = jm__sr_step(r);
+            if (kind > 1)
+                jm__sr_fail(r);
+            e = kind == 0 ? terminal_edge(s, TERMINAL, step) : terminal_edge(s, step, TERMINAL);
+        }
+        if (e->count != 0)
+            jm__sr_fail(r); /* an edge listed twice */
+        e->count = jm__sr_u64(r);
+        e->journeys = jm__sr_u64(r);
+        e->total_ms = jm__sr_i64(r);
+        if (e->count == 0)
+            jm__sr_fail(r);
+    }
+    return s;
+}
+
 static void m_free(void *st)
 {
     pmap *s = st;
@@ -502,4 +610,6 @@ const jm__analysis jm__map_analysis = {
     .json = m_json,
     .text = m_text,
     .free = m_free,
+    .save = m_save,
+    .load = m_load,
 };

@@ -252,6 +252,69 @@ static void v_text(const void *st, const jm__ctx *ctx, jm__text *t)
     }
 }
 
+/* Variants in the order of their steps' indices in the state's table, step by step, a prefix
+ * first: the byte order of their names. */
+static int by_steps(const void *pa, const void *pb, void *data)
+{
+    const void **d = data;
+    const jm__ctx *ctx = d[0];
+    const jm__state_w *w = d[1];
+    size_t na, nb;
+    const uint32_t *sa = jm__seqtab_get(ctx->variants, *(const uint32_t *)pa, &na);
+    const uint32_t *sb = jm__seqtab_get(ctx->variants, *(const uint32_t *)pb, &nb);
+    for (size_t i = 0; i < na && i < nb; i++) {
+        uint32_t x = jm__sw_step_index(w, sa[i]), y = jm__sw_step_index(w, sb[i]);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return (na > nb) - (na < nb);
+}
+
+/* journeys; then each variant: its steps, count, sum of durations, durations. */
+static void v_save(void *st, const jm__ctx *ctx, jm__state_w *w)
+{
+    variants *s = st;
+    uint32_t *ids = jm__xmalloc((s->nv ? s->nv : 1) * sizeof *ids);
+    size_t k = 0;
+    for (size_t i = 0; i < s->nv; i++)
+        if (s->v[i].count != 0)
+            ids[k++] = (uint32_t)i;
+    const void *data[2] = {ctx, w};
+    jm__sort(ids, k, sizeof *ids, by_steps, (void *)data);
+    jm__sw_u64(w, s->journeys);
+    jm__sw_u64(w, k);
+    for (size_t r = 0; r < k; r++) {
+        vstat *v = &s->v[ids[r]];
+        size_t n;
+        const uint32_t *steps = jm__seqtab_get(ctx->variants, ids[r], &n);
+        jm__sw_u64(w, n);
+        for (size_t i = 0; i < n; i++)
+            jm__sw_step(w, steps[i]);
+        jm__sw_u64(w, v->count);
+        jm__sw_i64(w, v->sum_ms);
+        jm__sw_vals(w, &v->dur);
+    }
+    free(ids);
+}
+
+static void *v_load(const jm__ctx *ctx, jm__state_r *r)
+{
+    variants *s = v_begin(ctx);
+    s->journeys = jm__sr_u64(r);
+    size_t k = jm__sr_count(r);
+    for (size_t i = 0; i < k && jm__sr_ok(r); i++) {
+        vstat *v = slot(s, jm__sr_variant(r));
+        if (v->count != 0)
+            jm__sr_fail(r); /* a variant listed twice */
+        v->count = jm__sr_u64(r);
+        v->sum_ms = jm__sr_i64(r);
+        jm__sr_vals(r, &v->dur);
+        if (v->count == 0 || jm__vals_count(&v->dur) != v->count)
+            jm__sr_fail(r);
+    }
+    return s;
+}
+
 static void v_free(void *st)
 {
     variants *s = st;
@@ -271,6 +334,8 @@ const jm__analysis jm__variants_analysis = {
     .json = v_json,
     .text = v_text,
     .free = v_free,
+    .save = v_save,
+    .load = v_load,
 };
 
 jm_status jm__variants_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out)

@@ -31,6 +31,8 @@ typedef struct handling {
     uint64_t count;
     int64_t total_ms;
     jm__vals dur;
+    uint64_t zeros; /* handling times of 0 still to add to dur: from a state of a log without an
+                       end column, merged into one with end times */
 } handling;
 
 typedef struct waits {
@@ -115,9 +117,11 @@ static void w_add(void *st, const jm__ctx *ctx, const jm__journey *j)
     bool any_long = false;
     int64_t threshold = ctx->opt->long_wait_ms;
     for (size_t i = 0; i < j->n; i++) {
+        /* Steps are counted without an end column too: a state of such a log merged into
+         * one with end times gives each of its events a handling time of 0, as one run does. */
+        handling *h = hd_of(s, j->step[i]);
+        h->count++;
         if (ctx->has_end) {
-            handling *h = hd_of(s, j->step[i]);
-            h->count++;
             h->total_ms += j->end[i] - j->start[i];
             jm__vals_push(&h->dur, j->end[i] - j->start[i]);
         }
@@ -168,6 +172,7 @@ static void w_merge(void *into, const void *from, const jm__ctx *ctx)
         h->count += b->hd[i].count;
         h->total_ms += b->hd[i].total_ms;
         jm__vals_append(&h->dur, &b->hd[i].dur);
+        h->zeros += b->hd[i].zeros;
     }
     a->long_waits += b->long_waits;
     a->journeys_with_long_wait += b->journeys_with_long_wait;
@@ -222,6 +227,10 @@ static void w_finish(void *st, const jm__ctx *ctx)
         s->order[s->nrank++] = (uint32_t)i;
     }
     jm__sort(s->order, s->nrank, sizeof *s->order, by_total, (void *)data);
+    for (size_t i = 0; ctx->has_end && i < s->nhd; i++) {
+        for (; s->hd[i].zeros > 0; s->hd[i].zeros--)
+            jm__vals_push(&s->hd[i].dur, 0);
+    }
     s->hd_order = jm__xmalloc((s->nhd ? s->nhd : 1) * sizeof *s->hd_order);
     for (size_t i = 0; i < s->nhd; i++)
         if (s->hd[i].count != 0)
@@ -438,6 +447,140 @@ static void w_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
     free(cand);
 }
 
+/* Transitions and steps in the order of their steps' indices in the state's table. */
+typedef struct save_ctx {
+    const waits *s;
+    const jm__state_w *w;
+} save_ctx;
+
+static int tr_by_index(const void *pa, const void *pb, void *data)
+{
+    const save_ctx *d = data;
+    const transition *x = &d->s->tr[*(const uint32_t *)pa], *y = &d->s->tr[*(const uint32_t *)pb];
+    uint32_t a = jm__sw_step_index(d->w, x->from), b = jm__sw_step_index(d->w, y->from);
+    if (a == b) {
+        a = jm__sw_step_index(d->w, x->to);
+        b = jm__sw_step_index(d->w, y->to);
+    }
+    return (a > b) - (a < b);
+}
+
+static int step_by_index(const void *pa, const void *pb, void *data)
+{
+    const save_ctx *d = data;
+    uint32_t a = jm__sw_step_index(d->w, *(const uint32_t *)pa);
+    uint32_t b = jm__sw_step_index(d->w, *(const uint32_t *)pb);
+    return (a > b) - (a < b);
+}
+
+/* Totals; each transition (from, to, count, total, long waits, journeys with one); the longest
+ * waits (case, from, to, wait, at, until); each step's handling (count; with an end column,
+ * total and times). */
+static void w_save(void *st, const jm__ctx *ctx, jm__state_w *w)
+{
+    waits *s = st;
+    save_ctx d = {s, w};
+    jm__sw_u64(w, s->long_waits);
+    jm__sw_u64(w, s->journeys_with_long_wait);
+    jm__sw_u64(w, s->overlaps);
+    size_t most = s->ntr > s->nhd ? s->ntr : s->nhd;
+    uint32_t *ids = jm__xmalloc((most ? most : 1) * sizeof *ids);
+    size_t k = 0;
+    for (size_t i = 0; i < s->ntr; i++)
+        if (s->tr[i].count != 0)
+            ids[k++] = (uint32_t)i;
+    jm__sort(ids, k, sizeof *ids, tr_by_index, &d);
+    jm__sw_u64(w, k);
+    for (size_t r = 0; r < k; r++) {
+        const transition *t = &s->tr[ids[r]];
+        jm__sw_step(w, t->from);
+        jm__sw_step(w, t->to);
+        jm__sw_u64(w, t->count);
+        jm__sw_i64(w, t->total_ms);
+        jm__sw_u64(w, t->long_waits);
+        jm__sw_u64(w, t->long_journeys);
+    }
+    jm__sw_u64(w, s->nlongest);
+    for (size_t i = 0; i < s->nlongest; i++) {
+        const long_wait *l = &s->longest[i];
+        size_t nc;
+        const char *c = ctx->case_name(ctx->case_data, l->cas, &nc);
+        jm__sw_bytes(w, c, nc);
+        jm__sw_step(w, l->from);
+        jm__sw_step(w, l->to);
+        jm__sw_i64(w, l->wait);
+        jm__sw_i64(w, l->at);
+        jm__sw_i64(w, l->until);
+    }
+    k = 0;
+    for (size_t i = 0; i < s->nhd; i++)
+        if (s->hd[i].count != 0)
+            ids[k++] = (uint32_t)i;
+    jm__sort(ids, k, sizeof *ids, step_by_index, &d);
+    jm__sw_u64(w, k);
+    for (size_t r = 0; r < k; r++) {
+        handling *h = &s->hd[ids[r]];
+        jm__sw_step(w, ids[r]);
+        jm__sw_u64(w, h->count);
+        if (ctx->has_end) {
+            jm__sw_i64(w, h->total_ms);
+            jm__sw_vals(w, &h->dur);
+        }
+    }
+    free(ids);
+}
+
+static void *w_load(const jm__ctx *ctx, jm__state_r *r)
+{
+    waits *s = w_begin(ctx);
+    s->long_waits = jm__sr_u64(r);
+    s->journeys_with_long_wait = jm__sr_u64(r);
+    s->overlaps = jm__sr_u64(r);
+    size_t k = jm__sr_count(r);
+    for (size_t i = 0; i < k && jm__sr_ok(r); i++) {
+        transition *t = tr_at(s, ctx, jm__sr_pair(r, NULL, NULL));
+        if (t->count != 0)
+            jm__sr_fail(r); /* a transition listed twice */
+        t->count = jm__sr_u64(r);
+        t->total_ms = jm__sr_i64(r);
+        t->long_waits = jm__sr_u64(r);
+        t->long_journeys = jm__sr_u64(r);
+        if (t->count == 0)
+            jm__sr_fail(r);
+    }
+    k = jm__sr_count(r);
+    if (k > LONGEST)
+        jm__sr_fail(r);
+    for (size_t i = 0; i < k && jm__sr_ok(r); i++) {
+        long_wait lw;
+        lw.cas = jm__sr_case(r);
+        lw.from = jm__sr_step(r);
+        lw.to = jm__sr_step(r);
+        lw.wait = jm__sr_i64(r);
+        lw.at = jm__sr_i64(r);
+        lw.until = jm__sr_i64(r);
+        offer_longest(s, ctx, &lw);
+    }
+    k = jm__sr_count(r);
+    for (size_t i = 0; i < k && jm__sr_ok(r); i++) {
+        handling *h = hd_of(s, jm__sr_step(r));
+        if (h->count != 0)
+            jm__sr_fail(r); /* a step listed twice */
+        h->count = jm__sr_u64(r);
+        if (jm__sr_has_end(r)) {
+            h->total_ms = jm__sr_i64(r);
+            jm__sr_vals(r, &h->dur);
+            if (jm__vals_count(&h->dur) != h->count)
+                jm__sr_fail(r);
+        } else {
+            h->zeros = h->count;
+        }
+        if (h->count == 0 || h->count > jm__sr_limit(r))
+            jm__sr_fail(r);
+    }
+    return s;
+}
+
 static void w_free(void *st)
 {
     waits *s = st;
@@ -461,4 +604,6 @@ const jm__analysis jm__waits_analysis = {
     .summary = w_summary,
     .findings = w_findings,
     .free = w_free,
+    .save = w_save,
+    .load = w_load,
 };

@@ -21,7 +21,14 @@
 
 /* ---- Commands ------------------------------------------------------------ */
 
-enum { CMD_REPORT = 1u << 0, CMD_VARIANTS = 1u << 1, CMD_JOURNEYS = 1u << 2, CMD_MAP = 1u << 3 };
+enum {
+    CMD_REPORT = 1u << 0,
+    CMD_VARIANTS = 1u << 1,
+    CMD_JOURNEYS = 1u << 2,
+    CMD_MAP = 1u << 3,
+    CMD_MERGE = 1u << 4
+};
+/* The commands that read logs. */
 #define CMD_ALL (CMD_REPORT | CMD_VARIANTS | CMD_JOURNEYS | CMD_MAP)
 
 typedef struct command {
@@ -50,6 +57,16 @@ static const command commands[] = {
      "Graphviz: jmine map LOG | dot -Tsvg > map.svg. On big logs, --map-steps and --map-edges\n"
      "keep the most frequent steps and transitions; the cut is stated on the map, and each\n"
      "step shown keeps its strongest way in and out."},
+    {"merge", CMD_MERGE, "merge the states of logs cut by case (report --state-out)",
+     "text,json,md,csv,dot",
+     "Reads the states that 'jmine report --state-out' wrote for logs whose case ids are\n"
+     "disjoint (shards of one export cut by case, or one machine's share each) and writes what\n"
+     "the --as command would write for one run over all their files, byte for byte: the input\n"
+     "section sums rows, events and rejections and lists every file, in the order the states\n"
+     "are given. States made by another jmine version, or with other analysis options\n"
+     "(--step, --split-gap, --long-wait, --collapse-loops, the column, delimiter, time and\n"
+     "field-limit options), are refused with exit code 3, naming the option and both values.\n"
+     "The format of a state is in docs/state-format.md."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -85,6 +102,8 @@ typedef enum {
     O_MEMORY,
     O_LIFECYCLE,
     O_LIFECYCLE_COLUMN,
+    O_STATE_OUT,
+    O_AS,
 } opt_id;
 
 typedef struct opt_def {
@@ -97,17 +116,21 @@ typedef struct opt_def {
 } opt_def;
 
 static const opt_def options[] = {
-    {O_OUTPUT, "output", 'o', "FILE", CMD_ALL,
+    {O_AS, "as", 0, "COMMAND", CMD_MERGE,
+     "write what COMMAND writes: report (default), variants or map"},
+    {O_OUTPUT, "output", 'o', "FILE", CMD_ALL | CMD_MERGE,
      "write to FILE (written whole at the end; never an input) instead of standard output"},
-    {O_FORMAT, "format", 'f', "FMT", CMD_ALL, "output format: %s (default %s)"},
-    {O_TOP, "top", 0, "N", CMD_REPORT | CMD_VARIANTS,
+    {O_FORMAT, "format", 'f', "FMT", CMD_ALL | CMD_MERGE, "output format: %s (default %s)"},
+    {O_STATE_OUT, "state-out", 0, "FILE", CMD_REPORT | CMD_MERGE,
+     "also write the analysis state to FILE, for jmine merge (docs/state-format.md)"},
+    {O_TOP, "top", 0, "N", CMD_REPORT | CMD_VARIANTS | CMD_MERGE,
      "list the N first rows of each ranking; 0 lists all (default: 10 in report, all in "
      "variants)"},
     {O_LONG_WAIT, "long-wait", 0, "DURATION", CMD_REPORT,
      "a wait longer than DURATION is a long wait (default 48h)"},
-    {O_MAP_STEPS, "map-steps", 0, "PCT", CMD_MAP,
+    {O_MAP_STEPS, "map-steps", 0, "PCT", CMD_MAP | CMD_MERGE,
      "show the most frequent steps that hold PCT% of the events (default 100)"},
-    {O_MAP_EDGES, "map-edges", 0, "PCT", CMD_MAP,
+    {O_MAP_EDGES, "map-edges", 0, "PCT", CMD_MAP | CMD_MERGE,
      "show the most frequent transitions that hold PCT% of their count (default 100)"},
     {O_COLLAPSE, "collapse-loops", 0, "K", CMD_ALL,
      "in variants, shorten each run of one repeated step to K steps (default: off)"},
@@ -148,7 +171,7 @@ static const opt_def options[] = {
      "$TMPDIR, and the output is the same (default: no limit)"},
     {O_QUIET, "quiet", 'q', NULL, CMD_ALL,
      "no progress line, no rejected-row messages and no notices"},
-    {O_HELP, "help", 'h', NULL, CMD_ALL, "show this help and exit"},
+    {O_HELP, "help", 'h', NULL, CMD_ALL | CMD_MERGE, "show this help and exit"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -158,6 +181,10 @@ static const opt_def options[] = {
 
 typedef struct run {
     const command *cmd;
+    const command *as; /* what is written: the command itself, or merge's --as */
+    const char *format_arg; /* merge's --format, checked once --as is known */
+    const char *state_path;
+    jm__output *state_out;
     jm_options opt;
     jm_format format;
     bool top_set;
@@ -193,12 +220,18 @@ static _Noreturn void usage_error(const command *cmd, const char *fmt, ...)
 
 static void print_help(const command *cmd)
 {
-    printf("Usage: jmine %s [OPTION]... FILE...\n%s.\n\n%s\n\n", cmd->name, cmd->summary,
-           cmd->about);
-    printf("FILE may be - for standard input; several files are read as one log. Gzip is\n"
-           "recognised by its content. Rows that cannot be read are rejected, counted by reason,\n"
-           "and the first %d are named on standard error as FILE:LINE: reason.\n\n",
-           SHOWN_REJECTS);
+    bool merge = cmd->bit == CMD_MERGE;
+    printf("Usage: jmine %s [OPTION]... %s...\n%s.\n\n%s\n\n", cmd->name,
+           merge ? "STATE" : "FILE", cmd->summary, cmd->about);
+    if (merge)
+        printf("Example: jmine report --state-out a.state a.csv; jmine report --state-out\n"
+               "b.state b.csv; jmine merge --format json a.state b.state (the same bytes as\n"
+               "jmine report --format json a.csv b.csv).\n\n");
+    else
+        printf("FILE may be - for standard input; several files are read as one log. Gzip is\n"
+               "recognised by its content. Rows that cannot be read are rejected, counted by "
+               "reason,\nand the first %d are named on standard error as FILE:LINE: reason.\n\n",
+               SHOWN_REJECTS);
     printf("Options:\n");
     for (size_t i = 0; i < NOPTIONS; i++) {
         const opt_def *o = &options[i];
@@ -209,7 +242,11 @@ static void print_help(const command *cmd)
                  o->shortname ? o->shortname : ' ', o->shortname ? ", " : "  ", o->name,
                  o->arg ? " " : "", o->arg ? o->arg : "");
         printf("  %-28s ", left);
-        if (o->id == O_FORMAT) {
+        if (o->id == O_FORMAT && merge) {
+            fputs("output format of the --as command: report text,json,md; variants "
+                  "text,csv,json; map dot,json (default: the first)",
+                  stdout);
+        } else if (o->id == O_FORMAT) {
             char def[16];
             snprintf(def, sizeof def, "%.*s", (int)strcspn(cmd->formats, ","), cmd->formats);
             printf(o->help, cmd->formats, def);
@@ -246,7 +283,8 @@ static bool parse_u64(const char *s, uint64_t *v)
     return true;
 }
 
-static jm_format format_of(const command *cmd, const char *s)
+/* The format named s among those `of` takes; a usage error of cmd if it is none of them. */
+static jm_format format_among(const command *cmd, const command *of, const char *s)
 {
     static const struct {
         const char *name;
@@ -257,7 +295,7 @@ static jm_format format_of(const command *cmd, const char *s)
                  {"csv", JM_FORMAT_CSV},
                  {"dot", JM_FORMAT_DOT}};
     size_t n = strlen(s);
-    const char *p = cmd->formats;
+    const char *p = of->formats;
     while (*p) {
         size_t k = strcspn(p, ",");
         if (k == n && memcmp(p, s, n) == 0) {
@@ -267,7 +305,15 @@ static jm_format format_of(const command *cmd, const char *s)
         }
         p += k + (p[k] == ',');
     }
-    usage_error(cmd, "--format '%s' is not one of %s", s, cmd->formats);
+    if (cmd != of)
+        usage_error(cmd, "--format '%s' is not one of %s (for --as %s)", s, of->formats,
+                    of->name);
+    usage_error(cmd, "--format '%s' is not one of %s", s, of->formats);
+}
+
+static jm_format format_of(const command *cmd, const char *s)
+{
+    return format_among(cmd, cmd, s);
 }
 
 static void apply(run *r, const opt_def *o, const char *arg)
@@ -278,7 +324,22 @@ static void apply(run *r, const opt_def *o, const char *arg)
     switch (o->id) {
     case O_HELP: print_help(cmd); exit(fclose(stdout) == 0 ? 0 : 1);
     case O_OUTPUT: r->output = arg; break;
-    case O_FORMAT: r->format = format_of(cmd, arg); break;
+    case O_FORMAT:
+        if (cmd->bit == CMD_MERGE)
+            r->format_arg = arg;
+        else
+            r->format = format_of(cmd, arg);
+        break;
+    case O_STATE_OUT: r->state_path = arg; break;
+    case O_AS:
+        r->as = NULL;
+        for (size_t i = 0; i < NCOMMANDS; i++)
+            if (strcmp(commands[i].name, arg) == 0 &&
+                (commands[i].bit & (CMD_REPORT | CMD_VARIANTS | CMD_MAP)))
+                r->as = &commands[i];
+        if (r->as == NULL)
+            usage_error(cmd, "--as '%s' is not report, variants or map", arg);
+        break;
     case O_TOP:
         if (!parse_u64(arg, &u) || u > SIZE_MAX)
             usage_error(cmd, "--top wants a number, not '%s'", arg);
@@ -545,6 +606,8 @@ static int fail(run *r, int code)
 {
     jm__output_abort(r->out);
     jm__output_abort(r->rejects_out);
+    jm__output_abort(r->state_out);
+    r->out = r->rejects_out = r->state_out = NULL;
     return code;
 }
 
@@ -565,13 +628,63 @@ static void reject_summary(run *r, const jm_input_stats *st)
             r->rejects_path ? "" : "; --rejects FILE keeps them all");
 }
 
+/* Merge the states named as files into a report. Returns 0, or the exit code after saying why. */
+static int merge_states(run *r, jm_merge *m, jm_report **rep)
+{
+    jm_status s = JM_OK;
+    for (size_t i = 0; i < r->nfiles && s == JM_OK; i++)
+        s = jm_merge_add_file(m, r->files[i]);
+    if (s == JM_OK)
+        s = jm_merge_report(m, rep);
+    if (s != JM_OK) {
+        fprintf(stderr, "jmine: %s\n", jm_merge_error(m));
+        return fail(r, jm_status_exit_code(s));
+    }
+    return 0;
+}
+
+/* Open the outputs: -o, --rejects, --state-out. Returns false after saying why. */
+static bool open_outputs(run *r)
+{
+    char *err = NULL;
+    r->out = jm__output_open(r->output, &err);
+    if (r->out != NULL && r->rejects_path != NULL)
+        r->rejects_out = jm__output_open(r->rejects_path, &err);
+    if (r->out != NULL && err == NULL && r->state_path != NULL)
+        r->state_out = jm__output_open(r->state_path, &err);
+    if (err != NULL) {
+        fprintf(stderr, "jmine: %s\n", err);
+        free(err);
+        return false;
+    }
+    return true;
+}
+
 static int run_command(run *r)
 {
     jm_log *log = NULL;
+    jm_merge *merge = NULL;
     jm_report *rep = NULL;
     char *err = NULL;
     int code = 0;
     jm_status s = JM_OK;
+
+    if (r->cmd->bit == CMD_MERGE) {
+        merge = jm_merge_new(&r->opt, &err);
+        if (merge == NULL) {
+            fprintf(stderr, "jmine: %s\n", err);
+            free(err);
+            return fail(r, 2);
+        }
+        if (!open_outputs(r)) {
+            code = fail(r, 1);
+            goto out;
+        }
+        code = merge_states(r, merge, &rep);
+        if (code != 0)
+            goto out;
+        goto write;
+    }
 
     r->opt.on_reject = on_reject;
     r->opt.on_reject_data = r;
@@ -588,12 +701,7 @@ static int run_command(run *r)
         free(err);
         return fail(r, 2);
     }
-    r->out = jm__output_open(r->output, &err);
-    if (r->out != NULL && r->rejects_path != NULL)
-        r->rejects_out = jm__output_open(r->rejects_path, &err);
-    if (r->out == NULL || (r->rejects_path != NULL && r->rejects_out == NULL)) {
-        fprintf(stderr, "jmine: %s\n", err);
-        free(err);
+    if (!open_outputs(r)) {
         code = fail(r, 1);
         goto out;
     }
@@ -611,14 +719,16 @@ static int run_command(run *r)
         code = fail(r, jm_status_exit_code(s));
         goto out;
     }
-    {
+write: {
         FILE *f = jm__output_file(r->out);
-        switch (r->cmd->bit) {
+        switch (r->as->bit) {
         case CMD_REPORT: s = jm_write_report(rep, r->format, f); break;
         case CMD_VARIANTS: s = jm_write_variants(rep, r->format, f); break;
         case CMD_JOURNEYS: s = jm_write_journeys(rep, r->format, f); break;
         default: s = jm_write_map(rep, r->format, f); break;
         }
+        if (s == JM_OK && r->state_out != NULL)
+            s = jm_report_save_state(rep, jm__output_file(r->state_out));
     }
     if (s != JM_OK || r->rejects_io_error) {
         /* A write error is reported with the file's own errno by the commit below. */
@@ -628,10 +738,15 @@ static int run_command(run *r)
             goto out;
         }
     }
-    /* Commit releases each output; if the rejects file fails, the output is dropped too (its
-     * temporary file removed), so a failed run leaves neither behind. */
+    /* Commit releases each output; if the rejects file or the state fails, the output is
+     * dropped too (its temporary file removed), so a failed run leaves none behind. */
     bool committed = jm__output_commit(r->rejects_out, &err);
     r->rejects_out = NULL;
+    if (committed)
+        committed = jm__output_commit(r->state_out, &err);
+    else
+        jm__output_abort(r->state_out);
+    r->state_out = NULL;
     if (committed)
         committed = jm__output_commit(r->out, &err);
     else
@@ -643,11 +758,14 @@ static int run_command(run *r)
         code = 1;
         goto out;
     }
-    jm_input_stats st;
-    jm_report_input_stats(rep, &st);
-    reject_summary(r, &st);
+    if (merge == NULL) {
+        jm_input_stats st;
+        jm_report_input_stats(rep, &st);
+        reject_summary(r, &st);
+    }
 out:
     jm_report_free(rep);
+    jm_merge_free(merge);
     jm_log_free(log);
     return code;
 }
@@ -682,18 +800,30 @@ int main(int argc, char **argv)
     jm_options_init(&r.opt);
     char def[16]; /* the command's default format: the first it lists */
     snprintf(def, sizeof def, "%.*s", (int)strcspn(r.cmd->formats, ","), r.cmd->formats);
-    r.format = format_of(r.cmd, def);
+    if (r.cmd->bit != CMD_MERGE)
+        r.format = format_of(r.cmd, def);
+    r.as = r.cmd;
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     parse_args(&r, argc - 2, argv + 2);
+    if (r.cmd->bit == CMD_MERGE) {
+        if (r.as == r.cmd)
+            r.as = &commands[0]; /* report */
+        if (r.format_arg == NULL)
+            snprintf(def, sizeof def, "%.*s", (int)strcspn(r.as->formats, ","), r.as->formats);
+        r.format = format_among(r.cmd, r.as, r.format_arg ? r.format_arg : def);
+    }
     if (r.nfiles == 0)
-        usage_error(r.cmd, "no input file given (use - for standard input)");
-    if (!r.top_set && r.cmd->bit == CMD_REPORT)
+        usage_error(r.cmd, r.cmd->bit == CMD_MERGE
+                               ? "no state given (jmine report --state-out FILE writes one)"
+                               : "no input file given (use - for standard input)");
+    if (!r.top_set && r.as->bit == CMD_REPORT)
         r.opt.top = 10;
     r.opt.keep_journeys = r.cmd->bit == CMD_JOURNEYS;
     {
         /* Before anything is read or written: no output may name an input (SPEC §2). */
         const jm__out_path outs[] = {{"-o", r.output ? r.output : "-"},
-                                     {"--rejects", r.rejects_path}};
+                                     {"--rejects", r.rejects_path},
+                                     {"--state-out", r.state_path}};
         char *bad = jm__paths_check((const char *const *)r.files, r.nfiles, outs,
                                     sizeof outs / sizeof outs[0]);
         if (bad != NULL)

@@ -1,0 +1,1 @@
+jmine merge --help

@@ -1,0 +1,1 @@
+jmine report -q --state-out $TMP/a.state sample-logs/contacts.csv > $TMP/report.txt; jmine merge $TMP/a.state > $TMP/merged.txt && cmp $TMP/report.txt $TMP/merged.txt && echo same; jmine merge --as variants -f csv --top 3 $TMP/a.state

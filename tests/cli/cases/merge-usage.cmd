@@ -1,0 +1,1 @@
+jmine merge; jmine merge --as journeys x.state; jmine merge -f csv x.state; jmine merge --as map -f text x.state; jmine report --state-out sample-logs/contacts.csv sample-logs/contacts.csv; jmine report -o $TMP/a --state-out $TMP/a sample-logs/contacts.csv
