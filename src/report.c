@@ -831,6 +831,7 @@ static void input_json(const jm_report *rep, jm__json *w)
     for (size_t i = 0; i < st->files; i++)
         jm__json_cstr(w, NULL, log->files[i]);
     jm__json_arr_end(w);
+    jm__json_cstr(w, "encoding", log->encoding ? log->encoding : "UTF-8");
     jm__json_u64(w, "rows", st->rows);
     jm__json_u64(w, "events", st->events);
     jm__json_u64(w, "rejected", st->rejected);
@@ -854,7 +855,8 @@ static void input_text(const jm_report *rep, jm__text *t)
     fprintf(o, t->md ? "## Input\n\n" : "Input\n-----\n");
     fprintf(o, "%sRows read %" PRIu64 " = %" PRIu64 " events + %" PRIu64 " rejected",
             t->md ? "- " : "", st->rows, st->events, st->rejected);
-    fprintf(o, " (%" PRIu64 " file%s", st->files, st->files == 1 ? "" : "s");
+    fprintf(o, " (%" PRIu64 " file%s, %s", st->files, st->files == 1 ? "" : "s",
+            log->encoding ? log->encoding : "UTF-8");
     if (st->blank_lines)
         fprintf(o, "; %" PRIu64 " blank lines skipped", st->blank_lines);
     fprintf(o, ")\n");

@@ -141,6 +141,9 @@ typedef struct jm_options {
     const char *column[JM_ROLE_COUNT];
     char delimiter;          /* 0: sniff from the header line (',' ';' TAB '|') */
     const char *time_format; /* strptime format, or NULL for the automatic formats */
+    const char *encoding;    /* iconv name of the files' text encoding (e.g. "WINDOWS-1252"),
+                                converted to UTF-8 as read; NULL: UTF-8. A UTF-16 byte-order
+                                mark is found by itself and wins, as does a UTF-8 one. */
     const char *tz;          /* IANA zone for times without offset; NULL: UTC */
     size_t field_limit;      /* longest field in bytes (default 1 MiB) */
     uint64_t max_rejects;    /* stop with JM_EREJECTS once more are rejected; UINT64_MAX: never */
@@ -188,14 +191,18 @@ bool jm_parse_size(const char *s, uint64_t *bytes);
 typedef struct jm_log jm_log;
 
 /* A new, empty log reading with the given options (borrowed; see jm_options). Returns NULL if the
- * options cannot be used (bad --tz or --time-format); then *err, if err is not NULL, receives a
+ * options cannot be used (bad --tz, --time-format or --encoding); then *err, if err is not NULL, receives a
  * message the caller frees with free(). */
 jm_log *jm_log_new(const jm_options *opt, char **err);
 
 /* Free the log and everything it holds. NULL is a no-op. */
 void jm_log_free(jm_log *log);
 
-/* Stream one file into the log; "-" reads standard input. Gzip is recognised by its magic bytes.
+/* Stream one file into the log; "-" reads standard input. What the file is is told by its bytes:
+ * gzip, zstd, bzip2 and xz are decompressed; a zip archive adds each member as a file of its
+ * own (named "ARCHIVE:MEMBER"); UTF-16 with a byte-order mark is converted to UTF-8; an Excel
+ * workbook, UTF-32, XES (no reader yet) and other binaries are refused with JM_EINPUT and a
+ * message saying what the file is and what to do.
  * Returns JM_OK, JM_EINPUT (file unusable: jm_log_error says why, naming file and line or byte
  * offset), JM_EREJECTS (more than max_rejects rows rejected), JM_EUSAGE (a column named by
  * option is not in the header) or JM_EIO (the temporary files of memory_bytes could not be

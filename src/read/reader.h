@@ -11,6 +11,10 @@
  * merged in file order (jm__batch_merge), and that is all a reader knows of the log. */
 typedef struct jm__reader {
     const char *name; /* "csv" */
+    /* Whether the reader takes a file whose content (decompressed, converted to UTF-8) begins
+     * with the n bytes at p (up to 4 KiB; fewer only when that is all), which jm__sniff judged
+     * s. read.c asks the readers in turn; the CSV reader, last, takes whatever is left. */
+    bool (*takes)(const jm__sniffed *s, const unsigned char *p, size_t n);
     /* Read the whole source as file f (its name, options and roles; the header not yet taken)
      * on up to `threads` threads. Returns JM_OK, JM_EINPUT (the input as a whole is unusable:
      * *err, malloc'd, names the file and line or byte offset), JM_EREJECTS (too many rejected
@@ -19,7 +23,10 @@ typedef struct jm__reader {
     jm_status (*read)(jm__file *f, jm__source *src, unsigned threads, char **err);
 } jm__reader;
 
-/* RFC 4180 CSV with a header row (csv.c). */
+/* RFC 4180 CSV with a header row (csv.c): takes every file. */
 extern const jm__reader jm__csv_reader;
+
+/* XES event logs (xes.c): XML starting "<?xml" or "<log". Refused for now, by name. */
+extern const jm__reader jm__xes_reader;
 
 #endif
