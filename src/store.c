@@ -18,7 +18,7 @@ _Static_assert(sizeof(jm__event) == 24, "an event record is 24 bytes");
 jm_log *jm_log_new(const jm_options *opt, char **err)
 {
     if (opt->encoding != NULL) {
-        iconv_t cd = iconv_open("UTF-8", opt->encoding);
+        iconv_t cd = opt->encoding[0] ? iconv_open("UTF-8", opt->encoding) : (iconv_t)-1;
         if (cd == (iconv_t)-1) {
             if (err != NULL)
                 *err = jm__strdupf("--encoding: '%s' is not an encoding iconv knows (e.g. "
