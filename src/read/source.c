@@ -85,6 +85,8 @@ struct jm__source {
     size_t cin_len, cin_pos;
     bool cin_eof;
     uint64_t cin_offset;
+    char part[16];     /* a character converted for a caller with no room for it whole */
+    size_t part_len, part_pos;
     char *encoding;    /* NULL: UTF-8 */
     pushback out;      /* content looked at by jm__source_peek */
 };
@@ -587,6 +589,12 @@ static ssize_t read_decoded(jm__source *src, unsigned char *buf, size_t n, char 
 
 static ssize_t read_converted(jm__source *src, unsigned char *buf, size_t n, char **err)
 {
+    if (src->part_pos < src->part_len) {
+        size_t k = src->part_len - src->part_pos < n ? src->part_len - src->part_pos : n;
+        memcpy(buf, src->part + src->part_pos, k);
+        src->part_pos += k;
+        return (ssize_t)k;
+    }
     bool need = src->cin_pos == src->cin_len;
     for (;;) {
         if (need && !src->cin_eof) {
@@ -619,8 +627,22 @@ static ssize_t read_converted(jm__source *src, unsigned char *buf, size_t n, cha
                                src->encoding);
             return -1;
         }
-        if (r == (size_t)-1 && e == E2BIG)
-            jm__die("jm__source_read: %zu bytes is no room for a character", n);
+        if (r == (size_t)-1 && e == E2BIG) {
+            /* No room for the next character whole: convert a few aside, hand out the start. */
+            if (n >= sizeof src->part)
+                jm__die("iconv: no room for a character in %zu bytes", n);
+            ip = src->cin + src->cin_pos;
+            il = src->cin_len - src->cin_pos;
+            op = src->part;
+            ol = sizeof src->part;
+            iconv(src->cd, &ip, &il, &op, &ol); /* as many whole characters as fit */
+            used = (size_t)(ip - (src->cin + src->cin_pos));
+            src->cin_pos += used;
+            src->cin_offset += used;
+            src->part_len = sizeof src->part - ol;
+            src->part_pos = 0;
+            return read_converted(src, buf, n, err);
+        }
         if (src->cin_eof && src->cin_pos < src->cin_len) {
             *err = jm__strdupf("%s: byte %llu%s: the file ends inside a %s character", src->name,
                                (unsigned long long)src->cin_offset, where, src->encoding);
