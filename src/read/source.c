@@ -30,6 +30,10 @@
 #define CIN_SIZE (256 * 1024) /* decompressed bytes waiting to be converted */
 #define PEEK_SIZE 4096        /* the first bytes of the content, for jm__source_peek */
 
+/* xz -9 decodes in 65 MiB; a header asking for more is damaged or hostile (zstd has a limit of
+ * its own: windows up to 128 MiB). */
+#define XZ_MEMLIMIT ((uint64_t)512 << 20)
+
 #define SLOTS 4              /* decompressed buffers in flight between the two threads */
 #define SLOT_SIZE (1u << 20)
 
@@ -277,7 +281,7 @@ static void xz_begin(jm__source *src)
     else
         lzma_end(src->xz);
     *src->xz = (lzma_stream)LZMA_STREAM_INIT;
-    if (lzma_stream_decoder(src->xz, UINT64_MAX, 0) != LZMA_OK)
+    if (lzma_stream_decoder(src->xz, XZ_MEMLIMIT, 0) != LZMA_OK)
         jm__die("liblzma: lzma_stream_decoder failed");
 }
 
@@ -308,6 +312,9 @@ static dec_result xz_step(jm__source *src, unsigned char **in, size_t *nin, unsi
         return DEC_CORRUPT;
     case LZMA_DATA_ERROR:
         *why = "damaged data";
+        return DEC_CORRUPT;
+    case LZMA_MEMLIMIT_ERROR:
+        *why = "it asks for more than 512 MiB of memory to decompress";
         return DEC_CORRUPT;
     case LZMA_MEM_ERROR:
         jm__die("liblzma: out of memory");
