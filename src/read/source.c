@@ -429,6 +429,11 @@ static bool fill(jm__source *src, char **err)
         } else {
             r = src->raw_fn(src->raw_data, src->in + src->in_len, IN_SIZE - src->in_len, &why);
         }
+        if (r < 0 && src->fd < 0) {
+            *err = jm__strdupf("%s: %s", src->name, why ? why : "read error");
+            free(why);
+            return false;
+        }
         if (r < 0) {
             *err = jm__strdupf("%s: read error at byte %llu: %s", src->name,
                                (unsigned long long)src->offset, why ? why : "?");

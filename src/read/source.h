@@ -20,7 +20,8 @@ typedef struct jm__source jm__source;
 jm__source *jm__source_open(const char *path, char **err);
 
 /* Raw bytes of a source that is not a file descriptor (a zip member): up to n bytes into buf;
- * the count, 0 at the end, or -1 with a malloc'd reason (without the name) in *err. */
+ * the count, 0 at the end, or -1 with a malloc'd message in *err, which the source's name
+ * will precede ("NAME: message"). */
 typedef ssize_t (*jm__raw_fn)(void *data, void *buf, size_t n, char **err);
 
 /* A source named name over the bytes fn hands out (decompressed like a file when they are

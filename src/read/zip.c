@@ -51,8 +51,8 @@ static ssize_t member_read(void *data, void *buf, size_t n, char **err)
     zip *z = data;
     la_ssize_t k = archive_read_data(z->a, buf, n);
     if (k < 0) {
-        *err = jm__xstrdup(archive_error_string(z->a) ? archive_error_string(z->a)
-                                                      : "damaged member");
+        const char *why = archive_error_string(z->a);
+        *err = jm__strdupf("a damaged zip member (%s)", why ? why : "unreadable");
         return -1;
     }
     return (ssize_t)k;
