@@ -962,6 +962,7 @@ static void input_json(const jm_report *rep, jm__json *w)
     for (size_t i = 0; i < st->files; i++)
         jm__json_cstr(w, NULL, log->files[i]);
     jm__json_arr_end(w);
+    jm__json_cstr(w, "encoding", log->encoding ? log->encoding : "UTF-8");
     jm__json_u64(w, "rows", st->rows);
     jm__json_u64(w, "events", st->events);
     jm__json_u64(w, "rejected", st->rejected);
@@ -1003,7 +1004,8 @@ static void input_text(const jm_report *rep, jm__text *t)
         fprintf(o, " + %" PRIu64 " completes paired with their start + %" PRIu64
                    " other transitions",
                 st->lifecycle_paired, st->lifecycle_other);
-    fprintf(o, " (%" PRIu64 " file%s", st->files, st->files == 1 ? "" : "s");
+    fprintf(o, " (%" PRIu64 " file%s, %s", st->files, st->files == 1 ? "" : "s",
+            log->encoding ? log->encoding : "UTF-8");
     if (st->blank_lines)
         fprintf(o, "; %" PRIu64 " blank lines skipped", st->blank_lines);
     fprintf(o, ")\n");

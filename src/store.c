@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <iconv.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +17,17 @@ _Static_assert(sizeof(jm__event) == 24, "an event record is 24 bytes");
 
 jm_log *jm_log_new(const jm_options *opt, char **err)
 {
+    if (opt->encoding != NULL) {
+        iconv_t cd = opt->encoding[0] ? iconv_open("UTF-8", opt->encoding) : (iconv_t)-1;
+        if (cd == (iconv_t)-1) {
+            if (err != NULL)
+                *err = jm__strdupf("--encoding: '%s' is not an encoding iconv knows (e.g. "
+                                   "WINDOWS-1252, ISO-8859-1, UTF-16LE; iconv -l lists them)",
+                                   opt->encoding);
+            return NULL;
+        }
+        iconv_close(cd);
+    }
     jm__timefmt *tf = jm__timefmt_new(opt->time_format, opt->tz, err);
     if (tf == NULL)
         return NULL;
@@ -46,12 +58,23 @@ void jm_log_free(jm_log *log)
     for (int r = 0; r < JM_ROLE_COUNT; r++)
         free(log->column[r]);
     free(log->err);
+    free(log->encoding);
     free(log);
 }
 
 const char *jm_log_error(const jm_log *log)
 {
     return log->err;
+}
+
+void jm__log_notice(jm_log *log, unsigned kind, const char *file, uint64_t line,
+                    const char *msg)
+{
+    if (log->notices & kind)
+        return;
+    log->notices |= kind;
+    if (log->opt->on_notice != NULL)
+        log->opt->on_notice(log->opt->on_notice_data, file, line, msg);
 }
 
 void jm__log_set_error(jm_log *log, char *msg)

@@ -23,8 +23,18 @@ struct jm_log {
     bool has_end, has_channel;   /* some file had the column */
     bool has_lifecycle;          /* likewise: events then carry their transition (event.h) */
     bool consumed;               /* the events went to a report */
+    char *encoding;              /* the encodings read, each once: "UTF-8", "UTF-8, UTF-16LE" */
+    unsigned notices;            /* the kinds of notice given (JM__NOTICE_...) */
     char *err;
 };
+
+/* Kinds of notice (jm_options.on_notice), each given at most once per log. */
+enum { JM__NOTICE_NOT_UTF8 = 1u << 0 };
+
+/* Give notice msg of kind (one of JM__NOTICE_...) about file at line (0: none) through
+ * jm_options.on_notice, unless a notice of that kind was given already. */
+void jm__log_notice(jm_log *log, unsigned kind, const char *file, uint64_t line,
+                    const char *msg);
 
 /* Replace the log's error message with msg (malloc'd, taken over). */
 void jm__log_set_error(jm_log *log, char *msg);

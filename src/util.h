@@ -5,6 +5,7 @@
 #define JM_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -90,5 +91,9 @@ void jm__sort_u32(uint32_t *v, size_t n);
  * a phase ended, with the monotonic clock, the process's CPU time so far (user + system) and its
  * peak resident memory so far. */
 void jm__trace(const char *phase);
+
+/* True when the n bytes at s are valid UTF-8 (no overlong forms, surrogates or code points
+ * past U+10FFFF). ASCII is checked eight bytes at a time. */
+bool jm__utf8_valid(const char *s, size_t n);
 
 #endif

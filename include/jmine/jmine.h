@@ -213,6 +213,9 @@ typedef struct jm_options {
     const char *column[JM_ROLE_COUNT];
     char delimiter;          /* 0: sniff from the header line (',' ';' TAB '|') */
     const char *time_format; /* strptime format, or NULL for the automatic formats */
+    const char *encoding;    /* iconv name of the files' text encoding (e.g. "WINDOWS-1252"),
+                                converted to UTF-8 as read; NULL: UTF-8. A UTF-16 byte-order
+                                mark is found by itself and wins, as does a UTF-8 one. */
     const char *tz;          /* IANA zone for times without offset; NULL: UTC */
     size_t field_limit;      /* longest field in bytes (default 1 MiB) */
     uint64_t max_rejects;    /* stop with JM_EREJECTS once more are rejected; UINT64_MAX: never */
@@ -261,26 +264,31 @@ bool jm_parse_size(const char *s, uint64_t *bytes);
 typedef struct jm_log jm_log;
 
 /* A new, empty log reading with the given options (borrowed; see jm_options). Returns NULL if the
- * options cannot be used (a tz or time_format that cannot be read; the tool exits 2); then
- * *err, if err is not NULL, receives a message the caller frees with free(). */
+ * options cannot be used (a tz, time_format or encoding that cannot be read; the tool exits
+ * 2); then *err, if err is not NULL, receives a message the caller frees with free(). */
 jm_log *jm_log_new(const jm_options *opt, char **err);
 
 /* Free the log and everything it holds. NULL is a no-op. */
 void jm_log_free(jm_log *log);
 
-/* Stream one file into the log; "-" reads standard input. Gzip is recognised by its magic bytes.
- * Rejected rows are counted (and handed to on_reject), not errors. Returns:
+/* Stream one file into the log; "-" reads standard input. What the file is is told by its bytes:
+ * gzip, zstd, bzip2 and xz are decompressed; a zip archive adds each member as a file of its
+ * own (named "ARCHIVE:MEMBER"); UTF-16 with a byte-order mark is converted to UTF-8; XES is read
+ * by its own reader; an Excel workbook, UTF-32 and other binaries are refused with JM_EINPUT
+ * and a message saying what the file is and what to do. Rejected rows are counted (and handed
+ * to on_reject), not errors. Returns:
  *   JM_OK        the file was read;
- *   JM_EINPUT    the file is unusable: it cannot be opened or read, its gzip data is truncated
- *                or corrupt, it has no header or a header line over 16 MiB, a quoted field is
- *                still open at its end, a required role (case, activity, start) has no column
- *                or two columns tie for a role, or the step mode needs a channel column that
- *                is not there;
+ *   JM_EINPUT    the file is unusable: it cannot be opened or read, its compressed data is
+ *                truncated or corrupt, it is of a kind refused above, it has no header or a
+ *                header line over 16 MiB, a quoted field is still open at its end, its XML is
+ *                malformed, a required role (case, activity, start) has no column or two
+ *                columns tie for a role, or the step mode needs a channel column that is not
+ *                there;
  *   JM_EUSAGE    a column named in jm_options.column names no column of the header, or
  *                several; or the log was already consumed by jm_report_build;
  *   JM_EREJECTS  more than jm_options.max_rejects rows were rejected;
  *   JM_EIO       the temporary files of memory_bytes could not be written (a full disk, say).
- * On every error jm_log_error says why, naming the file and the line (or the gzip byte offset)
+ * On every error jm_log_error says why, naming the file and the line (or the byte offset)
  * where one is known. After an error the log must not be used further but to free it. */
 jm_status jm_log_add_file(jm_log *log, const char *path);
 

@@ -89,6 +89,7 @@ typedef enum {
     O_RESOURCE,
     O_DELIMITER,
     O_TIME_FORMAT,
+    O_ENCODING,
     O_TZ,
     O_FIELD_LIMIT,
     O_REJECTS,
@@ -154,6 +155,9 @@ static const opt_def options[] = {
      "field delimiter: , ; | tab or one character (default: sniffed from the header)"},
     {O_TIME_FORMAT, "time-format", 0, "FMT", CMD_ALL,
      "strptime format of the times, e.g. '%d/%m/%Y %H:%M' (default: ISO 8601 or epoch)"},
+    {O_ENCODING, "encoding", 0, "NAME", CMD_ALL,
+     "text encoding of the files, any iconv name, e.g. WINDOWS-1252 or ISO-8859-1; converted to "
+     "UTF-8 as read (default: UTF-8; a UTF-16 byte-order mark is found by itself)"},
     {O_TZ, "tz", 0, "ZONE", CMD_ALL,
      "IANA zone of times written without an offset, e.g. Europe/Berlin (default: UTC)"},
     {O_FIELD_LIMIT, "field-limit", 0, "SIZE", CMD_ALL,
@@ -228,9 +232,12 @@ static void print_help(const command *cmd)
                "b.state b.csv; jmine merge --format json a.state b.state (the same bytes as\n"
                "jmine report --format json a.csv b.csv).\n\n");
     else
-        printf("FILE may be - for standard input; several files are read as one log. Gzip is\n"
-               "recognised by its content. Rows that cannot be read are rejected, counted by "
-               "reason,\nand the first %d are named on standard error as FILE:LINE: reason.\n\n",
+        printf("FILE may be - for standard input; several files are read as one log. What a file\n"
+               "is, is told by its bytes: gzip, zstd, bzip2 and xz are decompressed, each member of a\n"
+               "zip archive is read as a file of its own, UTF-16 is converted to UTF-8, XES is read\n"
+               "as XES; Excel workbooks and other binary files are refused with a word on what to\n"
+               "do. Rows that cannot be read are rejected, counted by reason, and the first %d are\n"
+               "named on standard error as FILE:LINE: reason.\n\n",
                SHOWN_REJECTS);
     printf("Options:\n");
     for (size_t i = 0; i < NOPTIONS; i++) {
@@ -392,6 +399,7 @@ static void apply(run *r, const opt_def *o, const char *arg)
             usage_error(cmd, "--delimiter wants one character or 'tab', not '%s'", arg);
         break;
     case O_TIME_FORMAT: opt->time_format = arg; break;
+    case O_ENCODING: opt->encoding = arg; break;
     case O_TZ: opt->tz = arg; break;
     case O_FIELD_LIMIT:
         if (!jm_parse_size(arg, &u) || u == 0 || u > SIZE_MAX)

@@ -57,6 +57,7 @@ struct jm__batch {
     jm__time_memo memo; /* the last date parsed */
     uint64_t key_hash; /* the hash of the case field of row key_row (see jm__batch_key) */
     uint64_t key_row;
+    uint64_t not_utf8_line; /* the first line whose activity or channel is not UTF-8, or 0 */
     uint32_t *map; /* scratch for the merge */
     size_t map_cap;
 };
@@ -262,8 +263,20 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
     return true;
 }
 
-/* The batch's id of the kind (activity act of na bytes, channel ch of nc), added if new. */
-static uint32_t kind_id(jm__batch *b, const char *act, size_t na, const char *ch, size_t nc)
+/* A kind new to the batch, first seen at line: are its names UTF-8? Checked only here, when a
+ * name is first interned in a batch, so the rows pay nothing; the first line of a file whose
+ * activity or channel is not UTF-8 is still found, as batches are merged in file order. */
+static void check_utf8(jm__batch *b, uint64_t line, const char *act, size_t na, const char *ch,
+                       size_t nc)
+{
+    if (b->not_utf8_line == 0 && (!jm__utf8_valid(act, na) || !jm__utf8_valid(ch, nc)))
+        b->not_utf8_line = line;
+}
+
+/* The batch's id of the kind (activity act of na bytes, channel ch of nc) of the row at line,
+ * added if new. */
+static uint32_t kind_id(jm__batch *b, uint64_t line, const char *act, size_t na, const char *ch,
+                        size_t nc)
 {
     uint64_t fp = ends_of(act, na) ^ ends_of(ch, nc) * 0xff51afd7ed558ccdULL;
     size_t slot = (size_t)(fp >> 56) % SEEN_SLOTS;
@@ -283,7 +296,10 @@ static uint32_t kind_id(jm__batch *b, const char *act, size_t na, const char *ch
     uint32_t na32 = (uint32_t)na;
     memcpy(b->key + na + nc, &na32, 4);
     b->key[na + nc + 4] = nc > 0; /* an empty channel is an unknown one */
+    uint32_t known = jm__intern_count(b->kinds);
     uint32_t id = jm__intern_id(b->kinds, b->key, na + nc + KIND_TAIL);
+    if (id == known)
+        check_utf8(b, line, act, na, ch, nc);
     b->seen_fp[slot] = fp;
     b->seen_id[slot] = id + 1;
     return id;
@@ -354,7 +370,7 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
     size_t na = row->len[ai], nc = ci == JM_NO_COLUMN ? 0 : row->len[ci];
     if (na > UINT32_MAX)
         jm__die("activity of %zu bytes", na);
-    e.act = kind_id(b, row->f[ai], na, nc > 0 ? row->f[ci] : "", nc);
+    e.act = kind_id(b, row->line, row->f[ai], na, nc > 0 ? row->f[ci] : "", nc);
     e.chan = 0;
     size_t li = c[JM_ROLE_LIFECYCLE];
     if (li != JM_NO_COLUMN && ei == JM_NO_COLUMN && row->len[li] > 0) {
@@ -386,6 +402,7 @@ void jm__batch_clear(jm__batch *b)
     memset(b->lc_rows, 0, sizeof b->lc_rows);
     b->rows = 0;
     b->key_row = 0;
+    b->not_utf8_line = 0;
 }
 
 /* ---- Merging into the log ---- */
@@ -477,6 +494,10 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     log->stats.blank_lines += blank_lines;
     for (int v = 0; v < JM_LC_COUNT; v++)
         log->stats.lifecycle_rows[v] += b->lc_rows[v];
+    if (b->not_utf8_line != 0)
+        jm__log_notice(log, JM__NOTICE_NOT_UTF8, f->name, b->not_utf8_line,
+                       "bytes that are not UTF-8 (Windows-1252?); names keep those bytes; "
+                       "--encoding WINDOWS-1252 converts them");
 
     jm__batch_clear(b);
     if (st == JM_OK)

@@ -244,4 +244,12 @@ static jm_status csv_read(jm__file *f, jm__source *src, unsigned threads, char *
     return st;
 }
 
-const jm__reader jm__csv_reader = {"csv", csv_read};
+static bool csv_takes(const jm__sniffed *s, const unsigned char *p, size_t n)
+{
+    (void)s;
+    (void)p;
+    (void)n;
+    return true;
+}
+
+const jm__reader jm__csv_reader = {"csv", csv_takes, csv_read};

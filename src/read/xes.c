@@ -338,8 +338,12 @@ static jm_status xes_read(jm__file *f, jm__source *src, unsigned threads, char *
     x.p = xmlCreatePushParserCtxt(&h, &x, NULL, 0, f->name);
     if (x.p == NULL)
         jm__die("out of memory (XML parser)");
-    /* No network, no DTD loaded, entities not substituted. */
-    xmlCtxtUseOptions(x.p, XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR);
+    /* No network, no DTD loaded, entities not substituted. A source that was converted
+     * (UTF-16, --encoding) hands out UTF-8 whatever the XML declaration says. */
+    int xopt = XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR;
+    if (strcmp(jm__source_encoding(src), "UTF-8") != 0)
+        xopt |= XML_PARSE_IGNORE_ENC;
+    xmlCtxtUseOptions(x.p, xopt);
     x.event_key = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
     x.trace_key = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
     /* The standard keys come first, in this order; the role flags' keys next; then the keys of
@@ -418,25 +422,10 @@ static jm_status xes_read(jm__file *f, jm__source *src, unsigned threads, char *
     return st;
 }
 
-bool jm__xes_sniff(const void *head, size_t n)
+static bool xes_takes(const jm__sniffed *s, const unsigned char *p, size_t n)
 {
-    const unsigned char *s = head;
-    /* UTF-16 (libxml2 reads it as it is): its ASCII characters, one in two bytes. */
-    unsigned char narrow[32];
-    if (n >= 4 && ((s[0] == 0xff && s[1] == 0xfe) || (s[0] == 0xfe && s[1] == 0xff))) {
-        size_t k = 0, lo = s[0] == 0xff ? 2 : 3, hi = s[0] == 0xff ? 3 : 2;
-        for (; k < sizeof narrow && hi + 2 * k < n && s[hi + 2 * k] == 0; k++)
-            narrow[k] = s[lo + 2 * k];
-        s = narrow;
-        n = k;
-    }
-    size_t i = 0;
-    if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
-        i = 3;
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-        i++;
-    return (n - i >= 5 && memcmp(s + i, "<?xml", 5) == 0) ||
-           (n - i >= 4 && memcmp(s + i, "<log", 4) == 0);
+    (void)p, (void)n;
+    return s->kind == JM_BYTES_XES;
 }
 
-const jm__reader jm__xes_reader = {"xes", xes_read};
+const jm__reader jm__xes_reader = {"xes", xes_takes, xes_read};

@@ -1,0 +1,1 @@
+jmine report --encoding NO-SUCH-CODE sample-logs/contacts.csv
