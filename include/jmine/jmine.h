@@ -176,9 +176,21 @@ typedef struct jm_options {
 /* Fill opt with the defaults. */
 void jm_options_init(jm_options *opt);
 
-/* Parse a duration such as "30d", "48h", "90m", "45s", "1500ms", "1.5h" or a bare number of
- * seconds into milliseconds. Returns false if s is not a non-negative duration. */
+/* Parse a duration into milliseconds: one or more numbers, each followed by its unit, added up:
+ * "2d12h", "90m", "1h30m", "45s", "500ms", "1.5h", "2w". Units: w (weeks), d, h, m or min,
+ * s, ms. A bare number ("30") is refused: it has no unit, and seconds are never assumed.
+ * Returns false if s is not such a non-negative duration. */
 bool jm_parse_duration(const char *s, int64_t *ms);
+
+/* Why jm_parse_duration refused a value, so that a caller can say what is missing. */
+typedef enum {
+    JM_DURATION_OK,
+    JM_DURATION_NO_UNIT, /* a bare number such as "30": a unit is needed */
+    JM_DURATION_BAD      /* anything else that is not a duration */
+} jm_duration_error;
+
+/* jm_parse_duration, telling a bare number from other mistakes. *ms is set on JM_DURATION_OK. */
+jm_duration_error jm_parse_duration_ex(const char *s, int64_t *ms);
 
 /* Parse a size such as "400M", "2G", "64k" or a bare number of bytes. Returns false on error. */
 bool jm_parse_size(const char *s, uint64_t *bytes);

@@ -112,7 +112,8 @@ static const opt_def options[] = {
     {O_STEP, "step", 0, "MODE", CMD_ALL,
      "what names a step: activity (default), channel, or channel:activity"},
     {O_SPLIT_GAP, "split-gap", 0, "DURATION", CMD_ALL,
-     "also start a new journey of a case after a wait longer than DURATION (e.g. 30d, 12h)"},
+     "also start a new journey of a case after a wait longer than DURATION (e.g. 30d, "
+     "2d12h, 90m)"},
     {O_CASE, "case", 0, "COLUMN", CMD_ALL, "the case id column (default: found by header name)"},
     {O_ACTIVITY, "activity", 0, "COLUMN", CMD_ALL, "the activity column"},
     {O_START, "start", 0, "COLUMN", CMD_ALL, "the start time column"},
@@ -190,7 +191,9 @@ static void print_help(const command *cmd)
            cmd->about);
     printf("FILE may be - for standard input; several files are read as one log. Gzip is\n"
            "recognised by its content. Rows that cannot be read are rejected, counted by reason,\n"
-           "and the first %d are named on standard error as FILE:LINE: reason.\n\n",
+           "and the first %d are named on standard error as FILE:LINE: reason. A DURATION is\n"
+           "numbers with units (w, d, h, m, s, ms), added up: 2d12h, 90m, 1h30m, 500ms; a\n"
+           "bare number is refused (it is not read as seconds).\n\n",
            SHOWN_REJECTS);
     printf("Options:\n");
     for (size_t i = 0; i < NOPTIONS; i++) {
@@ -263,6 +266,24 @@ static jm_format format_of(const command *cmd, const char *s)
     usage_error(cmd, "--format '%s' is not one of %s", s, cmd->formats);
 }
 
+/* A duration option's value (see jm_parse_duration); a bare number is refused with a word on
+ * the unit it lacks, since reading it as seconds would be a guess. */
+static void duration_arg(const command *cmd, const opt_def *o, const char *arg, int64_t *ms)
+{
+    switch (jm_parse_duration_ex(arg, ms)) {
+    case JM_DURATION_OK: return;
+    case JM_DURATION_NO_UNIT:
+        usage_error(cmd,
+                    "--%s '%s' needs a unit: %ss, %sm, %sh or %sd, say (a bare number is not "
+                    "read as seconds)",
+                    o->name, arg, arg, arg, arg, arg);
+    default:
+        usage_error(cmd,
+                    "--%s wants a duration such as 2d12h, 90m, 1h30m, 45s or 500ms, not '%s'",
+                    o->name, arg);
+    }
+}
+
 static void apply(run *r, const opt_def *o, const char *arg)
 {
     const command *cmd = r->cmd;
@@ -294,7 +315,8 @@ static void apply(run *r, const opt_def *o, const char *arg)
             usage_error(cmd, "--step '%s' is not activity, channel or channel:activity", arg);
         break;
     case O_SPLIT_GAP:
-        if (!jm_parse_duration(arg, &opt->split_gap_ms) || opt->split_gap_ms == 0)
+        duration_arg(cmd, o, arg, &opt->split_gap_ms);
+        if (opt->split_gap_ms == 0)
             usage_error(cmd, "--split-gap wants a positive duration such as 30d, not '%s'", arg);
         break;
     case O_CASE: opt->column[JM_ROLE_CASE] = arg; break;
@@ -341,10 +363,7 @@ static void apply(run *r, const opt_def *o, const char *arg)
             usage_error(cmd, "--block-size wants a size such as 8M, not '%s'", arg);
         opt->block_bytes = u;
         break;
-    case O_LONG_WAIT:
-        if (!jm_parse_duration(arg, &opt->long_wait_ms))
-            usage_error(cmd, "--long-wait wants a duration such as 48h, not '%s'", arg);
-        break;
+    case O_LONG_WAIT: duration_arg(cmd, o, arg, &opt->long_wait_ms); break;
     case O_MAP_STEPS:
     case O_MAP_EDGES: {
         char *end = NULL;
