@@ -621,10 +621,53 @@ static int case_cmp(const void *data, uint32_t a, uint32_t b)
     return jm__buckets_case_cmp(data, a, b);
 }
 
+/* The message for a log whose every row was rejected: the reasons, and when start times did not
+ * parse, what to give instead. malloc'd. */
+static char *all_rejected(const jm_log *log)
+{
+    const jm_input_stats *st = &log->stats;
+    char reasons[512];
+    size_t k = 0;
+    reasons[0] = '\0';
+    for (int r = 0; r < JM_REJECT_COUNT; r++)
+        if (st->rejected_by_reason[r] && k < sizeof reasons)
+            k += (size_t)snprintf(reasons + k, sizeof reasons - k, "%s%s %" PRIu64,
+                                  k ? ", " : "", jm_reject_key((jm_reject_reason)r),
+                                  st->rejected_by_reason[r]);
+    const char *hint = "";
+    char *given = NULL;
+    if (st->rejected_by_reason[JM_REJECT_BAD_START]) {
+        if (log->opt->time_format == NULL) {
+            hint = "; the start times did not parse: give --time-format, e.g. --time-format "
+                   "'%d/%m/%Y %H:%M'";
+        } else {
+            given = jm__strdupf("; the start times did not parse with --time-format '%s'",
+                                log->opt->time_format);
+            hint = given;
+        }
+    }
+    char rows[64];
+    if (st->rows == 1)
+        snprintf(rows, sizeof rows, "the one row read was rejected");
+    else
+        snprintf(rows, sizeof rows, "every one of the %" PRIu64 " rows read was rejected",
+                 st->rows);
+    char *msg = jm__strdupf("%s%s%s (%s), so there is nothing to report%s",
+                            st->files == 1 ? log->files[0] : "", st->files == 1 ? ": " : "", rows,
+                            reasons, hint);
+    free(given);
+    return msg;
+}
+
 jm_status jm_report_build(jm_log *log, jm_report **out)
 {
     if (log->consumed)
         return JM_EUSAGE;
+    if (log->stats.rows > 0 && log->stats.events == 0) {
+        /* A log of rejections is no result (SPEC §1.1); a header with no rows is. */
+        jm__log_set_error(log, all_rejected(log));
+        return JM_EINPUT;
+    }
     log->consumed = true;
     jm_report *rep = jm__xcalloc(1, sizeof *rep);
     rep->log = log;
@@ -843,6 +886,7 @@ static void input_json(const jm_report *rep, jm__json *w)
     for (int r = 0; r < JM_ROLE_COUNT; r++)
         jm__json_cstr(w, jm_role_key((jm_role)r), log->column[r]);
     jm__json_obj_end(w);
+    jm__json_cstr(w, "time_format", jm__timefmt_name(log->tf));
     jm__json_obj_end(w);
 }
 
@@ -870,7 +914,9 @@ static void input_text(const jm_report *rep, jm__text *t)
         fprintf(o, " %s=%s", jm_role_key((jm_role)r), s);
         free(s);
     }
-    fprintf(o, "\n\n");
+    char *tfn = jm__safe(jm__timefmt_name(log->tf), strlen(jm__timefmt_name(log->tf)), t->md);
+    fprintf(o, "\n%sTime format: %s\n\n", t->md ? "- " : "", tfn);
+    free(tfn);
 }
 
 jm_status jm_write_report(const jm_report *rep, jm_format fmt, FILE *out)

@@ -63,6 +63,7 @@ struct jm__timefmt {
     const timepat *pat;    /* TF_PATTERN: its pattern */
     unsigned need, forbid; /* TF_PATTERN: SEEN_ bits a value must hold, or must not */
     char name[96];         /* the format's name in reports */
+    bool decided;          /* given by --time-format, or picked by jm__time_guess_decide */
     char *format; /* strptime format, or NULL for the automatic formats */
     bool has_z;   /* the format holds %z, so each value carries its own offset */
     bool utc;     /* the zone is UTC: local time is universal time, no lookup */
@@ -395,6 +396,7 @@ jm__timefmt *jm__timefmt_new(const char *format, const char *tz, char **err)
 {
     jm__timefmt *tf = g_new0(jm__timefmt, 1);
     snprintf(tf->name, sizeof tf->name, "%s", "ISO 8601 or epoch");
+    tf->decided = format != NULL;
     if (format != NULL && strcmp(format, "excel") == 0) {
         tf->kind = TF_EXCEL;
         snprintf(tf->name, sizeof tf->name, "%s", format);
@@ -838,9 +840,9 @@ const char *jm__timefmt_name(const jm__timefmt *tf)
     return tf->name;
 }
 
-bool jm__timefmt_is_auto(const jm__timefmt *tf)
+bool jm__timefmt_undecided(const jm__timefmt *tf)
 {
-    return tf->kind == TF_AUTO;
+    return !tf->decided;
 }
 
 /* ---- Finding the format by looking ---- */
@@ -1020,6 +1022,7 @@ jm__guess_verdict jm__time_guess_decide(const jm__time_guess *g, jm__timefmt *tf
         return JM_GUESS_AMBIGUOUS;
     }
     cand_name(g, first, tf->name, sizeof tf->name);
+    tf->decided = true;
     if (first > 0) {
         tf->kind = TF_PATTERN;
         tf->pat = &patterns[first - 1];

@@ -45,9 +45,9 @@ bool jm__time_parse_memo(const jm__timefmt *tf, jm__time_memo *memo, const char 
  * Static storage of the reader. */
 const char *jm__timefmt_name(const jm__timefmt *tf);
 
-/* Whether the reader still reads the automatic formats (no --time-format, nothing decided by
- * jm__time_guess_decide yet). */
-bool jm__timefmt_is_auto(const jm__timefmt *tf);
+/* Whether the format is still to be found: no --time-format was given and no sample has been
+ * decided on (jm__time_guess_decide). The reader then reads the automatic formats. */
+bool jm__timefmt_undecided(const jm__timefmt *tf);
 
 /* ---- Finding the format by looking (SPEC §1.1) ----
  * Values of the start column are offered one by one; each is tried by the automatic reader

@@ -124,7 +124,8 @@ static const opt_def options[] = {
     {O_DELIMITER, "delimiter", 'd', "CHAR", CMD_ALL,
      "field delimiter: , ; | tab or one character (default: sniffed from the header)"},
     {O_TIME_FORMAT, "time-format", 0, "FMT", CMD_ALL,
-     "strptime format of the times, e.g. '%d/%m/%Y %H:%M' (default: ISO 8601 or epoch)"},
+     "how start and end times are written: strptime, e.g. '%d/%m/%Y %H:%M', or excel for "
+     "Excel serial days (default: found by looking, see above)"},
     {O_TZ, "tz", 0, "ZONE", CMD_ALL,
      "IANA zone of times written without an offset, e.g. Europe/Berlin (default: UTC)"},
     {O_FIELD_LIMIT, "field-limit", 0, "SIZE", CMD_ALL,
@@ -195,6 +196,14 @@ static void print_help(const command *cmd)
            "numbers with units (w, d, h, m, s, ms), added up: 2d12h, 90m, 1h30m, 500ms; a\n"
            "bare number is refused (it is not read as seconds).\n\n",
            SHOWN_REJECTS);
+    printf("Times are found by looking: without --time-format, start times sampled across the\n"
+           "file are tried as ISO 8601, epoch seconds or milliseconds, and DD.MM.YYYY,\n"
+           "DD/MM/YYYY, MM/DD/YYYY, DD-MM-YYYY, MM-DD-YYYY, YYYY/MM/DD, YYYY.MM.DD, DD-Mon-YYYY\n"
+           "and DD Mon YYYY (day and month of one or two digits), each with an optional time\n"
+           "H:MM, H:MM:SS or H:MM:SS.fff and AM/PM. The one that reads them all is used and named\n"
+           "in the report. When day and month can be read either way, the run stops (exit 3)\n"
+           "naming the --time-format of each; a log whose every row is rejected is exit 3 too.\n"
+           "Excel serial days (46363.5868) are read only with --time-format excel.\n\n");
     printf("Options:\n");
     for (size_t i = 0; i < NOPTIONS; i++) {
         const opt_def *o = &options[i];

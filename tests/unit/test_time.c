@@ -372,7 +372,7 @@ static void test_time_strptime_format(void **state)
     memset(lng + 314, 'x', 86);
     assert_false(jm__time_parse(f->dmy_yy, lng, sizeof lng, &(int64_t){0}));
     assert_string_equal(jm__timefmt_name(f->dmy_yy), "%d/%m/%y %H:%M");
-    assert_false(jm__timefmt_is_auto(f->dmy_yy));
+    assert_false(jm__timefmt_undecided(f->dmy_yy));
 }
 
 /* A reader for one format in UTC, freed by the caller. */
@@ -525,6 +525,7 @@ static void expect_pick(const char *const *v, size_t n, const char *name)
     if (r != JM_GUESS_PICKED)
         fail_msg("want '%s', got verdict %d (%s)", name, r, msg ? msg : "");
     assert_string_equal(jm__timefmt_name(tf), name);
+    assert_false(jm__timefmt_undecided(tf));
     /* The reader picked reads every value it was picked from (the unreadable ones aside). */
     for (size_t i = 0; i < n; i++)
         if (strstr(v[i], "garbage") == NULL)
@@ -575,7 +576,7 @@ static void test_time_guess_ambiguous(void **state)
     assert_non_null(strstr(msg, "MM/DD/YYYY HH:MM"));
     assert_non_null(strstr(msg, "--time-format '%d/%m/%Y %H:%M'"));
     assert_non_null(strstr(msg, "--time-format '%m/%d/%Y %H:%M'"));
-    assert_true(jm__timefmt_is_auto(tf)); /* left as it was */
+    assert_true(jm__timefmt_undecided(tf)); /* left as it was */
     free(msg);
     jm__timefmt_free(tf);
     /* Each --time-format the message gives picks its reading. */
@@ -599,7 +600,7 @@ static void test_time_guess_ambiguous(void **state)
     /* Nothing readable: no verdict, the reader stays automatic. */
     static const char *const none[] = {"garbage", "", "  "};
     assert_int_equal(guess(none, N(none), &tf, &msg), JM_GUESS_NONE);
-    assert_true(jm__timefmt_is_auto(tf));
+    assert_true(jm__timefmt_undecided(tf));
     jm__timefmt_free(tf);
 }
 
