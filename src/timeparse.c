@@ -1016,8 +1016,8 @@ jm__guess_verdict jm__time_guess_decide(const jm__time_guess *g, jm__timefmt *tf
         cand_strp(g, first, s1, sizeof s1);
         cand_strp(g, other, s2, sizeof s2);
         set_error(msg,
-                  "the start times read both as %s and as %s (no value sampled across the file "
-                  "tells day from month); give --time-format '%s' or --time-format '%s'",
+                  "the start times read both as %s and as %s (no sampled value has a day above "
+                  "12 to tell them apart); give --time-format '%s' or --time-format '%s'",
                   n1, n2, s1, s2);
         return JM_GUESS_AMBIGUOUS;
     }

@@ -129,8 +129,11 @@ jm_status jm__time_sample_stream(jm__file *f, jm__source *src, char **buf, size_
     sampler s = {f, g, false, true};
     jm__csv_opts copt;
     jm__csv *c = sample_parser(f, &copt, &s);
-    jm_status st = jm__csv_feed(c, *buf + from, *n - from);
-    while (st == JM_OK && !*eof && *n - from < JM_SAMPLE_STREAM_MAX) {
+    /* Exactly the first JM_SAMPLE_STREAM_MAX bytes at most, however the reads fall, so that
+     * the sample (and the format) is the same on one thread and on several. */
+    size_t fed = *n - from < JM_SAMPLE_STREAM_MAX ? *n - from : JM_SAMPLE_STREAM_MAX;
+    jm_status st = jm__csv_feed(c, *buf + from, fed);
+    while (st == JM_OK && !*eof && fed < JM_SAMPLE_STREAM_MAX) {
         jm__grow((void **)buf, cap, *n + (1u << 20) + 1, 1);
         ssize_t k = jm__source_read(src, *buf + *n, 1u << 20, err);
         if (k < 0) {
@@ -139,10 +142,12 @@ jm_status jm__time_sample_stream(jm__file *f, jm__source *src, char **buf, size_
             return JM_EINPUT;
         }
         *eof = k == 0;
-        st = jm__csv_feed(c, *buf + *n, (size_t)k);
+        size_t take = (size_t)k < JM_SAMPLE_STREAM_MAX - fed ? (size_t)k : JM_SAMPLE_STREAM_MAX - fed;
+        st = jm__csv_feed(c, *buf + *n, take);
+        fed += take;
         *n += (size_t)k;
     }
-    if (st == JM_OK && *eof) {
+    if (st == JM_OK && *eof && *n - from == fed) {
         char *e = NULL;
         jm__csv_finish(c, f->name, &e);
         free(e);
