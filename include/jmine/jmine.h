@@ -140,7 +140,10 @@ typedef struct jm_options {
      * exactly first, then ignoring case, spaces, '_' and '-'. */
     const char *column[JM_ROLE_COUNT];
     char delimiter;          /* 0: sniff from the header line (',' ';' TAB '|') */
-    const char *time_format; /* strptime format, or NULL for the automatic formats */
+    const char *time_format; /* NULL: found by looking (a sample of the first file's start
+                                column tried as ISO 8601, epoch and a table of spreadsheet
+                                and locale patterns; see README); "excel": Excel serial days
+                                (1900 date system); else a strptime format */
     const char *tz;          /* IANA zone for times without offset; NULL: UTC */
     size_t field_limit;      /* longest field in bytes (default 1 MiB) */
     uint64_t max_rejects;    /* stop with JM_EREJECTS once more are rejected; UINT64_MAX: never */
@@ -208,6 +211,10 @@ jm_log *jm_log_new(const jm_options *opt, char **err);
 void jm_log_free(jm_log *log);
 
 /* Stream one file into the log; "-" reads standard input. Gzip is recognised by its magic bytes.
+ * Without a time_format, the file's start times are sampled first (until some file's sample
+ * reads a time, which fixes the format for the log); a start time that stays ambiguous (day and
+ * month read either way) is JM_EINPUT naming the --time-format of each reading, and start
+ * times that look like Excel serial days are named through on_notice.
  * Returns JM_OK, JM_EINPUT (file unusable: jm_log_error says why, naming file and line or byte
  * offset), JM_EREJECTS (more than max_rejects rows rejected), JM_EUSAGE (a column named by
  * option is not in the header) or JM_EIO (the temporary files of memory_bytes could not be
@@ -224,7 +231,9 @@ typedef struct jm_report jm_report;
 
 /* Rebuild the journeys of the log and run every analysis. The log's events are consumed, and the
  * report borrows the log's names: free the report first, then the log. On JM_OK *out receives a
- * report freed with jm_report_free; JM_EUSAGE if the log was already consumed. */
+ * report freed with jm_report_free; JM_EUSAGE if the log was already consumed; JM_EINPUT if rows
+ * were read and every one was rejected (jm_log_error gives the reasons, and a --time-format hint
+ * when start times did not parse). A log with no rows at all is a valid, empty report. */
 jm_status jm_report_build(jm_log *log, jm_report **out);
 
 /* Free a report. NULL is a no-op. */
