@@ -81,6 +81,21 @@ static void write_log(const char *path, int first, int last, int per_day, bool g
     free(buf);
 }
 
+/* January 1 to 28, then February 1 to 12, 3000 rows a day, as DD/MM/YYYY HH:MM: both ends of
+ * the file read both ways, and only its middle says which way is right. */
+static void write_two_months(const char *path)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fprintf(fp, "case_id,activity,start\n");
+    for (int m = 1; m <= 2; m++)
+        for (int d = 1; d <= (m == 1 ? 28 : 12); d++)
+            for (int i = 0; i < 3000; i++)
+                fprintf(fp, "C%05d,Step%d,%02d/%02d/2026 %02d:%02d\n", i, d % 3, d, m,
+                        i / 100 % 24, i % 60);
+    assert_int_equal(fclose(fp), 0);
+}
+
 static void write_text(const char *path, const char *text)
 {
     FILE *fp = fopen(path, "wb");
@@ -172,6 +187,12 @@ static void test_timesample_spans_the_file(void **state)
         expect_format(f, threads, plain, "DD/MM/YYYY HH:MM", "\"rows\": 140000,");
         expect_format(f, threads, gz, "DD/MM/YYYY HH:MM", "\"rows\": 140000,");
     }
+    /* Neither the start nor the end settles it: the places between must. */
+    char two[96];
+    path_of(f, "two-months.csv", two, sizeof two);
+    write_two_months(two);
+    for (unsigned threads = 1; threads <= 3; threads += 2)
+        expect_format(f, threads, two, "DD/MM/YYYY HH:MM", "\"rows\": 120000,");
 }
 
 static void test_timesample_days_1_to_12_are_ambiguous(void **state)
