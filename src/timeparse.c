@@ -933,9 +933,12 @@ static date_order cand_order(size_t c)
     return c == 0 ? YMD : patterns[c - 1].order;
 }
 
-/* The candidates that read the most values (every readable one, when some candidate does),
- * and among them the first of each order: *first, and the first of another order, if any, in
- * *other (else SIZE_MAX). Returns false when nothing was read. */
+/* Among the candidates that read the most values (every readable one, when some candidate
+ * does): the first that reads dates year first (the automatic reader before the table), since
+ * no question of day and month arises there; else the first, and in *other the first of the
+ * other order of day and month when one reads as many values (SIZE_MAX when none does: the
+ * pick is clear). A file of mixed formats thus keeps to the reader that guesses least. Returns
+ * false when nothing was read. */
 static bool guess_best(const jm__time_guess *g, size_t *first, size_t *other)
 {
     uint64_t best = 0;
@@ -945,6 +948,12 @@ static bool guess_best(const jm__time_guess *g, size_t *first, size_t *other)
     if (best == 0)
         return false;
     *first = *other = SIZE_MAX;
+    for (size_t c = 0; c < NCAND; c++) {
+        if (g->read[c] == best && cand_order(c) == YMD) {
+            *first = c;
+            return true;
+        }
+    }
     for (size_t c = 0; c < NCAND; c++) {
         if (g->read[c] != best)
             continue;

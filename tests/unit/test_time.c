@@ -560,6 +560,22 @@ static void test_time_guess_picks(void **state)
     /* A value nothing reads is left out: its row is rejected later, as bad_start. */
     static const char *const junk[] = {"01/02/2026 10:00", "garbage", "25/02/2026 10:00"};
     expect_pick(junk, N(junk), "DD/MM/YYYY HH:MM");
+
+    /* Mixed formats, as many values each: the reader that guesses least (year first) wins, and
+     * the slashed day-or-month value is left to be rejected, not read one way at random. */
+    static const char *const mixed[] = {"01/02/2024", "2024-01-02"};
+    jm__timefmt *tf;
+    char *msg;
+    assert_int_equal(guess(mixed, N(mixed), &tf, &msg), JM_GUESS_PICKED);
+    assert_null(msg);
+    assert_string_equal(jm__timefmt_name(tf), "ISO 8601");
+    assert_false(jm__time_parse(tf, mixed[0], strlen(mixed[0]), &(int64_t){0}));
+    jm__timefmt_free(tf);
+    /* More values of one format win over fewer of another. */
+    static const char *const most[] = {"13/02/2024", "14/02/2024", "2024-01-02"};
+    assert_int_equal(guess(most, N(most), &tf, &msg), JM_GUESS_PICKED);
+    assert_string_equal(jm__timefmt_name(tf), "DD/MM/YYYY");
+    jm__timefmt_free(tf);
 }
 
 static void test_time_guess_ambiguous(void **state)
