@@ -358,28 +358,33 @@ static bool check_format(const char *format, bool *has_z, char **err)
  * bits a value must hold; every other bit is forbidden. */
 static const struct {
     const char *strp;
+    const char *name; /* as the report names it */
     unsigned need;
 } time_spellings[] = {
-    {"", 0},
-    {" %H:%M", SEEN_TIME},
-    {" %H:%M:%S", SEEN_TIME | SEEN_SECS},
-    {" %I:%M %p", SEEN_TIME | SEEN_AMPM},
-    {" %I:%M:%S %p", SEEN_TIME | SEEN_SECS | SEEN_AMPM},
+    {"", "", 0},
+    {" %H:%M", " HH:MM", SEEN_TIME},
+    {" %H:%M:%S", " HH:MM:SS", SEEN_TIME | SEEN_SECS},
+    {" %I:%M %p", " h:MM AM/PM", SEEN_TIME | SEEN_AMPM},
+    {" %I:%M:%S %p", " h:MM:SS AM/PM", SEEN_TIME | SEEN_SECS | SEEN_AMPM},
 };
 
-/* A --time-format that spells a pattern of the table in strptime ("%d/%m/%Y %H:%M") is read by
- * the pattern's own parser: the same values, many times faster than strptime. Returns false
- * for any other format. */
+/* A --time-format that spells a pattern of the table in strptime ("%d/%m/%Y %H:%M"), or names
+ * it as the report does ("DD/MM/YYYY HH:MM"), is read by the pattern's own parser: the same
+ * values, many times faster than strptime. Returns false for any other format. */
 static bool pattern_of_format(jm__timefmt *tf, const char *format)
 {
-    for (size_t i = 0; i < NPATTERNS; i++) {
-        size_t k = strlen(patterns[i].strp);
-        if (strncmp(format, patterns[i].strp, k) != 0)
+    for (size_t i = 0; i < NPATTERNS * 2; i++) {
+        const timepat *pt = &patterns[i % NPATTERNS];
+        bool by_name = i >= NPATTERNS;
+        const char *date = by_name ? pt->name : pt->strp;
+        size_t k = strlen(date);
+        if (strncmp(format, date, k) != 0)
             continue;
         for (size_t j = 0; j < sizeof time_spellings / sizeof time_spellings[0]; j++) {
-            if (strcmp(format + k, time_spellings[j].strp) == 0) {
+            if (strcmp(format + k, by_name ? time_spellings[j].name : time_spellings[j].strp) ==
+                0) {
                 tf->kind = TF_PATTERN;
-                tf->pat = &patterns[i];
+                tf->pat = pt;
                 tf->need = time_spellings[j].need;
                 /* A fraction is allowed wherever seconds are. */
                 tf->forbid = (SEEN_TIME | SEEN_SECS | SEEN_FRAC | SEEN_AMPM) & ~tf->need;

@@ -124,8 +124,9 @@ static const opt_def options[] = {
     {O_DELIMITER, "delimiter", 'd', "CHAR", CMD_ALL,
      "field delimiter: , ; | tab or one character (default: sniffed from the header)"},
     {O_TIME_FORMAT, "time-format", 0, "FMT", CMD_ALL,
-     "how start and end times are written: strptime, e.g. '%d/%m/%Y %H:%M', or excel for "
-     "Excel serial days (default: found by looking, see above)"},
+     "how start and end times are written: strptime, e.g. '%d/%m/%Y %H:%M', a name the "
+     "report gives, e.g. 'DD/MM/YYYY HH:MM', or excel for Excel serial days (default: found by "
+     "looking, see above)"},
     {O_TZ, "tz", 0, "ZONE", CMD_ALL,
      "IANA zone of times written without an offset, e.g. Europe/Berlin (default: UTC)"},
     {O_FIELD_LIMIT, "field-limit", 0, "SIZE", CMD_ALL,

@@ -441,6 +441,16 @@ static void test_time_patterns_am_pm(void **state)
     check_reject(us, "12/07/2026 2:05:10 PM"); /* no seconds in this format */
     jm__timefmt_free(us);
 
+    /* The names the report gives pick the same readers. */
+    jm__timefmt *named = fmt("MM/DD/YYYY h:MM AM/PM");
+    check_parse(named, "12/07/2026 2:05 PM", INT64_C(1796652300000));
+    check_reject(named, "12/07/2026 14:05");
+    jm__timefmt_free(named);
+    named = fmt("DD.MM.YYYY HH:MM");
+    check_parse(named, "07.12.2026 14:05", INT64_C(1796652300000));
+    check_reject(named, "07.12.2026");
+    jm__timefmt_free(named);
+
     jm__timefmt *us_s = fmt("%m/%d/%Y %I:%M:%S %p");
     /* datetime(2026, 1, 2, 23, 59, 59) */
     check_parse(us_s, "1/2/2026 11:59:59 PM", INT64_C(1767398399000));
