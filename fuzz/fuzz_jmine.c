@@ -664,8 +664,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         opt.split_gap_ms = 3600 * 1000;
     /* A zone costs a transition table per log: one input in four has one. */
     unsigned tf = a >> 5;
-    if (tf == 4 || tf == 5 || tf == 7)
+    /* A pattern of the table (its own parser), strptime proper, and Excel serial days. */
+    if (tf == 4)
         opt.time_format = "%d/%m/%Y %H:%M";
+    else if (tf == 5)
+        opt.time_format = "%d/%m/%y %H:%M";
+    else if (tf == 7)
+        opt.time_format = "excel";
     if (tf >= 6)
         opt.tz = "Europe/Berlin";
     if (b & 1)

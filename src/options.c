@@ -52,11 +52,56 @@ unsigned jm__thread_count(const jm_options *opt)
     return n > 0 ? (unsigned)n : 1;
 }
 
+/* The units of a duration, longest spelling first where one is a prefix of another ("ms"
+ * before "m", "min" before "m"). */
+static const struct {
+    const char *name;
+    int64_t ms;
+} duration_units[] = {{"ms", 1},        {"min", 60000},     {"s", 1000}, {"m", 60000},
+                      {"h", 3600000},   {"d", 86400000},    {"w", 604800000}};
+
+jm_duration_error jm_parse_duration_ex(const char *s, int64_t *ms)
+{
+    if (s == NULL || s[0] == '\0')
+        return JM_DURATION_BAD;
+    double total = 0;
+    const char *p = s;
+    bool any_unit = false;
+    while (*p != '\0') {
+        if (!isdigit((unsigned char)p[0]) && !(p[0] == '.' && isdigit((unsigned char)p[1])))
+            return JM_DURATION_BAD;
+        char *end = NULL;
+        double v = strtod(p, &end);
+        /* strtod also reads signs, exponents, hex and "inf": only digits and one point here. */
+        for (const char *q = p; q < end; q++)
+            if (!isdigit((unsigned char)*q) && *q != '.')
+                return JM_DURATION_BAD;
+        if (end == p || !isfinite(v) || v < 0)
+            return JM_DURATION_BAD;
+        p = end;
+        if (*p == '\0')
+            return any_unit ? JM_DURATION_BAD : JM_DURATION_NO_UNIT;
+        size_t u = 0, nu = sizeof duration_units / sizeof duration_units[0];
+        for (; u < nu; u++) {
+            size_t k = strlen(duration_units[u].name);
+            if (strncmp(p, duration_units[u].name, k) == 0 && !isalpha((unsigned char)p[k]))
+                break;
+        }
+        if (u == nu)
+            return JM_DURATION_BAD;
+        total += v * (double)duration_units[u].ms;
+        if (total > 9.0e18)
+            return JM_DURATION_BAD;
+        p += strlen(duration_units[u].name);
+        any_unit = true;
+    }
+    *ms = (int64_t)llround(total);
+    return JM_DURATION_OK;
+}
+
 bool jm_parse_duration(const char *s, int64_t *ms)
 {
-    static const char *const units[] = {"", "ms", "s", "m", "min", "h", "d", "w", NULL};
-    static const double scales[] = {1e3, 1, 1e3, 6e4, 6e4, 3.6e6, 8.64e7, 6.048e8};
-    return parse_scaled(s, units, scales, 9.0e18, ms);
+    return jm_parse_duration_ex(s, ms) == JM_DURATION_OK;
 }
 
 bool jm_parse_size(const char *s, uint64_t *bytes)

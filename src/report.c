@@ -755,10 +755,53 @@ static void lifecycle_mode(jm_log *log)
     }
 }
 
+/* The message for a log whose every row was rejected: the reasons, and when start times did not
+ * parse, what to give instead. malloc'd. */
+static char *all_rejected(const jm_log *log)
+{
+    const jm_input_stats *st = &log->stats;
+    char reasons[512];
+    size_t k = 0;
+    reasons[0] = '\0';
+    for (int r = 0; r < JM_REJECT_COUNT; r++)
+        if (st->rejected_by_reason[r] && k < sizeof reasons)
+            k += (size_t)snprintf(reasons + k, sizeof reasons - k, "%s%s %" PRIu64,
+                                  k ? ", " : "", jm_reject_key((jm_reject_reason)r),
+                                  st->rejected_by_reason[r]);
+    const char *hint = "";
+    char *given = NULL;
+    if (st->rejected_by_reason[JM_REJECT_BAD_START]) {
+        if (log->opt->time_format == NULL) {
+            hint = "; the start times did not parse: give --time-format, e.g. --time-format "
+                   "'%d/%m/%Y %H:%M'";
+        } else {
+            given = jm__strdupf("; the start times did not parse with --time-format '%s'",
+                                log->opt->time_format);
+            hint = given;
+        }
+    }
+    char rows[64];
+    if (st->rows == 1)
+        snprintf(rows, sizeof rows, "the one row read was rejected");
+    else
+        snprintf(rows, sizeof rows, "every one of the %" PRIu64 " rows read was rejected",
+                 st->rows);
+    char *msg = jm__strdupf("%s%s%s (%s), so there is nothing to report%s",
+                            st->files == 1 ? log->files[0] : "", st->files == 1 ? ": " : "", rows,
+                            reasons, hint);
+    free(given);
+    return msg;
+}
+
 jm_status jm_report_build(jm_log *log, jm_report **out)
 {
     if (log->consumed)
         return JM_EUSAGE;
+    if (log->stats.rows > 0 && log->stats.events == 0) {
+        /* A log of rejections is no result (SPEC §1.1); a header with no rows is. */
+        jm__log_set_error(log, all_rejected(log));
+        return JM_EINPUT;
+    }
     log->consumed = true;
     lifecycle_mode(log);
     jm_report *rep = jm__xcalloc(1, sizeof *rep);
@@ -953,6 +996,12 @@ static void summary_text(const jm_report *rep, jm__text *t)
     free_findings(&l);
 }
 
+/* How the log's times were read: its time format's name, or a merge's (from its states). */
+static const char *log_time_format(const jm_log *log)
+{
+    return log->time_format ? log->time_format : jm__timefmt_name(log->tf);
+}
+
 static void input_json(const jm_report *rep, jm__json *w)
 {
     const jm_log *log = rep->log;
@@ -989,6 +1038,7 @@ static void input_json(const jm_report *rep, jm__json *w)
     for (int r = 0; r < JM_ROLE_COUNT; r++)
         jm__json_cstr(w, jm_role_key((jm_role)r), log->column[r]);
     jm__json_obj_end(w);
+    jm__json_cstr(w, "time_format", log_time_format(log));
     jm__json_obj_end(w);
 }
 
@@ -1026,7 +1076,9 @@ static void input_text(const jm_report *rep, jm__text *t)
         fprintf(o, " %s=%s", jm_role_key((jm_role)r), s);
         free(s);
     }
-    fprintf(o, "\n\n");
+    char *tfn = jm__safe(log_time_format(log), strlen(log_time_format(log)), t->md);
+    fprintf(o, "\n%sTime format: %s\n\n", t->md ? "- " : "", tfn);
+    free(tfn);
 }
 
 jm_status jm_write_report(const jm_report *rep, jm_format fmt, FILE *out)
@@ -1113,6 +1165,9 @@ jm_status jm_report_save_state(jm_report *rep, FILE *out)
         jm__state_head_of(&own, rep->ctx.opt, &log->stats, log->files, log->column,
                           log->has_end, log->has_channel, rep->ctx.cases, rep->ctx.journeys);
         own.has_lifecycle = log->has_lifecycle;
+        own.encoding = jm__xstrdup(log->encoding ? log->encoding : "UTF-8");
+        own.time_format = jm__xstrdup(jm__timefmt_name(log->tf));
+        own.time_decided = !jm__timefmt_undecided(log->tf);
         h = &own;
     }
     jm__state_w *w = jm__state_w_new(rep->ctx.steps, rep->variants);
@@ -1284,6 +1339,33 @@ static void merge_head(jm_merge *m, jm__state_head *h)
     x->lifecycle_paired += y->lifecycle_paired;
     x->lifecycle_other += y->lifecycle_other;
     a->has_lifecycle |= h->has_lifecycle;
+    /* Encodings: each named once, in the order met (as one run lists them). */
+    for (char *e = h->encoding; e != NULL && *e;) {
+        char *next = strstr(e, ", ");
+        size_t n = next ? (size_t)(next - e) : strlen(e);
+        bool have = false;
+        for (const char *s = a->encoding; s != NULL && *s;) {
+            const char *sn = strstr(s, ", ");
+            size_t k = sn ? (size_t)(sn - s) : strlen(s);
+            have |= k == n && memcmp(s, e, n) == 0;
+            s = sn ? sn + 2 : NULL;
+        }
+        if (!have) {
+            char *all = a->encoding ? jm__strdupf("%s, %.*s", a->encoding, (int)n, e)
+                                    : jm__strdupf("%.*s", (int)n, e);
+            free(a->encoding);
+            a->encoding = all;
+        }
+        e = next ? next + 2 : NULL;
+    }
+    /* Times: the first state whose sample settled them fixes the log's format (as the first
+     * file's sample does in one run); merge_state refuses states settled otherwise. */
+    if (a->time_format == NULL || (!a->time_decided && h->time_decided)) {
+        free(a->time_format);
+        a->time_format = h->time_format;
+        a->time_decided = h->time_decided;
+        h->time_format = NULL;
+    }
     a->has_end |= h->has_end;
     a->has_channel |= h->has_channel;
     a->cases += h->cases;
@@ -1365,6 +1447,12 @@ static jm_status merge_state(jm_merge *m, const char *path, jm__state_head *h, j
         jm__state_head_apply(h, &m->opt);
         m->first = jm__xstrdup(path);
     }
+    if (m->nstates > 0 && h->time_decided && m->head.time_decided &&
+        strcmp(h->time_format, m->head.time_format) != 0)
+        return merge_fail(m, jm__strdupf("%s: its times were read as %s, but %s's as %s: one run "
+                                         "would read them all one way; make the states with the "
+                                         "same --time-format",
+                                         path, h->time_format, m->first, m->head.time_format));
     const char *where = NULL;
     if (!merge_body(m, r, &where))
         return merge_fail(m, jm__strdupf("%s: malformed jmine state (%s)", path, where));
@@ -1434,6 +1522,10 @@ jm_status jm_merge_report(jm_merge *m, jm_report **out)
     log->has_end = h->has_end;
     log->has_channel = h->has_channel;
     log->has_lifecycle = h->has_lifecycle;
+    free(log->encoding);
+    log->encoding = jm__xstrdup(h->encoding ? h->encoding : "UTF-8");
+    free(log->time_format);
+    log->time_format = jm__xstrdup(h->time_format ? h->time_format : jm__timefmt_name(log->tf));
     lifecycle_mode(log); /* the mode and its reason, as one run over every state's rows */
     rep->ctx.has_end = h->has_end || log->stats.lifecycle_mode == JM_LIFECYCLE_PAIR;
     rep->ctx.has_channel = h->has_channel;

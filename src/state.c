@@ -527,6 +527,8 @@ void jm__state_head_free(jm__state_head *h)
     free(h->files);
     for (int r = 0; r < JM_ROLE_COUNT; r++)
         free(h->column[r]);
+    free(h->encoding);
+    free(h->time_format);
     memset(h, 0, sizeof *h);
 }
 
@@ -553,6 +555,9 @@ void jm__sw_head(jm__state_w *w, const jm__state_head *h)
     }
     jm__sw_u64(w, h->stats.blank_lines);
     jm__sw_u64(w, h->stats.split_fallbacks);
+    jm__sw_str(w, h->encoding ? h->encoding : "UTF-8");
+    jm__sw_str(w, h->time_format ? h->time_format : "");
+    jm__sw_u64(w, h->time_decided);
     jm__sw_u64(w, h->has_lifecycle);
     jm__sw_u64(w, h->stats.lifecycle_mode);
     jm__sw_u64(w, JM_LC_COUNT);
@@ -644,6 +649,12 @@ static bool read_head(jm__state_r *r, jm__state_head *h)
     }
     h->stats.blank_lines = jm__sr_u64(r);
     h->stats.split_fallbacks = jm__sr_u64(r);
+    h->encoding = head_str(r);
+    h->time_format = head_str(r);
+    uint64_t decided = jm__sr_u64(r);
+    if (h->encoding == NULL || h->time_format == NULL || decided > 1)
+        return false;
+    h->time_decided = decided;
     uint64_t hl = jm__sr_u64(r), mode = jm__sr_u64(r);
     if (hl > 1 || mode > JM_LIFECYCLE_NONE || jm__sr_u64(r) != JM_LC_COUNT)
         return false;

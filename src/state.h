@@ -138,6 +138,9 @@ typedef struct jm__state_head {
     char *column[JM_ROLE_COUNT];
     bool has_end, has_channel;
     bool has_lifecycle; /* the log had a lifecycle column (stats then hold its counts) */
+    char *encoding;     /* the encodings read, as input.encoding gives them */
+    char *time_format;  /* how times were read, as input.time_format gives it */
+    bool time_decided;  /* a sample settled it (or --time-format gave it) */
     uint64_t cases, journeys;
 } jm__state_head;
 

@@ -59,6 +59,7 @@ void jm_log_free(jm_log *log)
         free(log->column[r]);
     free(log->err);
     free(log->encoding);
+    free(log->time_format);
     free(log);
 }
 

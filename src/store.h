@@ -24,6 +24,7 @@ struct jm_log {
     bool has_lifecycle;          /* likewise: events then carry their transition (event.h) */
     bool consumed;               /* the events went to a report */
     char *encoding;              /* the encodings read, each once: "UTF-8", "UTF-8, UTF-16LE" */
+    char *time_format;           /* a merge's: how its states read times (else tf's name) */
     unsigned notices;            /* the kinds of notice given (JM__NOTICE_...) */
     char *err;
 };

@@ -27,7 +27,43 @@
  * buffer keeps the per-row path free of allocation. */
 #define JM_TIMEFMT_MAX 255
 
+/* How a reader reads: the automatic formats (ISO 8601 and epoch), strptime, Excel serial days,
+ * or one pattern of the table below. */
+typedef enum { TF_AUTO, TF_STRPTIME, TF_EXCEL, TF_PATTERN } tf_kind;
+
+/* The order of a date's day, month and year. */
+typedef enum { YMD, DMY, MDY } date_order;
+
+/* A spreadsheet or locale pattern: a date of one order and separator, then optionally a time
+ * H:MM[:SS[.fff]] with an optional AM/PM (see parse_pattern). */
+typedef struct timepat {
+    const char *name; /* as named in reports, "DD/MM/YYYY" */
+    const char *strp; /* the strptime spelling of its date, "%d/%m/%Y" */
+    date_order order;
+    char sep;
+    bool month_name; /* the month is an English name or abbreviation, not a number */
+} timepat;
+
+/* The table tried on a sample when no --time-format is given, after the automatic formats;
+ * earlier entries win where two read the same values the same way. */
+static const timepat patterns[] = {
+    {"DD.MM.YYYY", "%d.%m.%Y", DMY, '.', false}, {"DD/MM/YYYY", "%d/%m/%Y", DMY, '/', false},
+    {"MM/DD/YYYY", "%m/%d/%Y", MDY, '/', false}, {"DD-MM-YYYY", "%d-%m-%Y", DMY, '-', false},
+    {"MM-DD-YYYY", "%m-%d-%Y", MDY, '-', false}, {"YYYY-MM-DD", "%Y-%m-%d", YMD, '-', false},
+    {"YYYY/MM/DD", "%Y/%m/%d", YMD, '/', false}, {"YYYY.MM.DD", "%Y.%m.%d", YMD, '.', false},
+    {"DD-Mon-YYYY", "%d-%b-%Y", DMY, '-', true}, {"DD Mon YYYY", "%d %b %Y", DMY, ' ', true},
+};
+#define NPATTERNS (sizeof patterns / sizeof patterns[0])
+
+/* What a value read by a pattern held (jm__timefmt.need and .forbid, jm__time_guess.seen). */
+enum { SEEN_TIME = 1, SEEN_SECS = 2, SEEN_FRAC = 4, SEEN_AMPM = 8 };
+
 struct jm__timefmt {
+    tf_kind kind;
+    const timepat *pat;    /* TF_PATTERN: its pattern */
+    unsigned need, forbid; /* TF_PATTERN: SEEN_ bits a value must hold, or must not */
+    char name[96];         /* the format's name in reports */
+    bool decided;          /* given by --time-format, or picked by jm__time_guess_decide */
     char *format; /* strptime format, or NULL for the automatic formats */
     bool has_z;   /* the format holds %z, so each value carries its own offset */
     bool utc;     /* the zone is UTC: local time is universal time, no lookup */
@@ -318,13 +354,65 @@ static bool check_format(const char *format, bool *has_z, char **err)
     return true;
 }
 
+/* The time parts of a pattern's strptime spellings (see pattern_of_format), with the SEEN_
+ * bits a value must hold; every other bit is forbidden. */
+static const struct {
+    const char *strp;
+    const char *name; /* as the report names it */
+    unsigned need;
+} time_spellings[] = {
+    {"", "", 0},
+    {" %H:%M", " HH:MM", SEEN_TIME},
+    {" %H:%M:%S", " HH:MM:SS", SEEN_TIME | SEEN_SECS},
+    {" %I:%M %p", " h:MM AM/PM", SEEN_TIME | SEEN_AMPM},
+    {" %I:%M:%S %p", " h:MM:SS AM/PM", SEEN_TIME | SEEN_SECS | SEEN_AMPM},
+};
+
+/* A --time-format that spells a pattern of the table in strptime ("%d/%m/%Y %H:%M"), or names
+ * it as the report does ("DD/MM/YYYY HH:MM"), is read by the pattern's own parser: the same
+ * values, many times faster than strptime. Returns false for any other format. */
+static bool pattern_of_format(jm__timefmt *tf, const char *format)
+{
+    for (size_t i = 0; i < NPATTERNS * 2; i++) {
+        const timepat *pt = &patterns[i % NPATTERNS];
+        bool by_name = i >= NPATTERNS;
+        const char *date = by_name ? pt->name : pt->strp;
+        size_t k = strlen(date);
+        if (strncmp(format, date, k) != 0)
+            continue;
+        for (size_t j = 0; j < sizeof time_spellings / sizeof time_spellings[0]; j++) {
+            if (strcmp(format + k, by_name ? time_spellings[j].name : time_spellings[j].strp) ==
+                0) {
+                tf->kind = TF_PATTERN;
+                tf->pat = pt;
+                tf->need = time_spellings[j].need;
+                /* A fraction is allowed wherever seconds are. */
+                tf->forbid = (SEEN_TIME | SEEN_SECS | SEEN_FRAC | SEEN_AMPM) & ~tf->need;
+                if (tf->need & SEEN_SECS)
+                    tf->forbid &= ~(unsigned)SEEN_FRAC;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 jm__timefmt *jm__timefmt_new(const char *format, const char *tz, char **err)
 {
     jm__timefmt *tf = g_new0(jm__timefmt, 1);
-    if (format != NULL) {
+    snprintf(tf->name, sizeof tf->name, "%s", "ISO 8601 or epoch");
+    tf->decided = format != NULL;
+    if (format != NULL && strcmp(format, "excel") == 0) {
+        tf->kind = TF_EXCEL;
+        snprintf(tf->name, sizeof tf->name, "%s", format);
+    } else if (format != NULL && pattern_of_format(tf, format)) {
+        snprintf(tf->name, sizeof tf->name, "%.*s", (int)sizeof tf->name - 1, format);
+    } else if (format != NULL) {
         if (!check_format(format, &tf->has_z, err))
             goto fail;
         tf->format = g_strdup(format);
+        tf->kind = TF_STRPTIME;
+        snprintf(tf->name, sizeof tf->name, "%.*s", (int)sizeof tf->name - 1, format);
     }
     if (!load_zone(tf, tz)) {
         set_error(err, "unknown time zone '%s' (use an IANA name such as Europe/Berlin)", tz);
@@ -575,6 +663,388 @@ static bool parse_format(const jm__timefmt *tf, const char *p, size_t n, int64_t
     return finish(tf->has_z ? local - tm.tm_gmtoff : local_to_utc(tf, local), 0, ms);
 }
 
+/* 1 to maxd digits at *p (at least mind), as a number; *p moves past them. */
+static bool read_num(const char **p, const char *e, int mind, int maxd, int *v)
+{
+    const char *q = *p;
+    int x = 0, k = 0;
+    while (q < e && k < maxd && is_digit(*q)) {
+        x = x * 10 + (*q++ - '0');
+        k++;
+    }
+    if (k < mind || (q < e && is_digit(*q)))
+        return false;
+    *v = x;
+    *p = q;
+    return true;
+}
+
+static inline char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* An English month name or its three-letter abbreviation, any case, at *p. */
+static bool read_month_name(const char **p, const char *e, int *mo)
+{
+    static const char *const names[12] = {"january", "february", "march",     "april",
+                                          "may",     "june",     "july",      "august",
+                                          "september", "october", "november", "december"};
+    const char *q = *p;
+    if (e - q < 3)
+        return false;
+    for (int m = 0; m < 12; m++) {
+        const char *nm = names[m];
+        if (lower(q[0]) != nm[0] || lower(q[1]) != nm[1] || lower(q[2]) != nm[2])
+            continue;
+        size_t k = 3;
+        /* The full name, when the rest of it follows; else the abbreviation alone. */
+        size_t full = strlen(nm);
+        if ((size_t)(e - q) >= full) {
+            size_t j = 3;
+            while (j < full && lower(q[j]) == nm[j])
+                j++;
+            if (j == full)
+                k = full;
+        }
+        if (q + k < e && ((q[k] >= 'a' && q[k] <= 'z') || (q[k] >= 'A' && q[k] <= 'Z')))
+            return false;
+        *mo = m + 1;
+        *p = q + k;
+        return true;
+    }
+    return false;
+}
+
+/* A value of pattern pt, as local wall-clock seconds (counted as if UTC) and milliseconds:
+ * the date (day and month of one or two digits, as spreadsheets write them; a four-digit
+ * year), then nothing, or one space and a time H:MM, H:MM:SS or H:MM:SS.fff (hours of one or
+ * two digits), then optionally AM or PM (any case, a space before it optional; hours 1 to 12,
+ * 12 AM being midnight). *seen receives what the value held (SEEN_ bits). */
+static bool parse_pattern_local(const timepat *pt, const char *p, const char *e, int64_t *local,
+                                int64_t *frac, unsigned *seen)
+{
+    int y, mo, d;
+    *seen = 0;
+    *frac = 0;
+    if (pt->order == YMD) {
+        if (!read_num(&p, e, 4, 4, &y) || p == e || *p++ != pt->sep ||
+            !read_num(&p, e, 1, 2, &mo) || p == e || *p++ != pt->sep || !read_num(&p, e, 1, 2, &d))
+            return false;
+    } else {
+        int a;
+        if (!read_num(&p, e, 1, 2, &a) || p == e || *p++ != pt->sep)
+            return false;
+        if (pt->month_name) {
+            d = a;
+            if (!read_month_name(&p, e, &mo))
+                return false;
+        } else {
+            int b;
+            if (!read_num(&p, e, 1, 2, &b))
+                return false;
+            d = pt->order == DMY ? a : b;
+            mo = pt->order == DMY ? b : a;
+        }
+        if (p == e || *p++ != pt->sep || !read_num(&p, e, 4, 4, &y))
+            return false;
+    }
+    int h = 0, mi = 0, sec = 0;
+    if (p < e) {
+        if (*p++ != ' ' || !read_num(&p, e, 1, 2, &h) || p == e || *p++ != ':' ||
+            !read_num(&p, e, 2, 2, &mi))
+            return false;
+        *seen |= SEEN_TIME;
+        if (p < e && *p == ':') {
+            p++;
+            if (!read_num(&p, e, 2, 2, &sec))
+                return false;
+            *seen |= SEEN_SECS;
+            if (p < e && (*p == '.' || *p == ',')) {
+                p = read_fraction(p + 1, e, frac);
+                if (p == NULL)
+                    return false;
+                *seen |= SEEN_FRAC;
+            }
+        }
+        if (p < e && *p == ' ')
+            p++;
+        if (e - p == 2 && (lower(p[1]) == 'm') && (lower(p[0]) == 'a' || lower(p[0]) == 'p')) {
+            if (h < 1 || h > 12)
+                return false;
+            h = h % 12 + (lower(p[0]) == 'p' ? 12 : 0);
+            *seen |= SEEN_AMPM;
+            p += 2;
+        }
+        if (p != e)
+            return false;
+    }
+    return civil_seconds(y, mo, d, h, mi, sec, local);
+}
+
+/* Excel serial days in the 1900 date system: day 1 is 1900-01-01, and day 60 is the
+ * 1900-02-29 that never was (kept by Excel from Lotus 1-2-3), so from day 61 (1900-03-01) on a
+ * serial counts from 1899-12-30. The fraction is the time of day (a point or a comma before
+ * it), rounded to the millisecond. Days 1 to 2958465 (9999-12-31); day 60 and times of day
+ * alone (below 1) are refused. */
+static bool parse_excel_local(const char *p, const char *e, int64_t *local_ms)
+{
+    int64_t n = 0;
+    const char *q = p;
+    for (; q < e && is_digit(*q); q++) {
+        if (q - p >= 7)
+            return false;
+        n = n * 10 + (*q - '0');
+    }
+    if (q == p || n < 1 || n == 60 || n > 2958465)
+        return false;
+    int64_t fnum = 0, fden = 1;
+    if (q < e) {
+        if (*q != '.' && *q != ',')
+            return false;
+        q++;
+        if (q == e)
+            return false;
+        /* Ten digits keep the time to a hundredth of a millisecond; the rest are dropped. */
+        for (int k = 0; q < e; q++, k++) {
+            if (!is_digit(*q))
+                return false;
+            if (k < 10) {
+                fnum = fnum * 10 + (*q - '0');
+                fden *= 10;
+            }
+        }
+    }
+    int64_t days = (n < 60 ? jm__days_from_civil(1899, 12, 31) : jm__days_from_civil(1899, 12, 30)) + n;
+    *local_ms = days * 86400000 + (fnum * 86400000 + fden / 2) / fden;
+    return true;
+}
+
+/* The readers other than the automatic one. */
+static bool parse_other(const jm__timefmt *tf, const char *p, const char *e, int64_t *ms)
+{
+    if (tf->kind == TF_STRPTIME)
+        return parse_format(tf, p, (size_t)(e - p), ms);
+    if (tf->kind == TF_EXCEL) {
+        int64_t lms;
+        if (!parse_excel_local(p, e, &lms))
+            return false;
+        int64_t secs = floor_div(lms, 1000);
+        return finish(local_to_utc(tf, secs), lms - secs * 1000, ms);
+    }
+    int64_t local, frac;
+    unsigned seen;
+    if (!parse_pattern_local(tf->pat, p, e, &local, &frac, &seen) ||
+        (seen & tf->need) != tf->need || (seen & tf->forbid) != 0)
+        return false;
+    return finish(local_to_utc(tf, local), frac, ms);
+}
+
+const char *jm__timefmt_name(const jm__timefmt *tf)
+{
+    return tf->name;
+}
+
+bool jm__timefmt_undecided(const jm__timefmt *tf)
+{
+    return !tf->decided;
+}
+
+/* ---- Finding the format by looking ---- */
+
+/* Candidates: 0 is the automatic reader (ISO 8601 and epoch), 1 + i is patterns[i]. */
+#define NCAND (1 + NPATTERNS)
+
+struct jm__time_guess {
+    uint64_t readable;     /* values that some candidate reads */
+    uint64_t read[NCAND];  /* values each candidate reads */
+    unsigned any[NCAND];   /* SEEN_ bits held by some value a candidate read */
+    unsigned all[NCAND];   /* SEEN_ bits held by every value it read */
+    unsigned all_t[NCAND]; /* SEEN_ bits held by every value with a time it read */
+    uint64_t iso, epoch_s, epoch_ms, epoch_1970; /* what the automatic reader read */
+};
+
+jm__time_guess *jm__time_guess_new(void)
+{
+    jm__time_guess *g = g_new0(jm__time_guess, 1);
+    for (size_t c = 0; c < NCAND; c++)
+        g->all[c] = g->all_t[c] = ~0u;
+    return g;
+}
+
+void jm__time_guess_free(jm__time_guess *g)
+{
+    g_free(g);
+}
+
+uint64_t jm__time_guess_values(const jm__time_guess *g)
+{
+    return g->readable;
+}
+
+void jm__time_guess_add(jm__time_guess *g, const char *s, size_t n)
+{
+    static const jm__timefmt utc = {.kind = TF_AUTO, .utc = true};
+    const char *p = s, *e = s + n;
+    while (p < e && (*p == ' ' || *p == '\t'))
+        p++;
+    while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    if (p == e)
+        return;
+    bool any = false;
+    int64_t ms;
+    if (parse_auto(&utc, NULL, p, e, &ms)) {
+        any = true;
+        g->read[0]++;
+        if (e - p > 4 && is_digit(p[0]) && (p[4] == '-' || p[4] == '/')) {
+            g->iso++;
+        } else {
+            const char *q = p;
+            while (q < e && is_digit(*q))
+                q++;
+            if (q - p >= 12)
+                g->epoch_ms++;
+            else
+                g->epoch_s++;
+            if (ms >= 0 && ms < 86400000)
+                g->epoch_1970++;
+        }
+    }
+    for (size_t i = 0; i < NPATTERNS; i++) {
+        int64_t local, frac;
+        unsigned seen;
+        if (parse_pattern_local(&patterns[i], p, e, &local, &frac, &seen)) {
+            any = true;
+            g->read[1 + i]++;
+            g->any[1 + i] |= seen;
+            g->all[1 + i] &= seen;
+            if (seen & SEEN_TIME)
+                g->all_t[1 + i] &= seen;
+        }
+    }
+    g->readable += any;
+}
+
+bool jm__time_guess_epoch_1970(const jm__time_guess *g)
+{
+    return g->read[0] > 0 && g->epoch_1970 == g->read[0];
+}
+
+/* The order a candidate reads dates in, for telling ambiguity from agreement: candidates of
+ * one order read a value they both read the same way. */
+static date_order cand_order(size_t c)
+{
+    return c == 0 ? YMD : patterns[c - 1].order;
+}
+
+/* Among the candidates that read the most values (every readable one, when some candidate
+ * does): the first that reads dates year first (the automatic reader before the table), since
+ * no question of day and month arises there; else the first, and in *other the first of the
+ * other order of day and month when one reads as many values (SIZE_MAX when none does: the
+ * pick is clear). A file of mixed formats thus keeps to the reader that guesses least. Returns
+ * false when nothing was read. */
+static bool guess_best(const jm__time_guess *g, size_t *first, size_t *other)
+{
+    uint64_t best = 0;
+    for (size_t c = 0; c < NCAND; c++)
+        if (g->read[c] > best)
+            best = g->read[c];
+    if (best == 0)
+        return false;
+    *first = *other = SIZE_MAX;
+    for (size_t c = 0; c < NCAND; c++) {
+        if (g->read[c] == best && cand_order(c) == YMD) {
+            *first = c;
+            return true;
+        }
+    }
+    for (size_t c = 0; c < NCAND; c++) {
+        if (g->read[c] != best)
+            continue;
+        if (*first == SIZE_MAX)
+            *first = c;
+        else if (*other == SIZE_MAX && cand_order(c) != cand_order(*first))
+            *other = c;
+    }
+    return true;
+}
+
+bool jm__time_guess_settled(const jm__time_guess *g)
+{
+    size_t first, other;
+    if (!guess_best(g, &first, &other) || g->read[first] != g->readable || other != SIZE_MAX)
+        return false;
+    return !(first == 0 && jm__time_guess_epoch_1970(g));
+}
+
+/* A candidate's name in reports, from what the values it read held. */
+static void cand_name(const jm__time_guess *g, size_t c, char *buf, size_t cap)
+{
+    if (c == 0) {
+        uint64_t epoch = g->epoch_s + g->epoch_ms;
+        snprintf(buf, cap, "%s",
+                 epoch == 0                       ? "ISO 8601"
+                 : g->iso > 0                     ? "ISO 8601 or epoch"
+                 : g->epoch_ms == 0               ? "epoch seconds"
+                 : g->epoch_s == 0                ? "epoch milliseconds"
+                                                  : "epoch seconds or milliseconds");
+        return;
+    }
+    unsigned any = g->any[c], all = g->all_t[c];
+    char t[48];
+    snprintf(t, sizeof t, "%s%s%s%s%s%s", any & SEEN_AMPM ? "h:MM" : "HH:MM",
+             !(any & SEEN_SECS) ? "" : all & SEEN_SECS ? ":SS" : "[:SS",
+             any & SEEN_FRAC ? ".fff" : "", (any & SEEN_SECS) && !(all & SEEN_SECS) ? "]" : "",
+             !(any & SEEN_AMPM) ? "" : all & SEEN_AMPM ? " AM/PM" : " [AM/PM]", "");
+    const char *date = patterns[c - 1].name;
+    if (!(any & SEEN_TIME))
+        snprintf(buf, cap, "%s", date);
+    else if (g->all[c] & SEEN_TIME)
+        snprintf(buf, cap, "%s %s", date, t);
+    else
+        snprintf(buf, cap, "%s [%s]", date, t);
+}
+
+/* The --time-format that picks candidate c (a pattern), as the values showed it. */
+static void cand_strp(const jm__time_guess *g, size_t c, char *buf, size_t cap)
+{
+    unsigned all = g->all_t[c], any = g->any[c];
+    const char *t = "";
+    if (any & SEEN_TIME) {
+        bool secs = all & SEEN_SECS, ampm = any & SEEN_AMPM;
+        t = ampm ? (secs ? " %I:%M:%S %p" : " %I:%M %p") : (secs ? " %H:%M:%S" : " %H:%M");
+    }
+    snprintf(buf, cap, "%s%s", patterns[c - 1].strp, t);
+}
+
+jm__guess_verdict jm__time_guess_decide(const jm__time_guess *g, jm__timefmt *tf, char **msg)
+{
+    size_t first, other;
+    if (!guess_best(g, &first, &other))
+        return JM_GUESS_NONE;
+    if (other != SIZE_MAX) {
+        char n1[96], n2[96], s1[64], s2[64];
+        cand_name(g, first, n1, sizeof n1);
+        cand_name(g, other, n2, sizeof n2);
+        cand_strp(g, first, s1, sizeof s1);
+        cand_strp(g, other, s2, sizeof s2);
+        set_error(msg,
+                  "the start times read both as %s and as %s (no sampled value has a day above "
+                  "12 to tell them apart); give --time-format '%s' or --time-format '%s'",
+                  n1, n2, s1, s2);
+        return JM_GUESS_AMBIGUOUS;
+    }
+    cand_name(g, first, tf->name, sizeof tf->name);
+    tf->decided = true;
+    if (first > 0) {
+        tf->kind = TF_PATTERN;
+        tf->pat = &patterns[first - 1];
+        tf->need = tf->forbid = 0;
+    }
+    return JM_GUESS_PICKED;
+}
+
 bool jm__time_parse(const jm__timefmt *tf, const char *s, size_t n, int64_t *ms)
 {
     return jm__time_parse_memo(tf, NULL, s, n, ms);
@@ -590,7 +1060,7 @@ bool jm__time_parse_memo(const jm__timefmt *tf, jm__time_memo *memo, const char 
         e--;
     if (p == e)
         return false;
-    if (tf->format != NULL)
-        return parse_format(tf, p, (size_t)(e - p), ms);
+    if (tf->kind != TF_AUTO)
+        return parse_other(tf, p, e, ms);
     return parse_auto(tf, memo, p, e, ms);
 }

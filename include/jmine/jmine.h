@@ -212,7 +212,10 @@ typedef struct jm_options {
      * exactly first, then ignoring case, spaces, '_' and '-'. */
     const char *column[JM_ROLE_COUNT];
     char delimiter;          /* 0: sniff from the header line (',' ';' TAB '|') */
-    const char *time_format; /* strptime format, or NULL for the automatic formats */
+    const char *time_format; /* NULL: found by looking (a sample of the first file's start
+                                column tried as ISO 8601, epoch and a table of spreadsheet
+                                and locale patterns; see README); "excel": Excel serial days
+                                (1900 date system); else a strptime format */
     const char *encoding;    /* iconv name of the files' text encoding (e.g. "WINDOWS-1252"),
                                 converted to UTF-8 as read; NULL: UTF-8. A UTF-16 byte-order
                                 mark is found by itself and wins, as does a UTF-8 one. */
@@ -252,9 +255,21 @@ typedef struct jm_options {
 /* Fill opt with the defaults. */
 void jm_options_init(jm_options *opt);
 
-/* Parse a duration such as "30d", "48h", "90m", "45s", "1500ms", "1.5h" or a bare number of
- * seconds into milliseconds. Returns false if s is not a non-negative duration. */
+/* Parse a duration into milliseconds: one or more numbers, each followed by its unit, added up:
+ * "2d12h", "90m", "1h30m", "45s", "500ms", "1.5h", "2w". Units: w (weeks), d, h, m or min,
+ * s, ms. A bare number ("30") is refused: it has no unit, and seconds are never assumed.
+ * Returns false if s is not such a non-negative duration. */
 bool jm_parse_duration(const char *s, int64_t *ms);
+
+/* Why jm_parse_duration refused a value, so that a caller can say what is missing. */
+typedef enum {
+    JM_DURATION_OK,
+    JM_DURATION_NO_UNIT, /* a bare number such as "30": a unit is needed */
+    JM_DURATION_BAD      /* anything else that is not a duration */
+} jm_duration_error;
+
+/* jm_parse_duration, telling a bare number from other mistakes. *ms is set on JM_DURATION_OK. */
+jm_duration_error jm_parse_duration_ex(const char *s, int64_t *ms);
 
 /* Parse a size such as "400M", "2G", "64k" or a bare number of bytes. Returns false on error. */
 bool jm_parse_size(const char *s, uint64_t *bytes);
@@ -275,15 +290,19 @@ void jm_log_free(jm_log *log);
  * gzip, zstd, bzip2 and xz are decompressed; a zip archive adds each member as a file of its
  * own (named "ARCHIVE:MEMBER"); UTF-16 with a byte-order mark is converted to UTF-8; XES is read
  * by its own reader; an Excel workbook, UTF-32 and other binaries are refused with JM_EINPUT
- * and a message saying what the file is and what to do. Rejected rows are counted (and handed
- * to on_reject), not errors. Returns:
+ * and a message saying what the file is and what to do. Without a time_format, the file's start
+ * times are sampled first (until some file's sample reads a time, which fixes the format for
+ * the log); a start time that stays ambiguous (day and month read either way) is JM_EINPUT
+ * naming the --time-format of each reading, and start times that look like Excel serial days
+ * are named through on_notice. Rejected rows are counted (and handed to on_reject), not
+ * errors. Returns:
  *   JM_OK        the file was read;
  *   JM_EINPUT    the file is unusable: it cannot be opened or read, its compressed data is
  *                truncated or corrupt, it is of a kind refused above, it has no header or a
  *                header line over 16 MiB, a quoted field is still open at its end, its XML is
  *                malformed, a required role (case, activity, start) has no column or two
  *                columns tie for a role, or the step mode needs a channel column that is not
- *                there;
+ *                there, or its start times stay ambiguous;
  *   JM_EUSAGE    a column named in jm_options.column names no column of the header, or
  *                several; or the log was already consumed by jm_report_build;
  *   JM_EREJECTS  more than jm_options.max_rejects rows were rejected;
@@ -302,8 +321,11 @@ typedef struct jm_report jm_report;
 
 /* Rebuild the journeys of the log and run every analysis. The log's events are consumed, and the
  * report borrows the log's names: free the report first, then the log. Returns:
- *   JM_OK      *out receives a report freed with jm_report_free;
+ *   JM_OK      *out receives a report freed with jm_report_free (a log with no rows at all
+ *              gives a valid, empty report);
  *   JM_EUSAGE  the log was already consumed by an earlier call;
+ *   JM_EINPUT  rows were read and every one was rejected: jm_log_error gives the reasons, and a
+ *              --time-format hint when start times did not parse;
  *   JM_EIO     events spilled to temporary files (jm_options.memory_bytes) could not be read
  *              back; jm_log_error says why.
  * On an error *out is left as it was, and the log can only be freed. */

@@ -138,7 +138,8 @@ static const opt_def options[] = {
     {O_STEP, "step", 0, "MODE", CMD_ALL,
      "what names a step: activity (default), channel, or channel:activity"},
     {O_SPLIT_GAP, "split-gap", 0, "DURATION", CMD_ALL,
-     "also start a new journey of a case after a wait longer than DURATION (e.g. 30d, 12h)"},
+     "also start a new journey of a case after a wait longer than DURATION (e.g. 30d, "
+     "2d12h, 90m)"},
     {O_CASE, "case", 0, "COLUMN", CMD_ALL, "the case id column (default: found by header name)"},
     {O_ACTIVITY, "activity", 0, "COLUMN", CMD_ALL, "the activity column"},
     {O_START, "start", 0, "COLUMN", CMD_ALL, "the start time column"},
@@ -154,7 +155,9 @@ static const opt_def options[] = {
     {O_DELIMITER, "delimiter", 'd', "CHAR", CMD_ALL,
      "field delimiter: , ; | tab or one character (default: sniffed from the header)"},
     {O_TIME_FORMAT, "time-format", 0, "FMT", CMD_ALL,
-     "strptime format of the times, e.g. '%d/%m/%Y %H:%M' (default: ISO 8601 or epoch)"},
+     "how start and end times are written: strptime, e.g. '%d/%m/%Y %H:%M', a name the "
+     "report gives, e.g. 'DD/MM/YYYY HH:MM', or excel for Excel serial days (default: found by "
+     "looking, see above)"},
     {O_ENCODING, "encoding", 0, "NAME", CMD_ALL,
      "text encoding of the files, any iconv name, e.g. WINDOWS-1252 or ISO-8859-1; converted to "
      "UTF-8 as read (default: UTF-8; a UTF-16 byte-order mark is found by itself)"},
@@ -237,8 +240,19 @@ static void print_help(const command *cmd)
                "zip archive is read as a file of its own, UTF-16 is converted to UTF-8, XES is read\n"
                "as XES; Excel workbooks and other binary files are refused with a word on what to\n"
                "do. Rows that cannot be read are rejected, counted by reason, and the first %d are\n"
-               "named on standard error as FILE:LINE: reason.\n\n",
+               "named on standard error as FILE:LINE: reason. A DURATION is numbers with units\n"
+               "(w, d, h, m, s, ms), added up: 2d12h, 90m, 1h30m, 500ms; a bare number is refused\n"
+               "(it is not read as seconds).\n\n",
                SHOWN_REJECTS);
+    if (!merge)
+        printf("Times are found by looking: without --time-format, start times sampled across the\n"
+           "file are tried as ISO 8601, epoch seconds or milliseconds, and DD.MM.YYYY,\n"
+           "DD/MM/YYYY, MM/DD/YYYY, DD-MM-YYYY, MM-DD-YYYY, YYYY/MM/DD, YYYY.MM.DD, DD-Mon-YYYY\n"
+           "and DD Mon YYYY (day and month of one or two digits), each with an optional time\n"
+           "H:MM, H:MM:SS or H:MM:SS.fff and AM/PM. The one that reads them all is used and named\n"
+           "in the report. When day and month can be read either way, the run stops (exit 3)\n"
+           "naming the --time-format of each; a log whose every row is rejected is exit 3 too.\n"
+           "Excel serial days (46363.5868) are read only with --time-format excel.\n\n");
     printf("Options:\n");
     for (size_t i = 0; i < NOPTIONS; i++) {
         const opt_def *o = &options[i];
@@ -323,6 +337,24 @@ static jm_format format_of(const command *cmd, const char *s)
     return format_among(cmd, cmd, s);
 }
 
+/* A duration option's value (see jm_parse_duration); a bare number is refused with a word on
+ * the unit it lacks, since reading it as seconds would be a guess. */
+static void duration_arg(const command *cmd, const opt_def *o, const char *arg, int64_t *ms)
+{
+    switch (jm_parse_duration_ex(arg, ms)) {
+    case JM_DURATION_OK: return;
+    case JM_DURATION_NO_UNIT:
+        usage_error(cmd,
+                    "--%s '%s' needs a unit: %ss, %sm, %sh or %sd, say (a bare number is not "
+                    "read as seconds)",
+                    o->name, arg, arg, arg, arg, arg);
+    default:
+        usage_error(cmd,
+                    "--%s wants a duration such as 2d12h, 90m, 1h30m, 45s or 500ms, not '%s'",
+                    o->name, arg);
+    }
+}
+
 static void apply(run *r, const opt_def *o, const char *arg)
 {
     const command *cmd = r->cmd;
@@ -369,7 +401,8 @@ static void apply(run *r, const opt_def *o, const char *arg)
             usage_error(cmd, "--step '%s' is not activity, channel or channel:activity", arg);
         break;
     case O_SPLIT_GAP:
-        if (!jm_parse_duration(arg, &opt->split_gap_ms) || opt->split_gap_ms == 0)
+        duration_arg(cmd, o, arg, &opt->split_gap_ms);
+        if (opt->split_gap_ms == 0)
             usage_error(cmd, "--split-gap wants a positive duration such as 30d, not '%s'", arg);
         break;
     case O_CASE: opt->column[JM_ROLE_CASE] = arg; break;
@@ -428,10 +461,7 @@ static void apply(run *r, const opt_def *o, const char *arg)
             usage_error(cmd, "--block-size wants a size such as 8M, not '%s'", arg);
         opt->block_bytes = u;
         break;
-    case O_LONG_WAIT:
-        if (!jm_parse_duration(arg, &opt->long_wait_ms))
-            usage_error(cmd, "--long-wait wants a duration such as 48h, not '%s'", arg);
-        break;
+    case O_LONG_WAIT: duration_arg(cmd, o, arg, &opt->long_wait_ms); break;
     case O_MAP_STEPS:
     case O_MAP_EDGES: {
         char *end = NULL;

@@ -5,6 +5,7 @@
 #include "batch.h"
 #include "csvin.h"
 #include "parallel.h"
+#include "timesample.h"
 #include "util.h"
 
 #include <errno.h>
@@ -38,13 +39,20 @@ static jm_status end_batch(jm__batch *b, uint64_t blank, jm_status st, char **er
 typedef struct serial {
     jm__file *file;
     jm__batch *batch;
+    int sample_fd; /* a plain file to sample the times of once its header is taken, or -1 */
+    uint64_t sample_size;
 } serial;
 
 static jm_status serial_row(void *data, const jm__row *row)
 {
     serial *s = data;
-    if (!s->file->have_header)
-        return jm__file_header(s->file, row);
+    if (!s->file->have_header) {
+        jm_status st = jm__file_header(s->file, row);
+        /* The time format is fixed before any row is parsed (timesample.h). */
+        if (st == JM_OK && s->sample_fd >= 0)
+            st = jm__time_sample_file(s->file, s->sample_fd, s->sample_size);
+        return st;
+    }
     jm_status st = jm__batch_row(s->batch, row);
     if (st == JM_OK && jm__batch_rows(s->batch) >= SERIAL_BATCH_ROWS)
         st = jm__batch_merge(s->batch, 0);
@@ -105,7 +113,7 @@ static jm_status read_on(jm__file *f, jm__source *src, uint64_t line, const char
                          size_t npre, char **err)
 {
     jm__file_split_fallback(f);
-    serial s = {f, jm__batch_new(f)};
+    serial s = {f, jm__batch_new(f), -1, 0};
     uint64_t blank = 0;
     jm_status st = jm__csv_read_from(src, f->name, &f->copt, f->delim, line, pre, npre,
                                      serial_row, &s, &blank, err);
@@ -137,7 +145,7 @@ static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, c
             break;
     }
     jm__csv *on = NULL;
-    serial hs = {f, NULL};
+    serial hs = {f, NULL, fd, size};
     jm_status st = take_head(f, buf, n, n >= size, &h, &on, &hs, err);
     if (on != NULL) {
         jm__source_seek(src, n);
@@ -161,7 +169,7 @@ static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, c
 static jm_status read_before_break(jm__file *f, uint64_t line, const char *pre, size_t npre)
 {
     jm__file_split_fallback(f);
-    serial s = {f, jm__batch_new(f)};
+    serial s = {f, jm__batch_new(f), -1, 0};
     jm__csv *c = jm__csv_new(f->delim, &f->copt, serial_row, &s, line);
     char *err = NULL;
     jm_status st = jm__csv_feed(c, pre, npre);
@@ -170,6 +178,27 @@ static jm_status read_before_break(jm__file *f, uint64_t line, const char *pre, 
     jm__csv_free(c);
     jm__batch_free(s.batch);
     return st;
+}
+
+/* The first bytes of a stream, read until they hold its header whole, into *buf (malloc'd, n
+ * bytes, cap allocated; *eof at the end of src); where the header is in *h. Returns JM_OK or
+ * JM_EINPUT (a read error: *err, and *buf freed). */
+static jm_status read_head(jm__file *f, jm__source *src, char **buf, size_t *n, size_t *cap,
+                           bool *eof, jm__csv_head_info *h, char **err)
+{
+    for (;;) {
+        jm__grow((void **)buf, cap, *n + (1u << 20), 1);
+        ssize_t k = jm__source_read(src, *buf + *n, 1u << 20, err);
+        if (k < 0) {
+            free(*buf);
+            *buf = NULL;
+            return JM_EINPUT;
+        }
+        *n += (size_t)k;
+        *eof = k == 0;
+        if (jm__csv_head_more(*buf, *n - (size_t)k, *n, *eof, f->copt.delimiter, h))
+            return JM_OK;
+    }
 }
 
 /* A stream (gzip, a pipe) with several threads: inflating on one, splitting on this one, parsing
@@ -181,24 +210,16 @@ static jm_status read_stream(jm__file *f, jm__source *src, unsigned threads, cha
     size_t n = 0, cap = 0;
     bool eof = false;
     jm__csv_head_info h = {0};
-    for (;;) {
-        jm__grow((void **)&buf, &cap, n + (1u << 20), 1);
-        ssize_t k = jm__source_read(src, buf + n, 1u << 20, err);
-        if (k < 0) {
-            free(buf);
-            return JM_EINPUT;
-        }
-        n += (size_t)k;
-        eof = k == 0;
-        if (jm__csv_head_more(buf, n - (size_t)k, n, eof, f->copt.delimiter, &h))
-            break;
-    }
+    if (read_head(f, src, &buf, &n, &cap, &eof, &h, err) != JM_OK)
+        return JM_EINPUT;
     jm__csv *on = NULL;
-    serial hs = {f, NULL};
+    serial hs = {f, NULL, -1, 0};
     jm_status st = take_head(f, buf, n, eof, &h, &on, &hs, err);
     if (on != NULL)
         st = read_on_from_head(f, src, on, &hs, buf + h.data, n - (size_t)h.data, err);
     jm__batch_free(hs.batch);
+    if (st == JM_OK && on == NULL && !(eof && h.data >= n))
+        st = jm__time_sample_stream(f, src, &buf, &n, &cap, h.data, &eof, err);
     if (st != JM_OK || on != NULL || (eof && h.data >= n)) {
         free(buf);
         return st;
@@ -228,14 +249,49 @@ static jm_status read_stream(jm__file *f, jm__source *src, unsigned threads, cha
     return st;
 }
 
+/* A stream on this thread: its header, a sample of its times (timesample.h), then its rows,
+ * the sampled bytes first. */
+static jm_status read_serial_stream(jm__file *f, jm__source *src, char **err)
+{
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    bool eof = false;
+    jm__csv_head_info h = {0};
+    if (read_head(f, src, &buf, &n, &cap, &eof, &h, err) != JM_OK)
+        return JM_EINPUT;
+    jm__csv *on = NULL;
+    serial s = {f, NULL, -1, 0};
+    jm_status st = take_head(f, buf, n, eof, &h, &on, &s, err);
+    if (on != NULL) {
+        /* Quotes in the header: read on with the parser that took it (no sample). */
+        st = jm__csv_read_on(on, src, f->name, &f->copt, buf + h.data, n - (size_t)h.data, err);
+        st = end_batch(s.batch, jm__csv_blank(on), st, err);
+        jm__csv_free(on);
+    } else if (st == JM_OK && !(eof && h.data >= n)) {
+        st = jm__time_sample_stream(f, src, &buf, &n, &cap, h.data, &eof, err);
+        if (st == JM_OK) {
+            uint64_t blank = 0;
+            st = jm__csv_read_from(src, f->name, &f->copt, f->delim, h.data_line, buf + h.data,
+                                   n - (size_t)h.data, serial_row, &s, &blank, err);
+            st = end_batch(s.batch, blank, st, err);
+        }
+    }
+    jm__batch_free(s.batch);
+    free(buf);
+    return st;
+}
+
 static jm_status csv_read(jm__file *f, jm__source *src, unsigned threads, char **err)
 {
     uint64_t min = f->opt->block_bytes ? f->opt->block_bytes : PARALLEL_MIN_BYTES;
-    if (threads > 1 && jm__source_fd(src) >= 0 && jm__source_size(src) >= min)
+    int fd = jm__source_fd(src);
+    if (threads > 1 && fd >= 0 && jm__source_size(src) >= min)
         return read_parallel(f, src, threads, err);
-    if (threads > 1 && jm__source_fd(src) < 0)
+    if (threads > 1 && fd < 0)
         return read_stream(f, src, threads, err);
-    serial s = {f, jm__batch_new(f)};
+    if (fd < 0)
+        return read_serial_stream(f, src, err);
+    serial s = {f, jm__batch_new(f), fd, jm__source_size(src)};
     uint64_t blank = 0;
     jm_status st = jm__csv_read(src, f->name, &f->copt, serial_row, &s, &f->delim, &blank, err);
     if (f->have_header)

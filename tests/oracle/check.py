@@ -381,7 +381,7 @@ def run_generated(tally, jmine, work):
         ("customer as case, --split-gap 30d", ["--order", "shuffle"],
          ["--case", "customer_id", "--split-gap", "30d"]),
         ("--long-wait 1h", ["--order", "shuffle"], ["--long-wait", "1h"]),
-        ("--long-wait 0", ["--order", "case", "--no-end"], ["--long-wait", "0"]),
+        ("--long-wait 0s", ["--order", "case", "--no-end"], ["--long-wait", "0s"]),
         ("--long-wait 90m --split-gap 30d, customer as case", ["--order", "time"],
          ["--long-wait", "90m", "--case", "customer_id", "--split-gap", "30d"]),
         ("gzip input (no .gz in its name)", ["--order", "shuffle", "--gzip"], []),
@@ -397,7 +397,7 @@ def run_generated(tally, jmine, work):
 
     # Made to tie, so that every ordering rule has to break ties by byte order.
     for i, flags in enumerate([[], ["--long-wait", "20m"], ["--step", "channel:activity"],
-                               ["--collapse-loops", "1", "--long-wait", "0"]]):
+                               ["--collapse-loops", "1", "--long-wait", "0s"]]):
         path = work / ("ties-%d.csv" % i)
         write_tie_log(path, 70 + i, 400)
         compare_report(tally, jmine, "report ties %s" % " ".join(flags or ["(defaults)"]),

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for timeparse: every automatic format, zones and DST, --time-format, and output. */
+/* Unit tests for timeparse: every automatic format, zones and DST, --time-format, the table of
+ * patterns, Excel serial days, finding the format by looking, and output. */
 
 #include <inttypes.h>
 #include <setjmp.h>
@@ -27,6 +28,9 @@ struct fixture {
     jm__timefmt *dmy;        /* '%d/%m/%Y %H:%M', UTC */
     jm__timefmt *dmy_berlin; /* '%d/%m/%Y %H:%M', Europe/Berlin */
     jm__timefmt *with_z;     /* '%Y-%m-%d %H:%M:%S %z', Europe/Berlin */
+    jm__timefmt *dmy_yy;     /* '%d/%m/%y %H:%M', UTC: no pattern of the table, so strptime */
+    jm__timefmt *excel;      /* 'excel', UTC */
+    jm__timefmt *excel_berlin;
 };
 
 static jm__timefmt *make(const char *format, const char *tz)
@@ -50,8 +54,13 @@ static int group_setup(void **state)
     f->dmy = make("%d/%m/%Y %H:%M", "UTC");
     f->dmy_berlin = make("%d/%m/%Y %H:%M", "Europe/Berlin");
     f->with_z = make("%Y-%m-%d %H:%M:%S %z", "Europe/Berlin");
+    f->dmy_yy = make("%d/%m/%y %H:%M", "UTC");
+    f->excel = make("excel", NULL);
+    f->excel_berlin = make("excel", "Europe/Berlin");
     *state = f;
-    if (!f->utc || !f->berlin || !f->dublin || !f->dmy || !f->dmy_berlin || !f->with_z) return -1;
+    if (!f->utc || !f->berlin || !f->dublin || !f->dmy || !f->dmy_berlin || !f->with_z ||
+        !f->dmy_yy || !f->excel || !f->excel_berlin)
+        return -1;
     return 0;
 }
 
@@ -65,6 +74,9 @@ static int group_teardown(void **state)
     jm__timefmt_free(f->dmy);
     jm__timefmt_free(f->dmy_berlin);
     jm__timefmt_free(f->with_z);
+    jm__timefmt_free(f->dmy_yy);
+    jm__timefmt_free(f->excel);
+    jm__timefmt_free(f->excel_berlin);
     free(f);
     return 0;
 }
@@ -351,6 +363,300 @@ static void test_time_strptime_format(void **state)
     memcpy(lng, "04/03/2021 10:20", 16);
     memset(lng + 16, '0', 300);
     assert_false(jm__time_parse(f->dmy, lng, sizeof lng, &(int64_t){0}));
+
+    /* A format that spells no pattern of the table goes to strptime, with the same checks. */
+    check_parse(f->dmy_yy, "04/03/21 10:20", INT64_C(1614853200000));
+    check_reject(f->dmy_yy, "04/03/21 10:20x");
+    memcpy(lng, "04/03/21 10:20", 14);
+    memset(lng + 14, ' ', 300);
+    memset(lng + 314, 'x', 86);
+    assert_false(jm__time_parse(f->dmy_yy, lng, sizeof lng, &(int64_t){0}));
+    assert_string_equal(jm__timefmt_name(f->dmy_yy), "%d/%m/%y %H:%M");
+    assert_false(jm__timefmt_undecided(f->dmy_yy));
+}
+
+/* A reader for one format in UTC, freed by the caller. */
+static jm__timefmt *fmt(const char *format)
+{
+    jm__timefmt *tf = make(format, NULL);
+    assert_non_null(tf);
+    return tf;
+}
+
+static void test_time_patterns_by_format(void **state)
+{
+    (void)state;
+    /* datetime(2026, 12, 7, 14, 5, tzinfo=utc) and its neighbours */
+    const int64_t t1405 = INT64_C(1796652300000), t0905 = INT64_C(1796634300000),
+                  day = INT64_C(1796601600000), t140530 = INT64_C(1796652330250);
+    jm__timefmt *dot = fmt("%d.%m.%Y %H:%M");
+    check_parse(dot, "07.12.2026 14:05", t1405);
+    check_parse(dot, "7.12.2026 9:05", t0905); /* single digits, as Excel writes them */
+    check_reject(dot, "07.12.2026");           /* the format wants a time */
+    check_reject(dot, "07.12.2026 14:05:30");  /* and no seconds */
+    check_reject(dot, "07.12.2026 2:05 PM");   /* and no AM/PM */
+    check_reject(dot, "32.12.2026 14:05");
+    check_reject(dot, "07.13.2026 14:05");
+    check_reject(dot, "07.12.26 14:05");
+    check_reject(dot, "007.12.2026 14:05");
+    check_reject(dot, "07.12.2026 14:5");
+    check_reject(dot, "07/12/2026 14:05");
+    jm__timefmt_free(dot);
+
+    jm__timefmt *dmy_s = fmt("%d/%m/%Y %H:%M:%S");
+    check_parse(dmy_s, "07/12/2026 14:05:30.250", t140530); /* a fraction rides on seconds */
+    check_parse(dmy_s, "7/12/2026 14:05:30,25", t140530);
+    check_reject(dmy_s, "07/12/2026 14:05");
+    jm__timefmt_free(dmy_s);
+
+    jm__timefmt *date = fmt("%m-%d-%Y");
+    check_parse(date, "12-07-2026", day);
+    check_parse(date, "12-7-2026", day);
+    check_reject(date, "12-07-2026 14:05");
+    check_reject(date, "13-07-2026");
+    jm__timefmt_free(date);
+
+    jm__timefmt *ymd = fmt("%Y/%m/%d %H:%M");
+    check_parse(ymd, "2026/12/7 14:05", t1405);
+    check_parse(ymd, "2026/12/07 9:05", t0905);
+    jm__timefmt_free(ymd);
+}
+
+static void test_time_patterns_am_pm(void **state)
+{
+    (void)state;
+    jm__timefmt *us = fmt("%m/%d/%Y %I:%M %p");
+    /* datetime(2026, 12, 7, 14, 5), (2026, 12, 7, 12, 0), (2026, 12, 7, 0, 30) in UTC */
+    check_parse(us, "12/07/2026 2:05 PM", INT64_C(1796652300000));
+    check_parse(us, "12/7/2026 02:05 pm", INT64_C(1796652300000));
+    check_parse(us, "12/07/2026 2:05PM", INT64_C(1796652300000));
+    check_parse(us, "12/07/2026 12:00 PM", INT64_C(1796644800000)); /* noon */
+    check_parse(us, "12/07/2026 12:30 AM", INT64_C(1796603400000)); /* half past midnight */
+    check_parse(us, "12/07/2026 12:00 am", INT64_C(1796601600000)); /* midnight */
+    check_reject(us, "12/07/2026 13:05 PM");
+    check_reject(us, "12/07/2026 0:05 AM");
+    check_reject(us, "12/07/2026 2:05");     /* the format wants AM or PM */
+    check_reject(us, "12/07/2026 2:05 XM");
+    check_reject(us, "12/07/2026 2:05 P.M.");
+    check_reject(us, "12/07/2026 2:05:10 PM"); /* no seconds in this format */
+    jm__timefmt_free(us);
+
+    /* The names the report gives pick the same readers. */
+    jm__timefmt *named = fmt("MM/DD/YYYY h:MM AM/PM");
+    check_parse(named, "12/07/2026 2:05 PM", INT64_C(1796652300000));
+    check_reject(named, "12/07/2026 14:05");
+    jm__timefmt_free(named);
+    named = fmt("DD.MM.YYYY HH:MM");
+    check_parse(named, "07.12.2026 14:05", INT64_C(1796652300000));
+    check_reject(named, "07.12.2026");
+    jm__timefmt_free(named);
+
+    jm__timefmt *us_s = fmt("%m/%d/%Y %I:%M:%S %p");
+    /* datetime(2026, 1, 2, 23, 59, 59) */
+    check_parse(us_s, "1/2/2026 11:59:59 PM", INT64_C(1767398399000));
+    jm__timefmt_free(us_s);
+}
+
+static void test_time_patterns_month_names(void **state)
+{
+    (void)state;
+    jm__timefmt *mon = fmt("%d-%b-%Y %H:%M");
+    const int64_t t1405 = INT64_C(1796652300000);
+    check_parse(mon, "07-Dec-2026 14:05", t1405);
+    check_parse(mon, "07-DEC-2026 14:05", t1405);
+    check_parse(mon, "7-dec-2026 14:05", t1405);
+    check_parse(mon, "07-December-2026 14:05", t1405);
+    check_reject(mon, "07-Dex-2026 14:05");
+    check_reject(mon, "07-Decem-2026 14:05");
+    check_reject(mon, "07-12-2026 14:05");
+    check_reject(mon, "31-Feb-2026 14:05");
+    jm__timefmt_free(mon);
+    /* Every month, by abbreviation: the first of each in 2026. */
+    static const char *const abbr[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    jm__timefmt *sp = fmt("%d %b %Y");
+    for (unsigned m = 1; m <= 12; m++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "01 %s 2026", abbr[m - 1]);
+        check_parse(sp, buf, jm__days_from_civil(2026, m, 1) * 86400000);
+    }
+    jm__timefmt_free(sp);
+}
+
+static void test_time_excel_serial_days(void **state)
+{
+    struct fixture *f = *state;
+    /* datetime(1899, 12, 30) + timedelta(days=46363.586805) = 2026-12-07 14:04:59.952 */
+    check_parse(f->excel, "46363.586805", INT64_C(1796652299952));
+    check_parse(f->excel, "46363,586805", INT64_C(1796652299952));
+    check_parse(f->excel, "46363", INT64_C(1796601600000));
+    /* 46363.5868055556: 14:05:00 to the millisecond */
+    check_parse(f->excel, "46363.5868055556", INT64_C(1796652300000));
+    /* Excel's 1900: serial 1 is 1900-01-01, 59 is 1900-02-28, 60 its 1900-02-29 that never
+     * was, 61 is 1900-03-01. datetime(1900, 1, 1), (1900, 2, 28), (1900, 3, 1), and
+     * (1900, 1, 1, 18) for 1.75. */
+    check_parse(f->excel, "1", INT64_C(-2208988800000));
+    check_parse(f->excel, "1.75", INT64_C(-2208924000000));
+    check_parse(f->excel, "59", INT64_C(-2203977600000));
+    check_reject(f->excel, "60");
+    check_parse(f->excel, "61", INT64_C(-2203891200000));
+    check_parse(f->excel, "2958465", INT64_C(253402214400000)); /* 9999-12-31 */
+    check_reject(f->excel, "2958466");
+    check_reject(f->excel, "0.5"); /* a time of day alone */
+    check_reject(f->excel, "0");
+    check_reject(f->excel, "46363.");
+    check_reject(f->excel, "-46363");
+    check_reject(f->excel, "46363.5x");
+    check_reject(f->excel, "2026-12-07");
+    /* In --tz: datetime(2026, 12, 7, 14, 5, tzinfo=ZoneInfo('Europe/Berlin')) */
+    check_parse(f->excel_berlin, "46363.5868055556", INT64_C(1796648700000));
+    assert_string_equal(jm__timefmt_name(f->excel), "excel");
+}
+
+/* Offer the values to a fresh guess and decide for a fresh automatic reader; returns the
+ * verdict, the reader in *out (freed by the caller) and any message in *msg. */
+static jm__guess_verdict guess(const char *const *v, size_t n, jm__timefmt **out, char **msg)
+{
+    jm__time_guess *g = jm__time_guess_new();
+    for (size_t i = 0; i < n; i++)
+        jm__time_guess_add(g, v[i], strlen(v[i]));
+    *out = fmt(NULL);
+    *msg = NULL;
+    jm__guess_verdict r = jm__time_guess_decide(g, *out, msg);
+    jm__time_guess_free(g);
+    return r;
+}
+
+static void expect_pick(const char *const *v, size_t n, const char *name)
+{
+    jm__timefmt *tf;
+    char *msg;
+    jm__guess_verdict r = guess(v, n, &tf, &msg);
+    if (r != JM_GUESS_PICKED)
+        fail_msg("want '%s', got verdict %d (%s)", name, r, msg ? msg : "");
+    assert_string_equal(jm__timefmt_name(tf), name);
+    assert_false(jm__timefmt_undecided(tf));
+    /* The reader picked reads every value it was picked from (the unreadable ones aside). */
+    for (size_t i = 0; i < n; i++)
+        if (strstr(v[i], "garbage") == NULL)
+            assert_true(jm__time_parse(tf, v[i], strlen(v[i]), &(int64_t){0}));
+    jm__timefmt_free(tf);
+}
+
+#define N(a) (sizeof(a) / sizeof(a)[0])
+
+static void test_time_guess_picks(void **state)
+{
+    (void)state;
+    static const char *const iso[] = {"2026-12-07T14:05:00Z", "2026-12-08 09:00"};
+    expect_pick(iso, N(iso), "ISO 8601");
+    static const char *const dotted[] = {"01.02.2026 10:00", "03.04.2026 9:15"};
+    expect_pick(dotted, N(dotted), "DD.MM.YYYY HH:MM"); /* dotted dates are day-first */
+    static const char *const dmy[] = {"01/02/2026 10:00", "03/04/2026 10:00", "13/04/2026 10:00"};
+    expect_pick(dmy, N(dmy), "DD/MM/YYYY HH:MM");
+    static const char *const mdy[] = {"12/07/2026 2:05 PM", "1/2/2026 11:59 AM",
+                                      "12/13/2026 9:00 AM"};
+    expect_pick(mdy, N(mdy), "MM/DD/YYYY h:MM AM/PM");
+    static const char *const secs[] = {"13-01-2026 10:00", "13-01-2026 10:00:05"};
+    expect_pick(secs, N(secs), "DD-MM-YYYY HH:MM[:SS]");
+    static const char *const some_time[] = {"13/01/2026", "13/01/2026 10:00:05"};
+    expect_pick(some_time, N(some_time), "DD/MM/YYYY [HH:MM:SS]");
+    static const char *const mon[] = {"07-Dec-2026 14:05", "08-Dec-2026 9:00"};
+    expect_pick(mon, N(mon), "DD-Mon-YYYY HH:MM");
+    static const char *const ymd[] = {"2026/1/7 14:05", "2026/12/7 9:00"};
+    expect_pick(ymd, N(ymd), "YYYY/MM/DD HH:MM");
+    static const char *const epoch[] = {"1796652300", "1796652300.5"};
+    expect_pick(epoch, N(epoch), "epoch seconds");
+    /* A value nothing reads is left out: its row is rejected later, as bad_start. */
+    static const char *const junk[] = {"01/02/2026 10:00", "garbage", "25/02/2026 10:00"};
+    expect_pick(junk, N(junk), "DD/MM/YYYY HH:MM");
+
+    /* Mixed formats, as many values each: the reader that guesses least (year first) wins, and
+     * the slashed day-or-month value is left to be rejected, not read one way at random. */
+    static const char *const mixed[] = {"01/02/2024", "2024-01-02"};
+    jm__timefmt *tf;
+    char *msg;
+    assert_int_equal(guess(mixed, N(mixed), &tf, &msg), JM_GUESS_PICKED);
+    assert_null(msg);
+    assert_string_equal(jm__timefmt_name(tf), "ISO 8601");
+    assert_false(jm__time_parse(tf, mixed[0], strlen(mixed[0]), &(int64_t){0}));
+    jm__timefmt_free(tf);
+    /* More values of one format win over fewer of another. */
+    static const char *const most[] = {"13/02/2024", "14/02/2024", "2024-01-02"};
+    assert_int_equal(guess(most, N(most), &tf, &msg), JM_GUESS_PICKED);
+    assert_string_equal(jm__timefmt_name(tf), "DD/MM/YYYY");
+    jm__timefmt_free(tf);
+}
+
+static void test_time_guess_ambiguous(void **state)
+{
+    (void)state;
+    jm__timefmt *tf;
+    char *msg;
+    /* Days 1 to 12 read both ways. */
+    static const char *const both[] = {"01/02/2026 10:00", "03/04/2026 10:00",
+                                       "12/12/2026 10:00"};
+    assert_int_equal(guess(both, N(both), &tf, &msg), JM_GUESS_AMBIGUOUS);
+    assert_non_null(msg);
+    assert_non_null(strstr(msg, "DD/MM/YYYY HH:MM"));
+    assert_non_null(strstr(msg, "MM/DD/YYYY HH:MM"));
+    assert_non_null(strstr(msg, "--time-format '%d/%m/%Y %H:%M'"));
+    assert_non_null(strstr(msg, "--time-format '%m/%d/%Y %H:%M'"));
+    assert_true(jm__timefmt_undecided(tf)); /* left as it was */
+    free(msg);
+    jm__timefmt_free(tf);
+    /* Each --time-format the message gives picks its reading. */
+    jm__timefmt *a = fmt("%d/%m/%Y %H:%M"), *b = fmt("%m/%d/%Y %H:%M");
+    int64_t ma, mb;
+    assert_true(jm__time_parse(a, both[0], strlen(both[0]), &ma));
+    assert_true(jm__time_parse(b, both[0], strlen(both[0]), &mb));
+    assert_int_equal(ma, jm__days_from_civil(2026, 2, 1) * 86400000 + 36000000);
+    assert_int_equal(mb, jm__days_from_civil(2026, 1, 2) * 86400000 + 36000000);
+    jm__timefmt_free(a);
+    jm__timefmt_free(b);
+
+    /* With dashes and AM/PM too. */
+    static const char *const dash[] = {"01-02-2026 2:05 PM"};
+    assert_int_equal(guess(dash, N(dash), &tf, &msg), JM_GUESS_AMBIGUOUS);
+    assert_non_null(strstr(msg, "--time-format '%d-%m-%Y %I:%M %p'"));
+    assert_non_null(strstr(msg, "--time-format '%m-%d-%Y %I:%M %p'"));
+    free(msg);
+    jm__timefmt_free(tf);
+
+    /* Nothing readable: no verdict, the reader stays automatic. */
+    static const char *const none[] = {"garbage", "", "  "};
+    assert_int_equal(guess(none, N(none), &tf, &msg), JM_GUESS_NONE);
+    assert_true(jm__timefmt_undecided(tf));
+    jm__timefmt_free(tf);
+}
+
+static void test_time_guess_settled_and_1970(void **state)
+{
+    (void)state;
+    jm__time_guess *g = jm__time_guess_new();
+    assert_false(jm__time_guess_settled(g));
+    jm__time_guess_add(g, "05/06/2026 10:00", 16);
+    assert_false(jm__time_guess_settled(g)); /* either way */
+    jm__time_guess_add(g, "13/06/2026 10:00", 16);
+    assert_true(jm__time_guess_settled(g));
+    assert_int_equal(jm__time_guess_values(g), 2);
+    jm__time_guess_free(g);
+
+    g = jm__time_guess_new();
+    jm__time_guess_add(g, "2026-12-07T14:05:00Z", 20);
+    assert_true(jm__time_guess_settled(g));
+    assert_false(jm__time_guess_epoch_1970(g));
+    jm__time_guess_free(g);
+
+    /* Excel serial days read as epoch seconds fall within 1970-01-01. */
+    g = jm__time_guess_new();
+    jm__time_guess_add(g, "46363.586805", 12);
+    jm__time_guess_add(g, "46364.1", 7);
+    assert_true(jm__time_guess_epoch_1970(g));
+    assert_false(jm__time_guess_settled(g)); /* a stream reads on for a later value */
+    jm__time_guess_add(g, "1796652300", 10);
+    assert_false(jm__time_guess_epoch_1970(g));
+    jm__time_guess_free(g);
 }
 
 static void test_time_strptime_offset(void **state)
@@ -636,6 +942,13 @@ int main(void)
         cmocka_unit_test(test_time_dst_berlin_overlap),
         cmocka_unit_test(test_time_strptime_format),
         cmocka_unit_test(test_time_strptime_offset),
+        cmocka_unit_test(test_time_patterns_by_format),
+        cmocka_unit_test(test_time_patterns_am_pm),
+        cmocka_unit_test(test_time_patterns_month_names),
+        cmocka_unit_test(test_time_excel_serial_days),
+        cmocka_unit_test(test_time_guess_picks),
+        cmocka_unit_test(test_time_guess_ambiguous),
+        cmocka_unit_test(test_time_guess_settled_and_1970),
         cmocka_unit_test(test_time_new_errors),
         cmocka_unit_test(test_time_utc_spellings),
         cmocka_unit_test(test_time_garbage),

@@ -1,0 +1,1 @@
+jmine report --split-gap 30 sample-logs/contacts.csv; echo "rc=$?"; jmine report --long-wait 1h30 sample-logs/contacts.csv; echo "rc=$?"; jmine variants --split-gap 2d12h --top 3 sample-logs/contacts.csv

@@ -1,0 +1,1 @@
+printf 'case_id,activity,start\nA,Call,07.12.2026 14:05\nA,Mail,yesterday\n' > $TMP/x.csv; jmine report --time-format '%Y-%m-%d' $TMP/x.csv; echo "rc=$?"; printf 'case_id,activity,start\nA,Call,tomorrow\nA,Mail,yesterday\n' > $TMP/y.csv; jmine report $TMP/y.csv; echo "rc=$?"; printf 'case_id,activity,start\n,Call,2026-12-07\n' > $TMP/z.csv; jmine report $TMP/z.csv

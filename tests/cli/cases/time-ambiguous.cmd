@@ -1,0 +1,1 @@
+printf 'case_id,activity,start\nA,Call,01/02/2026 10:00\nA,Mail,03/04/2026 10:00\nB,Call,12/11/2026 10:00\n' > $TMP/amb.csv; jmine report $TMP/amb.csv; echo "rc=$?"; jmine journeys --time-format '%m/%d/%Y %H:%M' $TMP/amb.csv; jmine journeys --time-format '%d/%m/%Y %H:%M' $TMP/amb.csv

@@ -1,0 +1,1 @@
+printf 'case_id,activity,start\nA,Call,46363.586805\nA,Mail,46364.25\n' > $TMP/xl.csv; jmine journeys $TMP/xl.csv; jmine journeys --time-format excel $TMP/xl.csv; jmine journeys --time-format excel --tz Europe/Stockholm $TMP/xl.csv

@@ -1,0 +1,1 @@
+printf 'case_id,activity,start\nA,Call,12/07/2026 2:05 PM\nA,Mail,12/13/2026 12:00 AM\nB,Call,1/2/2026 12:30 PM\n' > $TMP/us.csv; jmine report --format json --top 1 $TMP/us.csv | grep -A2 '"time_format"'; jmine journeys $TMP/us.csv
