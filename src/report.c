@@ -28,6 +28,10 @@ struct jm_report {
     struct grouped *grouped; /* the build under way */
     pthread_mutex_t variants_lock;
     jm__intern *own_steps; /* step names when they are not the activities */
+    /* Each kind's step (an activity id, or one of own_steps) and channel: events hold kinds
+     * (store.h). */
+    uint32_t *kind_step;
+    const uint32_t *kind_chan;
     jm__seqtab *variants;
     jm__pairs *pairs;
     jm__vals *pair_wait; /* by pair id */
@@ -77,32 +81,36 @@ static void sort_by_start(uint32_t *idx, uint32_t *tmp, size_t n, const jm__even
         idx[k++] = tmp[i++];
 }
 
-/* The step of an event when steps are channels or channel:activity pairs: its id in the
- * report's own step table, which takes the place of the activity in the event (act is read as
- * the step from here on). */
-typedef struct naming {
-    jm_report *rep;
-    char *buf;
-    size_t cap;
-} naming;
-
-static void name_step(void *ctx, jm__event *e, int64_t end, unsigned bucket)
+/* Each kind's step: its activity, its channel, or channel:activity in the report's own step
+ * table (--step). */
+static void name_steps(jm_report *rep)
 {
-    (void)end, (void)bucket;
-    naming *nm = ctx;
-    jm_log *log = nm->rep->log;
-    size_t cl = 0, al = 0;
-    const char *c = e->chan == JM_NO_CHANNEL ? "" : jm__intern_str(log->chans, e->chan, &cl);
-    if (log->opt->step == JM_STEP_CHANNEL) {
-        e->act = jm__intern_id(nm->rep->own_steps, c, cl);
+    jm_log *log = rep->log;
+    uint32_t nk = jm__intern_count(log->kinds);
+    rep->kind_chan = log->kind_chan;
+    if (log->opt->step == JM_STEP_ACTIVITY) {
+        rep->kind_step = NULL;
         return;
     }
-    const char *a = jm__intern_str(log->acts, e->act, &al);
-    jm__grow((void **)&nm->buf, &nm->cap, cl + al + 1, 1);
-    memcpy(nm->buf, c, cl);
-    nm->buf[cl] = ':';
-    memcpy(nm->buf + cl + 1, a, al);
-    e->act = jm__intern_id(nm->rep->own_steps, nm->buf, cl + 1 + al);
+    rep->kind_step = jm__xmalloc((nk ? nk : 1) * sizeof *rep->kind_step);
+    char *buf = NULL;
+    size_t cap = 0;
+    for (uint32_t k = 0; k < nk; k++) {
+        size_t cl = 0, al = 0;
+        uint32_t chan = log->kind_chan[k];
+        const char *c = chan == JM_NO_CHANNEL ? "" : jm__intern_str(log->chans, chan, &cl);
+        if (log->opt->step == JM_STEP_CHANNEL) {
+            rep->kind_step[k] = jm__intern_id(rep->own_steps, c, cl);
+            continue;
+        }
+        const char *a = jm__intern_str(log->acts, log->kind_act[k], &al);
+        jm__grow((void **)&buf, &cap, cl + al + 1, 1);
+        memcpy(buf, c, cl);
+        buf[cl] = ':';
+        memcpy(buf + cl + 1, a, al);
+        rep->kind_step[k] = jm__intern_id(rep->own_steps, buf, cl + 1 + al);
+    }
+    free(buf);
 }
 
 /* A thread's share of rebuilding journeys: its scratch arrays, its own analysis states and
@@ -126,6 +134,11 @@ typedef struct worker {
     size_t border_cap, boff_cap, bat_cap, bsame_cap;
     uint64_t *btab;
     size_t btab_cap;
+    /* Rows that repeat an earlier row (see journeys_of), and the first by case and time. */
+    uint64_t dup_rows, dup_events_dropped;
+    bool dup_seen;
+    uint32_t dup_cas, dup_kind;
+    int64_t dup_start;
 } worker;
 
 static void worker_init(worker *w, jm_report *rep, bool own_states)
@@ -288,6 +301,22 @@ typedef struct grouped {
 
 #define CASES_A_CHUNK 4096
 
+/* A row that repeats an earlier one: counted, and the first by case id and start kept for the
+ * notice. */
+static void note_dup(worker *w, const jm__event *e)
+{
+    w->dup_rows++;
+    if (w->dup_seen) {
+        int c = jm__buckets_case_cmp(w->rep->log->events, e->cas, w->dup_cas);
+        if (c > 0 || (c == 0 && e->start >= w->dup_start))
+            return;
+    }
+    w->dup_seen = true;
+    w->dup_cas = e->cas;
+    w->dup_kind = e->act;
+    w->dup_start = e->start;
+}
+
 /* Rebuild the journeys of cases [from, to). */
 static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
 {
@@ -310,23 +339,47 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
         uint32_t *tmp = w->seq;
         sort_by_start(idx, tmp, len, g->ev);
         uint32_t cas = ev_at(g->ev, idx[0])->cas;
-        size_t k = 0;
+        size_t k = 0, run = 0;
+        const uint32_t *kact = w->rep->log->kind_act, *kchan = w->rep->kind_chan;
+        const uint32_t *kstep = w->rep->kind_step ? w->rep->kind_step : kact;
         for (size_t i = 0; i < len; i++) {
             const jm__event *e = ev_at(g->ev, idx[i]);
+            /* A row that repeats an earlier row byte for byte: an event of the same case with
+             * the same start, kind, end and row fingerprint (chan) came before it. Equal
+             * starts are neighbours once sorted. */
+            if (i > 0 && e->start != ev_at(g->ev, idx[i - 1])->start)
+                run = i;
+            bool dup = false;
+            for (size_t j = run; j < i && !dup; j++) {
+                const jm__event *d = ev_at(g->ev, idx[j]);
+                dup = d->act == e->act && d->chan == e->chan && d->dur == e->dur &&
+                      (e->dur != JM_DUR_LONG || jm__end_at(d, g->le, g->nle, idx[j]) ==
+                                                    jm__end_at(e, g->le, g->nle, idx[i]));
+            }
+            if (dup) {
+                if (e->chan & 1) /* the first event of its row: the row counts once */
+                    note_dup(w, e);
+                if (opt->dedupe) {
+                    w->dup_events_dropped++;
+                    continue;
+                }
+            }
             /* --split-gap: a long enough wait starts a new journey of the same case. */
             if (k > 0 && opt->split_gap_ms > 0 && e->start - w->end[k - 1] > opt->split_gap_ms) {
                 add_journey(w, cas, k);
                 k = 0;
             }
-            w->step[k] = e->act; /* the step (see name_step) */
-            w->chan[k] = e->chan;
+            w->step[k] = kstep[e->act];
+            w->chan[k] = kchan[e->act];
             w->start[k] = e->start;
             w->end[k] = jm__end_at(e, g->le, g->nle, idx[i]);
             k++;
         }
-        add_journey(w, cas, k);
+        if (k > 0)
+            add_journey(w, cas, k);
     }
 }
+
 
 static void *journeys_thread(void *arg)
 {
@@ -538,7 +591,6 @@ static jm_status build_spilled(jm_report *rep)
     uint64_t *tab = NULL;
     size_t tab_cap = 0;
     jm_status st = JM_OK;
-    naming nm = {rep, NULL, 0};
     for (unsigned p = 0; p < JM_SPILL_PARTS && st == JM_OK; p++) {
         jm__spilled *rec = NULL;
         size_t nrec = 0, n = 0, nle = 0;
@@ -581,15 +633,11 @@ static jm_status build_spilled(jm_report *rep)
             for (size_t i = from; i < n; i++)
                 ev[i].cas = same[k][ev[i].cas] * JM_BUCKETS + b;
         }
-        if (log->opt->step != JM_STEP_ACTIVITY)
-            for (size_t i = 0; i < n; i++)
-                name_step(&nm, &ev[i], 0, 0);
         build_part(rep, ev, n, le, nle, JM_SPILL_PARTS, most * PER);
     }
     for (unsigned k = 0; k < PER; k++)
         free(same[k]);
     free(tab);
-    free(nm.buf);
     free(ev);
     free(le);
     return st;
@@ -608,6 +656,49 @@ static void finish_task(void *ctx, size_t i)
 {
     jm_report *rep = ctx;
     analyses[i]->finish(rep->st[i], &rep->ctx);
+}
+
+/* The rows that repeat earlier rows, summed over the workers into the log's accounting, and
+ * the first (by case id, then start) named in a notice. */
+static void duplicates(jm_report *rep)
+{
+    jm_log *log = rep->log;
+    const worker *first = NULL;
+    uint64_t rows = 0, dropped = 0;
+    for (unsigned t = 0; t < rep->nworkers; t++) {
+        const worker *w = &rep->workers[t];
+        rows += w->dup_rows;
+        dropped += w->dup_events_dropped;
+        if (w->dup_seen &&
+            (first == NULL ||
+             jm__buckets_case_cmp(log->events, w->dup_cas, first->dup_cas) < 0 ||
+             (w->dup_cas == first->dup_cas && w->dup_start < first->dup_start)))
+            first = w;
+    }
+    log->stats.duplicate_rows = rows;
+    if (log->opt->dedupe) {
+        log->stats.duplicates_dropped = rows;
+        log->stats.events -= dropped;
+    }
+    if (first == NULL || log->opt->on_notice == NULL)
+        return;
+    size_t cl, al;
+    const char *cas = jm__buckets_case_name(log->events, first->dup_cas, &cl);
+    const char *act = jm__intern_str(log->acts, log->kind_act[first->dup_kind], &al);
+    char when[40];
+    jm__time_format(first->dup_start, when);
+    char *cs = jm__safe(cas, cl > 60 ? 60 : cl, false), *as = jm__safe(act, al > 60 ? 60 : al, false);
+    char *msg = jm__strdupf(
+        "%" PRIu64 " row%s repeat%s an earlier row byte for byte in every field (exports that "
+        "overlap?), the first in case '%s': '%s' at %s; %s",
+        rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "", cs, as, when,
+        log->opt->dedupe ? "dropped (--dedupe)" : "counted in input.duplicate_rows and kept; "
+                                                   "--dedupe drops them");
+    log->opt->on_notice(log->opt->on_notice_data,
+                        log->stats.files == 1 ? log->files[0] : "the input", 0, msg);
+    free(msg);
+    free(cs);
+    free(as);
 }
 
 /* The analyses' hooks for case ids (analysis.h): the log keeps them in its buckets. */
@@ -657,22 +748,17 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
         rep->st[a] = analyses[a]->begin(&rep->ctx);
 
     jm_status st = JM_OK;
-    if (log->spill != NULL) {
+    name_steps(rep);
+    if (log->spill != NULL)
         st = build_spilled(rep);
-    } else {
-        if (opt->step != JM_STEP_ACTIVITY) {
-            naming nm = {rep, NULL, 0};
-            for (unsigned b = 0; b < JM_BUCKETS; b++)
-                jm__buckets_each(log->events, b, name_step, &nm);
-            free(nm.buf);
-        }
+    else
         build_buckets(rep);
-    }
     jm__trace("journeys");
     /* The events are no longer needed: give their memory back before the analyses finish
      * (the case ids stay, to name cases by). */
     jm__buckets_free_events(log->events);
     if (rep->workers != NULL) {
+        duplicates(rep);
         merge_workers(rep, rep->workers, rep->nworkers, jm__thread_count(opt));
         for (unsigned t = 0; t < rep->nworkers; t++)
             worker_free_scratch(&rep->workers[t]);
@@ -706,6 +792,7 @@ void jm_report_free(jm_report *rep)
         if (rep->st[a] != NULL)
             analyses[a]->free(rep->st[a]);
     jm__intern_free(rep->own_steps);
+    free(rep->kind_step);
     jm__seqtab_free(rep->variants);
     pthread_mutex_destroy(&rep->variants_lock);
     jm__pairs_free(rep->pairs);
@@ -839,6 +926,8 @@ static void input_json(const jm_report *rep, jm__json *w)
         jm__json_u64(w, jm_reject_key((jm_reject_reason)r), st->rejected_by_reason[r]);
     jm__json_obj_end(w);
     jm__json_u64(w, "blank_lines", st->blank_lines);
+    jm__json_u64(w, "duplicate_rows", st->duplicate_rows);
+    jm__json_u64(w, "duplicates_dropped", st->duplicates_dropped);
     jm__json_obj(w, "columns");
     for (int r = 0; r < JM_ROLE_COUNT; r++)
         jm__json_cstr(w, jm_role_key((jm_role)r), log->column[r]);
@@ -852,12 +941,26 @@ static void input_text(const jm_report *rep, jm__text *t)
     const jm_input_stats *st = &log->stats;
     FILE *o = t->out;
     fprintf(o, t->md ? "## Input\n\n" : "Input\n-----\n");
-    fprintf(o, "%sRows read %" PRIu64 " = %" PRIu64 " events + %" PRIu64 " rejected",
-            t->md ? "- " : "", st->rows, st->events, st->rejected);
+    if (log->opt->stages != NULL)
+        fprintf(o, "%sRows read %" PRIu64 " = %" PRIu64 " kept (%" PRIu64 " stage events) + %" PRIu64
+                   " rejected",
+                t->md ? "- " : "", st->rows, st->rows - st->rejected - st->duplicates_dropped,
+                st->events, st->rejected);
+    else
+        fprintf(o, "%sRows read %" PRIu64 " = %" PRIu64 " events + %" PRIu64 " rejected",
+                t->md ? "- " : "", st->rows, st->events, st->rejected);
+    if (st->duplicates_dropped)
+        fprintf(o, " + %" PRIu64 " duplicate%s dropped", st->duplicates_dropped,
+                st->duplicates_dropped == 1 ? "" : "s");
     fprintf(o, " (%" PRIu64 " file%s", st->files, st->files == 1 ? "" : "s");
     if (st->blank_lines)
         fprintf(o, "; %" PRIu64 " blank lines skipped", st->blank_lines);
     fprintf(o, ")\n");
+    if (st->duplicate_rows > st->duplicates_dropped)
+        fprintf(o, "%s%" PRIu64 " row%s repeat%s an earlier row byte for byte (kept; --dedupe drops "
+                   "them)\n",
+                t->md ? "- " : "", st->duplicate_rows, st->duplicate_rows == 1 ? "" : "s",
+                st->duplicate_rows == 1 ? "s" : "");
     for (int r = 0; r < JM_REJECT_COUNT; r++)
         if (st->rejected_by_reason[r])
             fprintf(o, "%s  rejected, %s: %" PRIu64 "\n", t->md ? "  -" : "",

@@ -24,6 +24,7 @@ jm_log *jm_log_new(const jm_options *opt, char **err)
     log->tf = tf;
     log->acts = jm__intern_new();
     log->chans = jm__intern_new();
+    log->kinds = jm__intern_new();
     log->events = jm__xmalloc(sizeof *log->events);
     jm__buckets_init(log->events);
     log->err = jm__xstrdup("");
@@ -37,6 +38,9 @@ void jm_log_free(jm_log *log)
     jm__timefmt_free(log->tf);
     jm__intern_free(log->acts);
     jm__intern_free(log->chans);
+    jm__intern_free(log->kinds);
+    free(log->kind_act);
+    free(log->kind_chan);
     jm__buckets_clear(log->events);
     free(log->events);
     jm__spill_free(log->spill);

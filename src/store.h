@@ -13,6 +13,12 @@ struct jm_log {
     const jm_options *opt;
     jm__timefmt *tf;
     jm__intern *acts, *chans; /* case ids are kept in the buckets */
+    /* Kinds: (activity, channel) pairs, 8 bytes each. An event in the buckets holds its kind in
+     * act and the fingerprint of its row in chan (see batch.c); the report reads them back
+     * through kind_act and kind_chan. */
+    jm__intern *kinds;
+    uint32_t *kind_act, *kind_chan;
+    size_t kind_cap;
     struct jm__buckets *events; /* in buckets by case (buckets.h) */
     struct jm__spill *spill; /* events written out by --memory, or NULL */
     uint64_t spilled_events; /* events out there; the buckets hold the ones read since */

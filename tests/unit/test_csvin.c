@@ -979,11 +979,11 @@ static void test_csvin_head_too_long(void **state)
     memcpy(buf, "\n\r\ncase,", 7); /* two blank lines: the header is on line 3 */
     jm__csv_head_info h;
     memset(&h, 0, sizeof h);
-    assert_false(jm__csv_head_more(buf, 0, JM_HEADER_MAX, false, 0, &h));
+    assert_false(jm__csv_head_more(buf, 0, JM_HEADER_MAX, false, 0, 0, &h));
     assert_false(h.too_long);
-    assert_true(jm__csv_head_more(buf, JM_HEADER_MAX, n, false, 0, &h));
+    assert_true(jm__csv_head_more(buf, JM_HEADER_MAX, n, false, 0, 0, &h));
     assert_true(h.too_long);
-    char *msg = jm__csv_head_error("f.csv", buf, n);
+    char *msg = jm__csv_head_error("f.csv", buf, n, 0);
     assert_non_null(strstr(msg, "f.csv:3: the header line is longer than 16 MiB"));
     free(msg);
 
@@ -991,13 +991,13 @@ static void test_csvin_head_too_long(void **state)
     buf[7] = '"';
     buf[100] = '\n';
     memset(&h, 0, sizeof h);
-    assert_true(jm__csv_head_more(buf, JM_HEADER_MAX, n, false, 0, &h));
+    assert_true(jm__csv_head_more(buf, JM_HEADER_MAX, n, false, 0, 0, &h));
     assert_true(h.too_long);
 
     /* The header ends early (all bytes new to the call): taken, not too long. */
     buf[7] = 'x';
     memset(&h, 0, sizeof h);
-    assert_true(jm__csv_head_more(buf, 0, n, false, 0, &h));
+    assert_true(jm__csv_head_more(buf, 0, n, false, 0, 0, &h));
     assert_false(h.too_long);
     assert_int_equal(h.data, 101);
     free(buf);
@@ -1008,12 +1008,12 @@ static void test_csvin_head(void **state)
     (void)state;
     jm__csv_head_info h;
     /* Not whole yet: no line end, or a CR whose LF may follow. */
-    assert_false(jm__csv_head("a,b", 3, false, 0, &h));
-    assert_false(jm__csv_head("a,b\r", 4, false, 0, &h));
-    assert_false(jm__csv_head("\"a\nb\",c", 8, false, 0, &h));
+    assert_false(jm__csv_head("a,b", 3, false, 0, 0, &h));
+    assert_false(jm__csv_head("a,b\r", 4, false, 0, 0, &h));
+    assert_false(jm__csv_head("\"a\nb\",c", 8, false, 0, 0, &h));
 
     memset(&h, 0, sizeof h);
-    assert_true(jm__csv_head("a,b\r\nx", 6, false, 0, &h));
+    assert_true(jm__csv_head("a,b\r\nx", 6, false, 0, 0, &h));
     assert_false(h.empty);
     assert_int_equal(h.skip, 0);
     assert_int_equal(h.delim, ',');
@@ -1023,7 +1023,7 @@ static void test_csvin_head(void **state)
     /* BOM, blank lines, a quoted line break in the header, ';' */
     static const char t[] = "\xEF\xBB\xBF\n\r\n\"a\nb\";c;d\nx";
     memset(&h, 0, sizeof h);
-    assert_true(jm__csv_head(t, sizeof t - 1, false, 0, &h));
+    assert_true(jm__csv_head(t, sizeof t - 1, false, 0, 0, &h));
     assert_false(h.empty);
     assert_int_equal(h.skip, 3);
     assert_int_equal(h.delim, ';');
@@ -1031,11 +1031,11 @@ static void test_csvin_head(void **state)
     assert_int_equal(h.data_line, 5); /* blank 1, blank 2, header 3-4, data 5 */
 
     /* An explicit delimiter is kept. */
-    assert_true(jm__csv_head("a;b,c\n", 6, true, '|', &h));
+    assert_true(jm__csv_head("a;b,c\n", 6, true, '|', 0, &h));
     assert_int_equal(h.delim, '|');
 
     /* At the end of the file the header needs no line end. */
-    assert_true(jm__csv_head("a|b", 3, true, 0, &h));
+    assert_true(jm__csv_head("a|b", 3, true, 0, 0, &h));
     assert_false(h.empty);
     assert_int_equal(h.delim, '|');
 
@@ -1043,7 +1043,7 @@ static void test_csvin_head(void **state)
     static const char *const empty[] = {"", "\xEF\xBB\xBF", "\r\n\n", "\xEF\xBB\xBF\r"};
     for (size_t i = 0; i < 4; i++) {
         memset(&h, 0, sizeof h);
-        assert_true(jm__csv_head(empty[i], strlen(empty[i]), true, 0, &h));
+        assert_true(jm__csv_head(empty[i], strlen(empty[i]), true, 0, 0, &h));
         assert_true(h.empty);
     }
 }

@@ -20,6 +20,7 @@ struct fixture {
     size_t len[32];
     const char *set[JM_ROLE_COUNT];
     size_t col[JM_ROLE_COUNT];
+    jm__roles roles;
     char *err;
 };
 
@@ -64,7 +65,12 @@ static jm_status find(struct fixture *f)
 {
     free(f->err);
     f->err = NULL;
-    return jm__roles_find(f->n, f->name, f->len, f->set, f->col, &f->err);
+    jm__roles ro;
+    jm_status st = jm__roles_find(f->n, f->name, f->len, f->set, 0, &ro, &f->err);
+    if (st == JM_OK)
+        memcpy(f->col, ro.col, sizeof f->col);
+    f->roles = ro;
+    return st;
 }
 
 static void expect_ok(struct fixture *f)
