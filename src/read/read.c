@@ -36,6 +36,8 @@ jm_status jm_log_add_file(jm_log *log, const char *path)
         .opt = log->opt,
         .name = path,
         .copt = {.delimiter = log->opt->delimiter,
+                 .skip_lines = log->opt->skip_lines,
+                 .fingerprint = true,
                  .field_limit = log->opt->field_limit,
                  .progress = log->opt->on_progress ? on_progress : NULL,
                  .progress_data = &pc,
