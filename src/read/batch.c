@@ -376,7 +376,8 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
 }
 
 /* The batch's id of the kind (activity act of na bytes, channel ch of nc), added if new. */
-static uint32_t kind_id(jm__batch *b, const char *act, size_t na, const char *ch, size_t nc)
+static inline uint32_t kind_id(jm__batch *b, const char *act, size_t na, const char *ch,
+                               size_t nc)
 {
     uint64_t fp = ends_of(act, na) ^ ends_of(ch, nc) * 0xff51afd7ed558ccdULL;
     size_t slot = (size_t)(fp >> 56) % SEEN_SLOTS;
@@ -415,19 +416,11 @@ static void trim(const char **s, size_t *n)
     *n = l;
 }
 
-/* The value of role r in row: its column's bytes, or its columns' joined with '+' (empty ones
- * left out) in *buf (capacity *cap); spaces and tabs around each trimmed with strip. */
-static void role_value(const jm__file *f, const jm__row *row, jm_role r, bool strip, char **buf,
-                       size_t *cap, const char **s, size_t *n)
+/* role_value for a role of several columns: their values joined in *buf. */
+static void joined_value(const jm__file *f, const jm__row *row, jm_role r, bool strip, char **buf,
+                         size_t *cap, const char **s, size_t *n)
 {
     const jm__roles *ro = &f->roles;
-    if (ro->npart[r] == 1) {
-        *s = row->f[ro->part[r][0]];
-        *n = row->len[ro->part[r][0]];
-        if (strip)
-            trim(s, n);
-        return;
-    }
     size_t k = 0;
     for (size_t i = 0; i < ro->npart[r]; i++) {
         const char *p = row->f[ro->part[r][i]];
@@ -444,6 +437,22 @@ static void role_value(const jm__file *f, const jm__row *row, jm_role r, bool st
     }
     *s = k ? *buf : "";
     *n = k;
+}
+
+/* The value of role r in row: its column's bytes, or its columns' joined with '+' (empty ones
+ * left out) in *buf (capacity *cap); spaces and tabs around each trimmed with strip. */
+static inline void role_value(const jm__file *f, const jm__row *row, jm_role r, bool strip,
+                              char **buf, size_t *cap, const char **s, size_t *n)
+{
+    const jm__roles *ro = &f->roles;
+    if (ro->npart[r] != 1) {
+        joined_value(f, row, r, strip, buf, cap, s, n);
+        return;
+    }
+    *s = row->f[ro->part[r][0]];
+    *n = row->len[ro->part[r][0]];
+    if (strip)
+        trim(s, n);
 }
 
 /* Append event e (its end time end) to the batch. */

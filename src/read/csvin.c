@@ -59,29 +59,30 @@ static bool maybe_line_break(const unsigned char *s, size_t n)
     return false;
 }
 
-/* A hash of a field's bytes and length: 8 bytes at a time, the last 8 (or 4) read whole. */
+/* A hash of a field's bytes and length, for the row's fingerprint (not for tables): one
+ * multiply per 8 bytes, the last 8 (or 4 and 4) read whole. */
 static inline uint64_t field_hash(const unsigned char *s, size_t n)
 {
     const uint64_t k1 = 0xff51afd7ed558ccdULL, k2 = 0xc4ceb9fe1a85ec53ULL;
-    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ULL, w;
+    uint64_t w;
     if (n >= 8) {
-        size_t i = 0;
-        for (; i + 8 < n; i += 8) {
+        uint64_t h = n;
+        for (size_t i = 0; i + 8 < n; i += 8) {
             memcpy(&w, s + i, 8);
             h = (h ^ w) * k1;
-            h ^= h >> 32;
         }
         memcpy(&w, s + n - 8, 8);
-    } else if (n >= 4) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + n - 4, 4);
-        w = (uint64_t)a << 32 | b;
+        return (h ^ w) * k2;
+    }
+    if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        w = (uint64_t)x << 32 | y;
     } else {
         w = n ? (uint64_t)s[0] | (uint64_t)s[n / 2] << 8 | (uint64_t)s[n - 1] << 16 : 0;
     }
-    h = (h ^ w) * k2;
-    return h ^ h >> 29;
+    return (w ^ (uint64_t)n << 59) * k2;
 }
 
 static void on_field(void *field, size_t n, void *data)
@@ -106,7 +107,7 @@ static void on_field(void *field, size_t n, void *data)
     if (r->n == r->opt->key_col && r->opt->on_key != NULL)
         r->opt->on_key(r->data, (const char *)s, n);
     if (r->opt->fingerprint)
-        r->fp = (r->fp ^ field_hash(s, n)) * 0x9e3779b97f4a7c15ULL + r->n;
+        r->fp = (r->fp ^ field_hash(s, n)) * 0x9e3779b97f4a7c15ULL + 1;
     /* Copying only the columns the caller reads saves a memcpy for most fields. This runs for
      * every field of every row: the common case takes no call. */
     size_t copy = r->opt->keep == NULL || r->n >= r->opt->nkeep || r->opt->keep[r->n] ? n : 0;
