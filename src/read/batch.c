@@ -521,8 +521,8 @@ static bool time_of_day(const char *s, size_t n, int64_t *ms)
 }
 
 /* A stage time: the n bytes at s as a full time, or with --stages-date as a time of day on the
- * row's date (date, nd bytes): read as "DATE HH:MM:SS.mmm". *tod gets the time of day (-1
- * without a date). */
+ * row's date (date, nd bytes): read as "DATE HH:MM:SS" (".mmm" added when not zero), so that
+ * --time-format, if given, reads the two. *tod gets the time of day (-1 without a date). */
 static bool stage_time(jm__batch *b, const char *s, size_t n, const char *date, size_t nd,
                        int64_t *ms, int64_t *tod)
 {
@@ -536,9 +536,11 @@ static bool stage_time(jm__batch *b, const char *s, size_t n, const char *date, 
     if (nd > 60)
         return false;
     int64_t t = *tod;
-    int k = snprintf(buf, sizeof buf, "%.*s %02d:%02d:%02d.%03d", (int)nd, date,
-                     (int)(t / 3600000), (int)(t / 60000 % 60), (int)(t / 1000 % 60),
-                     (int)(t % 1000));
+    /* Milliseconds only where there are some, so that a --time-format ending in %S reads it. */
+    int k = snprintf(buf, sizeof buf, "%.*s %02d:%02d:%02d", (int)nd, date, (int)(t / 3600000),
+                     (int)(t / 60000 % 60), (int)(t / 1000 % 60));
+    if (t % 1000)
+        k += snprintf(buf + k, sizeof buf - (size_t)k, ".%03d", (int)(t % 1000));
     return jm__time_parse_memo(f->log->tf, &b->memo, buf, (size_t)k, ms);
 }
 
@@ -550,7 +552,7 @@ static jm_status stage_row(jm__batch *b, const jm__row *row, const char *cas, si
 {
     const jm__file *f = b->file;
     const jm_options *opt = f->opt;
-    char detail[200], snip[48];
+    char detail[320], snip[48];
     const char *date = NULL;
     size_t nd = 0;
     if (f->stages_date != JM_NO_COLUMN) {
@@ -573,8 +575,17 @@ static jm_status stage_row(jm__batch *b, const jm__row *row, const char *cas, si
         jm_reject_reason why = JM_REJECT_BAD_START;
         if (!stage_time(b, s, n, date, nd, &e.start, &tod)) {
             snippet(snip, s, n);
-            snprintf(detail, sizeof detail, "stage '%.40s': start time '%s' does not parse%s",
-                     g->name, snip, date ? " as a time of day on the --stages-date" : "");
+            if (date != NULL) {
+                char dsnip[48];
+                snippet(dsnip, date, nd);
+                snprintf(detail, sizeof detail,
+                         "stage '%.40s': start time '%s' on date '%s' does not parse (read as "
+                         "'DATE HH:MM:SS')",
+                         g->name, snip, dsnip);
+            } else {
+                snprintf(detail, sizeof detail, "stage '%.40s': start time '%s' does not parse",
+                         g->name, snip);
+            }
             goto bad;
         }
         if (tod >= 0) {

@@ -226,7 +226,10 @@ static jm_status named(size_t n, const char *const *name, const size_t *len, jm_
             break;
         p = q + 1;
     }
-    if (np >= JM_PARTS_MAX) {
+    size_t parts = 1;
+    for (size_t i = 0; i < wl; i++)
+        parts += want[i] == '+';
+    if (parts > JM_PARTS_MAX) {
         free(*err);
         *err = jm__strdupf("%s '%s' joins more than %d columns", flag, want, JM_PARTS_MAX);
         return JM_EUSAGE;

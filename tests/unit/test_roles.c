@@ -495,6 +495,10 @@ static void test_roles_join(void **state)
     f->set[JM_ROLE_START] = NULL;
     f->set[JM_ROLE_ACTIVITY] = "#1+#1+#1+#1+#1+#1+#1+#1+#1";
     assert_int_equal(find(f), JM_EUSAGE);
+    assert_non_null(strstr(f->err, "joins more than 8 columns"));
+    f->set[JM_ROLE_ACTIVITY] = "#1+#1+#1+#1+#1+#1+#1+#1";
+    expect_ok(f);
+    assert_int_equal(f->roles.npart[JM_ROLE_ACTIVITY], 8);
 }
 
 /* With --stages, only the case is required; an end column is not taken for the start. */
