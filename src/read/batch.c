@@ -159,10 +159,17 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
         st = find_stages(f, row, &err);
     }
     if (st != JM_OK) {
-        jm__log_set_error(log,
-                          jm__strdupf("%s:%llu: %s", f->name, (unsigned long long)row->line, err));
+        /* A column the first file had and this one lacks: the files disagree (exit 3). */
+        bool later = st == JM_EUSAGE && log->stats.files > 1;
+        jm__log_set_error(log, jm__strdupf("%s:%llu: %s%s%s%s", f->name,
+                                           (unsigned long long)row->line, err,
+                                           later ? "; the header of " : "",
+                                           later ? log->files[0] : "",
+                                           later ? " has it: several files are one log only when "
+                                                   "their headers give the same roles"
+                                                 : ""));
         free(err);
-        return st;
+        return later ? JM_EINPUT : st;
     }
     memcpy(f->col, f->roles.col, sizeof f->col);
     f->key_col = f->roles.npart[JM_ROLE_CASE] == 1 && !opt->trim_ids ? f->col[JM_ROLE_CASE]
