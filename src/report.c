@@ -2,6 +2,7 @@
 /* The report: rebuilds journeys from the store, runs every analysis, writes the whole report. */
 #include "analyses/analysis.h"
 #include "buckets.h"
+#include "read/locate.h"
 #include "spill.h"
 #include "store.h"
 #include "write/text.h"
@@ -137,8 +138,10 @@ typedef struct worker {
     /* Rows that repeat an earlier row (see journeys_of), and the first by case and time. */
     uint64_t dup_rows, dup_events_dropped;
     bool dup_seen;
-    uint32_t dup_cas, dup_kind;
+    uint32_t dup_cas, dup_kind, dup_fp;
     int64_t dup_start;
+    int dup_bucket;            /* its bucket, or -1 (spilled: no way back to its rows) */
+    uint32_t dup_at, twin_at; /* its index in the bucket, and the earlier row's */
 } worker;
 
 static void worker_init(worker *w, jm_report *rep, bool own_states)
@@ -297,13 +300,14 @@ typedef struct grouped {
     size_t ncase;
     size_t next;             /* the next chunk of cases (or bucket) a thread takes */
     pthread_mutex_t lock;
+    int bucket;              /* the events are this bucket's, indices its own; -1: not one */
 } grouped;
 
 #define CASES_A_CHUNK 4096
 
-/* A row that repeats an earlier one: counted, and the first by case id and start kept for the
- * notice. */
-static void note_dup(worker *w, const jm__event *e)
+/* A row that repeats an earlier one (event e at index at, its twin at twin, in grouping g):
+ * counted, and the first by case id and start kept for the notice. */
+static void note_dup(worker *w, const grouped *g, const jm__event *e, uint32_t at, uint32_t twin)
 {
     w->dup_rows++;
     if (w->dup_seen) {
@@ -314,7 +318,11 @@ static void note_dup(worker *w, const jm__event *e)
     w->dup_seen = true;
     w->dup_cas = e->cas;
     w->dup_kind = e->act;
+    w->dup_fp = e->chan;
     w->dup_start = e->start;
+    w->dup_bucket = g->bucket;
+    w->dup_at = at;
+    w->twin_at = twin;
 }
 
 /* Rebuild the journeys of cases [from, to). */
@@ -350,15 +358,18 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
             if (i > 0 && e->start != ev_at(g->ev, idx[i - 1])->start)
                 run = i;
             bool dup = false;
-            for (size_t j = run; j < i && !dup; j++) {
+            size_t j = run;
+            for (; j < i; j++) {
                 const jm__event *d = ev_at(g->ev, idx[j]);
                 dup = d->act == e->act && d->chan == e->chan && d->dur == e->dur &&
                       (e->dur != JM_DUR_LONG || jm__end_at(d, g->le, g->nle, idx[j]) ==
                                                     jm__end_at(e, g->le, g->nle, idx[i]));
+                if (dup)
+                    break;
             }
             if (dup) {
                 if (e->chan & 1) /* the first event of its row: the row counts once */
-                    note_dup(w, e);
+                    note_dup(w, g, e, idx[i], idx[j]);
                 if (opt->dedupe) {
                     w->dup_events_dropped++;
                     continue;
@@ -494,7 +505,7 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
 
     if (threads > 1 && ncase < 2 * CASES_A_CHUNK)
         threads = 1; /* too few cases to share */
-    grouped g = {chunk, le, nle, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER};
+    grouped g = {chunk, le, nle, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, -1};
     rep->grouped = &g;
     make_workers(rep);
     run_workers(rep, threads, journeys_thread);
@@ -545,7 +556,7 @@ static void bucket_journeys(worker *w, unsigned i)
         for (size_t j = 0; j < m; j++)
             w->border[at[ev[k][j].cas / JM_BUCKETS]++] = (uint32_t)(k * JM_CHUNK_EVENTS + j);
     }
-    grouped g = {ev, b->le, b->nle, w->border, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER};
+    grouped g = {ev, b->le, b->nle, w->border, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, (int)i};
     journeys_of(w, &g, 0, ncase);
 }
 
@@ -566,7 +577,7 @@ static void *buckets_thread(void *arg)
 /* The journeys of the log's buckets, threads taking buckets one at a time. */
 static void build_buckets(jm_report *rep)
 {
-    grouped g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    grouped g = {.lock = PTHREAD_MUTEX_INITIALIZER, .bucket = -1};
     rep->grouped = &g;
     make_workers(rep);
     unsigned threads = jm__thread_count(rep->log->opt);
@@ -658,6 +669,20 @@ static void finish_task(void *ctx, size_t i)
     analyses[i]->finish(rep->st[i], &rep->ctx);
 }
 
+/* The batch (jm_log.marks) that put event `at` of bucket b there. */
+static const jm__mark *mark_of(const jm_log *log, unsigned b, uint32_t at)
+{
+    size_t lo = 0, hi = log->nmarks; /* the last mark whose count before is <= at */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (log->marks[mid].before[b] <= at)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return log->marks[lo].before[b] <= at ? &log->marks[lo] : NULL;
+}
+
 /* The rows that repeat earlier rows, summed over the workers into the log's accounting, and
  * the first (by case id, then start) named in a notice. */
 static void duplicates(jm_report *rep)
@@ -682,6 +707,37 @@ static void duplicates(jm_report *rep)
     }
     if (first == NULL || log->opt->on_notice == NULL)
         return;
+    const char *how = log->opt->dedupe ? "dropped (--dedupe)"
+                                       : "counted in input.duplicate_rows and kept; --dedupe "
+                                         "drops them";
+    uint64_t line[2];
+    const jm__mark *md = NULL, *mt = NULL;
+    if (first->dup_bucket >= 0 && !log->marks_lost && log->nmarks > 0) {
+        mt = mark_of(log, (unsigned)first->dup_bucket, first->twin_at);
+        md = mark_of(log, (unsigned)first->dup_bucket, first->dup_at);
+    }
+    bool found = false;
+    if (mt != NULL && md == mt) {
+        found = jm__locate_rows(log->files[mt->file], mt->delim, mt->first_line, mt->rows,
+                                first->dup_fp, 2, line) == 2;
+    } else if (mt != NULL && md != NULL) {
+        found = jm__locate_rows(log->files[mt->file], mt->delim, mt->first_line, mt->rows,
+                                first->dup_fp, 1, &line[0]) == 1 &&
+                jm__locate_rows(log->files[md->file], md->delim, md->first_line, md->rows,
+                                first->dup_fp, 1, &line[1]) == 1;
+    }
+    if (found) {
+        const char *tf = log->files[mt->file], *df = log->files[md->file];
+        char *msg = jm__strdupf(
+            "repeats line %" PRIu64 "%s%s byte for byte in every field (exports that overlap?); "
+            "%" PRIu64 " row%s in all repeat%s an earlier row: %s",
+            line[0], tf == df ? "" : " of ", tf == df ? "" : tf, rows, rows == 1 ? "" : "s",
+            rows == 1 ? "s" : "", how);
+        log->opt->on_notice(log->opt->on_notice_data, df, line[1], msg);
+        free(msg);
+        return;
+    }
+    /* The rows cannot be read again (standard input, a spill): named by case and time. */
     size_t cl, al;
     const char *cas = jm__buckets_case_name(log->events, first->dup_cas, &cl);
     const char *act = jm__intern_str(log->acts, log->kind_act[first->dup_kind], &al);
@@ -691,9 +747,7 @@ static void duplicates(jm_report *rep)
     char *msg = jm__strdupf(
         "%" PRIu64 " row%s repeat%s an earlier row byte for byte in every field (exports that "
         "overlap?), the first in case '%s': '%s' at %s; %s",
-        rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "", cs, as, when,
-        log->opt->dedupe ? "dropped (--dedupe)" : "counted in input.duplicate_rows and kept; "
-                                                   "--dedupe drops them");
+        rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "", cs, as, when, how);
     log->opt->on_notice(log->opt->on_notice_data,
                         log->stats.files == 1 ? log->files[0] : "the input", 0, msg);
     free(msg);

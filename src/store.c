@@ -41,6 +41,7 @@ void jm_log_free(jm_log *log)
     jm__intern_free(log->kinds);
     free(log->kind_act);
     free(log->kind_chan);
+    free(log->marks);
     jm__buckets_clear(log->events);
     free(log->events);
     jm__spill_free(log->spill);
@@ -79,6 +80,7 @@ jm_status jm__log_bound(jm_log *log)
         return JM_EIO;
     }
     log->spilled_events += log->events->n;
+    log->marks_lost = true;
     jm__buckets_empty(log->events);
     return JM_OK;
 }

@@ -3,11 +3,23 @@
 #ifndef JM_STORE_H
 #define JM_STORE_H
 
+#include "buckets.h"
 #include "event.h"
 #include "intern.h"
 #include "timeparse.h"
 
 #include <jmine/jmine.h>
+
+/* Where a merged batch's events went, so that an event can be traced back to the rows it came
+ * from (the lines of rows that repeat, for their notice): the batch's file, its first row's
+ * line (exact: a record boundary), its rows, and each bucket's event count before it. */
+typedef struct jm__mark {
+    uint32_t file; /* index in jm_log.files */
+    char delim;
+    uint64_t first_line;
+    uint64_t rows;
+    uint32_t before[JM_BUCKETS];
+} jm__mark;
 
 struct jm_log {
     const jm_options *opt;
@@ -28,6 +40,9 @@ struct jm_log {
     char *column[JM_ROLE_COUNT]; /* the role columns of the first file, or NULL */
     bool has_end, has_channel;   /* some file had the column */
     bool consumed;               /* the events went to a report */
+    jm__mark *marks;             /* one per merged batch with events, in file order */
+    size_t nmarks, marks_cap;
+    bool marks_lost;             /* events were spilled: bucket indices no longer tell */
     char *err;
 };
 

@@ -46,6 +46,7 @@ struct jm__batch {
     jm__long_end *long_end; /* ev: index in this batch */
     size_t nlong, long_cap;
     uint64_t rows;
+    uint64_t first_line; /* the line of the batch's first row */
     rejection *rej;
     size_t nrej, rej_cap;
     char *text; /* details and kept fields, back to back */
@@ -651,7 +652,8 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
     jm__batch *b = batch;
     const jm__file *f = b->file;
     const jm_options *opt = f->log->opt;
-    b->rows++;
+    if (b->rows++ == 0)
+        b->first_line = row->line;
     char detail[160], snip[48];
     if (row->too_long) {
         snprintf(detail, sizeof detail, "field %zu is %zu bytes, over the limit of %zu",
@@ -801,6 +803,16 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     }
     if (log->events->n + b->nev > UINT32_MAX)
         jm__die("more than 4 billion events");
+    if (b->nev > 0 && !log->marks_lost) {
+        jm__grow((void **)&log->marks, &log->marks_cap, log->nmarks + 1, sizeof *log->marks);
+        jm__mark *m = &log->marks[log->nmarks++];
+        m->file = (uint32_t)(log->stats.files - 1);
+        m->delim = f->delim;
+        m->first_line = b->first_line;
+        m->rows = b->rows;
+        for (unsigned k = 0; k < JM_BUCKETS; k++)
+            m->before[k] = (uint32_t)log->events->b[k].n;
+    }
     /* Each event goes to the bucket of its case; the long ends, in event order, go along. */
     size_t l = 0;
     for (size_t i = 0; i < b->nev; i++) {
