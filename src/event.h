@@ -18,8 +18,9 @@ typedef struct jm__event {
     int64_t start; /* UTC milliseconds */
     uint32_t dur;  /* end - start in ms; JM_DUR_LONG: look the end up with jm__event_end */
     uint32_t cas;  /* id in jm_log.cases */
-    uint32_t act;  /* id in jm_log.acts */
-    uint32_t chan; /* id in jm_log.chans, or JM_NO_CHANNEL */
+    uint32_t act;  /* in the log: its kind, an id in jm_log.kinds (activity and channel) */
+    uint32_t chan; /* in the log: the fingerprint of its row (batch.c), read by the report to
+                      find rows that repeat */
 } jm__event;
 
 /* A duration of 49.7 days or more does not fit the record; its end is kept aside. */

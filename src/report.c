@@ -2,6 +2,7 @@
 /* The report: rebuilds journeys from the store, runs every analysis, writes the whole report. */
 #include "analyses/analysis.h"
 #include "buckets.h"
+#include "read/locate.h"
 #include "spill.h"
 #include "store.h"
 #include "write/text.h"
@@ -28,6 +29,10 @@ struct jm_report {
     struct grouped *grouped; /* the build under way */
     pthread_mutex_t variants_lock;
     jm__intern *own_steps; /* step names when they are not the activities */
+    /* Each kind's step (an activity id, or one of own_steps) and channel: events hold kinds
+     * (store.h). */
+    uint32_t *kind_step;
+    const uint32_t *kind_chan;
     jm__seqtab *variants;
     jm__pairs *pairs;
     jm__vals *pair_wait; /* by pair id */
@@ -80,32 +85,36 @@ static void sort_by_start(uint32_t *idx, uint32_t *tmp, size_t n, const jm__even
         idx[k++] = tmp[i++];
 }
 
-/* The step of an event when steps are channels or channel:activity pairs: its id in the
- * report's own step table, which takes the place of the activity in the event (act is read as
- * the step from here on). */
-typedef struct naming {
-    jm_report *rep;
-    char *buf;
-    size_t cap;
-} naming;
-
-static void name_step(void *ctx, jm__event *e, int64_t end, unsigned bucket)
+/* Each kind's step: its activity, its channel, or channel:activity in the report's own step
+ * table (--step). */
+static void name_steps(jm_report *rep)
 {
-    (void)end, (void)bucket;
-    naming *nm = ctx;
-    jm_log *log = nm->rep->log;
-    size_t cl = 0, al = 0;
-    const char *c = e->chan == JM_NO_CHANNEL ? "" : jm__intern_str(log->chans, e->chan, &cl);
-    if (log->opt->step == JM_STEP_CHANNEL) {
-        e->act = jm__intern_id(nm->rep->own_steps, c, cl);
+    jm_log *log = rep->log;
+    uint32_t nk = jm__intern_count(log->kinds);
+    rep->kind_chan = log->kind_chan;
+    if (log->opt->step == JM_STEP_ACTIVITY) {
+        rep->kind_step = NULL;
         return;
     }
-    const char *a = jm__intern_str(log->acts, e->act, &al);
-    jm__grow((void **)&nm->buf, &nm->cap, cl + al + 1, 1);
-    memcpy(nm->buf, c, cl);
-    nm->buf[cl] = ':';
-    memcpy(nm->buf + cl + 1, a, al);
-    e->act = jm__intern_id(nm->rep->own_steps, nm->buf, cl + 1 + al);
+    rep->kind_step = jm__xmalloc((nk ? nk : 1) * sizeof *rep->kind_step);
+    char *buf = NULL;
+    size_t cap = 0;
+    for (uint32_t k = 0; k < nk; k++) {
+        size_t cl = 0, al = 0;
+        uint32_t chan = log->kind_chan[k];
+        const char *c = chan == JM_NO_CHANNEL ? "" : jm__intern_str(log->chans, chan, &cl);
+        if (log->opt->step == JM_STEP_CHANNEL) {
+            rep->kind_step[k] = jm__intern_id(rep->own_steps, c, cl);
+            continue;
+        }
+        const char *a = jm__intern_str(log->acts, log->kind_act[k], &al);
+        jm__grow((void **)&buf, &cap, cl + al + 1, 1);
+        memcpy(buf, c, cl);
+        buf[cl] = ':';
+        memcpy(buf + cl + 1, a, al);
+        rep->kind_step[k] = jm__intern_id(rep->own_steps, buf, cl + 1 + al);
+    }
+    free(buf);
 }
 
 /* A thread's share of rebuilding journeys: its scratch arrays, its own analysis states and
@@ -135,6 +144,13 @@ typedef struct worker {
     int64_t *lc_end;
     size_t lc_cap;
     uint64_t lc_paired, lc_other;
+    /* Rows that repeat an earlier row (see journeys_of), and the first by case and time. */
+    uint64_t dup_rows, dup_events_dropped;
+    bool dup_seen;
+    uint32_t dup_cas, dup_kind, dup_fp;
+    int64_t dup_start;
+    int dup_bucket;            /* its bucket, or -1 (spilled: no way back to its rows) */
+    uint32_t dup_at, twin_at; /* its index in the bucket, and the earlier row's */
 } worker;
 
 static void worker_init(worker *w, jm_report *rep, bool own_states)
@@ -308,6 +324,7 @@ typedef struct grouped {
     size_t ncase;
     size_t next;             /* the next chunk of cases (or bucket) a thread takes */
     pthread_mutex_t lock;
+    int bucket;              /* the events are this bucket's, indices its own; -1: not one */
 } grouped;
 
 #define CASES_A_CHUNK 4096
@@ -368,6 +385,26 @@ static int64_t lifecycle_end(const worker *w, size_t n, uint32_t at)
     return w->lc_end[lo];
 }
 
+/* A row that repeats an earlier one (event e at index at, its twin at twin, in grouping g):
+ * counted, and the first by case id and start kept for the notice. */
+static void note_dup(worker *w, const grouped *g, const jm__event *e, uint32_t at, uint32_t twin)
+{
+    w->dup_rows++;
+    if (w->dup_seen) {
+        int c = jm__buckets_case_cmp(w->rep->log->events, e->cas, w->dup_cas);
+        if (c > 0 || (c == 0 && e->start >= w->dup_start))
+            return;
+    }
+    w->dup_seen = true;
+    w->dup_cas = e->cas;
+    w->dup_kind = e->act;
+    w->dup_fp = e->chan;
+    w->dup_start = e->start;
+    w->dup_bucket = g->bucket;
+    w->dup_at = at;
+    w->twin_at = twin;
+}
+
 /* Rebuild the journeys of cases [from, to). */
 static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
 {
@@ -401,24 +438,51 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
         uint32_t *tmp = w->seq;
         sort_by_start(idx, tmp, len, g->ev);
         uint32_t cas = ev_at(g->ev, idx[0])->cas;
-        size_t k = 0;
+        size_t k = 0, run = 0;
+        const uint32_t *kact = w->rep->log->kind_act, *kchan = w->rep->kind_chan;
+        const uint32_t *kstep = w->rep->kind_step ? w->rep->kind_step : kact;
         for (size_t i = 0; i < len; i++) {
             const jm__event *e = ev_at(g->ev, idx[i]);
+            /* A row that repeats an earlier row byte for byte: an event of the same case with
+             * the same start, kind, end and row fingerprint (chan) came before it. Equal
+             * starts are neighbours once sorted. */
+            if (i > 0 && e->start != ev_at(g->ev, idx[i - 1])->start)
+                run = i;
+            bool dup = false;
+            size_t j = run;
+            for (; j < i; j++) {
+                const jm__event *d = ev_at(g->ev, idx[j]);
+                dup = d->act == e->act && d->chan == e->chan && d->dur == e->dur &&
+                      (e->dur != JM_DUR_LONG || jm__end_at(d, g->le, g->nle, idx[j]) ==
+                                                    jm__end_at(e, g->le, g->nle, idx[i]));
+                if (dup)
+                    break;
+            }
+            if (dup) {
+                if (e->chan & 1) /* the first event of its row: the row counts once */
+                    note_dup(w, g, e, idx[i], idx[j]);
+                if (opt->dedupe) {
+                    w->dup_events_dropped++;
+                    continue;
+                }
+            }
             /* --split-gap: a long enough wait starts a new journey of the same case. */
             if (k > 0 && opt->split_gap_ms > 0 && e->start - w->end[k - 1] > opt->split_gap_ms) {
                 add_journey(w, cas, k);
                 k = 0;
             }
-            w->step[k] = e->act; /* the step (see name_step) */
-            w->chan[k] = e->chan;
+            w->step[k] = kstep[e->act];
+            w->chan[k] = kchan[e->act];
             w->start[k] = e->start;
             w->end[k] = lifecycle ? lifecycle_end(w, kept, idx[i])
                                   : jm__end_at(e, g->le, g->nle, idx[i]);
             k++;
         }
-        add_journey(w, cas, k);
+        if (k > 0)
+            add_journey(w, cas, k);
     }
 }
+
 
 static void *journeys_thread(void *arg)
 {
@@ -533,7 +597,7 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
 
     if (threads > 1 && ncase < 2 * CASES_A_CHUNK)
         threads = 1; /* too few cases to share */
-    grouped g = {chunk, le, nle, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER};
+    grouped g = {chunk, le, nle, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, -1};
     rep->grouped = &g;
     make_workers(rep);
     run_workers(rep, threads, journeys_thread);
@@ -584,7 +648,7 @@ static void bucket_journeys(worker *w, unsigned i)
         for (size_t j = 0; j < m; j++)
             w->border[at[ev[k][j].cas / JM_BUCKETS]++] = (uint32_t)(k * JM_CHUNK_EVENTS + j);
     }
-    grouped g = {ev, b->le, b->nle, w->border, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER};
+    grouped g = {ev, b->le, b->nle, w->border, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, (int)i};
     journeys_of(w, &g, 0, ncase);
 }
 
@@ -605,7 +669,7 @@ static void *buckets_thread(void *arg)
 /* The journeys of the log's buckets, threads taking buckets one at a time. */
 static void build_buckets(jm_report *rep)
 {
-    grouped g = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    grouped g = {.lock = PTHREAD_MUTEX_INITIALIZER, .bucket = -1};
     rep->grouped = &g;
     make_workers(rep);
     unsigned threads = jm__thread_count(rep->log->opt);
@@ -630,7 +694,6 @@ static jm_status build_spilled(jm_report *rep)
     uint64_t *tab = NULL;
     size_t tab_cap = 0;
     jm_status st = JM_OK;
-    naming nm = {rep, NULL, 0};
     for (unsigned p = 0; p < JM_SPILL_PARTS && st == JM_OK; p++) {
         jm__spilled *rec = NULL;
         size_t nrec = 0, n = 0, nle = 0;
@@ -673,15 +736,11 @@ static jm_status build_spilled(jm_report *rep)
             for (size_t i = from; i < n; i++)
                 ev[i].cas = same[k][ev[i].cas] * JM_BUCKETS + b;
         }
-        if (log->opt->step != JM_STEP_ACTIVITY)
-            for (size_t i = 0; i < n; i++)
-                name_step(&nm, &ev[i], 0, 0);
         build_part(rep, ev, n, le, nle, JM_SPILL_PARTS, most * PER);
     }
     for (unsigned k = 0; k < PER; k++)
         free(same[k]);
     free(tab);
-    free(nm.buf);
     free(ev);
     free(le);
     return st;
@@ -712,6 +771,92 @@ static void finish_report(jm_report *rep)
     jm__trace("waits sorted");
     jm__run_tasks(NANALYSES, threads, finish_task, rep);
     jm__trace("finished");
+}
+
+/* The batch (jm_log.marks) that put event `at` of bucket b there. */
+static const jm__mark *mark_of(const jm_log *log, unsigned b, uint32_t at)
+{
+    size_t lo = 0, hi = log->nmarks; /* the last mark whose count before is <= at */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (log->marks[mid].before[b] <= at)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return log->marks[lo].before[b] <= at ? &log->marks[lo] : NULL;
+}
+
+/* The rows that repeat earlier rows, summed over the workers into the log's accounting, and
+ * the first (by case id, then start) named in a notice. */
+static void duplicates(jm_report *rep)
+{
+    jm_log *log = rep->log;
+    const worker *first = NULL;
+    uint64_t rows = 0, dropped = 0;
+    for (unsigned t = 0; t < rep->nworkers; t++) {
+        const worker *w = &rep->workers[t];
+        rows += w->dup_rows;
+        dropped += w->dup_events_dropped;
+        if (w->dup_seen &&
+            (first == NULL ||
+             jm__buckets_case_cmp(log->events, w->dup_cas, first->dup_cas) < 0 ||
+             (w->dup_cas == first->dup_cas && w->dup_start < first->dup_start)))
+            first = w;
+    }
+    log->stats.duplicate_rows = rows;
+    if (log->opt->dedupe) {
+        log->stats.duplicates_dropped = rows;
+        log->stats.events -= dropped;
+    }
+    if (first == NULL || log->opt->on_notice == NULL)
+        return;
+    const char *how = log->opt->dedupe ? "dropped (--dedupe)"
+                                       : "counted in input.duplicate_rows and kept; --dedupe "
+                                         "drops them";
+    uint64_t line[2];
+    const jm__mark *md = NULL, *mt = NULL;
+    if (first->dup_bucket >= 0 && !log->marks_lost && log->nmarks > 0) {
+        mt = mark_of(log, (unsigned)first->dup_bucket, first->twin_at);
+        md = mark_of(log, (unsigned)first->dup_bucket, first->dup_at);
+    }
+    bool found = false;
+    if (mt != NULL && md == mt) {
+        found = jm__locate_rows(log->files[mt->file], mt->delim, mt->first_line, mt->rows,
+                                first->dup_fp, 2, line) == 2;
+    } else if (mt != NULL && md != NULL) {
+        found = jm__locate_rows(log->files[mt->file], mt->delim, mt->first_line, mt->rows,
+                                first->dup_fp, 1, &line[0]) == 1 &&
+                jm__locate_rows(log->files[md->file], md->delim, md->first_line, md->rows,
+                                first->dup_fp, 1, &line[1]) == 1;
+    }
+    if (found) {
+        const char *tf = log->files[mt->file], *df = log->files[md->file];
+        char *msg = jm__strdupf(
+            "repeats line %" PRIu64 "%s%s byte for byte in every field (exports that overlap?); "
+            "%" PRIu64 " row%s in all repeat%s an earlier row: %s",
+            line[0], tf == df ? "" : " of ", tf == df ? "" : tf, rows, rows == 1 ? "" : "s",
+            rows == 1 ? "s" : "", how);
+        log->opt->on_notice(log->opt->on_notice_data, df, line[1], msg);
+        free(msg);
+        return;
+    }
+    /* The rows cannot be read again (standard input, a spill): named by case and time. */
+    size_t cl, al;
+    const char *cas = jm__buckets_case_name(log->events, first->dup_cas, &cl);
+    const char *act = jm__intern_str(log->acts, log->kind_act[first->dup_kind], &al);
+    char when[40];
+    jm__time_format(first->dup_start, when);
+    char *cs = jm__safe(cas, cl > 60 ? 60 : cl, false), *as = jm__safe(act, al > 60 ? 60 : al, false);
+    char *msg = jm__strdupf(
+        "%" PRIu64 " row%s repeat%s an earlier row byte for byte in every field (exports that "
+        "overlap?), the first in case '%s': '%s' at %s; %s",
+        rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "", cs, as, when, how);
+    log->opt->on_notice(log->opt->on_notice_data,
+                        log->stats.files == 1 ? log->files[0] : "the input", 0, msg);
+    free(msg);
+    free(cs);
+    free(as);
 }
 
 /* The analyses' hooks for case ids (analysis.h): the log keeps them in its buckets. */
@@ -836,22 +981,17 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
         rep->st[a] = analyses[a]->begin(&rep->ctx);
 
     jm_status st = JM_OK;
-    if (log->spill != NULL) {
+    name_steps(rep);
+    if (log->spill != NULL)
         st = build_spilled(rep);
-    } else {
-        if (opt->step != JM_STEP_ACTIVITY) {
-            naming nm = {rep, NULL, 0};
-            for (unsigned b = 0; b < JM_BUCKETS; b++)
-                jm__buckets_each(log->events, b, name_step, &nm);
-            free(nm.buf);
-        }
+    else
         build_buckets(rep);
-    }
     jm__trace("journeys");
     /* The events are no longer needed: give their memory back before the analyses finish
      * (the case ids stay, to name cases by). */
     jm__buckets_free_events(log->events);
     if (rep->workers != NULL) {
+        duplicates(rep);
         merge_workers(rep, rep->workers, rep->nworkers, jm__thread_count(opt));
         for (unsigned t = 0; t < rep->nworkers; t++)
             worker_free_scratch(&rep->workers[t]);
@@ -880,6 +1020,7 @@ void jm_report_free(jm_report *rep)
         if (rep->st[a] != NULL)
             analyses[a]->free(rep->st[a]);
     jm__intern_free(rep->own_steps);
+    free(rep->kind_step);
     jm__seqtab_free(rep->variants);
     pthread_mutex_destroy(&rep->variants_lock);
     jm__pairs_free(rep->pairs);
@@ -1034,6 +1175,8 @@ static void input_json(const jm_report *rep, jm__json *w)
         jm__json_obj_end(w);
         jm__json_obj_end(w);
     }
+    jm__json_u64(w, "duplicate_rows", st->duplicate_rows);
+    jm__json_u64(w, "duplicates_dropped", st->duplicates_dropped);
     jm__json_obj(w, "columns");
     for (int r = 0; r < JM_ROLE_COUNT; r++)
         jm__json_cstr(w, jm_role_key((jm_role)r), log->column[r]);
@@ -1048,17 +1191,31 @@ static void input_text(const jm_report *rep, jm__text *t)
     const jm_input_stats *st = &log->stats;
     FILE *o = t->out;
     fprintf(o, t->md ? "## Input\n\n" : "Input\n-----\n");
-    fprintf(o, "%sRows read %" PRIu64 " = %" PRIu64 " events + %" PRIu64 " rejected",
-            t->md ? "- " : "", st->rows, st->events, st->rejected);
+    if (log->opt->stages != NULL)
+        fprintf(o, "%sRows read %" PRIu64 " = %" PRIu64 " kept (%" PRIu64 " stage events) + %" PRIu64
+                   " rejected",
+                t->md ? "- " : "", st->rows, st->rows - st->rejected - st->duplicates_dropped,
+                st->events, st->rejected);
+    else
+        fprintf(o, "%sRows read %" PRIu64 " = %" PRIu64 " events + %" PRIu64 " rejected",
+                t->md ? "- " : "", st->rows, st->events, st->rejected);
     if (st->lifecycle_mode == JM_LIFECYCLE_PAIR)
         fprintf(o, " + %" PRIu64 " completes paired with their start + %" PRIu64
                    " other transitions",
                 st->lifecycle_paired, st->lifecycle_other);
+    if (st->duplicates_dropped)
+        fprintf(o, " + %" PRIu64 " duplicate%s dropped", st->duplicates_dropped,
+                st->duplicates_dropped == 1 ? "" : "s");
     fprintf(o, " (%" PRIu64 " file%s, %s", st->files, st->files == 1 ? "" : "s",
             log->encoding ? log->encoding : "UTF-8");
     if (st->blank_lines)
         fprintf(o, "; %" PRIu64 " blank lines skipped", st->blank_lines);
     fprintf(o, ")\n");
+    if (st->duplicate_rows > st->duplicates_dropped)
+        fprintf(o, "%s%" PRIu64 " row%s repeat%s an earlier row byte for byte (kept; --dedupe drops "
+                   "them)\n",
+                t->md ? "- " : "", st->duplicate_rows, st->duplicate_rows == 1 ? "" : "s",
+                st->duplicate_rows == 1 ? "s" : "");
     for (int r = 0; r < JM_REJECT_COUNT; r++)
         if (st->rejected_by_reason[r])
             fprintf(o, "%s  rejected, %s: %" PRIu64 "\n", t->md ? "  -" : "",
@@ -1337,6 +1494,8 @@ static void merge_head(jm_merge *m, jm__state_head *h)
         x->lifecycle_rows[v] += y->lifecycle_rows[v];
     x->lifecycle_mode = y->lifecycle_mode; /* the same in every state (its option says so) */
     x->lifecycle_paired += y->lifecycle_paired;
+    x->duplicate_rows += y->duplicate_rows; /* a row's repeats share its case: never split */
+    x->duplicates_dropped += y->duplicates_dropped;
     x->lifecycle_other += y->lifecycle_other;
     a->has_lifecycle |= h->has_lifecycle;
     /* Encodings: each named once, in the order met (as one run lists them). */
@@ -1446,6 +1605,18 @@ static jm_status merge_state(jm_merge *m, const char *path, jm__state_head *h, j
     } else {
         jm__state_head_apply(h, &m->opt);
         m->first = jm__xstrdup(path);
+    }
+    for (int role = 0; m->nstates > 0 && role < JM_ROLE_COUNT; role++) {
+        if ((h->column[role] != NULL) == (m->head.column[role] != NULL))
+            continue;
+        /* One run refuses files whose headers give other roles (SPEC §1.1): so does a merge. */
+        const jm__state_head *has = h->column[role] ? h : &m->head;
+        return merge_fail(m, jm__strdupf("%s: its log %s a %s column (\"%s\"), but %s's %s; "
+                                         "several files are one log only when their headers give "
+                                         "the same roles",
+                                         path, h->column[role] ? "has" : "has no",
+                                         jm_role_key((jm_role)role), has->column[role], m->first,
+                                         h->column[role] ? "has none" : "has"));
     }
     if (m->nstates > 0 && h->time_decided && m->head.time_decided &&
         strcmp(h->time_format, m->head.time_format) != 0)

@@ -448,7 +448,8 @@ jm__state_r *jm__sr_section(jm__state_r *r, const char **key, size_t *klen)
 static const char *const opt_names[JM_STATE_NOPTS] = {
     "--step",        "--split-gap", "--long-wait",  "--collapse-loops", "--case",     "--activity",
     "--start",       "--end",       "--channel",    "--customer",       "--resource", "--delimiter",
-    "--time-format", "--tz",        "--field-limit", "--lifecycle", "--lifecycle-column"};
+    "--time-format", "--tz",        "--field-limit", "--lifecycle", "--lifecycle-column",
+    "--dedupe",      "--trim-ids",  "--stages",     "--stages-date",    "--stages-empty"};
 
 const char *jm__state_opt_name(size_t i)
 {
@@ -505,6 +506,11 @@ void jm__state_head_of(jm__state_head *h, const jm_options *opt, const jm_input_
                                    modes[stats->lifecycle_mode]);
     h->opt_value[16] = jm__xstrdup(opt->column[JM_ROLE_LIFECYCLE] ? opt->column[JM_ROLE_LIFECYCLE]
                                                                    : "(by header name)");
+    h->opt_value[17] = jm__xstrdup(opt->dedupe ? "on" : "off");
+    h->opt_value[18] = jm__xstrdup(opt->trim_ids ? "on" : "off");
+    h->opt_value[19] = jm__xstrdup(opt->stages ? opt->stages : "off");
+    h->opt_value[20] = jm__xstrdup(opt->stages_date ? opt->stages_date : "off");
+    h->opt_value[21] = jm__xstrdup(opt->stages_empty ? opt->stages_empty : "off");
     h->stats = *stats;
     h->files = jm__xcalloc(stats->files ? stats->files : 1, sizeof *h->files);
     for (size_t i = 0; i < stats->files; i++)
@@ -565,6 +571,8 @@ void jm__sw_head(jm__state_w *w, const jm__state_head *h)
         jm__sw_u64(w, h->stats.lifecycle_rows[i]);
     jm__sw_u64(w, h->stats.lifecycle_paired);
     jm__sw_u64(w, h->stats.lifecycle_other);
+    jm__sw_u64(w, h->stats.duplicate_rows);
+    jm__sw_u64(w, h->stats.duplicates_dropped);
     size_t ncol = 0;
     for (int i = 0; i < JM_ROLE_COUNT; i++)
         ncol += h->column[i] != NULL;
@@ -664,6 +672,8 @@ static bool read_head(jm__state_r *r, jm__state_head *h)
         h->stats.lifecycle_rows[i] = jm__sr_u64(r);
     h->stats.lifecycle_paired = jm__sr_u64(r);
     h->stats.lifecycle_other = jm__sr_u64(r);
+    h->stats.duplicate_rows = jm__sr_u64(r);
+    h->stats.duplicates_dropped = jm__sr_u64(r);
     size_t ncol = jm__sr_count(r);
     for (size_t k = 0; k < ncol && jm__sr_ok(r); k++) {
         size_t n;

@@ -126,7 +126,7 @@ jm__state_r *jm__sr_section(jm__state_r *r, const char **key, size_t *klen);
 /* ---- The file's head: version, options, input ---------------------------------- */
 
 /* The options that change the analysis, in the order the file lists them. */
-#define JM_STATE_NOPTS 17
+#define JM_STATE_NOPTS 22
 
 /* What a state file says before its body. */
 typedef struct jm__state_head {

@@ -36,6 +36,7 @@ jm_log *jm_log_new(const jm_options *opt, char **err)
     log->tf = tf;
     log->acts = jm__intern_new();
     log->chans = jm__intern_new();
+    log->kinds = jm__intern_new();
     log->events = jm__xmalloc(sizeof *log->events);
     jm__buckets_init(log->events);
     log->err = jm__xstrdup("");
@@ -49,6 +50,10 @@ void jm_log_free(jm_log *log)
     jm__timefmt_free(log->tf);
     jm__intern_free(log->acts);
     jm__intern_free(log->chans);
+    jm__intern_free(log->kinds);
+    free(log->kind_act);
+    free(log->kind_chan);
+    free(log->marks);
     jm__buckets_clear(log->events);
     free(log->events);
     jm__spill_free(log->spill);
@@ -99,6 +104,7 @@ jm_status jm__log_bound(jm_log *log)
         return JM_EIO;
     }
     log->spilled_events += log->events->n;
+    log->marks_lost = true;
     jm__buckets_empty(log->events);
     return JM_OK;
 }

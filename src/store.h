@@ -3,16 +3,34 @@
 #ifndef JM_STORE_H
 #define JM_STORE_H
 
+#include "buckets.h"
 #include "event.h"
 #include "intern.h"
 #include "timeparse.h"
 
 #include <jmine/jmine.h>
 
+/* Where a merged batch's events went, so that an event can be traced back to the rows it came
+ * from (the lines of rows that repeat, for their notice): the batch's file, its first row's
+ * line (exact: a record boundary), its rows, and each bucket's event count before it. */
+typedef struct jm__mark {
+    uint32_t file; /* index in jm_log.files */
+    char delim;
+    uint64_t first_line;
+    uint64_t rows;
+    uint32_t before[JM_BUCKETS];
+} jm__mark;
+
 struct jm_log {
     const jm_options *opt;
     jm__timefmt *tf;
     jm__intern *acts, *chans; /* case ids are kept in the buckets */
+    /* Kinds: (activity, channel) pairs, 8 bytes each. An event in the buckets holds its kind in
+     * act and the fingerprint of its row in chan (see batch.c); the report reads them back
+     * through kind_act and kind_chan. */
+    jm__intern *kinds;
+    uint32_t *kind_act, *kind_chan;
+    size_t kind_cap;
     struct jm__buckets *events; /* in buckets by case (buckets.h) */
     struct jm__spill *spill; /* events written out by --memory, or NULL */
     uint64_t spilled_events; /* events out there; the buckets hold the ones read since */
@@ -26,6 +44,9 @@ struct jm_log {
     char *encoding;              /* the encodings read, each once: "UTF-8", "UTF-8, UTF-16LE" */
     char *time_format;           /* a merge's: how its states read times (else tf's name) */
     unsigned notices;            /* the kinds of notice given (JM__NOTICE_...) */
+    jm__mark *marks;             /* one per merged batch with events, in file order */
+    size_t nmarks, marks_cap;
+    bool marks_lost;             /* events were spilled: bucket indices no longer tell */
     char *err;
 };
 

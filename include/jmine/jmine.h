@@ -209,9 +209,23 @@ typedef void (*jm_progress_fn)(void *data, const char *file, uint64_t bytes, uin
  * the jm_log made from it. Fill with jm_options_init, then change what you need. */
 typedef struct jm_options {
     /* Column names set by flag, or NULL to find the role by header name. A name is matched
-     * exactly first, then ignoring case, spaces, '_' and '-'. */
+     * exactly first, then ignoring case, spaces, '_' and '-'; "#N" is the N-th column (from 1).
+     * Case and activity may join several columns with '+' ("concept:name+lifecycle"): their
+     * values are joined with '+' (empty values left out). */
     const char *column[JM_ROLE_COUNT];
-    char delimiter;          /* 0: sniff from the header line (',' ';' TAB '|') */
+    char delimiter;          /* 0: sniff from the header line (',' ';' TAB '|'), or take it
+                                from an Excel "sep=X" first line */
+    size_t skip_lines;       /* physical lines before the header, skipped unread */
+    bool trim_ids;           /* strip spaces and tabs around case and customer ids */
+    /* Wide call records: "NAME=START..END,..." turns each row into one event per stage whose
+     * start is neither empty nor stages_empty (activity NAME, times from the two columns, each
+     * a name or #N). A row gives all its stages or is rejected whole: rows = rows kept +
+     * rejected, and events counts the stages of the rows kept. NULL: one event a row. */
+    const char *stages;
+    const char *stages_date; /* the column of the date when stage columns hold a time of day */
+    const char *stages_empty; /* a stage start holding this is empty (e.g. "0:00:00") */
+    bool dedupe;             /* drop rows that repeat an earlier row byte for byte (they are
+                                counted either way: jm_input_stats.duplicate_rows) */
     const char *time_format; /* NULL: found by looking (a sample of the first file's start
                                 column tried as ISO 8601, epoch and a table of spreadsheet
                                 and locale patterns; see README); "excel": Excel serial days
@@ -353,6 +367,9 @@ typedef struct jm_input_stats {
     uint64_t lifecycle_rows[JM_LC_COUNT];
     uint64_t lifecycle_paired;
     uint64_t lifecycle_other;
+    uint64_t duplicate_rows;  /* rows that repeat an earlier row of the log byte for byte */
+    uint64_t duplicates_dropped; /* of those, dropped (jm_options.dedupe): then rows = events
+                                    (or rows kept, with stages) + rejected + dropped */
 } jm_input_stats;
 
 /* Fill *st with the input accounting of the report. */

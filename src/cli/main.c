@@ -105,6 +105,12 @@ typedef enum {
     O_LIFECYCLE_COLUMN,
     O_STATE_OUT,
     O_AS,
+    O_SKIP_LINES,
+    O_TRIM_IDS,
+    O_STAGES,
+    O_STAGES_DATE,
+    O_STAGES_EMPTY,
+    O_DEDUPE,
 } opt_id;
 
 typedef struct opt_def {
@@ -140,9 +146,13 @@ static const opt_def options[] = {
     {O_SPLIT_GAP, "split-gap", 0, "DURATION", CMD_ALL,
      "also start a new journey of a case after a wait longer than DURATION (e.g. 30d, "
      "2d12h, 90m)"},
-    {O_CASE, "case", 0, "COLUMN", CMD_ALL, "the case id column (default: found by header name)"},
-    {O_ACTIVITY, "activity", 0, "COLUMN", CMD_ALL, "the activity column"},
-    {O_START, "start", 0, "COLUMN", CMD_ALL, "the start time column"},
+    {O_CASE, "case", 0, "COLUMN", CMD_ALL,
+     "the case id column (default: found by header name); a name, #N (the N-th column), or "
+     "columns joined with + (e.g. 'line+call_id')"},
+    {O_ACTIVITY, "activity", 0, "COLUMN", CMD_ALL,
+     "the activity column, or columns joined with + into one step (e.g. "
+     "'concept:name+lifecycle:transition')"},
+    {O_START, "start", 0, "COLUMN", CMD_ALL, "the start time column (a name or #N)"},
     {O_END, "end", 0, "COLUMN", CMD_ALL, "the end time column (optional)"},
     {O_CHANNEL, "channel", 0, "COLUMN", CMD_ALL, "the channel column (optional)"},
     {O_CUSTOMER, "customer", 0, "COLUMN", CMD_ALL, "the customer id column (optional)"},
@@ -152,6 +162,23 @@ static const opt_def options[] = {
     {O_LIFECYCLE, "lifecycle", 0, "MODE", CMD_ALL,
      "auto (default: pair a start with its complete where every value is an XES transition), "
      "pair, or keep (each row an event)"},
+    {O_STAGES, "stages", 0, "SPEC", CMD_ALL,
+     "wide call records: 'IVR=vru_entry..vru_exit,Queue=q_start..q_exit' gives one event per "
+     "stage whose start is not empty (activity = the stage's name); a row gives all or is "
+     "rejected whole"},
+    {O_STAGES_DATE, "stages-date", 0, "COLUMN", CMD_ALL,
+     "with --stages: the date of stage columns that hold a time of day; a time more than 12 h "
+     "before the row's first stage start is on the next day (past midnight)"},
+    {O_STAGES_EMPTY, "stages-empty", 0, "VALUE", CMD_ALL,
+     "with --stages: a stage time holding VALUE (e.g. 0:00:00) counts as empty"},
+    {O_TRIM_IDS, "trim-ids", 0, NULL, CMD_ALL,
+     "strip spaces and tabs around case and customer ids (times are always trimmed)"},
+    {O_DEDUPE, "dedupe", 0, NULL, CMD_ALL,
+     "drop rows that repeat an earlier row byte for byte in every field (they are counted "
+     "either way: input.duplicate_rows)"},
+    {O_SKIP_LINES, "skip-lines", 0, "N", CMD_ALL,
+     "skip N lines (a title, notes) before the header; Excel's 'sep=;' first line is "
+     "recognised without it"},
     {O_DELIMITER, "delimiter", 'd', "CHAR", CMD_ALL,
      "field delimiter: , ; | tab or one character (default: sniffed from the header)"},
     {O_TIME_FORMAT, "time-format", 0, "FMT", CMD_ALL,
@@ -422,6 +449,16 @@ static void apply(run *r, const opt_def *o, const char *arg)
             opt->lifecycle = JM_LIFECYCLE_KEEP;
         else
             usage_error(cmd, "--lifecycle '%s' is not auto, pair or keep", arg);
+        break;
+    case O_STAGES: opt->stages = arg; break;
+    case O_STAGES_DATE: opt->stages_date = arg; break;
+    case O_STAGES_EMPTY: opt->stages_empty = arg; break;
+    case O_TRIM_IDS: opt->trim_ids = true; break;
+    case O_DEDUPE: opt->dedupe = true; break;
+    case O_SKIP_LINES:
+        if (!parse_u64(arg, &u) || u > 1000000)
+            usage_error(cmd, "--skip-lines wants a number of lines, not '%s'", arg);
+        opt->skip_lines = (size_t)u;
         break;
     case O_DELIMITER:
         if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0)
@@ -854,6 +891,16 @@ int main(int argc, char **argv)
         usage_error(r.cmd, r.cmd->bit == CMD_MERGE
                                ? "no state given (jmine report --state-out FILE writes one)"
                                : "no input file given (use - for standard input)");
+    if (r.opt.stages != NULL) {
+        static const jm_role given[] = {JM_ROLE_ACTIVITY, JM_ROLE_START, JM_ROLE_END};
+        for (size_t i = 0; i < 3; i++)
+            if (r.opt.column[given[i]] != NULL)
+                usage_error(r.cmd, "--stages gives the activity and the times: leave out --%s",
+                            jm_role_key(given[i]));
+    } else if (r.opt.stages_date != NULL || r.opt.stages_empty != NULL) {
+        usage_error(r.cmd, "--%s goes with --stages",
+                    r.opt.stages_date ? "stages-date" : "stages-empty");
+    }
     if (!r.top_set && r.as->bit == CMD_REPORT)
         r.opt.top = 10;
     r.opt.keep_journeys = r.cmd->bit == CMD_JOURNEYS;

@@ -48,6 +48,7 @@ struct jm__batch {
     size_t nlong, long_cap;
     uint64_t rows;
     uint64_t lc_rows[JM_LC_COUNT]; /* rows by lifecycle transition (see lifecycle_code) */
+    uint64_t first_line; /* the line of the batch's first row */
     rejection *rej;
     size_t nrej, rej_cap;
     char *text; /* details and kept fields, back to back */
@@ -60,21 +61,123 @@ struct jm__batch {
     uint64_t not_utf8_line; /* the first line whose activity or channel is not UTF-8, or 0 */
     uint32_t *map; /* scratch for the merge */
     size_t map_cap;
+    char *jcase, *jact; /* case and activity values joined from several columns */
+    size_t jcase_cap, jact_cap;
 };
 
 /* ---- The file's header ---- */
 
+/* --stages and --stages-date found in the header of row. */
+static jm_status find_stages(jm__file *f, const jm__row *row, char **err)
+{
+    const jm_options *opt = f->opt;
+    size_t ns = 0;
+    jm_status st = jm__stages_parse(opt->stages, &f->spec, &ns, err);
+    if (st != JM_OK)
+        return st;
+    f->nstages = ns;
+    f->stages = jm__xcalloc(ns, sizeof *f->stages);
+    for (size_t i = 0; i < ns; i++) {
+        jm__file_stage *g = &f->stages[i];
+        g->name = f->spec[i].name;
+        g->len = strlen(g->name);
+        g->end = JM_NO_COLUMN;
+        st = jm__roles_column(row->n, row->f, row->len, "--stages", f->spec[i].start, &g->start,
+                              err);
+        if (st == JM_OK && f->spec[i].end != NULL)
+            st = jm__roles_column(row->n, row->f, row->len, "--stages", f->spec[i].end, &g->end,
+                                  err);
+        if (st != JM_OK)
+            return st;
+    }
+    f->stages_date = JM_NO_COLUMN;
+    if (opt->stages_date != NULL)
+        st = jm__roles_column(row->n, row->f, row->len, "--stages-date", opt->stages_date,
+                              &f->stages_date, err);
+    return st;
+}
+
+/* The name the report gives role r's column(s) in this file (malloc'd), or NULL for none. */
+static char *role_name(const jm__file *f, const jm__row *row, jm_role r)
+{
+    if (f->stages != NULL && r == JM_ROLE_ACTIVITY)
+        return jm__xstrdup(f->opt->stages);
+    const jm__roles *ro = &f->roles;
+    if (f->col[r] == JM_NO_COLUMN)
+        return NULL;
+    size_t n = 0;
+    for (size_t k = 0; k < ro->npart[r]; k++)
+        n += row->len[ro->part[r][k]] + 1;
+    char *s = jm__xmalloc(n + 1), *p = s;
+    for (size_t k = 0; k < ro->npart[r]; k++) {
+        if (k > 0)
+            *p++ = '+';
+        memcpy(p, row->f[ro->part[r][k]], row->len[ro->part[r][k]]);
+        p += row->len[ro->part[r][k]];
+    }
+    *p = '\0';
+    return s;
+}
+
+/* Several files are one log only when their headers give the same roles (SPEC §1.1): a role
+ * this file lacks, or has alone, against the first file's. */
+static jm_status same_roles(jm__file *f, const jm__row *row, char *const name[JM_ROLE_COUNT])
+{
+    jm_log *log = f->log;
+    for (int r = 0; r < JM_ROLE_COUNT; r++) {
+        if ((name[r] != NULL) == (log->column[r] != NULL))
+            continue;
+        const char *first = log->files[0];
+        const char *tail = "; several files are one log only when their headers give the same "
+                           "roles";
+        if (name[r] == NULL)
+            jm__log_set_error(log, jm__strdupf("%s:%llu: the header has no %s column, but that "
+                                               "of %s has (\"%s\")%s",
+                                               f->name, (unsigned long long)row->line,
+                                               jm_role_key((jm_role)r), first, log->column[r],
+                                               tail));
+        else
+            jm__log_set_error(log, jm__strdupf("%s:%llu: the header has a %s column (\"%s\"), "
+                                               "but that of %s has none%s",
+                                               f->name, (unsigned long long)row->line,
+                                               jm_role_key((jm_role)r), name[r], first, tail));
+        return JM_EINPUT;
+    }
+    return JM_OK;
+}
+
 jm_status jm__file_header(jm__file *f, const jm__row *row)
 {
     jm_log *log = f->log;
+    const jm_options *opt = log->opt;
     char *err = NULL;
-    jm_status st = jm__roles_find(row->n, row->f, row->len, log->opt->column, f->col, &err);
-    if (st != JM_OK) {
-        jm__log_set_error(log,
-                          jm__strdupf("%s:%llu: %s", f->name, (unsigned long long)row->line, err));
-        free(err);
-        return st;
+    jm_status st = jm__roles_find(row->n, row->f, row->len, opt->column,
+                                  opt->stages ? JM_ROLES_STAGES : 0, &f->roles, &err);
+    if (st == JM_OK && opt->stages != NULL) {
+        /* The stages give the activity and the times. */
+        static const jm_role given[] = {JM_ROLE_ACTIVITY, JM_ROLE_START, JM_ROLE_END};
+        for (size_t i = 0; i < 3; i++) {
+            f->roles.col[given[i]] = JM_NO_COLUMN;
+            f->roles.npart[given[i]] = 0;
+        }
+        st = find_stages(f, row, &err);
     }
+    if (st != JM_OK) {
+        /* A column the first file had and this one lacks: the files disagree (exit 3). */
+        bool later = st == JM_EUSAGE && log->stats.files > 1;
+        jm__log_set_error(log, jm__strdupf("%s:%llu: %s%s%s%s", f->name,
+                                           (unsigned long long)row->line, err,
+                                           later ? "; the header of " : "",
+                                           later ? log->files[0] : "",
+                                           later ? " has it: several files are one log only when "
+                                                   "their headers give the same roles"
+                                                 : ""));
+        free(err);
+        return later ? JM_EINPUT : st;
+    }
+    memcpy(f->col, f->roles.col, sizeof f->col);
+    f->key_col = f->roles.npart[JM_ROLE_CASE] == 1 && !opt->trim_ids ? f->col[JM_ROLE_CASE]
+                                                                      : SIZE_MAX;
     if (log->opt->step != JM_STEP_ACTIVITY && f->col[JM_ROLE_CHANNEL] == JM_NO_COLUMN) {
         jm__log_set_error(log,
                           jm__strdupf("%s:%llu: --step needs a channel column and none was found "
@@ -82,17 +185,27 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
                                       f->name, (unsigned long long)row->line));
         return JM_EINPUT;
     }
+    char *name[JM_ROLE_COUNT];
+    for (int r = 0; r < JM_ROLE_COUNT; r++)
+        name[r] = role_name(f, row, (jm_role)r);
+    if (log->stats.files == 1) {
+        for (int r = 0; r < JM_ROLE_COUNT; r++) {
+            log->column[r] = name[r];
+            name[r] = NULL;
+        }
+    } else {
+        st = same_roles(f, row, name);
+    }
+    for (int r = 0; r < JM_ROLE_COUNT; r++)
+        free(name[r]);
+    if (st != JM_OK)
+        return st;
     f->nheader = row->n;
     f->header = jm__xcalloc(row->n, sizeof *f->header);
     f->header_len = jm__xcalloc(row->n, sizeof *f->header_len);
     for (size_t i = 0; i < row->n; i++) {
         f->header[i] = jm__xmemdup(row->f[i], row->len[i]);
         f->header_len[i] = row->len[i];
-    }
-    if (log->stats.files == 1) {
-        for (int r = 0; r < JM_ROLE_COUNT; r++)
-            if (f->col[r] != JM_NO_COLUMN)
-                log->column[r] = jm__xmemdup(row->f[f->col[r]], row->len[f->col[r]]);
     }
     if (!log->opt->reject_rows) {
         /* Only the columns the analyses read are copied from here on (customer and resource
@@ -102,14 +215,21 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
         static const jm_role used[] = {JM_ROLE_CASE,  JM_ROLE_ACTIVITY, JM_ROLE_START,
                                        JM_ROLE_END,   JM_ROLE_CHANNEL,  JM_ROLE_LIFECYCLE};
         for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
-            if (f->col[used[i]] != JM_NO_COLUMN)
-                f->keep[f->col[used[i]]] = true;
+            for (size_t k = 0; k < f->roles.npart[used[i]]; k++)
+                f->keep[f->roles.part[used[i]][k]] = true;
+        for (size_t i = 0; i < f->nstages; i++) {
+            f->keep[f->stages[i].start] = true;
+            if (f->stages[i].end != JM_NO_COLUMN)
+                f->keep[f->stages[i].end] = true;
+        }
+        if (f->stages_date != JM_NO_COLUMN)
+            f->keep[f->stages_date] = true;
         f->copt.keep = f->keep;
         f->copt.nkeep = row->n;
         /* One more than the header: enough to tell a record is too long, not to store it. */
         f->copt.max_fields = row->n + 1;
     }
-    log->has_end |= f->col[JM_ROLE_END] != JM_NO_COLUMN;
+    log->has_end |= f->col[JM_ROLE_END] != JM_NO_COLUMN || f->stages != NULL;
     log->has_channel |= f->col[JM_ROLE_CHANNEL] != JM_NO_COLUMN;
     log->has_lifecycle |= f->col[JM_ROLE_LIFECYCLE] != JM_NO_COLUMN;
     f->have_header = true;
@@ -128,6 +248,8 @@ void jm__file_clear(jm__file *f)
     free(f->header);
     free(f->header_len);
     free(f->keep);
+    free(f->stages);
+    jm__stages_free(f->spec, f->nstages);
 }
 
 /* ---- Rows into a batch ---- */
@@ -156,6 +278,8 @@ void jm__batch_free(jm__batch *b)
     free(b->foff);
     free(b->flen);
     free(b->map);
+    free(b->jcase);
+    free(b->jact);
     free(b);
 }
 
@@ -319,12 +443,249 @@ static jm_lc_value lc_value(const char *s, size_t n)
     return JM_LC_OUTSIDE;
 }
 
+/* The n bytes at *s without the spaces and tabs around them. */
+static void trim(const char **s, size_t *n)
+{
+    const char *p = *s;
+    size_t l = *n;
+    while (l > 0 && (*p == ' ' || *p == '\t'))
+        p++, l--;
+    while (l > 0 && (p[l - 1] == ' ' || p[l - 1] == '\t'))
+        l--;
+    *s = p;
+    *n = l;
+}
+
+/* role_value for a role of several columns: their values joined in *buf. */
+static void joined_value(const jm__file *f, const jm__row *row, jm_role r, bool strip, char **buf,
+                         size_t *cap, const char **s, size_t *n)
+{
+    const jm__roles *ro = &f->roles;
+    size_t k = 0;
+    for (size_t i = 0; i < ro->npart[r]; i++) {
+        const char *p = row->f[ro->part[r][i]];
+        size_t l = row->len[ro->part[r][i]];
+        if (strip)
+            trim(&p, &l);
+        if (l == 0)
+            continue;
+        jm__grow((void **)buf, cap, k + l + 2, 1);
+        if (k > 0)
+            (*buf)[k++] = '+';
+        memcpy(*buf + k, p, l);
+        k += l;
+    }
+    *s = k ? *buf : "";
+    *n = k;
+}
+
+/* The value of role r in row: its column's bytes, or its columns' joined with '+' (empty ones
+ * left out) in *buf (capacity *cap); spaces and tabs around each trimmed with strip. */
+static inline void role_value(const jm__file *f, const jm__row *row, jm_role r, bool strip,
+                              char **buf, size_t *cap, const char **s, size_t *n)
+{
+    const jm__roles *ro = &f->roles;
+    if (ro->npart[r] != 1) {
+        joined_value(f, row, r, strip, buf, cap, s, n);
+        return;
+    }
+    *s = row->f[ro->part[r][0]];
+    *n = row->len[ro->part[r][0]];
+    if (strip)
+        trim(s, n);
+}
+
+/* Append event e (its end time end) to the batch. */
+static void push_event(jm__batch *b, jm__event e, int64_t end)
+{
+    if ((uint64_t)(end - e.start) >= JM_DUR_LONG) {
+        e.dur = JM_DUR_LONG;
+        jm__grow((void **)&b->long_end, &b->long_cap, b->nlong + 1, sizeof *b->long_end);
+        b->long_end[b->nlong++] = (jm__long_end){(uint32_t)b->nev, end};
+    } else {
+        e.dur = (uint32_t)(end - e.start);
+    }
+    if (b->nev == b->cap)
+        jm__grow((void **)&b->ev, &b->cap, b->nev + 1, sizeof *b->ev);
+    b->ev[b->nev++] = e;
+}
+
+/* The row's fingerprint as the event keeps it (jm__event.chan until the report): its high 32
+ * bits, the lowest set on the first event of its row only (a row of stages gives several). */
+static inline uint32_t row_fp(const jm__row *row, bool first)
+{
+    uint32_t fp = (uint32_t)(row->fp >> 32);
+    return first ? fp | 1u : fp & ~1u;
+}
+
+#define DAY_MS 86400000LL
+#define HALF_DAY_MS 43200000LL
+
+/* A time of day "H:MM", "HH:MM:SS" or "HH:MM:SS.fff" (spaces around allowed) in milliseconds
+ * since midnight; false if it is not one. */
+static bool time_of_day(const char *s, size_t n, int64_t *ms)
+{
+    trim(&s, &n);
+    size_t i = 0;
+    int v[3] = {0, 0, 0}, k = 0, frac = 0, fd = 0;
+    for (;;) {
+        size_t d = 0;
+        int x = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9' && d < 2)
+            x = x * 10 + (s[i++] - '0'), d++;
+        if (d == 0 || (k > 0 && d != 2))
+            return false;
+        v[k++] = x;
+        if (i < n && s[i] == ':' && k < 3) {
+            i++;
+            continue;
+        }
+        break;
+    }
+    if (k < 2)
+        return false;
+    if (k == 3 && i < n && (s[i] == '.' || s[i] == ',')) {
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            if (fd < 3)
+                frac = frac * 10 + (s[i] - '0'), fd++;
+            i++;
+        }
+        while (fd > 0 && fd < 3)
+            frac *= 10, fd++;
+    }
+    if (i != n || v[0] > 23 || v[1] > 59 || v[2] > 60)
+        return false;
+    *ms = ((int64_t)v[0] * 3600 + v[1] * 60 + v[2]) * 1000 + frac;
+    return true;
+}
+
+/* A stage time: the n bytes at s as a full time, or with --stages-date as a time of day on the
+ * row's date (date, nd bytes): read as "DATE HH:MM:SS" (".mmm" added when not zero), so that
+ * --time-format, if given, reads the two. *tod gets the time of day (-1 without a date). */
+static bool stage_time(jm__batch *b, const char *s, size_t n, const char *date, size_t nd,
+                       int64_t *ms, int64_t *tod)
+{
+    const jm__file *f = b->file;
+    *tod = -1;
+    if (date == NULL)
+        return jm__time_parse_memo(f->log->tf, &b->memo, s, n, ms);
+    if (!time_of_day(s, n, tod))
+        return false;
+    char buf[96];
+    if (nd > 60)
+        return false;
+    int64_t t = *tod;
+    /* Milliseconds only where there are some, so that a --time-format ending in %S reads it. */
+    int k = snprintf(buf, sizeof buf, "%.*s %02d:%02d:%02d", (int)nd, date, (int)(t / 3600000),
+                     (int)(t / 60000 % 60), (int)(t / 1000 % 60));
+    if (t % 1000)
+        k += snprintf(buf + k, sizeof buf - (size_t)k, ".%03d", (int)(t % 1000));
+    return jm__time_parse_memo(f->log->tf, &b->memo, buf, (size_t)k, ms);
+}
+
+/* The stages of a row (--stages): one event per stage whose start is present, or the row
+ * rejected whole. With --stages-date, a time of day more than 12 hours before the row's first
+ * stage start is on the next day (a call that crosses midnight). */
+static jm_status stage_row(jm__batch *b, const jm__row *row, const char *cas, size_t ncas,
+                           const char *ch, size_t nc)
+{
+    const jm__file *f = b->file;
+    const jm_options *opt = f->opt;
+    char detail[320], snip[48];
+    const char *date = NULL;
+    size_t nd = 0;
+    if (f->stages_date != JM_NO_COLUMN) {
+        date = row->f[f->stages_date];
+        nd = row->len[f->stages_date];
+        trim(&date, &nd);
+    }
+    size_t nempty = opt->stages_empty ? strlen(opt->stages_empty) : 0;
+    int64_t anchor = -1;
+    size_t first = b->nev, firstlong = b->nlong;
+    for (size_t i = 0; i < f->nstages; i++) {
+        const jm__file_stage *g = &f->stages[i];
+        const char *s = row->f[g->start];
+        size_t n = row->len[g->start];
+        trim(&s, &n);
+        if (n == 0 || (opt->stages_empty && n == nempty && memcmp(s, opt->stages_empty, n) == 0))
+            continue;
+        jm__event e;
+        int64_t tod, end;
+        jm_reject_reason why = JM_REJECT_BAD_START;
+        if (!stage_time(b, s, n, date, nd, &e.start, &tod)) {
+            snippet(snip, s, n);
+            if (date != NULL) {
+                char dsnip[48];
+                snippet(dsnip, date, nd);
+                snprintf(detail, sizeof detail,
+                         "stage '%.40s': start time '%s' on date '%s' does not parse (read as "
+                         "'DATE HH:MM:SS')",
+                         g->name, snip, dsnip);
+            } else {
+                snprintf(detail, sizeof detail, "stage '%.40s': start time '%s' does not parse",
+                         g->name, snip);
+            }
+            goto bad;
+        }
+        if (tod >= 0) {
+            if (anchor < 0)
+                anchor = tod;
+            else if (tod + HALF_DAY_MS < anchor)
+                e.start += DAY_MS;
+        }
+        end = e.start;
+        if (g->end != JM_NO_COLUMN) {
+            const char *t = row->f[g->end];
+            size_t m = row->len[g->end];
+            trim(&t, &m);
+            bool none = m == 0 || (opt->stages_empty && m == nempty &&
+                                   memcmp(t, opt->stages_empty, m) == 0);
+            if (!none) {
+                why = JM_REJECT_BAD_END;
+                if (!stage_time(b, t, m, date, nd, &end, &tod)) {
+                    snippet(snip, t, m);
+                    snprintf(detail, sizeof detail, "stage '%.40s': end time '%s' does not parse",
+                             g->name, snip);
+                    goto bad;
+                }
+                if (tod >= 0 && tod + HALF_DAY_MS < anchor)
+                    end += DAY_MS;
+                if (end < e.start) {
+                    why = JM_REJECT_END_BEFORE_START;
+                    snprintf(detail, sizeof detail, "stage '%.40s': end is %.3f s before start",
+                             g->name, (double)(e.start - end) / 1000.0);
+                    goto bad;
+                }
+            }
+        }
+        e.cas = 0; /* set below, once the row is kept */
+        e.act = kind_id(b, row->line, g->name, g->len, ch, nc);
+        e.chan = row_fp(row, b->nev == first);
+        push_event(b, e, end);
+        continue;
+    bad:
+        b->nev = first; /* the row is rejected whole */
+        b->nlong = firstlong;
+        return reject(b, row, why, detail);
+    }
+    if (b->nev == first)
+        return reject(b, row, JM_REJECT_EMPTY_ACTIVITY, "no stage has a start time");
+    uint32_t id = jm__intern_id_hashed(
+        b->cases, cas, ncas,
+        b->key_row == b->rows && f->key_col != SIZE_MAX ? b->key_hash : jm__hash(cas, ncas));
+    for (size_t i = first; i < b->nev; i++)
+        b->ev[i].cas = id;
+    return JM_OK;
+}
+
 jm_status jm__batch_row(void *batch, const jm__row *row)
 {
     jm__batch *b = batch;
     const jm__file *f = b->file;
     const jm_options *opt = f->log->opt;
-    b->rows++;
+    if (b->rows++ == 0)
+        b->first_line = row->line;
     char detail[160], snip[48];
     if (row->too_long) {
         snprintf(detail, sizeof detail, "field %zu is %zu bytes, over the limit of %zu",
@@ -336,10 +697,21 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
         return reject(b, row, JM_REJECT_FIELD_COUNT, detail);
     }
     const size_t *c = f->col;
-    if (row->len[c[JM_ROLE_CASE]] == 0)
+    const char *cas, *act = NULL;
+    size_t ncas, na = 0;
+    role_value(f, row, JM_ROLE_CASE, opt->trim_ids, &b->jcase, &b->jcase_cap, &cas, &ncas);
+    if (ncas == 0)
         return reject(b, row, JM_REJECT_EMPTY_CASE, "empty case id");
-    if (row->len[c[JM_ROLE_ACTIVITY]] == 0)
-        return reject(b, row, JM_REJECT_EMPTY_ACTIVITY, "empty activity");
+    size_t ci = c[JM_ROLE_CHANNEL];
+    size_t nc = ci == JM_NO_COLUMN ? 0 : row->len[ci];
+    const char *ch = nc > 0 ? row->f[ci] : "";
+    if (f->stages == NULL) {
+        role_value(f, row, JM_ROLE_ACTIVITY, false, &b->jact, &b->jact_cap, &act, &na);
+        if (na == 0)
+            return reject(b, row, JM_REJECT_EMPTY_ACTIVITY, "empty activity");
+    }
+    if (f->stages != NULL)
+        return stage_row(b, row, cas, ncas, ch, nc);
     jm__event e;
     int64_t end;
     size_t si = c[JM_ROLE_START];
@@ -362,16 +734,12 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
             return reject(b, row, JM_REJECT_END_BEFORE_START, detail);
         }
     }
-    const char *cas = row->f[c[JM_ROLE_CASE]];
-    size_t ncas = row->len[c[JM_ROLE_CASE]];
     e.cas = jm__intern_id_hashed(b->cases, cas, ncas,
                                  b->key_row == b->rows ? b->key_hash : jm__hash(cas, ncas));
-    size_t ai = c[JM_ROLE_ACTIVITY], ci = c[JM_ROLE_CHANNEL];
-    size_t na = row->len[ai], nc = ci == JM_NO_COLUMN ? 0 : row->len[ci];
     if (na > UINT32_MAX)
         jm__die("activity of %zu bytes", na);
-    e.act = kind_id(b, row->line, row->f[ai], na, nc > 0 ? row->f[ci] : "", nc);
-    e.chan = 0;
+    e.act = kind_id(b, row->line, act, na, ch, nc);
+    e.chan = row_fp(row, true);
     size_t li = c[JM_ROLE_LIFECYCLE];
     if (li != JM_NO_COLUMN && ei == JM_NO_COLUMN && row->len[li] > 0) {
         /* No end column, so the duration is 0: it carries the transition instead, for the
@@ -380,16 +748,7 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
         b->lc_rows[v]++;
         end = e.start + jm__lifecycle_code(v);
     }
-    if ((uint64_t)(end - e.start) >= JM_DUR_LONG) {
-        e.dur = JM_DUR_LONG;
-        jm__grow((void **)&b->long_end, &b->long_cap, b->nlong + 1, sizeof *b->long_end);
-        b->long_end[b->nlong++] = (jm__long_end){(uint32_t)b->nev, end};
-    } else {
-        e.dur = (uint32_t)(end - e.start);
-    }
-    if (b->nev == b->cap)
-        jm__grow((void **)&b->ev, &b->cap, b->nev + 1, sizeof *b->ev);
-    b->ev[b->nev++] = e;
+    push_event(b, e, end);
     return JM_OK;
 }
 
@@ -454,7 +813,7 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     }
 
     size_t nc = jm__intern_count(b->cases), nk = jm__intern_count(b->kinds);
-    jm__grow((void **)&b->map, &b->map_cap, 2 * nc + 2 * nk + 1, sizeof *b->map);
+    jm__grow((void **)&b->map, &b->map_cap, 2 * nc + nk + 1, sizeof *b->map);
     /* Each case of the batch becomes an entry of the bucket its id's hash names: which entries
      * are the same case is found bucket by bucket, when journeys are rebuilt (buckets.h). */
     uint32_t *mc = b->map, *mb = b->map + nc;
@@ -464,18 +823,39 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
         mb[k] = jm__bucket_of(jm__intern_hash_hi(b->cases, (uint32_t)k));
         mc[k] = jm__buckets_add_case(log->events, mb[k], id, len);
     }
-    uint32_t *ma = b->map + 2 * nc, *mh = b->map + 2 * nc + nk;
+    /* An event keeps its kind (activity and channel) as one id of the log's, and the
+     * fingerprint of its row in chan, until the report looks for rows that repeat (report.c). */
+    uint32_t *mk = b->map + 2 * nc;
     for (size_t k = 0; k < nk; k++) {
         size_t len;
         const char *key = jm__intern_str(b->kinds, (uint32_t)k, &len);
         uint32_t na;
         memcpy(&na, key + len - KIND_TAIL, 4);
         size_t nchan = len - KIND_TAIL - na;
-        ma[k] = jm__intern_id(log->acts, key, na);
-        mh[k] = key[len - 1] ? jm__intern_id(log->chans, key + na, nchan) : JM_NO_CHANNEL;
+        uint32_t pair[2] = {jm__intern_id(log->acts, key, na),
+                            key[len - 1] ? jm__intern_id(log->chans, key + na, nchan)
+                                         : JM_NO_CHANNEL};
+        uint32_t before = jm__intern_count(log->kinds);
+        mk[k] = jm__intern_id(log->kinds, (const char *)pair, sizeof pair);
+        if (mk[k] == before) {
+            jm__grow((void **)&log->kind_act, &log->kind_cap, before + 1, sizeof *log->kind_act);
+            log->kind_chan = jm__xrealloc(log->kind_chan, log->kind_cap * sizeof *log->kind_chan);
+            log->kind_act[before] = pair[0];
+            log->kind_chan[before] = pair[1];
+        }
     }
     if (log->events->n + b->nev > UINT32_MAX)
         jm__die("more than 4 billion events");
+    if (b->nev > 0 && !log->marks_lost) {
+        jm__grow((void **)&log->marks, &log->marks_cap, log->nmarks + 1, sizeof *log->marks);
+        jm__mark *m = &log->marks[log->nmarks++];
+        m->file = (uint32_t)(log->stats.files - 1);
+        m->delim = f->delim;
+        m->first_line = b->first_line;
+        m->rows = b->rows;
+        for (unsigned k = 0; k < JM_BUCKETS; k++)
+            m->before[k] = (uint32_t)log->events->b[k].n;
+    }
     /* Each event goes to the bucket of its case; the long ends, in event order, go along. */
     size_t l = 0;
     for (size_t i = 0; i < b->nev; i++) {
@@ -485,8 +865,7 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
             end = b->long_end[l++].end;
         unsigned bucket = mb[e.cas];
         e.cas = mc[e.cas];
-        e.chan = mh[e.act];
-        e.act = ma[e.act];
+        e.act = mk[e.act];
         jm__buckets_add(log->events, bucket, &e, end);
     }
     log->stats.events += b->nev;

@@ -5,7 +5,15 @@
 #define JM_BATCH_H
 
 #include "csvin.h"
+#include "roles.h"
 #include <jmine/jmine.h>
+
+/* One stage of --stages, found in a file's header. */
+typedef struct jm__file_stage {
+    const char *name; /* the activity of its events */
+    size_t len;
+    size_t start, end; /* columns; end JM_NO_COLUMN: an instant */
+} jm__file_stage;
 
 /* What every batch of one file shares; read-only once the header is taken. */
 typedef struct jm__file {
@@ -14,6 +22,12 @@ typedef struct jm__file {
     const char *name;
     bool have_header;
     size_t col[JM_ROLE_COUNT];
+    jm__roles roles;          /* col, and the columns case and activity join with '+' */
+    size_t key_col;           /* the case column when it is one and read as it is, else SIZE_MAX */
+    jm__stage *spec;          /* --stages as parsed, or NULL */
+    jm__file_stage *stages;   /* --stages: each row gives one event per stage present */
+    size_t nstages;
+    size_t stages_date;       /* --stages-date's column, or JM_NO_COLUMN */
     size_t nheader;
     char **header;
     size_t *header_len;

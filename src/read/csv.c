@@ -68,19 +68,19 @@ static jm_status take_head(jm__file *f, const char *buf, size_t n, bool eof, jm_
                            jm__csv **on, serial *s, char **err)
 {
     if (h->too_long) {
-        *err = jm__csv_head_error(f->name, buf, n);
+        *err = jm__csv_head_error(f->name, buf, n, f->copt.skip_lines);
         return JM_EINPUT;
     }
-    if (!jm__csv_head(buf, n, eof, f->copt.delimiter, h))
+    if (!jm__csv_head(buf, n, eof, f->copt.delimiter, f->copt.skip_lines, h))
         jm__die("take_head without the whole header");
     if (h->empty) {
-        *err = jm__strdupf("%s: no header line (the file is empty)", f->name);
+        *err = jm__csv_no_header(f->name, f->copt.skip_lines);
         return JM_EINPUT;
     }
     f->delim = h->delim;
     s->file = f;
     s->batch = jm__batch_new(f);
-    jm__csv *c = jm__csv_new(h->delim, &f->copt, serial_row, s, 1);
+    jm__csv *c = jm__csv_new(h->delim, &f->copt, serial_row, s, h->skip_line);
     jm_status st = jm__csv_feed(c, buf + h->skip, (size_t)h->data - h->skip);
     if (st == JM_OK && eof && h->data >= n)
         st = jm__csv_finish(c, f->name, err); /* a header with no line end: the whole file */
@@ -141,7 +141,8 @@ static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, c
             return JM_EINPUT;
         }
         n += (size_t)k;
-        if (jm__csv_head_more(buf, n - (size_t)k, n, n >= size || k == 0, f->copt.delimiter, &h))
+        if (jm__csv_head_more(buf, n - (size_t)k, n, n >= size || k == 0, f->copt.delimiter,
+                              f->copt.skip_lines, &h))
             break;
     }
     jm__csv *on = NULL;
@@ -196,7 +197,8 @@ static jm_status read_head(jm__file *f, jm__source *src, char **buf, size_t *n, 
         }
         *n += (size_t)k;
         *eof = k == 0;
-        if (jm__csv_head_more(*buf, *n - (size_t)k, *n, *eof, f->copt.delimiter, h))
+        if (jm__csv_head_more(*buf, *n - (size_t)k, *n, *eof, f->copt.delimiter,
+                              f->copt.skip_lines, h))
             return JM_OK;
     }
 }

@@ -36,6 +36,7 @@ typedef struct reader {
     bool exact;         /* line breaks inside quoted fields are counted too */
     uint64_t blank;
     uint64_t records;
+    uint64_t fp; /* the fingerprint of the record's fields so far (opt->fingerprint) */
 } reader;
 
 /* Whether the n bytes at s may hold a CR or LF: true for any byte below 0x0e (tabs too, then
@@ -56,6 +57,32 @@ static bool maybe_line_break(const unsigned char *s, size_t n)
         if (s[i] < 0x0e)
             return true;
     return false;
+}
+
+/* A hash of a field's bytes and length, for the row's fingerprint (not for tables): one
+ * multiply per 8 bytes, the last 8 (or 4 and 4) read whole. */
+static inline uint64_t field_hash(const unsigned char *s, size_t n)
+{
+    const uint64_t k1 = 0xff51afd7ed558ccdULL, k2 = 0xc4ceb9fe1a85ec53ULL;
+    uint64_t w;
+    if (n >= 8) {
+        uint64_t h = n;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&w, s + i, 8);
+            h = (h ^ w) * k1;
+        }
+        memcpy(&w, s + n - 8, 8);
+        return (h ^ w) * k2;
+    }
+    if (n >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + n - 4, 4);
+        w = (uint64_t)x << 32 | y;
+    } else {
+        w = n ? (uint64_t)s[0] | (uint64_t)s[n / 2] << 8 | (uint64_t)s[n - 1] << 16 : 0;
+    }
+    return (w ^ (uint64_t)n << 59) * k2;
 }
 
 static void on_field(void *field, size_t n, void *data)
@@ -79,6 +106,8 @@ static void on_field(void *field, size_t n, void *data)
     }
     if (r->n == r->opt->key_col && r->opt->on_key != NULL)
         r->opt->on_key(r->data, (const char *)s, n);
+    if (r->opt->fingerprint)
+        r->fp = (r->fp ^ field_hash(s, n)) * 0x9e3779b97f4a7c15ULL + 1;
     /* Copying only the columns the caller reads saves a memcpy for most fields. This runs for
      * every field of every row: the common case takes no call. */
     size_t copy = r->opt->keep == NULL || r->n >= r->opt->nkeep || r->opt->keep[r->n] ? n : 0;
@@ -109,7 +138,7 @@ static void on_record(int c, void *data)
         for (size_t i = 0; i < stored; i++)
             r->ptr[i] = r->buf + r->off[i];
         jm__row row = {r->n,        r->ptr,           r->len, r->rec_start,
-                       r->too_long, r->too_long_len, stored};
+                       r->too_long, r->too_long_len, stored, r->fp};
         r->records++;
         r->status = r->fn(r->data, &row);
     } else if (r->n == 0 && !(c == '\n' && r->pending_cr) && c != -1) {
@@ -124,6 +153,7 @@ static void on_record(int c, void *data)
         r->pending_cr = false;
     }
     r->n = 0;
+    r->fp = 0;
     r->buf_len = 0;
     r->too_long = r->too_long_len = 0;
     r->rec_start = r->cur;
@@ -498,26 +528,89 @@ static size_t bom_length(const char *buf, size_t n)
     return n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 }
 
-bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, jm__csv_head_info *h)
+/* The end of the line that starts at i (the first CR or LF from there), or n. */
+static size_t line_end(const char *buf, size_t n, size_t i)
 {
-    size_t skip = bom_length(buf, n);
+    while (i < n && buf[i] != '\r' && buf[i] != '\n')
+        i++;
+    return i;
+}
+
+/* The bytes before the header: a UTF-8 byte-order mark, then skip_lines physical lines (LF,
+ * CRLF or a lone CR ends each, quotes or not). Excel's "sep=X" as the first line sets the
+ * delimiter (*sep, else 0) and is never the header: it is skipped even when skip_lines is 0.
+ * Returns false when more bytes are needed to see those lines whole; else *skip and *line are
+ * where the rest starts, and *short_of is true when the input ended before skip_lines lines. */
+static bool prefix(const char *buf, size_t n, bool eof, size_t skip_lines, size_t *skip,
+                   uint64_t *line, char *sep, bool *short_of)
+{
+    size_t i = bom_length(buf, n);
+    *sep = 0;
+    *short_of = false;
+    size_t e = line_end(buf, n, i);
+    if (e == n && !eof)
+        return false;
+    if (e - i == 5 && (memcmp(buf + i, "sep=", 4) == 0 || memcmp(buf + i, "SEP=", 4) == 0) &&
+        buf[i + 4] != '"')
+        *sep = buf[i + 4];
+    size_t want = skip_lines > 0 ? skip_lines : *sep ? 1 : 0;
+    uint64_t ln = 1;
+    for (size_t k = 0; k < want; k++) {
+        e = line_end(buf, n, i);
+        if (e == n) {
+            if (!eof)
+                return false;
+            *short_of = true;
+            i = n;
+            break;
+        }
+        if (buf[e] == '\r' && e + 1 == n && !eof)
+            return false; /* a CR that a LF may follow */
+        i = e + (buf[e] == '\r' && e + 1 < n && buf[e + 1] == '\n' ? 2 : 1);
+        ln++;
+    }
+    *skip = i;
+    *line = ln;
+    return true;
+}
+
+bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, size_t skip_lines,
+                  jm__csv_head_info *h)
+{
+    size_t skip;
+    uint64_t skip_line;
+    char sep;
+    bool short_of;
+    if (!prefix(buf, n, eof, skip_lines, &skip, &skip_line, &sep, &short_of))
+        return false;
     size_t begin;
     size_t end = skip + header_end(buf + skip, n - skip, &begin);
     begin += skip;
     if (!eof && (end == n || (buf[end] == '\r' && end + 1 == n)))
         return false; /* the header line (or its CRLF) is not whole yet */
     h->skip = skip;
+    h->skip_line = skip_line;
+    h->sep = sep;
     h->empty = begin >= n;
     if (h->empty)
         return true;
-    h->delim = delimiter ? delimiter : jm__csv_sniff(buf + begin, end - begin);
+    h->delim = delimiter ? delimiter : sep ? sep : jm__csv_sniff(buf + begin, end - begin);
     /* The data start after the header's line end, CRLF taken whole. */
     size_t data = end;
     if (data < n)
         data += buf[data] == '\r' && data + 1 < n && buf[data + 1] == '\n' ? 2 : 1;
     h->data = data;
-    h->data_line = 1 + jm__csv_line_ends(buf + skip, data - skip, data < n ? buf[data] : 0);
+    h->data_line =
+        skip_line + jm__csv_line_ends(buf + skip, data - skip, data < n ? buf[data] : 0);
     return true;
+}
+
+char *jm__csv_no_header(const char *name, size_t skip_lines)
+{
+    if (skip_lines > 0)
+        return jm__strdupf("%s: no header line after the %zu line%s skipped (--skip-lines)",
+                           name, skip_lines, skip_lines == 1 ? "" : "s");
+    return jm__strdupf("%s: no header line (the file is empty)", name);
 }
 
 /* Parse what is in chunk from pos, then the rest of src, and finish. */
@@ -546,7 +639,7 @@ static jm_status read_rest(jm__source *src, const char *name, const jm__csv_opts
 }
 
 bool jm__csv_head_more(const char *buf, size_t old, size_t n, bool eof, char delimiter,
-                       jm__csv_head_info *h)
+                       size_t skip_lines, jm__csv_head_info *h)
 {
     /* No line end came in (the byte before included, a CR waiting for its LF): the header is
      * not whole yet, and looking again from its start each time would be quadratic. */
@@ -557,19 +650,27 @@ bool jm__csv_head_more(const char *buf, size_t old, size_t n, bool eof, char del
         h->too_long = n > JM_HEADER_MAX;
         return h->too_long;
     }
-    if (jm__csv_head(buf, n, eof, delimiter, h))
+    if (jm__csv_head(buf, n, eof, delimiter, skip_lines, h))
         return true;
     h->too_long = n > JM_HEADER_MAX;
     return h->too_long;
 }
 
-char *jm__csv_head_error(const char *name, const char *buf, size_t n)
+char *jm__csv_head_error(const char *name, const char *buf, size_t n, size_t skip_lines)
 {
-    size_t skip = bom_length(buf, n);
+    size_t skip = 0;
+    uint64_t line = 1;
+    char sep;
+    bool short_of;
+    prefix(buf, n, true, skip_lines, &skip, &line, &sep, &short_of);
+    if (short_of)
+        return jm__strdupf("%s: the first %zu lines are longer than %zu MiB in all (a binary "
+                           "file?)",
+                           name, skip_lines, JM_HEADER_MAX >> 20);
     size_t begin;
     header_end(buf + skip, n - skip, &begin);
     char next = skip + begin < n ? buf[skip + begin] : 0;
-    uint64_t line = 1 + jm__csv_line_ends(buf + skip, begin, next);
+    line += jm__csv_line_ends(buf + skip, begin, next);
     return jm__strdupf("%s:%llu: the header line is longer than %zu MiB (a binary file, or a "
                        "quote that is never closed?)",
                        name, (unsigned long long)line, JM_HEADER_MAX >> 20);
@@ -595,21 +696,22 @@ jm_status jm__csv_read(jm__source *src, const char *name, const jm__csv_opts *op
         }
         chunk_len += (size_t)k;
         eof = k == 0;
-        if (jm__csv_head_more(chunk, chunk_len - (size_t)k, chunk_len, eof, opt->delimiter, &h))
+        if (jm__csv_head_more(chunk, chunk_len - (size_t)k, chunk_len, eof, opt->delimiter,
+                              opt->skip_lines, &h))
             break;
     }
     if (h.too_long) {
-        *err = jm__csv_head_error(name, chunk, chunk_len);
+        *err = jm__csv_head_error(name, chunk, chunk_len, opt->skip_lines);
         st = JM_EINPUT;
         goto out;
     }
     if (h.empty) {
-        *err = jm__strdupf("%s: no header line (the file is empty)", name);
+        *err = jm__csv_no_header(name, opt->skip_lines);
         st = JM_EINPUT;
         goto out;
     }
     *delim = h.delim;
-    c = jm__csv_new(h.delim, opt, fn, data, 1);
+    c = jm__csv_new(h.delim, opt, fn, data, h.skip_line);
     st = read_rest(src, name, opt, c, chunk, chunk_len, h.skip, eof, err);
 out:
     if (blank != NULL)

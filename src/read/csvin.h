@@ -16,6 +16,8 @@ typedef struct jm__row {
     size_t too_long;      /* 0, or 1 + the index of the first field over the limit */
     size_t too_long_len;  /* that field's length */
     size_t stored;        /* fields in f and len: n, or fewer when n passed opt.max_fields */
+    uint64_t fp;          /* with opt.fingerprint: a hash of every stored field's bytes, in order
+                             (rows equal byte for byte in every field have equal fp) */
 } jm__row;
 
 /* Called for every record, the header first. A status other than JM_OK stops the reading and is
@@ -27,6 +29,7 @@ typedef void (*jm__csv_progress_fn)(void *data, uint64_t offset);
 
 typedef struct jm__csv_opts {
     char delimiter;     /* 0: sniff from the header line */
+    size_t skip_lines;  /* physical lines before the header (--skip-lines) */
     size_t field_limit; /* fields longer than this are flagged in jm__row.too_long */
     /* Which columns to copy: keep[i] for column i < nkeep; columns at nkeep and beyond are
      * copied. Read at every record, so the row callback may set it after the header. A field
@@ -41,6 +44,7 @@ typedef struct jm__csv_opts {
      * record: room to start a slow lookup early. Like keep, it may be set after the header. */
     size_t key_col;
     void (*on_key)(void *data, const char *s, size_t n);
+    bool fingerprint; /* hash every field into jm__row.fp */
     jm__csv_progress_fn progress;
     void *progress_data;
 } jm__csv_opts;
@@ -103,23 +107,31 @@ void jm__csv_free(jm__csv *c);
 typedef struct jm__csv_head_info {
     bool empty;         /* no header at all (empty, only a BOM, only blank lines) */
     bool too_long;      /* no end within JM_HEADER_MAX bytes (see jm__csv_head_error) */
-    size_t skip;        /* bytes of a UTF-8 byte-order mark */
+    size_t skip;        /* bytes before the header: a UTF-8 byte-order mark, lines skipped */
+    uint64_t skip_line; /* the line number there */
+    char sep;           /* the delimiter an Excel "sep=X" first line set, or 0 */
     char delim;         /* as given, or sniffed from the header line */
     size_t data;        /* offset of the first byte after the header line */
     uint64_t data_line; /* the line number there */
 } jm__csv_head_info;
 
-/* Find the header in the n bytes at buf (eof: they are the whole file). Returns false when more
+/* Find the header in the n bytes at buf (eof: they are the whole file), after a byte-order mark
+ * and skip_lines physical lines (--skip-lines); Excel's "sep=X" first line sets the delimiter
+ * (unless delimiter is given) and is skipped even when skip_lines is 0. Returns false when more
  * bytes are needed to see the whole header line. */
-bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, jm__csv_head_info *h);
+bool jm__csv_head(const char *buf, size_t n, bool eof, char delimiter, size_t skip_lines,
+                  jm__csv_head_info *h);
+
+/* The message for a file with no header line, malloc'd (skip_lines: as --skip-lines). */
+char *jm__csv_no_header(const char *name, size_t skip_lines);
 
 /* jm__csv_head after bytes old..n came in: false at once when none of them ends a line. True
  * with h->too_long set when the header is not whole within JM_HEADER_MAX bytes. */
 bool jm__csv_head_more(const char *buf, size_t old, size_t n, bool eof, char delimiter,
-                       jm__csv_head_info *h);
+                       size_t skip_lines, jm__csv_head_info *h);
 
 /* The message for a header that is too long, malloc'd: "NAME:LINE: ...", from the n bytes read. */
-char *jm__csv_head_error(const char *name, const char *buf, size_t n);
+char *jm__csv_head_error(const char *name, const char *buf, size_t n, size_t skip_lines);
 
 /* Line ends in n bytes: LF, CRLF and a lone CR each count once. next is the byte after them (0
  * at the end), so a CR at the end followed by a LF is left to that LF. */

@@ -207,7 +207,7 @@ static uint64_t parse_bytes(shared *s, range *r, const char *bytes, size_t n, bo
 {
     /* The case field is hashed, and its slot fetched, as soon as it is read. */
     jm__csv_opts opt = s->file->copt;
-    opt.key_col = s->file->col[JM_ROLE_CASE];
+    opt.key_col = s->file->key_col;
     opt.on_key = jm__batch_key;
     jm__csv *c = jm__csv_new(s->file->delim, &opt, jm__batch_row, r->batch, r->line);
     if (!exact)

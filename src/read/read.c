@@ -91,6 +91,8 @@ static jm_status add_source(jm_log *log, const char *name, jm__source *src, char
         .opt = log->opt,
         .name = name,
         .copt = {.delimiter = log->opt->delimiter,
+                 .skip_lines = log->opt->skip_lines,
+                 .fingerprint = true,
                  .field_limit = log->opt->field_limit,
                  .progress = log->opt->on_progress ? on_progress : NULL,
                  .progress_data = &pc,

@@ -154,16 +154,29 @@ def main():
             compare(jmine, tally, "%d shards %s" % (n, " ".join(opts) or "(defaults)"),
                     shards, states, opts, d)
 
-        # Shards whose files lack a column that others have: merged as one run reads them.
+        # Shards whose files all lack a column: merged as one run reads them.
         generate(log, 7, 300)
-        for drop in ({0: "end_time"}, {1: "channel"}, {0: "channel", 2: "end_time"},
-                     {0: "end_time", 1: "end_time", 2: "end_time"}):
+        for drop in ({0: "end_time", 1: "end_time", 2: "end_time"},
+                     {0: "channel", 1: "channel", 2: "channel"}):
             d = tmp / ("drop-" + "-".join("%d%s" % kv for kv in sorted(drop.items())))
             d.mkdir()
             shards = cut(log, 3, d, drop)
             states = states_of(jmine, shards, [], d)
             compare(jmine, tally, "3 shards, without %s" % drop, shards, states, [], d,
                     [o for o in OUTPUTS if o[0] == "report"])
+        # Shards whose files disagree on the roles: one run refuses them (SPEC §1.1), and so
+        # does the merge of their states, naming the role.
+        for drop, role in (({0: "end_time"}, "end"), ({1: "channel"}, "channel")):
+            d = tmp / ("disagree-" + role)
+            d.mkdir()
+            shards = cut(log, 3, d, drop)
+            states = states_of(jmine, shards, [], d)
+            one = run(jmine, ["report", "-q"] + shards, check=False)
+            p = run(jmine, ["merge"] + states, check=False)
+            err = p.stderr.decode(errors="replace")
+            tally.check("states of files that disagree on the %s column: refused" % role,
+                        one.returncode == 3 and p.returncode == 3 and role in err
+                        and p.stdout == b"", "exit %d/%d: %s" % (one.returncode, p.returncode, err))
 
         # Refusals.
         d = tmp / "refused"

@@ -324,7 +324,9 @@ static void test_bad_input_counts_over_two_files(void **state)
     int fd = mkstemp(second);
     assert_true(fd >= 0);
     close(fd);
-    static const char two[] = "activity;case_id;start_time\nA;c9;" T0 "\n;c9;" T1 "\nB;c9;x\n";
+    /* The same roles in another order and with another delimiter: one log. */
+    static const char two[] =
+        "activity;case_id;start_time;end_time\nA;c9;" T0 ";\n;c9;" T1 ";\nB;c9;x;\n";
     write_bytes(second, two, sizeof two - 1);
     assert_int_equal(load_str(f, H "c1,A," T0 ",\nc1,B," T1 "," T0 "\n"), JM_OK);
     jm_status s = jm_log_add_file(f->log, second);

@@ -979,11 +979,11 @@ static void test_csvin_head_too_long(void **state)
     memcpy(buf, "\n\r\ncase,", 7); /* two blank lines: the header is on line 3 */
     jm__csv_head_info h;
     memset(&h, 0, sizeof h);
-    assert_false(jm__csv_head_more(buf, 0, JM_HEADER_MAX, false, 0, &h));
+    assert_false(jm__csv_head_more(buf, 0, JM_HEADER_MAX, false, 0, 0, &h));
     assert_false(h.too_long);
-    assert_true(jm__csv_head_more(buf, JM_HEADER_MAX, n, false, 0, &h));
+    assert_true(jm__csv_head_more(buf, JM_HEADER_MAX, n, false, 0, 0, &h));
     assert_true(h.too_long);
-    char *msg = jm__csv_head_error("f.csv", buf, n);
+    char *msg = jm__csv_head_error("f.csv", buf, n, 0);
     assert_non_null(strstr(msg, "f.csv:3: the header line is longer than 16 MiB"));
     free(msg);
 
@@ -991,13 +991,13 @@ static void test_csvin_head_too_long(void **state)
     buf[7] = '"';
     buf[100] = '\n';
     memset(&h, 0, sizeof h);
-    assert_true(jm__csv_head_more(buf, JM_HEADER_MAX, n, false, 0, &h));
+    assert_true(jm__csv_head_more(buf, JM_HEADER_MAX, n, false, 0, 0, &h));
     assert_true(h.too_long);
 
     /* The header ends early (all bytes new to the call): taken, not too long. */
     buf[7] = 'x';
     memset(&h, 0, sizeof h);
-    assert_true(jm__csv_head_more(buf, 0, n, false, 0, &h));
+    assert_true(jm__csv_head_more(buf, 0, n, false, 0, 0, &h));
     assert_false(h.too_long);
     assert_int_equal(h.data, 101);
     free(buf);
@@ -1008,12 +1008,12 @@ static void test_csvin_head(void **state)
     (void)state;
     jm__csv_head_info h;
     /* Not whole yet: no line end, or a CR whose LF may follow. */
-    assert_false(jm__csv_head("a,b", 3, false, 0, &h));
-    assert_false(jm__csv_head("a,b\r", 4, false, 0, &h));
-    assert_false(jm__csv_head("\"a\nb\",c", 8, false, 0, &h));
+    assert_false(jm__csv_head("a,b", 3, false, 0, 0, &h));
+    assert_false(jm__csv_head("a,b\r", 4, false, 0, 0, &h));
+    assert_false(jm__csv_head("\"a\nb\",c", 8, false, 0, 0, &h));
 
     memset(&h, 0, sizeof h);
-    assert_true(jm__csv_head("a,b\r\nx", 6, false, 0, &h));
+    assert_true(jm__csv_head("a,b\r\nx", 6, false, 0, 0, &h));
     assert_false(h.empty);
     assert_int_equal(h.skip, 0);
     assert_int_equal(h.delim, ',');
@@ -1023,7 +1023,7 @@ static void test_csvin_head(void **state)
     /* BOM, blank lines, a quoted line break in the header, ';' */
     static const char t[] = "\xEF\xBB\xBF\n\r\n\"a\nb\";c;d\nx";
     memset(&h, 0, sizeof h);
-    assert_true(jm__csv_head(t, sizeof t - 1, false, 0, &h));
+    assert_true(jm__csv_head(t, sizeof t - 1, false, 0, 0, &h));
     assert_false(h.empty);
     assert_int_equal(h.skip, 3);
     assert_int_equal(h.delim, ';');
@@ -1031,11 +1031,11 @@ static void test_csvin_head(void **state)
     assert_int_equal(h.data_line, 5); /* blank 1, blank 2, header 3-4, data 5 */
 
     /* An explicit delimiter is kept. */
-    assert_true(jm__csv_head("a;b,c\n", 6, true, '|', &h));
+    assert_true(jm__csv_head("a;b,c\n", 6, true, '|', 0, &h));
     assert_int_equal(h.delim, '|');
 
     /* At the end of the file the header needs no line end. */
-    assert_true(jm__csv_head("a|b", 3, true, 0, &h));
+    assert_true(jm__csv_head("a|b", 3, true, 0, 0, &h));
     assert_false(h.empty);
     assert_int_equal(h.delim, '|');
 
@@ -1043,9 +1043,120 @@ static void test_csvin_head(void **state)
     static const char *const empty[] = {"", "\xEF\xBB\xBF", "\r\n\n", "\xEF\xBB\xBF\r"};
     for (size_t i = 0; i < 4; i++) {
         memset(&h, 0, sizeof h);
-        assert_true(jm__csv_head(empty[i], strlen(empty[i]), true, 0, &h));
+        assert_true(jm__csv_head(empty[i], strlen(empty[i]), true, 0, 0, &h));
         assert_true(h.empty);
     }
+}
+
+/* --skip-lines and Excel's sep= line: physical lines before the header, quotes or not. */
+static void test_csvin_head_skip_and_sep(void **state)
+{
+    (void)state;
+    jm__csv_head_info h;
+    /* Two lines skipped (a quote in a title does not open a field), CRLF and a lone CR. */
+    static const char t[] = "Report \"Q3\r\nmade today\rcase;b,c,d\nx";
+    memset(&h, 0, sizeof h);
+    assert_true(jm__csv_head(t, sizeof t - 1, false, 0, 2, &h));
+    assert_int_equal(h.skip, 23);
+    assert_int_equal(h.skip_line, 3);
+    assert_int_equal(h.sep, 0);
+    assert_int_equal(h.delim, ','); /* sniffed from the header: 3 commas, 1 semicolon */
+    assert_int_equal(h.data_line, 4);
+    /* Not yet whole: the skipped lines, or a CR a LF may follow. */
+    assert_false(jm__csv_head(t, 10, false, 0, 2, &h));
+    assert_false(jm__csv_head(t, 16, false, 0, 2, &h));
+    /* Fewer lines than skipped: no header. */
+    memset(&h, 0, sizeof h);
+    assert_true(jm__csv_head(t, sizeof t - 1, true, 0, 5, &h));
+    assert_true(h.empty);
+
+    /* sep=; sets the delimiter over the sniff, and is skipped without --skip-lines. */
+    static const char s[] = "\xEF\xBB\xBFsep=;\r\ncase;b,c,d\nx";
+    memset(&h, 0, sizeof h);
+    assert_true(jm__csv_head(s, sizeof s - 1, false, 0, 0, &h));
+    assert_int_equal(h.sep, ';');
+    assert_int_equal(h.delim, ';');
+    assert_int_equal(h.skip, 3 + 7);
+    assert_int_equal(h.skip_line, 2);
+    assert_int_equal(h.data_line, 3);
+    /* With --skip-lines 1 the sep= line is the line skipped, and still sets the delimiter. */
+    memset(&h, 0, sizeof h);
+    assert_true(jm__csv_head(s, sizeof s - 1, false, 0, 1, &h));
+    assert_int_equal(h.delim, ';');
+    assert_int_equal(h.skip_line, 2);
+    /* --delimiter wins over sep=. */
+    assert_true(jm__csv_head(s, sizeof s - 1, false, '|', 0, &h));
+    assert_int_equal(h.delim, '|');
+    /* Not a sep= line: longer, or a quote. */
+    static const char *const no[] = {"sep=;;\na,b\n", "sep=\"\na,b\n", "sep=\na,b\n"};
+    for (size_t i = 0; i < 3; i++) {
+        memset(&h, 0, sizeof h);
+        assert_true(jm__csv_head(no[i], strlen(no[i]), true, 0, 0, &h));
+        assert_int_equal(h.sep, 0);
+        assert_int_equal(h.skip, 0);
+    }
+}
+
+/* Rows equal byte for byte in every field have equal fingerprints; any change of a byte, or of
+ * where a field ends, changes it (with these inputs). */
+static uint64_t fps[16];
+static size_t nfps;
+
+static jm_status keep_fp(void *data, const jm__row *row)
+{
+    (void)data;
+    if (nfps < 16)
+        fps[nfps++] = row->fp;
+    return JM_OK;
+}
+
+static void test_csvin_fingerprint(void **state)
+{
+    (void)state;
+    /* 0-1 equal (quotes are not field bytes); 2: one byte differs in a field of 20 bytes; 3: a
+     * field boundary moved; 4: fields swapped; 5: equal to 0 but for an empty last field; 6: the
+     * last byte of a long field; and the same with 'keep' leaving columns uncopied (every field is hashed all the same). */
+    static const char in[] = "1,abcdefghijklmnopqrst,x\n"
+                             "\"1\",abcdefghijklmnopqrst,\"x\"\n"
+                             "1,abcdefghijklmnopqrsT,x\n"
+                             "1,abcdefghijklmnopqrs,tx\n"
+                             "abcdefghijklmnopqrst,1,x\n"
+                             "1,abcdefghijklmnopqrst,x,\n"
+                             "1,abcdefghijklmnopqrst,y\n";
+    bool keep[3] = {true, false, false};
+    uint64_t first[7] = {0};
+    for (int pass = 0; pass < 2; pass++) {
+        jm__csv_opts o = {.field_limit = 1 << 20, .key_col = SIZE_MAX, .fingerprint = true};
+        if (pass == 1) {
+            o.keep = keep;
+            o.nkeep = 3;
+        }
+        nfps = 0;
+        jm__csv *c = jm__csv_new(',', &o, keep_fp, NULL, 1);
+        assert_int_equal(jm__csv_feed(c, in, sizeof in - 1), JM_OK);
+        char *err = NULL;
+        assert_int_equal(jm__csv_finish(c, "t", &err), JM_OK);
+        jm__csv_free(c);
+        assert_int_equal(nfps, 7);
+        for (size_t i = 0; i < 7; i++) {
+            if (pass == 0)
+                first[i] = fps[i];
+            else
+                assert_true(fps[i] == first[i]);
+        }
+        assert_true(fps[0] == fps[1]);
+        for (size_t i = 2; i < 7; i++)
+            for (size_t j = 0; j < i; j++)
+                if (fps[i] == fps[j] && !(j == 0 && i == 1))
+                    fail_msg("rows %zu and %zu share a fingerprint", j, i);
+    }
+    /* Without the option, no fingerprint. */
+    jm__csv_opts o = {.field_limit = 1 << 20, .key_col = SIZE_MAX};
+    nfps = 0;
+    jm__csv *c = jm__csv_new(',', &o, keep_fp, NULL, 1);
+    assert_int_equal(jm__csv_feed(c, in, sizeof in - 1), JM_OK);
+    jm__csv_free(c);
+    assert_true(nfps > 0 && fps[0] == 0);
 }
 
 /* ---- Callback status ------------------------------------------------------ */
@@ -1305,6 +1416,8 @@ int main(void)
         T(test_csvin_push_at_boundary),
         T(test_csvin_line_ends),
         T(test_csvin_head),
+        T(test_csvin_head_skip_and_sep),
+        T(test_csvin_fingerprint),
         T(test_csvin_head_too_long),
         T(test_csvin_spaces_untouched),
 #undef T

@@ -20,6 +20,7 @@ struct fixture {
     size_t len[32];
     const char *set[JM_ROLE_COUNT];
     size_t col[JM_ROLE_COUNT];
+    jm__roles roles;
     char *err;
 };
 
@@ -64,7 +65,12 @@ static jm_status find(struct fixture *f)
 {
     free(f->err);
     f->err = NULL;
-    return jm__roles_find(f->n, f->name, f->len, f->set, f->col, &f->err);
+    jm__roles ro;
+    jm_status st = jm__roles_find(f->n, f->name, f->len, f->set, 0, &ro, &f->err);
+    if (st == JM_OK)
+        memcpy(f->col, ro.col, sizeof f->col);
+    f->roles = ro;
+    return st;
 }
 
 static void expect_ok(struct fixture *f)
@@ -418,6 +424,121 @@ static void test_roles_names_with_odd_bytes(void **state)
                  st, f->col[JM_ROLE_ACTIVITY]);
 }
 
+/* "#N" names the N-th column (from 1); an exact name is tried first; out of range is usage. */
+static void test_roles_flag_by_number(void **state)
+{
+    struct fixture *f = *state;
+    header(f, "case_id", "channel", "activity", "channel", "timestamp", "", NULL);
+    /* Two channel columns and no flag: a tie, with the number of each. */
+    assert_int_equal(find(f), JM_EINPUT);
+    expect_lists_header(f);
+    assert_non_null(strstr(f->err, "#2, #4"));
+    f->set[JM_ROLE_CHANNEL] = "#4";
+    expect_ok(f);
+    assert_int_equal(f->col[JM_ROLE_CHANNEL], 3);
+    f->set[JM_ROLE_ACTIVITY] = "#6"; /* the column with no name */
+    expect_ok(f);
+    assert_int_equal(f->col[JM_ROLE_ACTIVITY], 5);
+    /* A name that matches both: exit 3, suggesting each number. */
+    f->set[JM_ROLE_CHANNEL] = "channel";
+    assert_int_equal(find(f), JM_EINPUT);
+    expect_lists_header(f);
+    assert_non_null(strstr(f->err, "#2, #4"));
+    assert_non_null(strstr(f->err, "--channel '#2'"));
+    /* Out of range, zero, or not a number. */
+    static const char *const bad[] = {"#7", "#0", "#", "#2x", "#99999999999999"};
+    for (size_t i = 0; i < 5; i++) {
+        f->set[JM_ROLE_CHANNEL] = bad[i];
+        assert_int_equal(find(f), JM_EUSAGE);
+        expect_lists_header(f);
+    }
+    /* A column called "#1" is that column, not the first. */
+    header(f, "case_id", "activity", "timestamp", "#1", NULL);
+    f->set[JM_ROLE_CHANNEL] = "#1";
+    expect_ok(f);
+    assert_int_equal(f->col[JM_ROLE_CHANNEL], 3);
+}
+
+/* Case and activity join columns with '+'; other roles do not. */
+static void test_roles_join(void **state)
+{
+    struct fixture *f = *state;
+    header(f, "vru+line", "call_id", "concept:name", "lifecycle:transition", "time", NULL);
+    f->set[JM_ROLE_ACTIVITY] = "concept:name+lifecycle:transition";
+    f->set[JM_ROLE_CASE] = "vru+line+call_id"; /* the longest name that fits comes first */
+    expect_ok(f);
+    assert_int_equal(f->roles.npart[JM_ROLE_ACTIVITY], 2);
+    assert_int_equal(f->roles.part[JM_ROLE_ACTIVITY][0], 2);
+    assert_int_equal(f->roles.part[JM_ROLE_ACTIVITY][1], 3);
+    assert_int_equal(f->roles.npart[JM_ROLE_CASE], 2);
+    assert_int_equal(f->roles.part[JM_ROLE_CASE][0], 0);
+    assert_int_equal(f->roles.part[JM_ROLE_CASE][1], 1);
+    assert_int_equal(f->col[JM_ROLE_CASE], 0);
+    /* A name holding '+' is taken whole. */
+    f->set[JM_ROLE_CASE] = "vru+line";
+    expect_ok(f);
+    assert_int_equal(f->roles.npart[JM_ROLE_CASE], 1);
+    /* Numbers and names mixed; the same column twice is allowed. */
+    f->set[JM_ROLE_ACTIVITY] = "#3+#4+concept:name";
+    expect_ok(f);
+    assert_int_equal(f->roles.npart[JM_ROLE_ACTIVITY], 3);
+    assert_int_equal(f->roles.part[JM_ROLE_ACTIVITY][2], 2);
+    /* A part that names no column is named. */
+    f->set[JM_ROLE_ACTIVITY] = "concept:name+nothing";
+    assert_int_equal(find(f), JM_EUSAGE);
+    assert_non_null(strstr(f->err, "'nothing'"));
+    /* Other roles take one column. */
+    f->set[JM_ROLE_ACTIVITY] = NULL;
+    f->set[JM_ROLE_START] = "time+call_id";
+    assert_int_equal(find(f), JM_EUSAGE);
+    /* No more than JM_PARTS_MAX parts. */
+    f->set[JM_ROLE_START] = NULL;
+    f->set[JM_ROLE_ACTIVITY] = "#1+#1+#1+#1+#1+#1+#1+#1+#1";
+    assert_int_equal(find(f), JM_EUSAGE);
+    assert_non_null(strstr(f->err, "joins more than 8 columns"));
+    f->set[JM_ROLE_ACTIVITY] = "#1+#1+#1+#1+#1+#1+#1+#1";
+    expect_ok(f);
+    assert_int_equal(f->roles.npart[JM_ROLE_ACTIVITY], 8);
+}
+
+/* With --stages, only the case is required; an end column is not taken for the start. */
+static void test_roles_stages(void **state)
+{
+    struct fixture *f = *state;
+    header(f, "case_id", "vru_entry", "end_time", NULL);
+    jm__roles ro;
+    assert_int_equal(jm__roles_find(f->n, f->name, f->len, f->set, JM_ROLES_STAGES, &ro, &f->err),
+                     JM_OK);
+    assert_int_equal(ro.col[JM_ROLE_START], JM_NO_COLUMN);
+    header(f, "call", "vru_entry", NULL);
+    assert_int_equal(jm__roles_find(f->n, f->name, f->len, f->set, JM_ROLES_STAGES, &ro, &f->err),
+                     JM_EINPUT);
+
+    jm__stage *st = NULL;
+    size_t n = 0;
+    char *err = NULL;
+    assert_int_equal(jm__stages_parse("IVR=vru_entry..vru_exit,Talk=#3,Q=a..b", &st, &n, &err),
+                     JM_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(st[0].name, "IVR");
+    assert_string_equal(st[0].start, "vru_entry");
+    assert_string_equal(st[0].end, "vru_exit");
+    assert_string_equal(st[1].start, "#3");
+    assert_null(st[1].end);
+    assert_string_equal(st[2].end, "b");
+    jm__stages_free(st, n);
+    static const char *const bad[] = {"", "IVR", "=a..b", "IVR=", "IVR=..b", "IVR=a..",
+                                      "IVR=a..b,", "IVR=a..b,,Q=c"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        st = NULL;
+        if (jm__stages_parse(bad[i], &st, &n, &err) != JM_EUSAGE)
+            fail_msg("--stages '%s' was taken", bad[i]);
+        assert_non_null(err);
+        free(err);
+        err = NULL;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +557,9 @@ int main(void)
         T(test_roles_end_only_serves_as_start),
         T(test_roles_optional_absent),
         T(test_roles_names_with_odd_bytes),
+        T(test_roles_flag_by_number),
+        T(test_roles_join),
+        T(test_roles_stages),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

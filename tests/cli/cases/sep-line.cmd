@@ -1,0 +1,1 @@
+printf 'sep=;\ncase_id;a,b,c,d;activity;timestamp\n1;x;a;2024-01-01\n1;y;b,c;2024-01-02\n' > $TMP/x.csv; jmine variants --format csv $TMP/x.csv; printf 'sep=;\nTitle\ncase_id;a,b,c,d;activity;timestamp\n1;x;a;2024-01-01\n' > $TMP/y.csv; jmine variants --format csv --skip-lines 2 $TMP/y.csv

@@ -1,0 +1,1 @@
+printf 'Contacts export\r\nMade 2026-12-07 by the ACD\r\ncase_id,activity,timestamp\r\n1,a,2024-01-01\r\n1,b,2024-01-02\r\n2,a,bad\r\n' > $TMP/x.csv; jmine variants --format csv --skip-lines 2 $TMP/x.csv; jmine variants --skip-lines 9 $TMP/x.csv; jmine variants $TMP/x.csv

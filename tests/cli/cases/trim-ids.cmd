@@ -1,0 +1,1 @@
+printf 'case_id,activity,timestamp\n1,a,2024-01-01\n 1,b,2024-01-02\n"1\t ",c,  2024-01-03  \n  ,d,2024-01-04\n' > $TMP/x.csv; jmine variants --format csv $TMP/x.csv; jmine variants --format csv --trim-ids $TMP/x.csv
