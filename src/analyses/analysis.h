@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The interface every analysis shares: begin, add a journey, finish, write its section. */
+/* The interface every analysis shares: begin, add a journey, merge, finish, fill its section
+ * of the report model. */
 #ifndef JM_ANALYSIS_H
 #define JM_ANALYSIS_H
 
 #include "intern.h"
-#include "write/json.h"
+#include "model.h"
 #include "pairs.h"
 #include "seqtab.h"
 #include "event.h"
@@ -52,12 +53,6 @@ typedef struct jm__journey {
     uint32_t variant; /* id in ctx->variants, after --collapse-loops */
 } jm__journey;
 
-/* Where text and Markdown writers put their sections. */
-typedef struct jm__text {
-    FILE *out;
-    bool md;
-} jm__text;
-
 /* A candidate for "where to act first": something that burdens this many journeys. */
 typedef struct jm__finding {
     const char *kind; /* "repeat", "hop", "wait" */
@@ -77,18 +72,23 @@ void jm__findings_add(jm__findings *l, const char *kind, uint64_t journeys, char
 
 /* An analysis. Its state is private to its file. Aggregates must be mergeable (counts that add,
  * value lists that concatenate), so that shards of journeys can be analysed apart: merge() adds
- * `from` into `into`, both made by begin() with the same context. */
+ * `from` into `into`, both made by begin() with the same context.
+ *
+ * Output: model() fills the analysis's section of the report model (model.h) from its finished
+ * state: an object whose members are the JSON report's keys, in their order. The writers
+ * (src/write/) read only the model, so an analysis writes no format itself; what only the
+ * writers for people need goes in hidden values (jm__m_hide). The text and Markdown writer
+ * phrases each section, and the summary, from the model (src/write/report_text.c). */
 typedef struct jm__analysis {
     const char *key; /* the section's key in the JSON report */
     void *(*begin)(const jm__ctx *ctx);
     void (*add)(void *st, const jm__ctx *ctx, const jm__journey *j);
     void (*merge)(void *into, const void *from, const jm__ctx *ctx);
     void (*finish)(void *st, const jm__ctx *ctx);
-    void (*json)(const void *st, const jm__ctx *ctx, jm__json *w);
-    void (*text)(const void *st, const jm__ctx *ctx, jm__text *t);
-    /* Optional: sentences for the report's opening summary, and candidates for "where to act
-     * first". NULL when the analysis has none. */
-    void (*summary)(const void *st, const jm__ctx *ctx, FILE *out);
+    /* Fill `section`, an empty object under the key `key`. NULL when the analysis is not part
+     * of the report (the per-journey export). */
+    void (*model)(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *section);
+    /* Optional: candidates for "where to act first". NULL when the analysis has none. */
     void (*findings)(const void *st, const jm__ctx *ctx, jm__findings *out);
     void (*free)(void *st);
 } jm__analysis;
@@ -102,17 +102,13 @@ extern const jm__analysis jm__waits_analysis;
 extern const jm__analysis jm__map_analysis;
 extern const jm__analysis jm__export_analysis;
 
-/* A step's name made safe for text (malloc'd): see jm__safe. */
-char *jm__step_text(const jm__ctx *ctx, uint32_t step, bool md);
+/* The map command's model: under root, "cut" (how much of the map is shown) and "map" (the
+ * nodes and edges kept), as the map options ask. */
+void jm__map_cut_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *root);
 
-/* The process map alone, for the map command (dot or json). */
-jm_status jm__map_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out);
-
-/* One CSV row per journey, for the journeys command. */
+/* One CSV row per journey, for the journeys command: streamed, not through the model (a log
+ * may hold millions of journeys). */
 jm_status jm__export_write(const void *st, const jm__ctx *ctx, FILE *out);
-
-/* Variants, for the variants command: write the table alone (text, csv or json). */
-jm_status jm__variants_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out);
 
 /* A variant's stable id: the first 16 hex digits of SHA-256 over each step name followed by
  * 0x1F (SPEC §4), NUL-terminated into buf (17 bytes). */

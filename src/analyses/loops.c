@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Loops: self-loops (a step right after itself) and repetitions (a step seen earlier again). */
 #include "analysis.h"
-#include "write/text.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -147,83 +146,27 @@ static size_t listed(const loops *s, const jm__ctx *ctx)
     return ctx->opt->top && ctx->opt->top < s->nrank ? ctx->opt->top : s->nrank;
 }
 
-static void l_json(const void *st, const jm__ctx *ctx, jm__json *w)
+static void l_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *sec)
 {
     const loops *s = st;
-    jm__json_u64(w, "self_loops", s->self_loops);
-    jm__json_u64(w, "repetitions", s->repetitions);
-    jm__json_u64(w, "journeys_with_loop", s->journeys_with_loop);
-    jm__json_ratio(w, "share_with_loop", s->journeys_with_loop, ctx->journeys);
-    jm__json_arr(w, "by_step");
+    jm__m_uint(m, sec, "self_loops", s->self_loops);
+    jm__m_uint(m, sec, "repetitions", s->repetitions);
+    jm__m_uint(m, sec, "journeys_with_loop", s->journeys_with_loop);
+    jm__m_ratio(m, sec, "share_with_loop", s->journeys_with_loop, ctx->journeys);
+    jm__mval *a = jm__m_arr(m, sec, "by_step");
     for (size_t r = 0; r < listed(s, ctx); r++) {
         uint32_t x = s->order[r];
         const step_loops *b = &s->by[x];
         size_t n;
         const char *name = jm__intern_str(ctx->steps, x, &n);
-        jm__json_obj(w, NULL);
-        jm__json_str(w, "step", name, n);
-        jm__json_u64(w, "self_loops", b->self_loops);
-        jm__json_u64(w, "repetitions", b->repetitions);
-        jm__json_u64(w, "journeys", b->journeys);
-        jm__json_u64(w, "journeys_3_or_more", b->journeys_3x);
-        jm__json_u64(w, "max_in_journey", b->max_in_journey);
-        jm__json_obj_end(w);
+        jm__mval *o = jm__m_obj(m, a, NULL);
+        jm__m_str(m, o, "step", name, n);
+        jm__m_uint(m, o, "self_loops", b->self_loops);
+        jm__m_uint(m, o, "repetitions", b->repetitions);
+        jm__m_uint(m, o, "journeys", b->journeys);
+        jm__m_uint(m, o, "journeys_3_or_more", b->journeys_3x);
+        jm__m_uint(m, o, "max_in_journey", b->max_in_journey);
     }
-    jm__json_arr_end(w);
-}
-
-static void l_text(const void *st, const jm__ctx *ctx, jm__text *t)
-{
-    const loops *s = st;
-    FILE *o = t->out;
-    fputs(t->md ? "## Loops and repeats\n\n" : "Loops and repeats\n-----------------\n", o);
-    fprintf(o,
-            "%" PRIu64 " self-loops (a step right after itself) and %" PRIu64
-            " repetitions (a step seen earlier again) in %" PRIu64 " of %" PRIu64
-            " journeys (%.1f%%).\n\n",
-            s->self_loops, s->repetitions, s->journeys_with_loop, ctx->journeys,
-            ctx->journeys ? 100.0 * (double)s->journeys_with_loop / (double)ctx->journeys : 0.0);
-    if (s->nrank == 0)
-        return;
-    static const char *const head[] = {"step",        "journeys",   "3+ times",
-                                       "most in one", "self-loops", "repetitions"};
-    jm__table *tb = jm__table_new(6, head, "lrrrrr");
-    for (size_t r = 0; r < listed(s, ctx); r++) {
-        uint32_t x = s->order[r];
-        const step_loops *b = &s->by[x];
-        char c[5][24];
-        snprintf(c[0], 24, "%" PRIu64, b->journeys);
-        snprintf(c[1], 24, "%" PRIu64, b->journeys_3x);
-        snprintf(c[2], 24, "%" PRIu64, b->max_in_journey);
-        snprintf(c[3], 24, "%" PRIu64, b->self_loops);
-        snprintf(c[4], 24, "%" PRIu64, b->repetitions);
-        size_t n;
-        const char *name = jm__intern_str(ctx->steps, x, &n);
-        const char *cells[] = {name, c[0], c[1], c[2], c[3], c[4]};
-        size_t lens[] = {n, strlen(c[0]), strlen(c[1]), strlen(c[2]), strlen(c[3]), strlen(c[4])};
-        jm__table_row(tb, cells, lens);
-    }
-    jm__table_print(tb, o, t->md);
-    jm__table_free(tb);
-    fputc('\n', o);
-}
-
-static void l_summary(const void *st, const jm__ctx *ctx, FILE *o)
-{
-    const loops *s = st;
-    if (ctx->journeys == 0)
-        return;
-    fprintf(o, "%.0f%% of journeys come back to a step they already had",
-            100.0 * (double)s->journeys_with_loop / (double)ctx->journeys);
-    if (s->nrank > 0) {
-        const step_loops *b = &s->by[s->order[0]];
-        char *name = jm__step_text(ctx, s->order[0], false);
-        fprintf(o,
-                "; most often '%s' (%" PRIu64 " journeys, %" PRIu64 " of them three times or more)",
-                name, b->journeys, b->journeys_3x);
-        free(name);
-    }
-    fputs(".\n", o);
 }
 
 static void l_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
@@ -256,9 +199,7 @@ const jm__analysis jm__loops_analysis = {
     .add = l_add,
     .merge = l_merge,
     .finish = l_finish,
-    .json = l_json,
-    .text = l_text,
-    .summary = l_summary,
+    .model = l_model,
     .findings = l_findings,
     .free = l_free,
 };

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* A streaming JSON writer: pretty-printed, keys in the order written, always valid UTF-8. */
+/* JSON: a streaming writer (pretty-printed, keys in the order written, always valid UTF-8), and
+ * the report model written with it. */
 #include "json.h"
+#include "writer.h"
 #include "timeparse.h"
 #include "util.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 void jm__json_init(jm__json *w, FILE *out)
@@ -225,14 +228,6 @@ char *jm__fmt_ratio(char *buf, uint64_t num, uint64_t den)
     return buf;
 }
 
-int64_t jm__mean_ms(int64_t sum_ms, uint64_t count)
-{
-    int64_t c = (int64_t)count;
-    if (sum_ms >= 0)
-        return (sum_ms + c / 2) / c;
-    return -((-sum_ms + c / 2) / c);
-}
-
 void jm__json_secs(jm__json *w, const char *key, int64_t ms)
 {
     char buf[32];
@@ -265,4 +260,49 @@ void jm__json_time(jm__json *w, const char *key, int64_t ms)
 void jm__json_end(jm__json *w)
 {
     fputc('\n', w->out);
+}
+
+/* One value of the model and, for an array or object, its members; hidden ones are left out. */
+static void model_value(jm__json *w, const jm__mval *v)
+{
+    const char *k = v->key;
+    switch ((jm__mtype)v->type) {
+    case JM__M_NULL: jm__json_null(w, k); break;
+    case JM__M_BOOL: jm__json_bool(w, k, v->v.b); break;
+    case JM__M_UINT: jm__json_u64(w, k, v->v.u); break;
+    case JM__M_MS: jm__json_secs(w, k, v->v.ms); break;
+    case JM__M_RATIO: jm__json_ratio(w, k, v->v.ratio.num, v->v.ratio.den); break;
+    case JM__M_TIME: jm__json_time(w, k, v->v.ms); break;
+    case JM__M_REAL:
+        if (isfinite(v->v.d)) {
+            pre(w, k);
+            fprintf(w->out, "%.17g", v->v.d);
+        } else {
+            jm__json_null(w, k);
+        }
+        break;
+    case JM__M_STR: jm__json_str(w, k, v->v.str.s, v->v.str.n); break;
+    case JM__M_ARR:
+    case JM__M_OBJ:
+        if (v->type == JM__M_ARR)
+            jm__json_arr(w, k);
+        else
+            jm__json_obj(w, k);
+        for (const jm__mval *c = v->v.kids.first; c != NULL; c = c->next)
+            if (!c->hidden)
+                model_value(w, c);
+        if (v->type == JM__M_ARR)
+            jm__json_arr_end(w);
+        else
+            jm__json_obj_end(w);
+        break;
+    }
+}
+
+void jm__json_model(const jm__mval *root, FILE *out)
+{
+    jm__json w;
+    jm__json_init(&w, out);
+    model_value(&w, root);
+    jm__json_end(&w);
 }
