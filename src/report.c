@@ -249,8 +249,7 @@ static void add_journey(worker *w, uint32_t cas, size_t n)
         if (p >= w->npair_wait)
             jm__grow_zeroed((void **)&w->pair_wait, &w->npair_wait, (size_t)p + 1,
                             sizeof *w->pair_wait);
-        int64_t wait = w->start[i] - w->end[i - 1];
-        jm__vals_push(&w->pair_wait[p], wait > 0 ? wait : 0);
+        jm__vals_push(&w->pair_wait[p], jm__wait_at(&j, i));
     }
     /* --collapse-loops K: a run of one repeated step counts at most K times in the variant. */
     unsigned k = rep->ctx.opt->collapse_loops;

@@ -110,6 +110,40 @@ void jm__map_cut_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mva
  * may hold millions of journeys). */
 jm_status jm__export_write(const void *st, const jm__ctx *ctx, FILE *out);
 
+/* ---- One definition of each figure (SPEC §4): each is defined in the analysis that owns it,
+ * by the same code its add() runs; the per-journey export (export.c) and the report take it
+ * from there, never from a copy. */
+
+/* The wait before position i > 0 of a journey: start[i] - end[i - 1] floored at 0 (a negative
+ * gap is an overlap, which waits.c counts apart) (waits.c). */
+int64_t jm__wait_at(const jm__journey *j, size_t i);
+
+/* The longest wait of a journey, 0 when it has none (waits.c). */
+int64_t jm__journey_longest_wait(const jm__journey *j);
+
+/* The channel switches of a journey: positions i > 0 whose channel and the one before are
+ * both known and differ (channels.c). */
+size_t jm__journey_switches(const jm__journey *j);
+
+/* The distinct known channels among a journey's n events (jstats.c). */
+size_t jm__journey_channels(const uint32_t *chan, size_t n);
+
+/* Which steps a journey has had so far, by step id: scratch for telling loops apart (loops.c).
+ * Zeroed to begin; jm__seen_free frees it. */
+typedef struct jm__seen {
+    uint64_t *stamp; /* by step id: the journey it was last seen in (1 for the first) */
+    uint32_t *occ;   /* by step id: its occurrences so far in that journey */
+    size_t cap;
+    uint64_t journey;
+} jm__seen;
+
+/* The self-loops (positions i > 0 with the same step as the one before) and repetitions
+ * (positions i > 0 with another step before and this step seen earlier in the journey) of a
+ * journey's n steps, into *self and *rep (loops.c). */
+void jm__journey_loops(jm__seen *seen, const uint32_t *step, size_t n, uint64_t *self,
+                       uint64_t *rep);
+void jm__seen_free(jm__seen *seen);
+
 /* A variant's stable id: the first 16 hex digits of SHA-256 over each step name followed by
  * 0x1F (SPEC §4), NUL-terminated into buf (17 bytes). */
 void jm__variant_id(const jm__ctx *ctx, uint32_t variant, char buf[17]);

@@ -63,6 +63,23 @@ static hop *hop_of(channels *s, uint32_t from, uint32_t to)
     return &s->hop[id];
 }
 
+/* Whether position i > 0 of a journey is a channel switch (SPEC §4): inlined into c_add and
+ * jm__journey_switches, the one definition of a switch. */
+static inline bool switch_at(const jm__journey *j, size_t i)
+{
+    uint32_t a = j->chan[i - 1], b = j->chan[i];
+    /* An unknown channel is no evidence of a switch either way. */
+    return a != JM_NO_CHANNEL && b != JM_NO_CHANNEL && a != b;
+}
+
+size_t jm__journey_switches(const jm__journey *j)
+{
+    size_t n = 0;
+    for (size_t i = 1; i < j->n; i++)
+        n += switch_at(j, i);
+    return n;
+}
+
 static void c_add(void *st, const jm__ctx *ctx, const jm__journey *j)
 {
     channels *s = st;
@@ -71,18 +88,15 @@ static void c_add(void *st, const jm__ctx *ctx, const jm__journey *j)
     uint64_t jid = ++s->journey;
     bool any = false;
     for (size_t i = 1; i < j->n; i++) {
-        uint32_t a = j->chan[i - 1], b = j->chan[i];
-        /* An unknown channel is no evidence of a switch either way. */
-        if (a == JM_NO_CHANNEL || b == JM_NO_CHANNEL || a == b)
+        if (!switch_at(j, i))
             continue;
-        hop *h = hop_of(s, a, b);
+        hop *h = hop_of(s, j->chan[i - 1], j->chan[i]);
         h->count++;
         if (h->stamp != jid) {
             h->stamp = jid;
             h->journeys++;
         }
-        int64_t w = j->start[i] - j->end[i - 1];
-        jm__vals_push(&h->wait, w > 0 ? w : 0);
+        jm__vals_push(&h->wait, jm__wait_at(j, i));
         s->switches++;
         any = true;
     }

@@ -54,8 +54,9 @@ static void *j_begin(const jm__ctx *ctx)
     return jm__xcalloc(1, sizeof(jstats));
 }
 
-/* Distinct known channels among n events; journeys are short, so a small list does. */
-static size_t distinct_channels(const uint32_t *chan, size_t n)
+/* jm__journey_channels, inlined into j_add. Journeys are short, so a small list of the
+ * channels seen does. */
+static inline size_t channels_of(const uint32_t *chan, size_t n)
 {
     uint32_t seen[16];
     size_t k = 0;
@@ -82,13 +83,18 @@ static size_t distinct_channels(const uint32_t *chan, size_t n)
     return k;
 }
 
+size_t jm__journey_channels(const uint32_t *chan, size_t n)
+{
+    return channels_of(chan, n);
+}
+
 static void j_add(void *st, const jm__ctx *ctx, const jm__journey *j)
 {
     jstats *s = st;
     s->journeys++;
     hist_add(&s->contacts, j->n, 1);
     if (ctx->has_channel)
-        hist_add(&s->channels, distinct_channels(j->chan, j->n), 1);
+        hist_add(&s->channels, channels_of(j->chan, j->n), 1);
     int64_t d = j->last_end - j->first_start;
     jm__vals_push(&s->dur, d);
     s->sum_ms += d;

@@ -19,10 +19,7 @@ typedef struct loops {
     uint64_t self_loops, repetitions, journeys_with_loop;
     step_loops *by; /* by step id */
     size_t nby;
-    /* Scratch for one journey: occurrences so far, and which journey they belong to. */
-    uint64_t *stamp;
-    uint32_t *occ;
-    uint64_t journey;
+    jm__seen seen; /* scratch for one journey: the steps it has had so far */
     uint32_t *order; /* ranked step ids after finish */
     size_t nrank;
 } loops;
@@ -33,38 +30,73 @@ static void *l_begin(const jm__ctx *ctx)
     return jm__xcalloc(1, sizeof(loops));
 }
 
+typedef enum loop { LOOP_NONE, LOOP_SELF, LOOP_REPEAT } loop;
+
+/* What position i of a journey's steps is (SPEC §4): a self-loop (i > 0 and the same step as
+ * the one before), a repetition (i > 0, another step before, and this step seen earlier in the
+ * journey), or neither. A journey's positions come in order from 0 (0 starts a new journey);
+ * afterwards seen->occ[step[i]] is how often the step occurs in step[0..i]. Inlined into l_add
+ * and jm__journey_loops: the one definition of a loop. */
+static inline loop loop_at(jm__seen *seen, const uint32_t *step, size_t i)
+{
+    uint32_t x = step[i];
+    if (i == 0)
+        seen->journey++;
+    if (x >= seen->cap) {
+        size_t n = seen->cap, cap = seen->cap;
+        jm__grow((void **)&seen->stamp, &cap, (size_t)x + 1, sizeof *seen->stamp);
+        seen->occ = jm__xrealloc(seen->occ, cap * sizeof *seen->occ);
+        memset(seen->stamp + n, 0, (cap - n) * sizeof *seen->stamp);
+        memset(seen->occ + n, 0, (cap - n) * sizeof *seen->occ);
+        seen->cap = cap;
+    }
+    if (seen->stamp[x] != seen->journey) {
+        seen->stamp[x] = seen->journey;
+        seen->occ[x] = 0;
+    }
+    seen->occ[x]++;
+    if (i == 0 || seen->occ[x] == 1)
+        return LOOP_NONE;
+    return step[i - 1] == x ? LOOP_SELF : LOOP_REPEAT;
+}
+
+void jm__journey_loops(jm__seen *seen, const uint32_t *step, size_t n, uint64_t *self,
+                       uint64_t *rep)
+{
+    *self = *rep = 0;
+    for (size_t i = 0; i < n; i++) {
+        loop kind = loop_at(seen, step, i);
+        *self += kind == LOOP_SELF;
+        *rep += kind == LOOP_REPEAT;
+    }
+}
+
+void jm__seen_free(jm__seen *seen)
+{
+    free(seen->stamp);
+    free(seen->occ);
+    memset(seen, 0, sizeof *seen);
+}
+
 static void ensure(loops *s, size_t step)
 {
-    if (step < s->nby)
-        return;
-    size_t n = s->nby, cap = s->nby;
-    jm__grow((void **)&s->by, &cap, step + 1, sizeof *s->by);
-    s->stamp = jm__xrealloc(s->stamp, cap * sizeof *s->stamp);
-    s->occ = jm__xrealloc(s->occ, cap * sizeof *s->occ);
-    memset(s->by + n, 0, (cap - n) * sizeof *s->by);
-    memset(s->stamp + n, 0, (cap - n) * sizeof *s->stamp);
-    memset(s->occ + n, 0, (cap - n) * sizeof *s->occ);
-    s->nby = cap;
+    if (step >= s->nby)
+        jm__grow_zeroed((void **)&s->by, &s->nby, step + 1, sizeof *s->by);
 }
 
 static void l_add(void *st, const jm__ctx *ctx, const jm__journey *j)
 {
     (void)ctx;
     loops *s = st;
-    uint64_t jid = ++s->journey;
     bool any = false;
     for (size_t i = 0; i < j->n; i++) {
         uint32_t x = j->step[i];
         ensure(s, x);
-        if (s->stamp[x] != jid) {
-            s->stamp[x] = jid;
-            s->occ[x] = 0;
-        }
-        s->occ[x]++;
-        if (i == 0 || s->occ[x] == 1)
+        loop kind = loop_at(&s->seen, j->step, i);
+        if (kind == LOOP_NONE)
             continue;
         step_loops *b = &s->by[x];
-        if (j->step[i - 1] == x) {
+        if (kind == LOOP_SELF) {
             b->self_loops++;
             s->self_loops++;
         } else {
@@ -73,16 +105,16 @@ static void l_add(void *st, const jm__ctx *ctx, const jm__journey *j)
         }
         any = true;
         /* The second occurrence is the first loop of this step in this journey. */
-        if (s->occ[x] == 2)
+        if (s->seen.occ[x] == 2)
             b->journeys++;
-        if (s->occ[x] == 3)
+        if (s->seen.occ[x] == 3)
             b->journeys_3x++;
     }
     /* Each step's highest count in this journey, once per step. */
     for (size_t i = 0; i < j->n; i++) {
         uint32_t x = j->step[i];
-        if (s->occ[x] > s->by[x].max_in_journey)
-            s->by[x].max_in_journey = s->occ[x];
+        if (s->seen.occ[x] > s->by[x].max_in_journey)
+            s->by[x].max_in_journey = s->seen.occ[x];
     }
     if (any)
         s->journeys_with_loop++;
@@ -187,8 +219,7 @@ static void l_free(void *st)
 {
     loops *s = st;
     free(s->by);
-    free(s->stamp);
-    free(s->occ);
+    jm__seen_free(&s->seen);
     free(s->order);
     free(s);
 }

@@ -116,9 +116,7 @@ static void m_add(void *st, const jm__ctx *ctx, const jm__journey *j)
         }
         edge *e = pair_edge(s, ctx, j->pair[i]);
         count_edge(e, jid);
-        int64_t w = j->start[i] - j->end[i - 1];
-        w = w > 0 ? w : 0;
-        e->total_ms += w;
+        e->total_ms += jm__wait_at(j, i);
     }
     count_edge(terminal_edge(s, j->step[j->n - 1], TERMINAL), jid);
 }

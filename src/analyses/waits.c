@@ -107,6 +107,27 @@ static handling *hd_of(waits *s, uint32_t step)
     return &s->hd[step];
 }
 
+/* The one definition of a gap and a wait (SPEC §4), inlined here and in the functions below. */
+static inline int64_t gap_at(const jm__journey *j, size_t i)
+{
+    return j->start[i] - j->end[i - 1];
+}
+
+int64_t jm__wait_at(const jm__journey *j, size_t i)
+{
+    int64_t w = gap_at(j, i);
+    return w > 0 ? w : 0;
+}
+
+int64_t jm__journey_longest_wait(const jm__journey *j)
+{
+    int64_t most = 0;
+    for (size_t i = 1; i < j->n; i++)
+        if (gap_at(j, i) > most)
+            most = gap_at(j, i);
+    return most;
+}
+
 static void w_add(void *st, const jm__ctx *ctx, const jm__journey *j)
 {
     waits *s = st;
@@ -122,7 +143,7 @@ static void w_add(void *st, const jm__ctx *ctx, const jm__journey *j)
         }
         if (i == 0)
             continue;
-        int64_t w = j->start[i] - j->end[i - 1];
+        int64_t w = gap_at(j, i);
         if (w < 0) {
             s->overlaps++;
             w = 0;
