@@ -3,6 +3,8 @@
 #include "model.h"
 #include "util.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +135,65 @@ int64_t jm__mean_ms(int64_t sum_ms, uint64_t count)
     if (sum_ms >= 0)
         return (sum_ms + c / 2) / c;
     return -((-sum_ms + c / 2) / c);
+}
+
+/* ---- How the model's numbers print ---- */
+
+char *jm__fmt_secs(char *buf, int64_t ms)
+{
+    uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+    int k = snprintf(buf, 32, "%s%" PRIu64, ms < 0 ? "-" : "", a / 1000);
+    unsigned frac = (unsigned)(a % 1000);
+    if (frac != 0) {
+        snprintf(buf + k, 32 - (size_t)k, ".%03u", frac);
+        size_t l = strlen(buf);
+        while (buf[l - 1] == '0')
+            buf[--l] = '\0';
+    }
+    return buf;
+}
+
+char *jm__fmt_ratio(char *buf, uint64_t num, uint64_t den)
+{
+    if (den == 0) {
+        strcpy(buf, "0");
+        return buf;
+    }
+    /* Rounded to 1e-6 in integers; num <= den in every use, so this cannot overflow for any
+     * count below 1.8e13. */
+    uint64_t r = (num * 1000000u + den / 2) / den;
+    int k = snprintf(buf, 32, "%" PRIu64, r / 1000000u);
+    unsigned frac = (unsigned)(r % 1000000u);
+    if (frac != 0) {
+        snprintf(buf + k, 32 - (size_t)k, ".%06u", frac);
+        size_t l = strlen(buf);
+        while (buf[l - 1] == '0')
+            buf[--l] = '\0';
+    }
+    return buf;
+}
+
+char *jm__fmt_human(char *buf, int64_t ms)
+{
+    const char *sign = ms < 0 ? "-" : "";
+    uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+    uint64_t s = a / 1000;
+    /* Two units at most, the smaller one left out when it is zero: "2d", "3h 20m", "42s". */
+    static const uint64_t unit[] = {86400, 3600, 60, 1};
+    static const char *const name[] = {"d", "h", "m", "s"};
+    if (s < 10 && a % 1000 != 0) {
+        snprintf(buf, 32, "%s%" PRIu64 ".%01" PRIu64 "s", sign, s, a % 1000 / 100);
+        return buf;
+    }
+    int i = 0;
+    while (i < 3 && s < unit[i])
+        i++;
+    uint64_t big = s / unit[i], rest = i < 3 ? s % unit[i] / unit[i + 1] : 0;
+    if (rest == 0)
+        snprintf(buf, 32, "%s%" PRIu64 "%s", sign, big, name[i]);
+    else
+        snprintf(buf, 32, "%s%" PRIu64 "%s %02" PRIu64 "%s", sign, big, name[i], rest, name[i + 1]);
+    return buf;
 }
 
 jm__mval *jm__m_mean_ms(jm__model *m, jm__mval *parent, const char *key, int64_t sum_ms,

@@ -101,11 +101,22 @@ jm__mval *jm__m_cstr(jm__model *m, jm__mval *parent, const char *key, const char
 jm__mval *jm__m_strcopy(jm__model *m, jm__mval *parent, const char *key, const char *s,
                         size_t n);
 
-/* Rounded mean of sum/count (count > 0), for non-negative or negative sums alike. */
-int64_t jm__mean_ms(int64_t sum_ms, uint64_t count);
 
 /* Mark v hidden: the JSON writer leaves it out. Returns v. */
 jm__mval *jm__m_hide(jm__mval *v);
+
+/* ---- How the model's numbers print, for the writers (and for the few phrases an analysis
+ * writes itself, such as the details of "where to act first"). */
+
+/* Milliseconds as seconds, exactly ("90061.5"), into buf of 32 bytes; returns buf. */
+char *jm__fmt_secs(char *buf, int64_t ms);
+/* num/den rounded to 6 decimals in integers, the same on every machine ("0.25"; "0" when den
+ * is 0), into buf of 32 bytes; returns buf. */
+char *jm__fmt_ratio(char *buf, uint64_t num, uint64_t den);
+/* A duration for people, into buf (32 bytes): "42s", "12m 05s", "3h 20m", "2d 04h". */
+char *jm__fmt_human(char *buf, int64_t ms);
+/* Rounded mean of sum/count (count > 0), for non-negative or negative sums alike. */
+int64_t jm__mean_ms(int64_t sum_ms, uint64_t count);
 
 /* ---- Reading */
 

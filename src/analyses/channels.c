@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Channel switches: where a journey hops from one channel to another, and how long it waits. */
 #include "analysis.h"
-#include "write/text.h"
 #include "util.h"
 
 #include <inttypes.h>

@@ -3,7 +3,6 @@
 #include "analysis.h"
 #include "timeparse.h"
 #include "write/csvout.h"
-#include "write/json.h"
 #include "util.h"
 
 #include <inttypes.h>

@@ -2,7 +2,6 @@
 /* Waits: the time between one event's end and the next one's start, per transition, and the
  * long ones; handling time per step where the log has end times. */
 #include "analysis.h"
-#include "write/text.h"
 #include "util.h"
 
 #include <inttypes.h>

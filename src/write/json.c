@@ -194,40 +194,6 @@ void jm__json_bool(jm__json *w, const char *key, bool b)
     fputs(b ? "true" : "false", w->out);
 }
 
-char *jm__fmt_secs(char *buf, int64_t ms)
-{
-    uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
-    int k = snprintf(buf, 32, "%s%" PRIu64, ms < 0 ? "-" : "", a / 1000);
-    unsigned frac = (unsigned)(a % 1000);
-    if (frac != 0) {
-        snprintf(buf + k, 32 - (size_t)k, ".%03u", frac);
-        size_t l = strlen(buf);
-        while (buf[l - 1] == '0')
-            buf[--l] = '\0';
-    }
-    return buf;
-}
-
-char *jm__fmt_ratio(char *buf, uint64_t num, uint64_t den)
-{
-    if (den == 0) {
-        strcpy(buf, "0");
-        return buf;
-    }
-    /* Rounded to 1e-6 in integers; num <= den in every use, so this cannot overflow for any
-     * count below 1.8e13. */
-    uint64_t r = (num * 1000000u + den / 2) / den;
-    int k = snprintf(buf, 32, "%" PRIu64, r / 1000000u);
-    unsigned frac = (unsigned)(r % 1000000u);
-    if (frac != 0) {
-        snprintf(buf + k, 32 - (size_t)k, ".%06u", frac);
-        size_t l = strlen(buf);
-        while (buf[l - 1] == '0')
-            buf[--l] = '\0';
-    }
-    return buf;
-}
-
 void jm__json_secs(jm__json *w, const char *key, int64_t ms)
 {
     char buf[32];

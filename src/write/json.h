@@ -45,9 +45,5 @@ size_t jm__utf8_len(const unsigned char *s, size_t n);
 /* Write s to out with JSON escaping, without the quotes. */
 void jm__json_escape(FILE *out, const char *s, size_t n);
 
-/* Format helpers shared by the writers: milliseconds as seconds ("90061.5"), a ratio with six
- * decimals ("0.25"), each into buf of 32 bytes; they return buf. */
-char *jm__fmt_secs(char *buf, int64_t ms);
-char *jm__fmt_ratio(char *buf, uint64_t num, uint64_t den);
 
 #endif

@@ -27,7 +27,4 @@ void jm__table_free(jm__table *t);
  * and, for Markdown, '|' escaped. */
 char *jm__safe(const char *s, size_t n, bool md);
 
-/* A duration for people, into buf (32 bytes): "42s", "12m 05s", "3h 20m", "2d 04h". */
-char *jm__fmt_human(char *buf, int64_t ms);
-
 #endif
