@@ -85,15 +85,25 @@ typedef struct jm__analysis {
     void (*add)(void *st, const jm__ctx *ctx, const jm__journey *j);
     void (*merge)(void *into, const void *from, const jm__ctx *ctx);
     void (*finish)(void *st, const jm__ctx *ctx);
-    /* Fill `section`, an empty object under the key `key`. NULL when the analysis is not part
-     * of the report (the per-journey export). */
+    /* Fill `section`, an empty object under the key `key`, from the finished state, which it
+     * only reads (it may run more than once). NULL when the analysis is not part of the report
+     * (the per-journey export). */
     void (*model)(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *section);
     /* Optional: candidates for "where to act first". NULL when the analysis has none. */
     void (*findings)(const void *st, const jm__ctx *ctx, jm__findings *out);
     void (*free)(void *st);
 } jm__analysis;
 
-/* The analyses, in report order. Adding one is a new file plus one line in report.c's table. */
+/* The analyses, in report order. Adding one:
+ *  - a new file here with its state, begin/add/merge/finish/free, and model(), which fills its
+ *    section of the report model with the keys its JSON section holds (model.h; writers for
+ *    people that need more than the JSON shows get it as hidden values);
+ *  - its declaration below, and one line in report.c's table (the order of the report);
+ *  - one line in write/report_text.c's table of section renderers, with the function that
+ *    phrases the section (and, if it has one, its summary sentence) for text and Markdown.
+ * The JSON writer needs nothing: it writes any section as the model holds it. A figure of
+ * one journey that another room needs (the journeys export) is defined here, once, and
+ * declared in the block "One definition of each figure" below. */
 extern const jm__analysis jm__journeys_analysis;
 extern const jm__analysis jm__variants_analysis;
 extern const jm__analysis jm__loops_analysis;
