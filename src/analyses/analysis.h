@@ -100,7 +100,8 @@ typedef struct jm__analysis {
  *    people that need more than the JSON shows get it as hidden values);
  *  - its declaration below, and one line in report.c's table (the order of the report);
  *  - one line in write/report_text.c's table of section renderers, with the function that
- *    phrases the section (and, if it has one, its summary sentence) for text and Markdown.
+ *    phrases the section (and, if it has one, its summary sentence) for text and Markdown;
+ *    until then the text shows the section plainly.
  * The JSON writer needs nothing: it writes any section as the model holds it. A figure of
  * one journey that another room needs (the journeys export) is defined here, once, and
  * declared in the block "One definition of each figure" below. */

@@ -512,10 +512,121 @@ static void map_text(const out *o, const jm__mval *s)
     fputc('\n', f);
 }
 
+/* ---- A section no renderer knows ---- */
+
+/* A scalar for people, malloc'd and safe to show: counts, durations ("3h 20m"), shares in
+ * percent, instants, strings, yes or no, "-" for null; NULL for an array or object. */
+static char *scalar_text(const jm__mval *v, bool md)
+{
+    char buf[40];
+    switch ((jm__mtype)v->type) {
+    case JM__M_NULL: return jm__xstrdup("-");
+    case JM__M_BOOL: return jm__xstrdup(v->v.b ? "yes" : "no");
+    case JM__M_UINT: snprintf(buf, sizeof buf, "%" PRIu64, v->v.u); break;
+    case JM__M_MS: jm__fmt_human(buf, v->v.ms); break;
+    case JM__M_RATIO: snprintf(buf, sizeof buf, "%.1f%%", pct(v->v.ratio.num, v->v.ratio.den)); break;
+    case JM__M_TIME: jm__time_format(v->v.ms, buf); break;
+    case JM__M_REAL: snprintf(buf, sizeof buf, "%g", v->v.d); break;
+    case JM__M_STR: return jm__safe(v->v.str.s, v->v.str.n, md);
+    default: return NULL;
+    }
+    return jm__xstrdup(buf);
+}
+
+/* The scalars of an object as "name: value" lines, those of objects inside it as
+ * "name.inner: value"; arrays of scalars joined with commas. */
+static void generic_lines(const out *o, const jm__mval *obj, const char *prefix)
+{
+    for (const jm__mval *v = first(obj); v != NULL; v = v->next) {
+        if (v->hidden)
+            continue;
+        if (v->type == JM__M_OBJ) {
+            char p[128];
+            snprintf(p, sizeof p, "%s%s.", prefix, v->key);
+            generic_lines(o, v, p);
+            continue;
+        }
+        if (v->type == JM__M_ARR && first(v) != NULL && first(v)->type == JM__M_OBJ)
+            continue; /* a table, below */
+        fprintf(o->f, "%s%s%s: ", o->md ? "- " : "", prefix, v->key);
+        if (v->type == JM__M_ARR) {
+            for (const jm__mval *e = first(v); e != NULL; e = e->next) {
+                char *t = scalar_text(e, o->md);
+                fprintf(o->f, "%s%s", e == first(v) ? "" : ", ", t ? t : "...");
+                free(t);
+            }
+        } else {
+            char *t = scalar_text(v, o->md);
+            fputs(t, o->f);
+            free(t);
+        }
+        fputc('\n', o->f);
+    }
+}
+
+/* An array of objects as a table: a column for each scalar member of the first, --top rows. */
+static void generic_table(const out *o, const jm__mval *arr)
+{
+    const jm__mval *head = first(arr);
+    const char *cols[32];
+    char align[33];
+    size_t nc = 0;
+    for (const jm__mval *c = first(head); c != NULL && nc < 32; c = c->next)
+        if (!c->hidden && c->type != JM__M_ARR && c->type != JM__M_OBJ) {
+            align[nc] = c->type == JM__M_STR ? 'l' : 'r';
+            cols[nc++] = c->key;
+        }
+    align[nc] = '\0';
+    if (nc == 0)
+        return;
+    fprintf(o->f, o->md ? "### %s\n\n" : "%s:\n", arr->key);
+    jm__table *tb = jm__table_new(nc, cols, align);
+    char *cells[32];
+    size_t k = listed(o, count(arr)), r = 0;
+    for (const jm__mval *e = head; e != NULL && r < k; e = e->next, r++) {
+        for (size_t i = 0; i < nc; i++) {
+            const jm__mval *v = jm__m_get(e, cols[i]);
+            cells[i] = v != NULL ? scalar_text(v, false) : NULL;
+            if (cells[i] == NULL)
+                cells[i] = jm__xstrdup("");
+        }
+        jm__table_row(tb, (const char *const *)cells, NULL);
+        for (size_t i = 0; i < nc; i++)
+            free(cells[i]);
+    }
+    jm__table_print(tb, o->f, o->md);
+    jm__table_free(tb);
+    fputc('\n', o->f);
+}
+
+/* A section of an analysis that write/report_text.c has no renderer for: its key as the
+ * heading, its scalars as lines, its arrays of objects as tables. Not phrased, but not lost. */
+static void generic_text(const out *o, const jm__mval *s)
+{
+    char title[64];
+    size_t n = 0;
+    for (const char *k = s->key; *k && n < sizeof title - 1; k++, n++)
+        title[n] = n == 0 && *k >= 'a' && *k <= 'z' ? (char)(*k - 'a' + 'A') : *k == '_' ? ' ' : *k;
+    title[n] = '\0';
+    if (o->md) {
+        fprintf(o->f, "## %s\n\n", title);
+    } else {
+        fprintf(o->f, "%s\n", title);
+        for (size_t i = 0; i < n; i++)
+            fputc('-', o->f);
+        fputc('\n', o->f);
+    }
+    generic_lines(o, s, "");
+    fputc('\n', o->f);
+    for (const jm__mval *v = first(s); v != NULL; v = v->next)
+        if (!v->hidden && v->type == JM__M_ARR && first(v) != NULL && first(v)->type == JM__M_OBJ)
+            generic_table(o, v);
+}
+
 /* ---- The report ---- */
 
-/* The renderers, by the key of the section they phrase; a section with none is left out of
- * the text (it is in the JSON report). A new analysis adds its line here. */
+/* The renderers, by the key of the section they phrase. A new analysis adds its line here; until
+ * it does, its section is shown plainly (generic_text). */
 static const struct {
     const char *key;
     void (*text)(const out *o, const jm__mval *section);
@@ -605,6 +716,8 @@ static void report(const jm__mval *root, FILE *f, bool md)
         size_t i = section_of(v->key);
         if (i < NSECTIONS)
             sections[i].text(&o, v);
+        else if (v->type == JM__M_OBJ && !v->hidden && strcmp(v->key, "input") != 0)
+            generic_text(&o, v);
     }
 }
 

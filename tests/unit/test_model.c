@@ -298,12 +298,52 @@ static void test_model_dot(void **state)
     assert_non_null(strstr(dot, "  start -> n2 [label=\"1\", penwidth=3.50];\n"));
 }
 
+/* A section no renderer knows is shown plainly in text and Markdown, --top applied. */
+static void test_model_text_unknown_section(void **state)
+{
+    struct fixture *f = *state;
+    jm__model *m = f->m;
+    jm__mval *root = jm__model_root(m);
+    jm__mval *s = jm__m_obj(m, root, "queue_times");
+    jm__m_uint(m, s, "count", 3);
+    jm__m_ms(m, s, "median_s", 90000);
+    jm__m_ratio(m, s, "share", 1, 4);
+    jm__mval *steps = jm__m_arr(m, s, "steps");
+    jm__m_cstr(m, steps, NULL, "a");
+    jm__m_cstr(m, steps, NULL, "b\x01");
+    jm__m_hide(jm__m_uint(m, s, "secret", 9));
+    jm__mval *by = jm__m_arr(m, s, "by_queue");
+    const char *names[] = {"A", "B|x"};
+    for (int i = 0; i < 2; i++) {
+        jm__mval *o = jm__m_obj(m, by, NULL);
+        jm__m_cstr(m, o, "queue", names[i]);
+        jm__m_uint(m, o, "waits", 2 - (uint64_t)i);
+    }
+    jm__m_hide(jm__m_uint(m, root, "top", 1));
+    jm__text_report(root, f->out);
+    assert_string_equal(written(f), "Journey report\n"
+                                    "==============\n\n"
+                                    "Summary\n"
+                                    "-------\n\n"
+                                    "Queue times\n"
+                                    "-----------\n"
+                                    "count: 3\n"
+                                    "median_s: 1m 30s\n"
+                                    "share: 25.0%\n"
+                                    "steps: a, b?\n\n"
+                                    "by_queue:\n"
+                                    "queue  waits\n"
+                                    "-----  -----\n"
+                                    "A          2\n\n");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_model_order_and_lookup), T(test_model_strings),      T(test_model_json),
         T(test_model_variants_csv),     T(test_model_variants_text), T(test_model_dot),
+        T(test_model_text_unknown_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
