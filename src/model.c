@@ -204,8 +204,7 @@ jm__mval *jm__m_mean_ms(jm__model *m, jm__mval *parent, const char *key, int64_t
     return jm__m_ms(m, parent, key, jm__mean_ms(sum_ms, count));
 }
 
-jm__mval *jm__m_ratio(jm__model *m, jm__mval *parent, const char *key, uint64_t num,
-                      uint64_t den)
+jm__mval *jm__m_ratio(jm__model *m, jm__mval *parent, const char *key, uint64_t num, uint64_t den)
 {
     jm__mval *v = add(m, parent, key, JM__M_RATIO);
     v->v.ratio.num = num;
@@ -242,8 +241,7 @@ jm__mval *jm__m_cstr(jm__model *m, jm__mval *parent, const char *key, const char
     return jm__m_str(m, parent, key, s, strlen(s));
 }
 
-jm__mval *jm__m_strcopy(jm__model *m, jm__mval *parent, const char *key, const char *s,
-                        size_t n)
+jm__mval *jm__m_strcopy(jm__model *m, jm__mval *parent, const char *key, const char *s, size_t n)
 {
     char *c = carve(m, n + 1);
     if (n > 0)

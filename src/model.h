@@ -15,9 +15,13 @@
  * (JSON and text print RFC 3339).
  *
  * A value marked hidden (jm__m_hide) is left out by the JSON writer: it carries what only the
- * writers for people need and the JSON report does not hold (an option such as --top, the
- * numbers a DOT label states). Everything else in the model is in the JSON report, so that a
- * writer that embeds the JSON (an HTML page) sees what the text writer sees.
+ * writers for people need and the JSON report does not hold. Everything else in the model is
+ * in the JSON report, so that a writer that embeds the JSON (an HTML page) sees what the text
+ * writer sees. The hidden values today:
+ *   - "top" at the root of the report and the variants table: --top (0: all), which text
+ *     and Markdown apply to the rankings the JSON lists whole (channel switches, map edges);
+ *   - "journeys", "steps_pct" and "edges_pct" in the map command's "cut": the journeys
+ *     drawn and the --map-steps and --map-edges that cut it, stated in the DOT label.
  *
  * Memory: values live in the model's arena and are freed with it (jm__model_free). Strings
  * added with jm__m_str are borrowed and must outlive the model (names from the log's tables
@@ -89,8 +93,7 @@ jm__mval *jm__m_ms(jm__model *m, jm__mval *parent, const char *key, int64_t ms);
  * null when count is 0. */
 jm__mval *jm__m_mean_ms(jm__model *m, jm__mval *parent, const char *key, int64_t sum_ms,
                         uint64_t count);
-jm__mval *jm__m_ratio(jm__model *m, jm__mval *parent, const char *key, uint64_t num,
-                      uint64_t den);
+jm__mval *jm__m_ratio(jm__model *m, jm__mval *parent, const char *key, uint64_t num, uint64_t den);
 jm__mval *jm__m_time(jm__model *m, jm__mval *parent, const char *key, int64_t ms);
 jm__mval *jm__m_real(jm__model *m, jm__mval *parent, const char *key, double d);
 /* n bytes at s, borrowed (they must outlive the model). */
@@ -98,9 +101,7 @@ jm__mval *jm__m_str(jm__model *m, jm__mval *parent, const char *key, const char 
 /* A NUL-terminated string, borrowed; NULL adds null. */
 jm__mval *jm__m_cstr(jm__model *m, jm__mval *parent, const char *key, const char *s);
 /* n bytes at s, copied into the model (NUL-terminated there). */
-jm__mval *jm__m_strcopy(jm__model *m, jm__mval *parent, const char *key, const char *s,
-                        size_t n);
-
+jm__mval *jm__m_strcopy(jm__model *m, jm__mval *parent, const char *key, const char *s, size_t n);
 
 /* Mark v hidden: the JSON writer leaves it out. Returns v. */
 jm__mval *jm__m_hide(jm__mval *v);

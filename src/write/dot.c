@@ -118,8 +118,8 @@ void jm__dot_map(const jm__mval *root, FILE *o)
              jm__m_u(jm__m_get(cut, "journeys")), jm__m_u(jm__m_get(cut, "steps")),
              jm__m_u(jm__m_get(cut, "steps_all")), share_or_all(jm__m_get(cut, "event_share")),
              jm__m_u(jm__m_get(cut, "edges")), jm__m_u(jm__m_get(cut, "edges_all")),
-             share_or_all(jm__m_get(cut, "transition_share")),
-             real(jm__m_get(cut, "steps_pct")), real(jm__m_get(cut, "edges_pct")));
+             share_or_all(jm__m_get(cut, "transition_share")), real(jm__m_get(cut, "steps_pct")),
+             real(jm__m_get(cut, "edges_pct")));
     fputs("  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=12, labelloc=t, label=\"", o);
     dot_escape(o, label, strlen(label));
     fputs("\"];\n  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", "

@@ -172,9 +172,8 @@ static void journeys_text(const out *o, const jm__mval *s)
                 u(s, "channels.median"), u(s, "channels.p90"), u(s, "channels.max"));
     else
         fputs("Channels: the log has no channel column.\n", f);
-    fprintf(f, "Journey duration: median %s, p90 %s, max %s.\n\n",
-            human(a, s, "duration_s.median"), human(b, s, "duration_s.p90"),
-            human(c, s, "duration_s.max"));
+    fprintf(f, "Journey duration: median %s, p90 %s, max %s.\n\n", human(a, s, "duration_s.median"),
+            human(b, s, "duration_s.p90"), human(c, s, "duration_s.max"));
     hist_text(o, get(s, "contacts"), "contacts");
     if (chans)
         hist_text(o, get(s, "channels"), "channels");
@@ -236,8 +235,8 @@ static void variants_table(const out *o, const jm__mval *top)
         const char *id = str(v, "id", &idn);
         char *steps = joined(get(v, "steps"), &sl);
         const char *cells[] = {rank, cnt, share, cshare, med, mean, id, steps};
-        size_t lens[] = {strlen(rank), strlen(cnt), strlen(share), strlen(cshare),
-                         strlen(med),  strlen(mean), idn,          sl};
+        size_t lens[] = {strlen(rank), strlen(cnt),  strlen(share), strlen(cshare),
+                         strlen(med),  strlen(mean), idn,           sl};
         jm__table_row(t, cells, lens);
         free(steps);
     }
@@ -524,7 +523,9 @@ static char *scalar_text(const jm__mval *v, bool md)
     case JM__M_BOOL: return jm__xstrdup(v->v.b ? "yes" : "no");
     case JM__M_UINT: snprintf(buf, sizeof buf, "%" PRIu64, v->v.u); break;
     case JM__M_MS: jm__fmt_human(buf, v->v.ms); break;
-    case JM__M_RATIO: snprintf(buf, sizeof buf, "%.1f%%", pct(v->v.ratio.num, v->v.ratio.den)); break;
+    case JM__M_RATIO:
+        snprintf(buf, sizeof buf, "%.1f%%", pct(v->v.ratio.num, v->v.ratio.den));
+        break;
     case JM__M_TIME: jm__time_format(v->v.ms, buf); break;
     case JM__M_REAL: snprintf(buf, sizeof buf, "%g", v->v.d); break;
     case JM__M_STR: return jm__safe(v->v.str.s, v->v.str.n, md);
@@ -632,12 +633,9 @@ static const struct {
     void (*text)(const out *o, const jm__mval *section);
     void (*summary)(const out *o, const jm__mval *section); /* NULL: no sentence */
 } sections[] = {
-    {"journeys", journeys_text, journeys_summary},
-    {"variants", variants_text, NULL},
-    {"loops", loops_text, loops_summary},
-    {"channels", channels_text, channels_summary},
-    {"waits", waits_text, waits_summary},
-    {"map", map_text, NULL},
+    {"journeys", journeys_text, journeys_summary}, {"variants", variants_text, NULL},
+    {"loops", loops_text, loops_summary},          {"channels", channels_text, channels_summary},
+    {"waits", waits_text, waits_summary},          {"map", map_text, NULL},
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 

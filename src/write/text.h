@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Text and Markdown helpers: aligned tables, safe cell text, human durations. */
+/* Text and Markdown helpers: aligned tables, safe cell text. */
 #ifndef JM_TEXT_H
 #define JM_TEXT_H
 

@@ -29,7 +29,8 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    if (f == NULL) return -1;
+    if (f == NULL)
+        return -1;
     f->m = jm__model_new();
     f->out = open_memstream(&f->buf, &f->len);
     if (f->out == NULL) {
@@ -44,7 +45,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    if (f->out != NULL) fclose(f->out);
+    if (f->out != NULL)
+        fclose(f->out);
     free(f->buf);
     jm__model_free(f->m);
     free(f);
@@ -341,8 +343,8 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_model_order_and_lookup), T(test_model_strings),      T(test_model_json),
-        T(test_model_variants_csv),     T(test_model_variants_text), T(test_model_dot),
+        T(test_model_order_and_lookup),     T(test_model_strings),       T(test_model_json),
+        T(test_model_variants_csv),         T(test_model_variants_text), T(test_model_dot),
         T(test_model_text_unknown_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
