@@ -36,7 +36,8 @@ typedef enum jm__mtype {
     JM__M_MS,    /* a duration or wait in milliseconds (may be negative) */
     JM__M_RATIO, /* num / den (den 0 reads as 0) */
     JM__M_TIME,  /* an instant, UTC milliseconds since the epoch */
-    JM__M_REAL,  /* a double (an option's value); JSON prints it with %.17g, null if not finite */
+    JM__M_REAL,  /* a double (an option's value); JSON prints the shortest of %.15g to %.17g
+                  * that reads back the same, null if not finite */
     JM__M_STR,   /* bytes and a length; not necessarily UTF-8 (each writer makes them safe) */
     JM__M_ARR,
     JM__M_OBJ,

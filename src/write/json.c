@@ -8,6 +8,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void jm__json_init(jm__json *w, FILE *out)
@@ -241,8 +242,15 @@ static void model_value(jm__json *w, const jm__mval *v)
     case JM__M_TIME: jm__json_time(w, k, v->v.ms); break;
     case JM__M_REAL:
         if (isfinite(v->v.d)) {
+            /* The shortest of 15 to 17 digits that reads back as the same double. */
+            char buf[40];
+            for (int p = 15; p <= 17; p++) {
+                snprintf(buf, sizeof buf, "%.*g", p, v->v.d);
+                if (strtod(buf, NULL) == v->v.d)
+                    break;
+            }
             pre(w, k);
-            fprintf(w->out, "%.17g", v->v.d);
+            fputs(buf, w->out);
         } else {
             jm__json_null(w, k);
         }

@@ -151,6 +151,8 @@ static void test_model_json(void **state)
     jm__m_ratio(m, o, "of_none", 0, 0);
     jm__m_time(m, o, "at", 0);
     jm__m_real(m, o, "pct", 12.5);
+    jm__m_real(m, o, "tenth", 0.1);
+    jm__m_real(m, o, "third", 1.0 / 3);
     jm__m_real(m, o, "inf", INFINITY);
     jm__m_bool(m, o, "yes", true);
     jm__m_str(m, o, "name", "a\"b\n\xff", 5);
@@ -171,6 +173,8 @@ static void test_model_json(void **state)
                                     "    \"of_none\": 0,\n"
                                     "    \"at\": \"1970-01-01T00:00:00Z\",\n"
                                     "    \"pct\": 12.5,\n"
+                                    "    \"tenth\": 0.1,\n"
+                                    "    \"third\": 0.3333333333333333,\n"
                                     "    \"inf\": null,\n"
                                     "    \"yes\": true,\n"
                                     "    \"name\": \"a\\\"b\\n\xEF\xBF\xBD\"\n"
