@@ -6,6 +6,7 @@
 #include "spill.h"
 #include "store.h"
 #include "write/text.h"
+#include "write/writer.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -289,8 +290,7 @@ static void add_journey(worker *w, uint32_t cas, size_t n)
         if (p >= w->npair_wait)
             jm__grow_zeroed((void **)&w->pair_wait, &w->npair_wait, (size_t)p + 1,
                             sizeof *w->pair_wait);
-        int64_t wait = w->start[i] - w->end[i - 1];
-        jm__vals_push(&w->pair_wait[p], wait > 0 ? wait : 0);
+        jm__vals_push(&w->pair_wait[p], jm__wait_at(&j, i));
     }
     /* --collapse-loops K: a run of one repeated step counts at most K times in the variant. */
     unsigned k = rep->ctx.opt->collapse_loops;
@@ -1035,28 +1035,13 @@ void jm_report_input_stats(const jm_report *rep, jm_input_stats *st)
     *st = rep->log->stats;
 }
 
-static const void *state_of(const jm_report *rep, const jm__analysis *an)
-{
-    for (size_t a = 0; a < NANALYSES; a++)
-        if (analyses[a] == an)
-            return rep->st[a];
-    return NULL;
-}
-
-/* ---- The opening summary and "where to act first" ---- */
+/* ---- The report model, and the writers that read it ---- */
 
 void jm__findings_add(jm__findings *l, const char *kind, uint64_t journeys, char *what,
                       char *detail)
 {
     jm__grow((void **)&l->f, &l->cap, l->n + 1, sizeof *l->f);
     l->f[l->n++] = (jm__finding){kind, journeys, what, detail};
-}
-
-char *jm__step_text(const jm__ctx *ctx, uint32_t step, bool md)
-{
-    size_t n;
-    const char *s = jm__intern_str(ctx->steps, step, &n);
-    return jm__safe(s, n, md);
 }
 
 /* More journeys first; ties by kind, then by what, so the list never depends on input order. */
@@ -1072,69 +1057,30 @@ static int by_journeys(const void *pa, const void *pb, void *data)
 
 #define ACT_FIRST 5
 
-/* Every analysis's candidates, ranked by the journeys they burden. */
-static void collect_findings(const jm_report *rep, jm__findings *l)
+/* "Where to act first": every analysis's candidates, ranked by the journeys they burden, the
+ * first ACT_FIRST of them. */
+static void act_first_model(const jm_report *rep, jm__model *m, jm__mval *root)
 {
-    memset(l, 0, sizeof *l);
+    jm__findings l = {0};
     for (size_t a = 0; a < NANALYSES; a++)
         if (analyses[a]->findings != NULL)
-            analyses[a]->findings(rep->st[a], &rep->ctx, l);
-    jm__sort(l->f, l->n, sizeof *l->f, by_journeys, NULL);
-}
-
-static void free_findings(jm__findings *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->f[i].what);
-        free(l->f[i].detail);
-    }
-    free(l->f);
-}
-
-static void act_first_json(const jm_report *rep, jm__json *w)
-{
-    jm__findings l;
-    collect_findings(rep, &l);
-    jm__json_arr(w, "act_first");
+            analyses[a]->findings(rep->st[a], &rep->ctx, &l);
+    jm__sort(l.f, l.n, sizeof *l.f, by_journeys, NULL);
+    jm__mval *arr = jm__m_arr(m, root, "act_first");
     for (size_t i = 0; i < l.n && i < ACT_FIRST; i++) {
-        jm__json_obj(w, NULL);
-        jm__json_u64(w, "rank", i + 1);
-        jm__json_cstr(w, "kind", l.f[i].kind);
-        jm__json_cstr(w, "what", l.f[i].what);
-        jm__json_u64(w, "journeys", l.f[i].journeys);
-        jm__json_ratio(w, "share", l.f[i].journeys, rep->ctx.journeys);
-        jm__json_cstr(w, "detail", l.f[i].detail);
-        jm__json_obj_end(w);
+        jm__mval *o = jm__m_obj(m, arr, NULL);
+        jm__m_uint(m, o, "rank", i + 1);
+        jm__m_cstr(m, o, "kind", l.f[i].kind);
+        jm__m_strcopy(m, o, "what", l.f[i].what, strlen(l.f[i].what));
+        jm__m_uint(m, o, "journeys", l.f[i].journeys);
+        jm__m_ratio(m, o, "share", l.f[i].journeys, rep->ctx.journeys);
+        jm__m_strcopy(m, o, "detail", l.f[i].detail, strlen(l.f[i].detail));
     }
-    jm__json_arr_end(w);
-    free_findings(&l);
-}
-
-static void summary_text(const jm_report *rep, jm__text *t)
-{
-    FILE *o = t->out;
-    fputs(t->md ? "## Summary\n\n" : "Summary\n-------\n", o);
-    for (size_t a = 0; a < NANALYSES; a++)
-        if (analyses[a]->summary != NULL)
-            analyses[a]->summary(rep->st[a], &rep->ctx, o);
-    jm__findings l;
-    collect_findings(rep, &l);
-    if (l.n > 0) {
-        fputs(t->md ? "\n**Where to act first** (by the journeys each burdens):\n\n"
-                    : "\nWhere to act first (by the journeys each burdens):\n",
-              o);
-        for (size_t i = 0; i < l.n && i < ACT_FIRST; i++) {
-            char *what = jm__safe(l.f[i].what, strlen(l.f[i].what), t->md);
-            fprintf(o, "%s%zu. %s '%s': %" PRIu64 " journeys (%.1f%%); %s.\n", t->md ? "" : "  ",
-                    i + 1, l.f[i].kind, what, l.f[i].journeys,
-                    rep->ctx.journeys ? 100.0 * (double)l.f[i].journeys / (double)rep->ctx.journeys
-                                      : 0.0,
-                    l.f[i].detail);
-            free(what);
-        }
+    for (size_t i = 0; i < l.n; i++) {
+        free(l.f[i].what);
+        free(l.f[i].detail);
     }
-    fputc('\n', o);
-    free_findings(&l);
+    free(l.f);
 }
 
 /* How the log's times were read: its time format's name, or a merge's (from its states). */
@@ -1143,131 +1089,126 @@ static const char *log_time_format(const jm_log *log)
     return log->time_format ? log->time_format : jm__timefmt_name(log->tf);
 }
 
-static void input_json(const jm_report *rep, jm__json *w)
+/* The input section: what was read, what was rejected and why, which columns played which
+ * role. Every key of the section is added here (and phrased for people in
+ * write/report_text.c, input_text). */
+static void input_model(const jm_report *rep, jm__model *m, jm__mval *root)
 {
     const jm_log *log = rep->log;
     const jm_input_stats *st = &log->stats;
-    jm__json_obj(w, "input");
-    jm__json_arr(w, "files");
+    jm__mval *in = jm__m_obj(m, root, "input");
+    jm__mval *files = jm__m_arr(m, in, "files");
     for (size_t i = 0; i < st->files; i++)
-        jm__json_cstr(w, NULL, log->files[i]);
-    jm__json_arr_end(w);
-    jm__json_cstr(w, "encoding", log->encoding ? log->encoding : "UTF-8");
-    jm__json_u64(w, "rows", st->rows);
-    jm__json_u64(w, "events", st->events);
-    jm__json_u64(w, "rejected", st->rejected);
-    jm__json_obj(w, "rejected_by_reason");
+        jm__m_cstr(m, files, NULL, log->files[i]);
+    jm__m_cstr(m, in, "encoding", log->encoding ? log->encoding : "UTF-8");
+    jm__m_uint(m, in, "rows", st->rows);
+    jm__m_uint(m, in, "events", st->events);
+    jm__m_uint(m, in, "rejected", st->rejected);
+    jm__mval *why = jm__m_obj(m, in, "rejected_by_reason");
     for (int r = 0; r < JM_REJECT_COUNT; r++)
-        jm__json_u64(w, jm_reject_key((jm_reject_reason)r), st->rejected_by_reason[r]);
-    jm__json_obj_end(w);
-    jm__json_u64(w, "blank_lines", st->blank_lines);
+        jm__m_uint(m, why, jm_reject_key((jm_reject_reason)r), st->rejected_by_reason[r]);
+    jm__m_uint(m, in, "blank_lines", st->blank_lines);
     if (st->lifecycle_mode != JM_LIFECYCLE_NONE) {
         static const char *const modes[] = {"auto", "pair", "keep", "none"};
-        jm__json_obj(w, "lifecycle");
-        jm__json_cstr(w, "mode", modes[st->lifecycle_mode]);
-        jm__json_cstr(w, "why", st->lifecycle_why);
-        jm__json_u64(w, "paired", st->lifecycle_paired);
-        jm__json_u64(w, "other", st->lifecycle_other);
-        jm__json_obj(w, "rows_by_value");
+        jm__mval *lc = jm__m_obj(m, in, "lifecycle");
+        jm__m_cstr(m, lc, "mode", modes[st->lifecycle_mode]);
+        jm__m_cstr(m, lc, "why", st->lifecycle_why);
+        jm__m_uint(m, lc, "paired", st->lifecycle_paired);
+        jm__m_uint(m, lc, "other", st->lifecycle_other);
+        jm__mval *by = jm__m_obj(m, lc, "rows_by_value");
         for (int v = 0; v < JM_LC_COUNT; v++)
             if (st->lifecycle_rows[v] > 0)
-                jm__json_u64(w, jm_lc_name((jm_lc_value)v), st->lifecycle_rows[v]);
-        jm__json_obj_end(w);
-        jm__json_obj_end(w);
+                jm__m_uint(m, by, jm_lc_name((jm_lc_value)v), st->lifecycle_rows[v]);
     }
-    jm__json_u64(w, "duplicate_rows", st->duplicate_rows);
-    jm__json_u64(w, "duplicates_dropped", st->duplicates_dropped);
-    jm__json_obj(w, "columns");
+    jm__m_uint(m, in, "duplicate_rows", st->duplicate_rows);
+    jm__m_uint(m, in, "duplicates_dropped", st->duplicates_dropped);
+    jm__mval *cols = jm__m_obj(m, in, "columns");
     for (int r = 0; r < JM_ROLE_COUNT; r++)
-        jm__json_cstr(w, jm_role_key((jm_role)r), log->column[r]);
-    jm__json_obj_end(w);
-    jm__json_cstr(w, "time_format", log_time_format(log));
-    jm__json_obj_end(w);
+        jm__m_cstr(m, cols, jm_role_key((jm_role)r), log->column[r]);
+    jm__m_cstr(m, in, "time_format", log_time_format(log));
+    /* For the text: rows read as wide call records (--stages) are counted as rows kept. */
+    jm__m_hide(jm__m_bool(m, in, "stages", log->opt->stages != NULL));
 }
 
-static void input_text(const jm_report *rep, jm__text *t)
+/* The whole report: input, a section per analysis in the table's order, "where to act first";
+ * and, hidden, --top, which the writers for people apply to rankings the JSON lists whole. */
+static void report_model(const jm_report *rep, jm__model *m)
 {
-    const jm_log *log = rep->log;
-    const jm_input_stats *st = &log->stats;
-    FILE *o = t->out;
-    fprintf(o, t->md ? "## Input\n\n" : "Input\n-----\n");
-    if (log->opt->stages != NULL)
-        fprintf(o, "%sRows read %" PRIu64 " = %" PRIu64 " kept (%" PRIu64 " stage events) + %" PRIu64
-                   " rejected",
-                t->md ? "- " : "", st->rows, st->rows - st->rejected - st->duplicates_dropped,
-                st->events, st->rejected);
+    jm__mval *root = jm__model_root(m);
+    input_model(rep, m, root);
+    for (size_t a = 0; a < NANALYSES; a++)
+        if (analyses[a]->model != NULL)
+            analyses[a]->model(rep->st[a], &rep->ctx, m, jm__m_obj(m, root, analyses[a]->key));
+    act_first_model(rep, m, root);
+    jm__m_hide(jm__m_uint(m, root, "top", rep->ctx.opt->top));
+}
+
+static const void *state_of(const jm_report *rep, const jm__analysis *an)
+{
+    for (size_t a = 0; a < NANALYSES; a++)
+        if (analyses[a] == an)
+            return rep->st[a];
+    return NULL;
+}
+
+/* The variants command: the journeys counted and the variants section. */
+static void variants_model(const jm_report *rep, jm__model *m)
+{
+    jm__mval *root = jm__model_root(m);
+    jm__m_uint(m, jm__m_obj(m, root, "journeys"), "count", rep->ctx.journeys);
+    jm__m_hide(jm__m_uint(m, root, "top", rep->ctx.opt->top));
+    jm__variants_analysis.model(state_of(rep, &jm__variants_analysis), &rep->ctx, m,
+                                jm__m_obj(m, root, "variants"));
+}
+
+/* The map command: the map as the options cut it. */
+static void map_model(const jm_report *rep, jm__model *m)
+{
+    jm__map_cut_model(state_of(rep, &jm__map_analysis), &rep->ctx, m, jm__model_root(m));
+}
+
+/* The writers, by what they write and in which format: a new format is a writer file
+ * (src/write/writer.h) and a line here. */
+enum { W_REPORT, W_VARIANTS, W_MAP };
+static const struct {
+    int what;
+    jm_format fmt;
+    jm__writer *write;
+} writers[] = {
+    {W_REPORT, JM_FORMAT_JSON, jm__json_model},     {W_REPORT, JM_FORMAT_TEXT, jm__text_report},
+    {W_REPORT, JM_FORMAT_MD, jm__md_report},        {W_VARIANTS, JM_FORMAT_JSON, jm__json_model},
+    {W_VARIANTS, JM_FORMAT_TEXT, jm__text_variants}, {W_VARIANTS, JM_FORMAT_MD, jm__md_variants},
+    {W_VARIANTS, JM_FORMAT_CSV, jm__csv_variants},  {W_MAP, JM_FORMAT_JSON, jm__json_model},
+    {W_MAP, JM_FORMAT_DOT, jm__dot_map},
+};
+
+/* Build the model of `what` and write it in fmt; JM_EUSAGE when no writer takes fmt. */
+static jm_status write_model(const jm_report *rep, int what, jm_format fmt, FILE *out)
+{
+    jm__writer *write = NULL;
+    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
+        if (writers[i].what == what && writers[i].fmt == fmt)
+            write = writers[i].write;
+    if (write == NULL)
+        return JM_EUSAGE;
+    jm__model *m = jm__model_new();
+    if (what == W_REPORT)
+        report_model(rep, m);
+    else if (what == W_VARIANTS)
+        variants_model(rep, m);
     else
-        fprintf(o, "%sRows read %" PRIu64 " = %" PRIu64 " events + %" PRIu64 " rejected",
-                t->md ? "- " : "", st->rows, st->events, st->rejected);
-    if (st->lifecycle_mode == JM_LIFECYCLE_PAIR)
-        fprintf(o, " + %" PRIu64 " completes paired with their start + %" PRIu64
-                   " other transitions",
-                st->lifecycle_paired, st->lifecycle_other);
-    if (st->duplicates_dropped)
-        fprintf(o, " + %" PRIu64 " duplicate%s dropped", st->duplicates_dropped,
-                st->duplicates_dropped == 1 ? "" : "s");
-    fprintf(o, " (%" PRIu64 " file%s, %s", st->files, st->files == 1 ? "" : "s",
-            log->encoding ? log->encoding : "UTF-8");
-    if (st->blank_lines)
-        fprintf(o, "; %" PRIu64 " blank lines skipped", st->blank_lines);
-    fprintf(o, ")\n");
-    if (st->duplicate_rows > st->duplicates_dropped)
-        fprintf(o, "%s%" PRIu64 " row%s repeat%s an earlier row byte for byte (kept; --dedupe drops "
-                   "them)\n",
-                t->md ? "- " : "", st->duplicate_rows, st->duplicate_rows == 1 ? "" : "s",
-                st->duplicate_rows == 1 ? "s" : "");
-    for (int r = 0; r < JM_REJECT_COUNT; r++)
-        if (st->rejected_by_reason[r])
-            fprintf(o, "%s  rejected, %s: %" PRIu64 "\n", t->md ? "  -" : "",
-                    jm_reject_key((jm_reject_reason)r), st->rejected_by_reason[r]);
-    if (st->lifecycle_mode != JM_LIFECYCLE_NONE)
-        fprintf(o, "%sLifecycle: %s (%s)\n", t->md ? "- " : "",
-                st->lifecycle_mode == JM_LIFECYCLE_PAIR ? "starts paired with completes"
-                                                        : "not paired",
-                st->lifecycle_why);
-    fprintf(o, "%sColumns:", t->md ? "- " : "");
-    for (int r = 0; r < JM_ROLE_COUNT; r++) {
-        if (log->column[r] == NULL)
-            continue;
-        char *s = jm__safe(log->column[r], strlen(log->column[r]), t->md);
-        fprintf(o, " %s=%s", jm_role_key((jm_role)r), s);
-        free(s);
-    }
-    char *tfn = jm__safe(log_time_format(log), strlen(log_time_format(log)), t->md);
-    fprintf(o, "\n%sTime format: %s\n\n", t->md ? "- " : "", tfn);
-    free(tfn);
+        map_model(rep, m);
+    write(jm__model_root(m), out);
+    jm__model_free(m);
+    return ferror(out) ? JM_EIO : JM_OK;
 }
 
 jm_status jm_write_report(const jm_report *rep, jm_format fmt, FILE *out)
 {
-    if (fmt == JM_FORMAT_JSON) {
-        jm__json w;
-        jm__json_init(&w, out);
-        jm__json_obj(&w, NULL);
-        input_json(rep, &w);
-        for (size_t a = 0; a < NANALYSES; a++) {
-            if (analyses[a]->json == NULL)
-                continue;
-            jm__json_obj(&w, analyses[a]->key);
-            analyses[a]->json(rep->st[a], &rep->ctx, &w);
-            jm__json_obj_end(&w);
-        }
-        act_first_json(rep, &w);
-        jm__json_obj_end(&w);
-        jm__json_end(&w);
-    } else if (fmt == JM_FORMAT_TEXT || fmt == JM_FORMAT_MD) {
-        jm__text t = {out, fmt == JM_FORMAT_MD};
-        fputs(t.md ? "# Journey report\n\n" : "Journey report\n==============\n\n", out);
-        summary_text(rep, &t);
-        input_text(rep, &t);
-        for (size_t a = 0; a < NANALYSES; a++)
-            if (analyses[a]->text != NULL)
-                analyses[a]->text(rep->st[a], &rep->ctx, &t);
-    } else {
-        return JM_EUSAGE;
-    }
-    jm__trace("written");
-    return ferror(out) ? JM_EIO : JM_OK;
+    jm_status s = write_model(rep, W_REPORT, fmt, out);
+    if (s != JM_EUSAGE)
+        jm__trace("written");
+    return s;
 }
 
 jm_status jm_write_journeys(const jm_report *rep, jm_format fmt, FILE *out)
@@ -1280,16 +1221,12 @@ jm_status jm_write_journeys(const jm_report *rep, jm_format fmt, FILE *out)
 
 jm_status jm_write_map(const jm_report *rep, jm_format fmt, FILE *out)
 {
-    jm_status s = jm__map_write(state_of(rep, &jm__map_analysis), &rep->ctx, fmt, out);
-    return s == JM_OK && ferror(out) ? JM_EIO : s;
+    return write_model(rep, W_MAP, fmt, out);
 }
 
 jm_status jm_write_variants(const jm_report *rep, jm_format fmt, FILE *out)
 {
-    jm_status s = jm__variants_write(state_of(rep, &jm__variants_analysis), &rep->ctx, fmt, out);
-    if (s == JM_OK && ferror(out))
-        s = JM_EIO;
-    return s;
+    return write_model(rep, W_VARIANTS, fmt, out);
 }
 
 /* ---- States by names: save, and merge (SPEC §10, docs/state-format.md) ---- */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The interface every analysis shares: begin, add a journey, finish, write its section. */
+/* The interface every analysis shares: begin, add a journey, merge, finish, fill its section
+ * of the report model. */
 #ifndef JM_ANALYSIS_H
 #define JM_ANALYSIS_H
 
 #include "intern.h"
-#include "write/json.h"
+#include "model.h"
 #include "pairs.h"
 #include "seqtab.h"
 #include "state.h"
@@ -53,12 +54,6 @@ typedef struct jm__journey {
     uint32_t variant; /* id in ctx->variants, after --collapse-loops */
 } jm__journey;
 
-/* Where text and Markdown writers put their sections. */
-typedef struct jm__text {
-    FILE *out;
-    bool md;
-} jm__text;
-
 /* A candidate for "where to act first": something that burdens this many journeys. */
 typedef struct jm__finding {
     const char *kind; /* "repeat", "hop", "wait" */
@@ -78,18 +73,24 @@ void jm__findings_add(jm__findings *l, const char *kind, uint64_t journeys, char
 
 /* An analysis. Its state is private to its file. Aggregates must be mergeable (counts that add,
  * value lists that concatenate), so that shards of journeys can be analysed apart: merge() adds
- * `from` into `into`, both made by begin() with the same context. */
+ * `from` into `into`, both made by begin() with the same context.
+ *
+ * Output: model() fills the analysis's section of the report model (model.h) from its finished
+ * state: an object whose members are the JSON report's keys, in their order. The writers
+ * (src/write/) read only the model, so an analysis writes no format itself; what only the
+ * writers for people need goes in hidden values (jm__m_hide). The text and Markdown writer
+ * phrases each section, and the summary, from the model (src/write/report_text.c). */
 typedef struct jm__analysis {
     const char *key; /* the section's key in the JSON report */
     void *(*begin)(const jm__ctx *ctx);
     void (*add)(void *st, const jm__ctx *ctx, const jm__journey *j);
     void (*merge)(void *into, const void *from, const jm__ctx *ctx);
     void (*finish)(void *st, const jm__ctx *ctx);
-    void (*json)(const void *st, const jm__ctx *ctx, jm__json *w);
-    void (*text)(const void *st, const jm__ctx *ctx, jm__text *t);
-    /* Optional: sentences for the report's opening summary, and candidates for "where to act
-     * first". NULL when the analysis has none. */
-    void (*summary)(const void *st, const jm__ctx *ctx, FILE *out);
+    /* Fill `section`, an empty object under the key `key`, from the finished state, which it
+     * only reads (it may run more than once). NULL when the analysis is not part of the report
+     * (the per-journey export). */
+    void (*model)(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *section);
+    /* Optional: candidates for "where to act first". NULL when the analysis has none. */
     void (*findings)(const void *st, const jm__ctx *ctx, jm__findings *out);
     void (*free)(void *st);
     /* Optional (NULL: nothing of it travels; a merge makes it with begin()): the state by
@@ -103,7 +104,17 @@ typedef struct jm__analysis {
     void *(*load)(const jm__ctx *ctx, jm__state_r *r);
 } jm__analysis;
 
-/* The analyses, in report order. Adding one is a new file plus one line in report.c's table. */
+/* The analyses, in report order. Adding one:
+ *  - a new file here with its state, begin/add/merge/finish/free, and model(), which fills its
+ *    section of the report model with the keys its JSON section holds (model.h; writers for
+ *    people that need more than the JSON shows get it as hidden values);
+ *  - its declaration below, and one line in report.c's table (the order of the report);
+ *  - one line in write/report_text.c's table of section renderers, with the function that
+ *    phrases the section (and, if it has one, its summary sentence) for text and Markdown;
+ *    until then the text shows the section plainly.
+ * The JSON writer needs nothing: it writes any section as the model holds it. A figure of
+ * one journey that another room needs (the journeys export) is defined here, once, and
+ * declared in the block "One definition of each figure" below. */
 extern const jm__analysis jm__journeys_analysis;
 extern const jm__analysis jm__variants_analysis;
 extern const jm__analysis jm__loops_analysis;
@@ -112,17 +123,47 @@ extern const jm__analysis jm__waits_analysis;
 extern const jm__analysis jm__map_analysis;
 extern const jm__analysis jm__export_analysis;
 
-/* A step's name made safe for text (malloc'd): see jm__safe. */
-char *jm__step_text(const jm__ctx *ctx, uint32_t step, bool md);
+/* The map command's model: under root, "cut" (how much of the map is shown) and "map" (the
+ * nodes and edges kept), as the map options ask. */
+void jm__map_cut_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *root);
 
-/* The process map alone, for the map command (dot or json). */
-jm_status jm__map_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out);
-
-/* One CSV row per journey, for the journeys command. */
+/* One CSV row per journey, for the journeys command: streamed, not through the model (a log
+ * may hold millions of journeys). */
 jm_status jm__export_write(const void *st, const jm__ctx *ctx, FILE *out);
 
-/* Variants, for the variants command: write the table alone (text, csv or json). */
-jm_status jm__variants_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out);
+/* ---- One definition of each figure (SPEC §4): each is defined in the analysis that owns it,
+ * by the same code its add() runs; the per-journey export (export.c) and the report take it
+ * from there, never from a copy. */
+
+/* The wait before position i > 0 of a journey: start[i] - end[i - 1] floored at 0 (a negative
+ * gap is an overlap, which waits.c counts apart) (waits.c). */
+int64_t jm__wait_at(const jm__journey *j, size_t i);
+
+/* The longest wait of a journey, 0 when it has none (waits.c). */
+int64_t jm__journey_longest_wait(const jm__journey *j);
+
+/* The channel switches of a journey: positions i > 0 whose channel and the one before are
+ * both known and differ (channels.c). */
+size_t jm__journey_switches(const jm__journey *j);
+
+/* The distinct known channels among a journey's n events (jstats.c). */
+size_t jm__journey_channels(const uint32_t *chan, size_t n);
+
+/* Which steps a journey has had so far, by step id: scratch for telling loops apart (loops.c).
+ * Zeroed to begin; jm__seen_free frees it. */
+typedef struct jm__seen {
+    uint64_t *stamp; /* by step id: the journey it was last seen in (1 for the first) */
+    uint32_t *occ;   /* by step id: its occurrences so far in that journey */
+    size_t cap;
+    uint64_t journey;
+} jm__seen;
+
+/* The self-loops (positions i > 0 with the same step as the one before) and repetitions
+ * (positions i > 0 with another step before and this step seen earlier in the journey) of a
+ * journey's n steps, into *self and *rep (loops.c). */
+void jm__journey_loops(jm__seen *seen, const uint32_t *step, size_t n, uint64_t *self,
+                       uint64_t *rep);
+void jm__seen_free(jm__seen *seen);
 
 /* A variant's stable id: the first 16 hex digits of SHA-256 over each step name followed by
  * 0x1F (SPEC §4), NUL-terminated into buf (17 bytes). */

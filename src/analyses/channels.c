@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Channel switches: where a journey hops from one channel to another, and how long it waits. */
 #include "analysis.h"
-#include "write/text.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -63,6 +62,23 @@ static hop *hop_of(channels *s, uint32_t from, uint32_t to)
     return &s->hop[id];
 }
 
+/* Whether position i > 0 of a journey is a channel switch (SPEC §4): inlined into c_add and
+ * jm__journey_switches, the one definition of a switch. */
+static inline bool switch_at(const jm__journey *j, size_t i)
+{
+    uint32_t a = j->chan[i - 1], b = j->chan[i];
+    /* An unknown channel is no evidence of a switch either way. */
+    return a != JM_NO_CHANNEL && b != JM_NO_CHANNEL && a != b;
+}
+
+size_t jm__journey_switches(const jm__journey *j)
+{
+    size_t n = 0;
+    for (size_t i = 1; i < j->n; i++)
+        n += switch_at(j, i);
+    return n;
+}
+
 static void c_add(void *st, const jm__ctx *ctx, const jm__journey *j)
 {
     channels *s = st;
@@ -71,18 +87,15 @@ static void c_add(void *st, const jm__ctx *ctx, const jm__journey *j)
     uint64_t jid = ++s->journey;
     bool any = false;
     for (size_t i = 1; i < j->n; i++) {
-        uint32_t a = j->chan[i - 1], b = j->chan[i];
-        /* An unknown channel is no evidence of a switch either way. */
-        if (a == JM_NO_CHANNEL || b == JM_NO_CHANNEL || a == b)
+        if (!switch_at(j, i))
             continue;
-        hop *h = hop_of(s, a, b);
+        hop *h = hop_of(s, j->chan[i - 1], j->chan[i]);
         h->count++;
         if (h->stamp != jid) {
             h->stamp = jid;
             h->journeys++;
         }
-        int64_t w = j->start[i] - j->end[i - 1];
-        jm__vals_push(&h->wait, w > 0 ? w : 0);
+        jm__vals_push(&h->wait, jm__wait_at(j, i));
         s->switches++;
         any = true;
     }
@@ -138,91 +151,33 @@ static void c_finish(void *st, const jm__ctx *ctx)
     jm__sort(s->order, s->nhop, sizeof *s->order, by_count, (void *)data);
 }
 
-static void c_json(const void *st, const jm__ctx *ctx, jm__json *w)
+static void c_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *sec)
 {
     const channels *s = st;
-    jm__json_bool(w, "present", ctx->has_channel);
+    jm__m_bool(m, sec, "present", ctx->has_channel);
     if (!ctx->has_channel) {
-        jm__json_cstr(w, "note", "the log has no channel column");
-        jm__json_null(w, "switches");
-        jm__json_null(w, "journeys_with_switch");
-        jm__json_null(w, "matrix");
+        jm__m_cstr(m, sec, "note", "the log has no channel column");
+        jm__m_null(m, sec, "switches");
+        jm__m_null(m, sec, "journeys_with_switch");
+        jm__m_null(m, sec, "matrix");
         return;
     }
-    jm__json_u64(w, "switches", s->switches);
-    jm__json_u64(w, "journeys_with_switch", s->journeys_with_switch);
-    jm__json_ratio(w, "share_with_switch", s->journeys_with_switch, ctx->journeys);
-    jm__json_arr(w, "matrix");
+    jm__m_uint(m, sec, "switches", s->switches);
+    jm__m_uint(m, sec, "journeys_with_switch", s->journeys_with_switch);
+    jm__m_ratio(m, sec, "share_with_switch", s->journeys_with_switch, ctx->journeys);
+    jm__mval *a = jm__m_arr(m, sec, "matrix");
     for (size_t r = 0; r < s->nhop; r++) {
         const hop *h = &s->hop[s->order[r]];
         size_t nf, nt;
         const char *f = jm__intern_str(ctx->chans, h->from, &nf);
         const char *t = jm__intern_str(ctx->chans, h->to, &nt);
-        jm__json_obj(w, NULL);
-        jm__json_str(w, "from", f, nf);
-        jm__json_str(w, "to", t, nt);
-        jm__json_u64(w, "count", h->count);
-        jm__json_u64(w, "journeys", h->journeys);
-        jm__json_secs(w, "median_wait_s", jm__vals_pct(&h->wait, 50));
-        jm__json_obj_end(w);
+        jm__mval *o = jm__m_obj(m, a, NULL);
+        jm__m_str(m, o, "from", f, nf);
+        jm__m_str(m, o, "to", t, nt);
+        jm__m_uint(m, o, "count", h->count);
+        jm__m_uint(m, o, "journeys", h->journeys);
+        jm__m_ms(m, o, "median_wait_s", jm__vals_pct(&h->wait, 50));
     }
-    jm__json_arr_end(w);
-}
-
-static void c_text(const void *st, const jm__ctx *ctx, jm__text *t)
-{
-    const channels *s = st;
-    FILE *o = t->out;
-    fputs(t->md ? "## Channel switches\n\n" : "Channel switches\n----------------\n", o);
-    if (!ctx->has_channel) {
-        fputs("Absent: the log has no channel column (name one with --channel).\n\n", o);
-        return;
-    }
-    fprintf(o, "%" PRIu64 " switches in %" PRIu64 " of %" PRIu64 " journeys (%.1f%%).\n\n",
-            s->switches, s->journeys_with_switch, ctx->journeys,
-            ctx->journeys ? 100.0 * (double)s->journeys_with_switch / (double)ctx->journeys : 0);
-    if (s->nhop == 0)
-        return;
-    static const char *const head[] = {"from", "to", "switches", "journeys", "median wait"};
-    jm__table *tb = jm__table_new(5, head, "llrrr");
-    size_t k = ctx->opt->top && ctx->opt->top < s->nhop ? ctx->opt->top : s->nhop;
-    for (size_t r = 0; r < k; r++) {
-        const hop *h = &s->hop[s->order[r]];
-        char c[3][32];
-        snprintf(c[0], 32, "%" PRIu64, h->count);
-        snprintf(c[1], 32, "%" PRIu64, h->journeys);
-        jm__fmt_human(c[2], jm__vals_pct(&h->wait, 50));
-        size_t nf, nt;
-        const char *f = jm__intern_str(ctx->chans, h->from, &nf);
-        const char *to = jm__intern_str(ctx->chans, h->to, &nt);
-        const char *cells[] = {f, to, c[0], c[1], c[2]};
-        size_t lens[] = {nf, nt, strlen(c[0]), strlen(c[1]), strlen(c[2])};
-        jm__table_row(tb, cells, lens);
-    }
-    jm__table_print(tb, o, t->md);
-    jm__table_free(tb);
-    fputc('\n', o);
-}
-
-static void c_summary(const void *st, const jm__ctx *ctx, FILE *o)
-{
-    const channels *s = st;
-    if (!ctx->has_channel || ctx->journeys == 0)
-        return;
-    fprintf(o, "%.0f%% of journeys switch channel",
-            100.0 * (double)s->journeys_with_switch / (double)ctx->journeys);
-    for (size_t r = 0; r < s->nhop && r < 3; r++) {
-        const hop *h = &s->hop[s->order[r]];
-        size_t nf, nt;
-        const char *f = jm__intern_str(ctx->chans, h->from, &nf);
-        const char *t = jm__intern_str(ctx->chans, h->to, &nt);
-        char *sf = jm__safe(f, nf, false), *tt = jm__safe(t, nt, false);
-        fprintf(o, "%s%s -> %s (%" PRIu64 ")", r == 0 ? "; the most common hops: " : ", ", sf, tt,
-                h->count);
-        free(sf);
-        free(tt);
-    }
-    fputs(".\n", o);
 }
 
 static void c_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
@@ -317,9 +272,7 @@ const jm__analysis jm__channels_analysis = {
     .add = c_add,
     .merge = c_merge,
     .finish = c_finish,
-    .json = c_json,
-    .text = c_text,
-    .summary = c_summary,
+    .model = c_model,
     .findings = c_findings,
     .free = c_free,
     .save = c_save,

@@ -11,7 +11,7 @@
 
 typedef struct row {
     uint32_t cas, variant;
-    int64_t start, end, longest_wait;
+    int64_t start, end, longest_wait; /* the longest wait, 0 without one */
     uint32_t events, channels, switches, self_loops, repetitions;
 } row;
 
@@ -20,11 +20,7 @@ typedef struct export
     bool on;
     row *row;
     size_t n, cap;
-    uint64_t *stamp; /* by step id: the journey a step was last seen in */
-    size_t nstamp;
-    uint64_t journey;
-    uint32_t *chan_seen;
-    size_t nchan_seen;
+    jm__seen seen; /* scratch: the steps of the journey so far (loops.c) */
 }
 export;
 
@@ -35,49 +31,26 @@ static void *x_begin(const jm__ctx *ctx)
     return s;
 }
 
+/* A journey's figures, each taken from the analysis that defines it (analysis.h): loops from
+ * loops.c, switches from channels.c, waits from waits.c, channels from jstats.c. */
 static void x_add(void *st, const jm__ctx *ctx, const jm__journey *j)
 {
     export *s = st;
     if (!s->on)
         return;
-    uint64_t jid = ++s->journey;
     row r = {.cas = j->cas,
              .variant = j->variant,
              .start = j->first_start,
              .end = j->last_end,
              .events = (uint32_t)j->n};
-    if (j->n > s->nchan_seen) {
-        s->chan_seen = jm__xrealloc(s->chan_seen, j->n * sizeof *s->chan_seen);
-        s->nchan_seen = j->n;
-    }
-    size_t nseen = 0;
-    for (size_t i = 0; i < j->n; i++) {
-        uint32_t x = j->step[i];
-        if (x >= s->nstamp)
-            jm__grow_zeroed((void **)&s->stamp, &s->nstamp, (size_t)x + 1, sizeof *s->stamp);
-        if (ctx->has_channel && j->chan[i] != JM_NO_CHANNEL) {
-            size_t k = 0;
-            while (k < nseen && s->chan_seen[k] != j->chan[i])
-                k++;
-            if (k == nseen)
-                s->chan_seen[nseen++] = j->chan[i];
-        }
-        if (i > 0) {
-            /* The same definitions as loops.c, channels.c and waits.c, per journey. */
-            if (x == j->step[i - 1])
-                r.self_loops++;
-            else if (s->stamp[x] == jid)
-                r.repetitions++;
-            uint32_t a = j->chan[i - 1], b = j->chan[i];
-            if (a != JM_NO_CHANNEL && b != JM_NO_CHANNEL && a != b)
-                r.switches++;
-            int64_t w = j->start[i] - j->end[i - 1];
-            if (w > r.longest_wait)
-                r.longest_wait = w;
-        }
-        s->stamp[x] = jid;
-    }
-    r.channels = (uint32_t)nseen;
+    if (ctx->has_channel)
+        r.channels = (uint32_t)jm__journey_channels(j->chan, j->n);
+    uint64_t self, rep;
+    jm__journey_loops(&s->seen, j->step, j->n, &self, &rep);
+    r.self_loops = (uint32_t)self;
+    r.repetitions = (uint32_t)rep;
+    r.switches = (uint32_t)jm__journey_switches(j);
+    r.longest_wait = jm__journey_longest_wait(j);
     jm__grow((void **)&s->row, &s->cap, s->n + 1, sizeof *s->row);
     s->row[s->n++] = r;
 }
@@ -137,7 +110,7 @@ jm_status jm__export_write(const void *st, const jm__ctx *ctx, FILE *out)
         else
             fputs(",", out);
         fprintf(out, ",%" PRIu32 ",%" PRIu32 ",%s,%s\n", r->self_loops, r->repetitions,
-                r->events > 1 ? jm__fmt_secs(w, r->longest_wait > 0 ? r->longest_wait : 0) : "",
+                r->events > 1 ? jm__fmt_secs(w, r->longest_wait) : "",
                 ids[r->variant]);
     }
     free(ids);
@@ -148,8 +121,7 @@ static void x_free(void *st)
 {
     export *s = st;
     free(s->row);
-    free(s->stamp);
-    free(s->chan_seen);
+    jm__seen_free(&s->seen);
     free(s);
 }
 

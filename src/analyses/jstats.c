@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Journey counts and distributions: contacts and channels per journey, durations. */
 #include "analysis.h"
-#include "write/text.h"
 #include "util.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,8 +57,9 @@ static void *j_begin(const jm__ctx *ctx)
     return jm__xcalloc(1, sizeof(jstats));
 }
 
-/* Distinct known channels among n events; journeys are short, so a small list does. */
-static size_t distinct_channels(const uint32_t *chan, size_t n)
+/* jm__journey_channels, inlined into j_add. Journeys are short, so a small list of the
+ * channels seen does. */
+static inline size_t channels_of(const uint32_t *chan, size_t n)
 {
     uint32_t seen[16];
     size_t k = 0;
@@ -87,13 +86,18 @@ static size_t distinct_channels(const uint32_t *chan, size_t n)
     return k;
 }
 
+size_t jm__journey_channels(const uint32_t *chan, size_t n)
+{
+    return channels_of(chan, n);
+}
+
 static void j_add(void *st, const jm__ctx *ctx, const jm__journey *j)
 {
     jstats *s = st;
     s->journeys++;
     hist_add(&s->contacts, j->n, 1);
     if (ctx->has_channel)
-        hist_add(&s->channels, distinct_channels(j->chan, j->n), 1);
+        hist_add(&s->channels, channels_of(j->chan, j->n), 1);
     int64_t d = j->last_end - j->first_start;
     jm__vals_push(&s->dur, d);
     s->sum_ms += d;
@@ -183,135 +187,50 @@ static void *j_load(const jm__ctx *ctx, jm__state_r *r)
     return s;
 }
 
-static void hist_json(jm__json *w, const char *key, const hist *h, const char *unit)
+static void hist_model(jm__model *m, jm__mval *sec, const char *key, const hist *h,
+                       const char *unit)
 {
-    jm__json_obj(w, key);
+    jm__mval *o = jm__m_obj(m, sec, key);
     if (h->total == 0) {
-        jm__json_null(w, "median");
-        jm__json_null(w, "p90");
-        jm__json_null(w, "max");
+        jm__m_null(m, o, "median");
+        jm__m_null(m, o, "p90");
+        jm__m_null(m, o, "max");
     } else {
-        jm__json_u64(w, "median", hist_pct(h, 50));
-        jm__json_u64(w, "p90", hist_pct(h, 90));
-        jm__json_u64(w, "max", hist_max(h));
+        jm__m_uint(m, o, "median", hist_pct(h, 50));
+        jm__m_uint(m, o, "p90", hist_pct(h, 90));
+        jm__m_uint(m, o, "max", hist_max(h));
     }
-    jm__json_arr(w, "histogram");
+    jm__mval *a = jm__m_arr(m, o, "histogram");
     for (size_t k = 0; k < h->cap; k++) {
         if (h->n[k] == 0)
             continue;
-        jm__json_obj(w, NULL);
-        jm__json_u64(w, unit, k);
-        jm__json_u64(w, "journeys", h->n[k]);
-        jm__json_obj_end(w);
+        jm__mval *row = jm__m_obj(m, a, NULL);
+        jm__m_uint(m, row, unit, k);
+        jm__m_uint(m, row, "journeys", h->n[k]);
     }
-    jm__json_arr_end(w);
-    jm__json_obj_end(w);
 }
 
-static void j_json(const void *st, const jm__ctx *ctx, jm__json *w)
+static void j_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *sec)
 {
     const jstats *s = st;
-    jm__json_u64(w, "count", s->journeys);
-    jm__json_u64(w, "cases", ctx->cases);
-    hist_json(w, "contacts", &s->contacts, "contacts");
+    jm__m_uint(m, sec, "count", s->journeys);
+    jm__m_uint(m, sec, "cases", ctx->cases);
+    hist_model(m, sec, "contacts", &s->contacts, "contacts");
     if (ctx->has_channel)
-        hist_json(w, "channels", &s->channels, "channels");
+        hist_model(m, sec, "channels", &s->channels, "channels");
     else
-        jm__json_null(w, "channels");
-    jm__json_obj(w, "duration_s");
+        jm__m_null(m, sec, "channels");
+    jm__mval *d = jm__m_obj(m, sec, "duration_s");
     if (jm__vals_count(&s->dur) == 0) {
-        jm__json_null(w, "median");
-        jm__json_null(w, "p90");
-        jm__json_null(w, "max");
+        jm__m_null(m, d, "median");
+        jm__m_null(m, d, "p90");
+        jm__m_null(m, d, "max");
     } else {
-        jm__json_secs(w, "median", jm__vals_pct(&s->dur, 50));
-        jm__json_secs(w, "p90", jm__vals_pct(&s->dur, 90));
-        jm__json_secs(w, "max", jm__vals_pct(&s->dur, 100));
+        jm__m_ms(m, d, "median", jm__vals_pct(&s->dur, 50));
+        jm__m_ms(m, d, "p90", jm__vals_pct(&s->dur, 90));
+        jm__m_ms(m, d, "max", jm__vals_pct(&s->dur, 100));
     }
-    jm__json_mean_secs(w, "mean", s->sum_ms, jm__vals_count(&s->dur));
-    jm__json_obj_end(w);
-}
-
-/* Buckets of the small text histogram: 1, 2, 3, 4, 5, 6-10, 11-20, 21+. */
-static void hist_text(const hist *h, const char *what, jm__text *t)
-{
-    static const size_t lo[] = {0, 1, 2, 3, 4, 5, 6, 11, 21};
-    static const size_t hi[] = {0, 1, 2, 3, 4, 5, 10, 20, SIZE_MAX};
-    static const char *const head[] = {"", "journeys", "share", ""};
-    char title[64];
-    snprintf(title, sizeof title, "%s", what);
-    const char *hd[] = {title, head[1], head[2], head[3]};
-    jm__table *tb = jm__table_new(4, hd, "rrrl");
-    for (size_t b = 0; b < sizeof lo / sizeof lo[0]; b++) {
-        uint64_t n = 0;
-        for (size_t k = lo[b]; k < h->cap && k <= hi[b]; k++)
-            n += h->n[k];
-        if (n == 0)
-            continue;
-        char label[32], count[24], share[16], bar[41];
-        if (lo[b] == hi[b])
-            snprintf(label, sizeof label, "%zu", lo[b]);
-        else if (hi[b] == SIZE_MAX)
-            snprintf(label, sizeof label, "%zu+", lo[b]);
-        else
-            snprintf(label, sizeof label, "%zu-%zu", lo[b], hi[b]);
-        snprintf(count, sizeof count, "%" PRIu64, n);
-        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)n / (double)h->total);
-        size_t w = (size_t)(40.0 * (double)n / (double)h->total + 0.5);
-        memset(bar, '#', w);
-        bar[w] = '\0';
-        const char *cells[] = {label, count, share, bar};
-        jm__table_row(tb, cells, NULL);
-    }
-    jm__table_print(tb, t->out, t->md);
-    jm__table_free(tb);
-    fputc('\n', t->out);
-}
-
-static void j_text(const void *st, const jm__ctx *ctx, jm__text *t)
-{
-    const jstats *s = st;
-    FILE *o = t->out;
-    char a[32], b[32], c[32];
-    fputs(t->md ? "## Journeys\n\n" : "Journeys\n--------\n", o);
-    fprintf(o, "%" PRIu64 " journeys of %" PRIu64 " cases.\n", s->journeys,
-            ctx->cases);
-    if (s->journeys == 0) {
-        fputc('\n', o);
-        return;
-    }
-    fprintf(o, "Contacts per journey: median %zu, p90 %zu, max %zu.\n", hist_pct(&s->contacts, 50),
-            hist_pct(&s->contacts, 90), hist_max(&s->contacts));
-    if (ctx->has_channel)
-        fprintf(o, "Channels per journey: median %zu, p90 %zu, max %zu.\n",
-                hist_pct(&s->channels, 50), hist_pct(&s->channels, 90), hist_max(&s->channels));
-    else
-        fputs("Channels: the log has no channel column.\n", o);
-    fprintf(o, "Journey duration: median %s, p90 %s, max %s.\n\n",
-            jm__fmt_human(a, jm__vals_pct(&s->dur, 50)),
-            jm__fmt_human(b, jm__vals_pct(&s->dur, 90)),
-            jm__fmt_human(c, jm__vals_pct(&s->dur, 100)));
-    hist_text(&s->contacts, "contacts", t);
-    if (ctx->has_channel)
-        hist_text(&s->channels, "channels", t);
-}
-
-static void j_summary(const void *st, const jm__ctx *ctx, FILE *o)
-{
-    const jstats *s = st;
-    char a[32];
-    if (s->journeys == 0) {
-        fputs("The log holds no journeys.\n", o);
-        return;
-    }
-    fprintf(o,
-            "%" PRIu64 " journeys (of %" PRIu64 " cases) take a median of %zu contacts (p90 %zu)",
-            s->journeys, ctx->cases, hist_pct(&s->contacts, 50),
-            hist_pct(&s->contacts, 90));
-    if (ctx->has_channel)
-        fprintf(o, " over %zu channel%s (p90 %zu)", hist_pct(&s->channels, 50),
-                hist_pct(&s->channels, 50) == 1 ? "" : "s", hist_pct(&s->channels, 90));
-    fprintf(o, " and last a median of %s.\n", jm__fmt_human(a, jm__vals_pct(&s->dur, 50)));
+    jm__m_mean_ms(m, d, "mean", s->sum_ms, jm__vals_count(&s->dur));
 }
 
 static void j_free(void *st)
@@ -329,9 +248,7 @@ const jm__analysis jm__journeys_analysis = {
     .add = j_add,
     .merge = j_merge,
     .finish = j_finish,
-    .json = j_json,
-    .text = j_text,
-    .summary = j_summary,
+    .model = j_model,
     .free = j_free,
     .save = j_save,
     .load = j_load,

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Loops: self-loops (a step right after itself) and repetitions (a step seen earlier again). */
 #include "analysis.h"
-#include "write/text.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -20,10 +19,7 @@ typedef struct loops {
     uint64_t self_loops, repetitions, journeys_with_loop;
     step_loops *by; /* by step id */
     size_t nby;
-    /* Scratch for one journey: occurrences so far, and which journey they belong to. */
-    uint64_t *stamp;
-    uint32_t *occ;
-    uint64_t journey;
+    jm__seen seen; /* scratch for one journey: the steps it has had so far */
     uint32_t *order; /* ranked step ids after finish */
     size_t nrank;
 } loops;
@@ -34,38 +30,73 @@ static void *l_begin(const jm__ctx *ctx)
     return jm__xcalloc(1, sizeof(loops));
 }
 
+typedef enum loop { LOOP_NONE, LOOP_SELF, LOOP_REPEAT } loop;
+
+/* What position i of a journey's steps is (SPEC §4): a self-loop (i > 0 and the same step as
+ * the one before), a repetition (i > 0, another step before, and this step seen earlier in the
+ * journey), or neither. A journey's positions come in order from 0 (0 starts a new journey);
+ * afterwards seen->occ[step[i]] is how often the step occurs in step[0..i]. Inlined into l_add
+ * and jm__journey_loops: the one definition of a loop. */
+static inline loop loop_at(jm__seen *seen, const uint32_t *step, size_t i)
+{
+    uint32_t x = step[i];
+    if (i == 0)
+        seen->journey++;
+    if (x >= seen->cap) {
+        size_t n = seen->cap, cap = seen->cap;
+        jm__grow((void **)&seen->stamp, &cap, (size_t)x + 1, sizeof *seen->stamp);
+        seen->occ = jm__xrealloc(seen->occ, cap * sizeof *seen->occ);
+        memset(seen->stamp + n, 0, (cap - n) * sizeof *seen->stamp);
+        memset(seen->occ + n, 0, (cap - n) * sizeof *seen->occ);
+        seen->cap = cap;
+    }
+    if (seen->stamp[x] != seen->journey) {
+        seen->stamp[x] = seen->journey;
+        seen->occ[x] = 0;
+    }
+    seen->occ[x]++;
+    if (i == 0 || seen->occ[x] == 1)
+        return LOOP_NONE;
+    return step[i - 1] == x ? LOOP_SELF : LOOP_REPEAT;
+}
+
+void jm__journey_loops(jm__seen *seen, const uint32_t *step, size_t n, uint64_t *self,
+                       uint64_t *rep)
+{
+    *self = *rep = 0;
+    for (size_t i = 0; i < n; i++) {
+        loop kind = loop_at(seen, step, i);
+        *self += kind == LOOP_SELF;
+        *rep += kind == LOOP_REPEAT;
+    }
+}
+
+void jm__seen_free(jm__seen *seen)
+{
+    free(seen->stamp);
+    free(seen->occ);
+    memset(seen, 0, sizeof *seen);
+}
+
 static void ensure(loops *s, size_t step)
 {
-    if (step < s->nby)
-        return;
-    size_t n = s->nby, cap = s->nby;
-    jm__grow((void **)&s->by, &cap, step + 1, sizeof *s->by);
-    s->stamp = jm__xrealloc(s->stamp, cap * sizeof *s->stamp);
-    s->occ = jm__xrealloc(s->occ, cap * sizeof *s->occ);
-    memset(s->by + n, 0, (cap - n) * sizeof *s->by);
-    memset(s->stamp + n, 0, (cap - n) * sizeof *s->stamp);
-    memset(s->occ + n, 0, (cap - n) * sizeof *s->occ);
-    s->nby = cap;
+    if (step >= s->nby)
+        jm__grow_zeroed((void **)&s->by, &s->nby, step + 1, sizeof *s->by);
 }
 
 static void l_add(void *st, const jm__ctx *ctx, const jm__journey *j)
 {
     (void)ctx;
     loops *s = st;
-    uint64_t jid = ++s->journey;
     bool any = false;
     for (size_t i = 0; i < j->n; i++) {
         uint32_t x = j->step[i];
         ensure(s, x);
-        if (s->stamp[x] != jid) {
-            s->stamp[x] = jid;
-            s->occ[x] = 0;
-        }
-        s->occ[x]++;
-        if (i == 0 || s->occ[x] == 1)
+        loop kind = loop_at(&s->seen, j->step, i);
+        if (kind == LOOP_NONE)
             continue;
         step_loops *b = &s->by[x];
-        if (j->step[i - 1] == x) {
+        if (kind == LOOP_SELF) {
             b->self_loops++;
             s->self_loops++;
         } else {
@@ -74,16 +105,16 @@ static void l_add(void *st, const jm__ctx *ctx, const jm__journey *j)
         }
         any = true;
         /* The second occurrence is the first loop of this step in this journey. */
-        if (s->occ[x] == 2)
+        if (s->seen.occ[x] == 2)
             b->journeys++;
-        if (s->occ[x] == 3)
+        if (s->seen.occ[x] == 3)
             b->journeys_3x++;
     }
     /* Each step's highest count in this journey, once per step. */
     for (size_t i = 0; i < j->n; i++) {
         uint32_t x = j->step[i];
-        if (s->occ[x] > s->by[x].max_in_journey)
-            s->by[x].max_in_journey = s->occ[x];
+        if (s->seen.occ[x] > s->by[x].max_in_journey)
+            s->by[x].max_in_journey = s->seen.occ[x];
     }
     if (any)
         s->journeys_with_loop++;
@@ -147,83 +178,27 @@ static size_t listed(const loops *s, const jm__ctx *ctx)
     return ctx->opt->top && ctx->opt->top < s->nrank ? ctx->opt->top : s->nrank;
 }
 
-static void l_json(const void *st, const jm__ctx *ctx, jm__json *w)
+static void l_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *sec)
 {
     const loops *s = st;
-    jm__json_u64(w, "self_loops", s->self_loops);
-    jm__json_u64(w, "repetitions", s->repetitions);
-    jm__json_u64(w, "journeys_with_loop", s->journeys_with_loop);
-    jm__json_ratio(w, "share_with_loop", s->journeys_with_loop, ctx->journeys);
-    jm__json_arr(w, "by_step");
+    jm__m_uint(m, sec, "self_loops", s->self_loops);
+    jm__m_uint(m, sec, "repetitions", s->repetitions);
+    jm__m_uint(m, sec, "journeys_with_loop", s->journeys_with_loop);
+    jm__m_ratio(m, sec, "share_with_loop", s->journeys_with_loop, ctx->journeys);
+    jm__mval *a = jm__m_arr(m, sec, "by_step");
     for (size_t r = 0; r < listed(s, ctx); r++) {
         uint32_t x = s->order[r];
         const step_loops *b = &s->by[x];
         size_t n;
         const char *name = jm__intern_str(ctx->steps, x, &n);
-        jm__json_obj(w, NULL);
-        jm__json_str(w, "step", name, n);
-        jm__json_u64(w, "self_loops", b->self_loops);
-        jm__json_u64(w, "repetitions", b->repetitions);
-        jm__json_u64(w, "journeys", b->journeys);
-        jm__json_u64(w, "journeys_3_or_more", b->journeys_3x);
-        jm__json_u64(w, "max_in_journey", b->max_in_journey);
-        jm__json_obj_end(w);
+        jm__mval *o = jm__m_obj(m, a, NULL);
+        jm__m_str(m, o, "step", name, n);
+        jm__m_uint(m, o, "self_loops", b->self_loops);
+        jm__m_uint(m, o, "repetitions", b->repetitions);
+        jm__m_uint(m, o, "journeys", b->journeys);
+        jm__m_uint(m, o, "journeys_3_or_more", b->journeys_3x);
+        jm__m_uint(m, o, "max_in_journey", b->max_in_journey);
     }
-    jm__json_arr_end(w);
-}
-
-static void l_text(const void *st, const jm__ctx *ctx, jm__text *t)
-{
-    const loops *s = st;
-    FILE *o = t->out;
-    fputs(t->md ? "## Loops and repeats\n\n" : "Loops and repeats\n-----------------\n", o);
-    fprintf(o,
-            "%" PRIu64 " self-loops (a step right after itself) and %" PRIu64
-            " repetitions (a step seen earlier again) in %" PRIu64 " of %" PRIu64
-            " journeys (%.1f%%).\n\n",
-            s->self_loops, s->repetitions, s->journeys_with_loop, ctx->journeys,
-            ctx->journeys ? 100.0 * (double)s->journeys_with_loop / (double)ctx->journeys : 0.0);
-    if (s->nrank == 0)
-        return;
-    static const char *const head[] = {"step",        "journeys",   "3+ times",
-                                       "most in one", "self-loops", "repetitions"};
-    jm__table *tb = jm__table_new(6, head, "lrrrrr");
-    for (size_t r = 0; r < listed(s, ctx); r++) {
-        uint32_t x = s->order[r];
-        const step_loops *b = &s->by[x];
-        char c[5][24];
-        snprintf(c[0], 24, "%" PRIu64, b->journeys);
-        snprintf(c[1], 24, "%" PRIu64, b->journeys_3x);
-        snprintf(c[2], 24, "%" PRIu64, b->max_in_journey);
-        snprintf(c[3], 24, "%" PRIu64, b->self_loops);
-        snprintf(c[4], 24, "%" PRIu64, b->repetitions);
-        size_t n;
-        const char *name = jm__intern_str(ctx->steps, x, &n);
-        const char *cells[] = {name, c[0], c[1], c[2], c[3], c[4]};
-        size_t lens[] = {n, strlen(c[0]), strlen(c[1]), strlen(c[2]), strlen(c[3]), strlen(c[4])};
-        jm__table_row(tb, cells, lens);
-    }
-    jm__table_print(tb, o, t->md);
-    jm__table_free(tb);
-    fputc('\n', o);
-}
-
-static void l_summary(const void *st, const jm__ctx *ctx, FILE *o)
-{
-    const loops *s = st;
-    if (ctx->journeys == 0)
-        return;
-    fprintf(o, "%.0f%% of journeys come back to a step they already had",
-            100.0 * (double)s->journeys_with_loop / (double)ctx->journeys);
-    if (s->nrank > 0) {
-        const step_loops *b = &s->by[s->order[0]];
-        char *name = jm__step_text(ctx, s->order[0], false);
-        fprintf(o,
-                "; most often '%s' (%" PRIu64 " journeys, %" PRIu64 " of them three times or more)",
-                name, b->journeys, b->journeys_3x);
-        free(name);
-    }
-    fputs(".\n", o);
 }
 
 static void l_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
@@ -304,8 +279,7 @@ static void l_free(void *st)
 {
     loops *s = st;
     free(s->by);
-    free(s->stamp);
-    free(s->occ);
+    jm__seen_free(&s->seen);
     free(s->order);
     free(s);
 }
@@ -316,9 +290,7 @@ const jm__analysis jm__loops_analysis = {
     .add = l_add,
     .merge = l_merge,
     .finish = l_finish,
-    .json = l_json,
-    .text = l_text,
-    .summary = l_summary,
+    .model = l_model,
     .findings = l_findings,
     .free = l_free,
     .save = l_save,

@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The process map: the directly-follows graph of steps, with a start and an end node. */
 #include "analysis.h"
-#include "write/text.h"
 #include "util.h"
 
-#include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,9 +116,7 @@ static void m_add(void *st, const jm__ctx *ctx, const jm__journey *j)
         }
         edge *e = pair_edge(s, ctx, j->pair[i]);
         count_edge(e, jid);
-        int64_t w = j->start[i] - j->end[i - 1];
-        w = w > 0 ? w : 0;
-        e->total_ms += w;
+        e->total_ms += jm__wait_at(j, i);
     }
     count_edge(terminal_edge(s, j->step[j->n - 1], TERMINAL), jid);
 }
@@ -266,218 +261,85 @@ static void free_cut(cut *c)
     free(c->keep_edge);
 }
 
-/* ---- Writers ---- */
+/* ---- The model ---- */
 
-static void edge_json(const pmap *s, const jm__ctx *ctx, jm__json *w, const edge *e)
+static void edge_model(const jm__ctx *ctx, jm__model *m, jm__mval *arr, const edge *e)
 {
-    (void)s;
-    jm__json_obj(w, NULL);
+    jm__mval *o = jm__m_obj(m, arr, NULL);
     size_t n;
     if (e->from == TERMINAL) {
-        jm__json_null(w, "from");
+        jm__m_null(m, o, "from");
     } else {
         const char *f = jm__intern_str(ctx->steps, e->from, &n);
-        jm__json_str(w, "from", f, n);
+        jm__m_str(m, o, "from", f, n);
     }
     if (e->to == TERMINAL) {
-        jm__json_null(w, "to");
+        jm__m_null(m, o, "to");
     } else {
         const char *t = jm__intern_str(ctx->steps, e->to, &n);
-        jm__json_str(w, "to", t, n);
+        jm__m_str(m, o, "to", t, n);
     }
-    jm__json_u64(w, "count", e->count);
-    jm__json_u64(w, "journeys", e->journeys);
+    jm__m_uint(m, o, "count", e->count);
+    jm__m_uint(m, o, "journeys", e->journeys);
     if (e->from == TERMINAL || e->to == TERMINAL) {
-        jm__json_null(w, "median_wait_s");
-        jm__json_null(w, "mean_wait_s");
+        jm__m_null(m, o, "median_wait_s");
+        jm__m_null(m, o, "mean_wait_s");
     } else {
-        jm__json_secs(w, "median_wait_s", jm__vals_pct(&ctx->pair_wait[e->pair], 50));
-        jm__json_mean_secs(w, "mean_wait_s", e->total_ms, e->count);
+        jm__m_ms(m, o, "median_wait_s", jm__vals_pct(&ctx->pair_wait[e->pair], 50));
+        jm__m_mean_ms(m, o, "mean_wait_s", e->total_ms, e->count);
     }
-    jm__json_obj_end(w);
 }
 
-static void map_json(const pmap *s, const jm__ctx *ctx, jm__json *w, const cut *c)
+/* Nodes by rank (the most events first) and edges by rank, those the cut keeps (all without
+ * one). A cut keeps a prefix of the nodes' ranking, so a node's place in the list is its rank
+ * among all. */
+static void map_model(const pmap *s, const jm__ctx *ctx, jm__model *m, jm__mval *sec,
+                      const cut *c)
 {
-    jm__json_arr(w, "nodes");
+    jm__mval *a = jm__m_arr(m, sec, "nodes");
     for (size_t r = 0; r < s->nnode_rank; r++) {
         uint32_t x = s->node_order[r];
         if (c && !c->keep_node[x])
             continue;
         size_t n;
         const char *name = jm__intern_str(ctx->steps, x, &n);
-        jm__json_obj(w, NULL);
-        jm__json_str(w, "step", name, n);
-        jm__json_u64(w, "events", s->node[x].events);
-        jm__json_u64(w, "journeys", s->node[x].journeys);
-        jm__json_obj_end(w);
+        jm__mval *o = jm__m_obj(m, a, NULL);
+        jm__m_str(m, o, "step", name, n);
+        jm__m_uint(m, o, "events", s->node[x].events);
+        jm__m_uint(m, o, "journeys", s->node[x].journeys);
     }
-    jm__json_arr_end(w);
-    jm__json_arr(w, "edges");
+    a = jm__m_arr(m, sec, "edges");
     for (size_t r = 0; r < s->nedge; r++) {
         uint32_t id = s->edge_order[r];
         if (c && !c->keep_edge[id])
             continue;
-        edge_json(s, ctx, w, &s->edge[id]);
+        edge_model(ctx, m, a, &s->edge[id]);
     }
-    jm__json_arr_end(w);
 }
 
-static void m_json(const void *st, const jm__ctx *ctx, jm__json *w)
+static void m_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *sec)
 {
-    map_json(st, ctx, w, NULL);
+    map_model(st, ctx, m, sec, NULL);
 }
 
-static void m_text(const void *st, const jm__ctx *ctx, jm__text *t)
-{
-    const pmap *s = st;
-    FILE *o = t->out;
-    fputs(t->md ? "## Process map\n\n" : "Process map\n-----------\n", o);
-    fprintf(o,
-            "%zu steps and %zu transitions (start and end included); `jmine map` draws it. The "
-            "most frequent transitions:\n\n",
-            s->nnode_rank, s->nedge);
-    static const char *const head[] = {"from", "to", "count", "journeys", "median wait"};
-    jm__table *tb = jm__table_new(5, head, "llrrr");
-    size_t k = ctx->opt->top && ctx->opt->top < s->nedge ? ctx->opt->top : s->nedge;
-    for (size_t r = 0; r < k; r++) {
-        const edge *e = &s->edge[s->edge_order[r]];
-        char c[3][32];
-        snprintf(c[0], 32, "%" PRIu64, e->count);
-        snprintf(c[1], 32, "%" PRIu64, e->journeys);
-        if (e->from == TERMINAL || e->to == TERMINAL)
-            strcpy(c[2], "-");
-        else
-            jm__fmt_human(c[2], jm__vals_pct(&ctx->pair_wait[e->pair], 50));
-        size_t nf = 7, nt = 5;
-        const char *f = e->from == TERMINAL ? "(start)" : jm__intern_str(ctx->steps, e->from, &nf);
-        const char *to = e->to == TERMINAL ? "(end)" : jm__intern_str(ctx->steps, e->to, &nt);
-        const char *cells[] = {f, to, c[0], c[1], c[2]};
-        size_t lens[] = {nf, nt, strlen(c[0]), strlen(c[1]), strlen(c[2])};
-        jm__table_row(tb, cells, lens);
-    }
-    jm__table_print(tb, o, t->md);
-    jm__table_free(tb);
-    fputc('\n', o);
-}
-
-/* Text inside a DOT string: made safe (see jm__safe), quotes and backslashes escaped. */
-static void dot_escape(FILE *o, const char *s, size_t n)
-{
-    char *safe = jm__safe(s, n, false);
-    for (const char *p = safe; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fputc('\\', o);
-        fputc(*p, o);
-    }
-    free(safe);
-}
-
-/* Nodes are named by rank, so the file does not depend on the order the log was read in. */
-static void dot_node_id(FILE *o, const uint32_t *rank_of, uint32_t step, bool as_target)
-{
-    if (step == TERMINAL)
-        fputs(as_target ? "end" : "start", o);
-    else
-        fprintf(o, "n%" PRIu32, rank_of[step] + 1);
-}
-
-static void map_dot(const pmap *s, const jm__ctx *ctx, FILE *o, const cut *c)
-{
-    uint64_t max_count = 1, max_events = 1;
-    for (size_t i = 0; i < s->nedge; i++)
-        if (c->keep_edge[i] && s->edge[i].count > max_count)
-            max_count = s->edge[i].count;
-    for (size_t i = 0; i < s->nnode; i++)
-        if (c->keep_node[i] && s->node[i].events > max_events)
-            max_events = s->node[i].events;
-    uint32_t *rank_of = jm__xcalloc(s->nnode ? s->nnode : 1, sizeof *rank_of);
-    for (size_t r = 0; r < s->nnode_rank; r++)
-        rank_of[s->node_order[r]] = (uint32_t)r;
-    fputs("digraph jmine {\n", o);
-    char label[512];
-    snprintf(label, sizeof label,
-             "%" PRIu64 " journeys. Steps shown: %zu of %zu (%.1f%% of events); transitions "
-             "shown: %zu of %zu (%.1f%% of their count). Cut with --map-steps %g --map-edges %g.",
-             s->journeys, c->nodes, s->nnode_rank,
-             s->events ? 100.0 * (double)c->node_events / (double)s->events : 100.0, c->edges,
-             s->nedge,
-             c->all_edge_count ? 100.0 * (double)c->edge_count / (double)c->all_edge_count : 100.0,
-             ctx->opt->map_steps_pct, ctx->opt->map_edges_pct);
-    fputs("  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=12, labelloc=t, label=\"", o);
-    dot_escape(o, label, strlen(label));
-    fputs("\"];\n  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", "
-          "fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=9, color=\"#555555\"];\n",
-          o);
-    fputs("  start [label=\"start\", shape=circle, fillcolor=\"#b7e1b0\"];\n"
-          "  end [label=\"end\", shape=doublecircle, fillcolor=\"#f2b8b5\"];\n",
-          o);
-    for (size_t r = 0; r < s->nnode_rank; r++) {
-        uint32_t x = s->node_order[r];
-        if (!c->keep_node[x])
-            continue;
-        size_t n;
-        const char *name = jm__intern_str(ctx->steps, x, &n);
-        /* Busier steps get a deeper blue, in five shades. */
-        static const char *const shade[] = {"#eef4fb", "#d6e6f5", "#b9d3ee", "#94bce4", "#6fa3d8"};
-        int level = (int)(4.0 * (double)s->node[x].events / (double)max_events + 0.5);
-        fprintf(o, "  n%zu [label=\"", r + 1);
-        dot_escape(o, name, n);
-        fprintf(o, "\\n%" PRIu64 " events\", fillcolor=\"%s\"];\n", s->node[x].events,
-                shade[level]);
-    }
-    for (size_t r = 0; r < s->nedge; r++) {
-        uint32_t id = s->edge_order[r];
-        if (!c->keep_edge[id])
-            continue;
-        const edge *e = &s->edge[id];
-        fputs("  ", o);
-        dot_node_id(o, rank_of, e->from, false);
-        fputs(" -> ", o);
-        dot_node_id(o, rank_of, e->to, true);
-        char wait[32] = "";
-        if (e->from != TERMINAL && e->to != TERMINAL) {
-            char h[32];
-            snprintf(wait, sizeof wait, "\\nmedian %s",
-                     jm__fmt_human(h, jm__vals_pct(&ctx->pair_wait[e->pair], 50)));
-        }
-        double pen = 1.0 + 5.0 * sqrt((double)e->count / (double)max_count);
-        fprintf(o, " [label=\"%" PRIu64 "%s\", penwidth=%.2f];\n", e->count, wait, pen);
-    }
-    fputs("}\n", o);
-    free(rank_of);
-}
-
-jm_status jm__map_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out)
+void jm__map_cut_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *root)
 {
     const pmap *s = st;
     cut c;
     make_cut(s, ctx, &c);
-    if (fmt == JM_FORMAT_DOT) {
-        map_dot(s, ctx, out, &c);
-    } else if (fmt == JM_FORMAT_JSON) {
-        jm__json w;
-        jm__json_init(&w, out);
-        jm__json_obj(&w, NULL);
-        jm__json_obj(&w, "cut");
-        jm__json_u64(&w, "steps", c.nodes);
-        jm__json_u64(&w, "steps_all", s->nnode_rank);
-        jm__json_ratio(&w, "event_share", c.node_events, s->events);
-        jm__json_u64(&w, "edges", c.edges);
-        jm__json_u64(&w, "edges_all", s->nedge);
-        jm__json_ratio(&w, "transition_share", c.edge_count, c.all_edge_count);
-        jm__json_obj_end(&w);
-        jm__json_obj(&w, "map");
-        map_json(s, ctx, &w, &c);
-        jm__json_obj_end(&w);
-        jm__json_obj_end(&w);
-        jm__json_end(&w);
-    } else {
-        free_cut(&c);
-        return JM_EUSAGE;
-    }
+    jm__mval *o = jm__m_obj(m, root, "cut");
+    jm__m_uint(m, o, "steps", c.nodes);
+    jm__m_uint(m, o, "steps_all", s->nnode_rank);
+    jm__m_ratio(m, o, "event_share", c.node_events, s->events);
+    jm__m_uint(m, o, "edges", c.edges);
+    jm__m_uint(m, o, "edges_all", s->nedge);
+    jm__m_ratio(m, o, "transition_share", c.edge_count, c.all_edge_count);
+    /* For the map's label (DOT): the journeys drawn and the options that cut it. */
+    jm__m_hide(jm__m_uint(m, o, "journeys", s->journeys));
+    jm__m_hide(jm__m_real(m, o, "steps_pct", ctx->opt->map_steps_pct));
+    jm__m_hide(jm__m_real(m, o, "edges_pct", ctx->opt->map_edges_pct));
+    map_model(s, ctx, m, jm__m_obj(m, root, "map"), &c);
     free_cut(&c);
-    return JM_OK;
 }
 
 /* An edge's place in the state: from the start node first, then to the end node, then between
@@ -607,8 +469,7 @@ const jm__analysis jm__map_analysis = {
     .add = m_add,
     .merge = m_merge,
     .finish = m_finish,
-    .json = m_json,
-    .text = m_text,
+    .model = m_model,
     .free = m_free,
     .save = m_save,
     .load = m_load,

@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Variants: journeys grouped by their sequence of steps, ranked, with stable ids and durations. */
 #include "analysis.h"
-#include "write/csvout.h"
-#include "write/text.h"
 #include "util.h"
 
 #include <glib.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,115 +137,35 @@ static size_t listed(const variants *s, const jm__ctx *ctx)
     return ctx->opt->top && ctx->opt->top < k ? ctx->opt->top : k;
 }
 
-static void v_json(const void *st, const jm__ctx *ctx, jm__json *w)
+static void v_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *sec)
 {
     const variants *s = st;
     size_t k = listed(s, ctx);
     uint64_t cum = 0;
-    jm__json_u64(w, "count", nranked(s));
-    jm__json_arr(w, "top");
+    jm__m_uint(m, sec, "count", nranked(s));
+    jm__mval *top = jm__m_arr(m, sec, "top");
     for (size_t r = 0; r < k; r++) {
         const vstat *v = &s->v[s->rank[r]];
         char id[17];
         jm__variant_id(ctx, s->rank[r], id);
         cum += v->count;
-        jm__json_obj(w, NULL);
-        jm__json_u64(w, "rank", r + 1);
-        jm__json_cstr(w, "id", id);
-        jm__json_u64(w, "count", v->count);
-        jm__json_ratio(w, "share", v->count, s->journeys);
-        jm__json_ratio(w, "cumulative_share", cum, s->journeys);
-        jm__json_arr(w, "steps");
+        jm__mval *o = jm__m_obj(m, top, NULL);
+        jm__m_uint(m, o, "rank", r + 1);
+        jm__m_strcopy(m, o, "id", id, 16);
+        jm__m_uint(m, o, "count", v->count);
+        jm__m_ratio(m, o, "share", v->count, s->journeys);
+        jm__m_ratio(m, o, "cumulative_share", cum, s->journeys);
+        jm__mval *a = jm__m_arr(m, o, "steps");
         size_t n;
         const uint32_t *steps = jm__seqtab_get(ctx->variants, s->rank[r], &n);
         for (size_t i = 0; i < n; i++) {
             size_t len;
             const char *name = jm__intern_str(ctx->steps, steps[i], &len);
-            jm__json_str(w, NULL, name, len);
+            jm__m_str(m, a, NULL, name, len);
         }
-        jm__json_arr_end(w);
-        jm__json_obj(w, "duration_s");
-        jm__json_secs(w, "median", jm__vals_pct(&v->dur, 50));
-        jm__json_mean_secs(w, "mean", v->sum_ms, v->count);
-        jm__json_obj_end(w);
-        jm__json_obj_end(w);
-    }
-    jm__json_arr_end(w);
-}
-
-/* The steps of a variant joined with " > ", malloc'd. */
-static char *joined(const jm__ctx *ctx, uint32_t variant, size_t *len)
-{
-    size_t n, cap = 64, k = 0;
-    const uint32_t *steps = jm__seqtab_get(ctx->variants, variant, &n);
-    char *s = jm__xmalloc(cap);
-    for (size_t i = 0; i < n; i++) {
-        size_t l;
-        const char *name = jm__intern_str(ctx->steps, steps[i], &l);
-        jm__grow((void **)&s, &cap, k + l + 4, 1);
-        if (i > 0)
-            memcpy(s + k, " > ", 3), k += 3;
-        memcpy(s + k, name, l);
-        k += l;
-    }
-    s[k] = '\0';
-    *len = k;
-    return s;
-}
-
-static void v_table(const variants *s, const jm__ctx *ctx, FILE *out, bool md)
-{
-    static const char *const head[] = {
-        "rank",          "journeys", "share", "cumulative", "median duration",
-        "mean duration", "id",       "steps"};
-    jm__table *t = jm__table_new(8, head, "rrrrrrll");
-    size_t k = listed(s, ctx);
-    uint64_t cum = 0;
-    for (size_t r = 0; r < k; r++) {
-        const vstat *v = &s->v[s->rank[r]];
-        cum += v->count;
-        char rank[24], count[24], share[40], cshare[40], med[32], mean[32], id[17];
-        snprintf(rank, sizeof rank, "%zu", r + 1);
-        snprintf(count, sizeof count, "%" PRIu64, v->count);
-        snprintf(share, sizeof share, "%.1f%%", 100.0 * (double)v->count / (double)s->journeys);
-        snprintf(cshare, sizeof cshare, "%.1f%%", 100.0 * (double)cum / (double)s->journeys);
-        jm__fmt_human(med, jm__vals_pct(&v->dur, 50));
-        jm__fmt_human(mean, jm__mean_ms(v->sum_ms, v->count));
-        jm__variant_id(ctx, s->rank[r], id);
-        size_t sl;
-        char *steps = joined(ctx, s->rank[r], &sl);
-        const char *cells[] = {rank, count, share, cshare, med, mean, id, steps};
-        size_t lens[] = {strlen(rank),
-                         strlen(count),
-                         strlen(share),
-                         strlen(cshare),
-                         strlen(med),
-                         strlen(mean),
-                         16,
-                         sl};
-        jm__table_row(t, cells, lens);
-        free(steps);
-    }
-    jm__table_print(t, out, md);
-    jm__table_free(t);
-}
-
-static void v_text(const void *st, const jm__ctx *ctx, jm__text *t)
-{
-    const variants *s = st;
-    size_t k = listed(s, ctx), all = nranked(s);
-    uint64_t cum = 0;
-    for (size_t r = 0; r < k; r++)
-        cum += s->v[s->rank[r]].count;
-    fputs(t->md ? "## Variants\n\n" : "Variants\n--------\n", t->out);
-    fprintf(t->out, "%" PRIu64 " journeys follow %zu variants", s->journeys, all);
-    if (s->journeys > 0)
-        fprintf(t->out, "; the %zu listed cover %.1f%% of journeys", k,
-                100.0 * (double)cum / (double)s->journeys);
-    fputs(".\n\n", t->out);
-    if (k > 0) {
-        v_table(s, ctx, t->out, t->md);
-        fputc('\n', t->out);
+        jm__mval *d = jm__m_obj(m, o, "duration_s");
+        jm__m_ms(m, d, "median", jm__vals_pct(&v->dur, 50));
+        jm__m_mean_ms(m, d, "mean", v->sum_ms, v->count);
     }
 }
 
@@ -331,55 +248,8 @@ const jm__analysis jm__variants_analysis = {
     .add = v_add,
     .merge = v_merge,
     .finish = v_finish,
-    .json = v_json,
-    .text = v_text,
+    .model = v_model,
     .free = v_free,
     .save = v_save,
     .load = v_load,
 };
-
-jm_status jm__variants_write(const void *st, const jm__ctx *ctx, jm_format fmt, FILE *out)
-{
-    const variants *s = st;
-    if (fmt == JM_FORMAT_JSON) {
-        jm__json w;
-        jm__json_init(&w, out);
-        jm__json_obj(&w, NULL);
-        jm__json_obj(&w, "journeys");
-        jm__json_u64(&w, "count", s->journeys);
-        jm__json_obj_end(&w);
-        jm__json_obj(&w, "variants");
-        v_json(st, ctx, &w);
-        jm__json_obj_end(&w);
-        jm__json_obj_end(&w);
-        jm__json_end(&w);
-    } else if (fmt == JM_FORMAT_TEXT || fmt == JM_FORMAT_MD) {
-        jm__text t = {out, fmt == JM_FORMAT_MD};
-        v_text(st, ctx, &t);
-    } else if (fmt == JM_FORMAT_CSV) {
-        fputs("rank,id,count,share,cumulative_share,median_duration_s,mean_duration_s,length,"
-              "steps\n",
-              out);
-        size_t k = listed(s, ctx);
-        uint64_t cum = 0;
-        for (size_t r = 0; r < k; r++) {
-            const vstat *v = &s->v[s->rank[r]];
-            cum += v->count;
-            char id[17], a[32], b[32], c[32], d[32];
-            jm__variant_id(ctx, s->rank[r], id);
-            size_t n, sl;
-            jm__seqtab_get(ctx->variants, s->rank[r], &n);
-            fprintf(out, "%zu,%s,%" PRIu64 ",%s,%s,%s,%s,%zu,", r + 1, id, v->count,
-                    jm__fmt_ratio(a, v->count, s->journeys), jm__fmt_ratio(b, cum, s->journeys),
-                    jm__fmt_secs(c, jm__vals_pct(&v->dur, 50)),
-                    jm__fmt_secs(d, jm__mean_ms(v->sum_ms, v->count)), n);
-            char *steps = joined(ctx, s->rank[r], &sl);
-            jm__csv_field(out, ',', steps, sl);
-            fputc('\n', out);
-            free(steps);
-        }
-    } else {
-        return JM_EUSAGE;
-    }
-    return JM_OK;
-}

@@ -2,8 +2,6 @@
 /* Waits: the time between one event's end and the next one's start, per transition, and the
  * long ones; handling time per step where the log has end times. */
 #include "analysis.h"
-#include "timeparse.h"
-#include "write/text.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -110,6 +108,27 @@ static handling *hd_of(waits *s, uint32_t step)
     return &s->hd[step];
 }
 
+/* The one definition of a gap and a wait (SPEC §4), inlined here and in the functions below. */
+static inline int64_t gap_at(const jm__journey *j, size_t i)
+{
+    return j->start[i] - j->end[i - 1];
+}
+
+int64_t jm__wait_at(const jm__journey *j, size_t i)
+{
+    int64_t w = gap_at(j, i);
+    return w > 0 ? w : 0;
+}
+
+int64_t jm__journey_longest_wait(const jm__journey *j)
+{
+    int64_t most = 0;
+    for (size_t i = 1; i < j->n; i++)
+        if (gap_at(j, i) > most)
+            most = gap_at(j, i);
+    return most;
+}
+
 static void w_add(void *st, const jm__ctx *ctx, const jm__journey *j)
 {
     waits *s = st;
@@ -127,7 +146,7 @@ static void w_add(void *st, const jm__ctx *ctx, const jm__journey *j)
         }
         if (i == 0)
             continue;
-        int64_t w = j->start[i] - j->end[i - 1];
+        int64_t w = gap_at(j, i);
         if (w < 0) {
             s->overlaps++;
             w = 0;
@@ -241,174 +260,63 @@ static void w_finish(void *st, const jm__ctx *ctx)
         jm__vals_sort(&s->hd[s->hd_order[r]].dur);
 }
 
-static void w_json(const void *st, const jm__ctx *ctx, jm__json *w)
+static void w_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *sec)
 {
     const waits *s = st;
-    jm__json_secs(w, "threshold_s", ctx->opt->long_wait_ms);
-    jm__json_u64(w, "long_waits", s->long_waits);
-    jm__json_u64(w, "journeys_with_long_wait", s->journeys_with_long_wait);
-    jm__json_u64(w, "overlaps", s->overlaps);
-    jm__json_arr(w, "by_transition");
+    jm__m_ms(m, sec, "threshold_s", ctx->opt->long_wait_ms);
+    jm__m_uint(m, sec, "long_waits", s->long_waits);
+    jm__m_uint(m, sec, "journeys_with_long_wait", s->journeys_with_long_wait);
+    jm__m_uint(m, sec, "overlaps", s->overlaps);
+    jm__mval *a = jm__m_arr(m, sec, "by_transition");
     for (size_t r = 0; r < listed(s->nrank, ctx); r++) {
         const transition *t = &s->tr[s->order[r]];
+        const jm__vals *pw = &ctx->pair_wait[t->pair];
         size_t nf, nt;
         const char *f = jm__intern_str(ctx->steps, t->from, &nf);
         const char *to = jm__intern_str(ctx->steps, t->to, &nt);
-        jm__json_obj(w, NULL);
-        jm__json_str(w, "from", f, nf);
-        jm__json_str(w, "to", to, nt);
-        jm__json_u64(w, "count", t->count);
-        jm__json_secs(w, "median_s", jm__vals_pct(&ctx->pair_wait[t->pair], 50));
-        jm__json_secs(w, "p90_s", jm__vals_pct(&ctx->pair_wait[t->pair], 90));
-        jm__json_secs(w, "max_s", jm__vals_pct(&ctx->pair_wait[t->pair], 100));
-        jm__json_secs(w, "total_s", t->total_ms);
-        jm__json_u64(w, "long_waits", t->long_waits);
-        jm__json_u64(w, "journeys_with_long_wait", t->long_journeys);
-        jm__json_obj_end(w);
+        jm__mval *o = jm__m_obj(m, a, NULL);
+        jm__m_str(m, o, "from", f, nf);
+        jm__m_str(m, o, "to", to, nt);
+        jm__m_uint(m, o, "count", t->count);
+        jm__m_ms(m, o, "median_s", jm__vals_pct(pw, 50));
+        jm__m_ms(m, o, "p90_s", jm__vals_pct(pw, 90));
+        jm__m_ms(m, o, "max_s", jm__vals_pct(pw, 100));
+        jm__m_ms(m, o, "total_s", t->total_ms);
+        jm__m_uint(m, o, "long_waits", t->long_waits);
+        jm__m_uint(m, o, "journeys_with_long_wait", t->long_journeys);
     }
-    jm__json_arr_end(w);
-    jm__json_arr(w, "longest");
+    a = jm__m_arr(m, sec, "longest");
     for (size_t i = 0; i < s->nlongest; i++) {
         const long_wait *l = &s->longest[i];
         size_t nc, nf, nt;
         const char *c = ctx->case_name(ctx->case_data, l->cas, &nc);
         const char *f = jm__intern_str(ctx->steps, l->from, &nf);
         const char *t = jm__intern_str(ctx->steps, l->to, &nt);
-        jm__json_obj(w, NULL);
-        jm__json_str(w, "case", c, nc);
-        jm__json_str(w, "from", f, nf);
-        jm__json_str(w, "to", t, nt);
-        jm__json_secs(w, "wait_s", l->wait);
-        jm__json_time(w, "at", l->at);
-        jm__json_time(w, "until", l->until);
-        jm__json_obj_end(w);
+        jm__mval *o = jm__m_obj(m, a, NULL);
+        jm__m_str(m, o, "case", c, nc);
+        jm__m_str(m, o, "from", f, nf);
+        jm__m_str(m, o, "to", t, nt);
+        jm__m_ms(m, o, "wait_s", l->wait);
+        jm__m_time(m, o, "at", l->at);
+        jm__m_time(m, o, "until", l->until);
     }
-    jm__json_arr_end(w);
     if (!ctx->has_end) {
-        jm__json_null(w, "handling_by_step");
+        jm__m_null(m, sec, "handling_by_step");
         return;
     }
-    jm__json_arr(w, "handling_by_step");
+    a = jm__m_arr(m, sec, "handling_by_step");
     for (size_t r = 0; r < listed(s->nhd_rank, ctx); r++) {
         uint32_t x = s->hd_order[r];
         const handling *h = &s->hd[x];
         size_t n;
         const char *name = jm__intern_str(ctx->steps, x, &n);
-        jm__json_obj(w, NULL);
-        jm__json_str(w, "step", name, n);
-        jm__json_u64(w, "count", h->count);
-        jm__json_secs(w, "median_s", jm__vals_pct(&h->dur, 50));
-        jm__json_secs(w, "p90_s", jm__vals_pct(&h->dur, 90));
-        jm__json_secs(w, "total_s", h->total_ms);
-        jm__json_obj_end(w);
+        jm__mval *o = jm__m_obj(m, a, NULL);
+        jm__m_str(m, o, "step", name, n);
+        jm__m_uint(m, o, "count", h->count);
+        jm__m_ms(m, o, "median_s", jm__vals_pct(&h->dur, 50));
+        jm__m_ms(m, o, "p90_s", jm__vals_pct(&h->dur, 90));
+        jm__m_ms(m, o, "total_s", h->total_ms);
     }
-    jm__json_arr_end(w);
-}
-
-static void w_text(const void *st, const jm__ctx *ctx, jm__text *t)
-{
-    const waits *s = st;
-    FILE *o = t->out;
-    char th[32];
-    jm__fmt_human(th, ctx->opt->long_wait_ms);
-    fputs(t->md ? "## Waits\n\n" : "Waits\n-----\n", o);
-    fprintf(o,
-            "%" PRIu64 " waits longer than %s in %" PRIu64 " journeys (%.1f%%); %" PRIu64
-            " overlaps (an event starting before the previous one ended) counted as no wait.\n\n",
-            s->long_waits, th, s->journeys_with_long_wait,
-            ctx->journeys ? 100.0 * (double)s->journeys_with_long_wait / (double)ctx->journeys
-                          : 0.0,
-            s->overlaps);
-    if (s->nrank > 0) {
-        static const char *const head[] = {"from", "to",  "count", "median",
-                                           "p90",  "max", "total", "long"};
-        jm__table *tb = jm__table_new(8, head, "llrrrrrr");
-        for (size_t r = 0; r < listed(s->nrank, ctx); r++) {
-            const transition *tr = &s->tr[s->order[r]];
-            char c[6][32];
-            snprintf(c[0], 32, "%" PRIu64, tr->count);
-            jm__fmt_human(c[1], jm__vals_pct(&ctx->pair_wait[tr->pair], 50));
-            jm__fmt_human(c[2], jm__vals_pct(&ctx->pair_wait[tr->pair], 90));
-            jm__fmt_human(c[3], jm__vals_pct(&ctx->pair_wait[tr->pair], 100));
-            jm__fmt_human(c[4], tr->total_ms);
-            snprintf(c[5], 32, "%" PRIu64, tr->long_waits);
-            size_t nf, nt;
-            const char *f = jm__intern_str(ctx->steps, tr->from, &nf);
-            const char *to = jm__intern_str(ctx->steps, tr->to, &nt);
-            const char *cells[] = {f, to, c[0], c[1], c[2], c[3], c[4], c[5]};
-            size_t lens[] = {nf,           nt,           strlen(c[0]), strlen(c[1]),
-                             strlen(c[2]), strlen(c[3]), strlen(c[4]), strlen(c[5])};
-            jm__table_row(tb, cells, lens);
-        }
-        jm__table_print(tb, o, t->md);
-        jm__table_free(tb);
-        fputc('\n', o);
-    }
-    if (s->nlongest > 0) {
-        fputs(t->md ? "### Longest waits\n\n" : "Longest waits:\n", o);
-        static const char *const head[] = {"case", "from", "to", "wait", "from time"};
-        jm__table *tb = jm__table_new(5, head, "lllrl");
-        for (size_t i = 0; i < s->nlongest; i++) {
-            const long_wait *l = &s->longest[i];
-            char wait[32], at[32];
-            jm__fmt_human(wait, l->wait);
-            jm__time_format(l->at, at);
-            size_t nc, nf, nt;
-            const char *c = ctx->case_name(ctx->case_data, l->cas, &nc);
-            const char *f = jm__intern_str(ctx->steps, l->from, &nf);
-            const char *to = jm__intern_str(ctx->steps, l->to, &nt);
-            const char *cells[] = {c, f, to, wait, at};
-            size_t lens[] = {nc, nf, nt, strlen(wait), strlen(at)};
-            jm__table_row(tb, cells, lens);
-        }
-        jm__table_print(tb, o, t->md);
-        jm__table_free(tb);
-        fputc('\n', o);
-    }
-    if (ctx->has_end && s->nhd_rank > 0) {
-        fputs(t->md ? "### Handling time per step\n\n" : "Handling time per step:\n", o);
-        static const char *const head[] = {"step", "count", "median", "p90", "total"};
-        jm__table *tb = jm__table_new(5, head, "lrrrr");
-        for (size_t r = 0; r < listed(s->nhd_rank, ctx); r++) {
-            uint32_t x = s->hd_order[r];
-            const handling *h = &s->hd[x];
-            char c[4][32];
-            snprintf(c[0], 32, "%" PRIu64, h->count);
-            jm__fmt_human(c[1], jm__vals_pct(&h->dur, 50));
-            jm__fmt_human(c[2], jm__vals_pct(&h->dur, 90));
-            jm__fmt_human(c[3], h->total_ms);
-            size_t n;
-            const char *name = jm__intern_str(ctx->steps, x, &n);
-            const char *cells[] = {name, c[0], c[1], c[2], c[3]};
-            size_t lens[] = {n, strlen(c[0]), strlen(c[1]), strlen(c[2]), strlen(c[3])};
-            jm__table_row(tb, cells, lens);
-        }
-        jm__table_print(tb, o, t->md);
-        jm__table_free(tb);
-        fputc('\n', o);
-    }
-}
-
-static void w_summary(const void *st, const jm__ctx *ctx, FILE *o)
-{
-    const waits *s = st;
-    if (s->nrank == 0)
-        return;
-    const transition *t = &s->tr[s->order[0]];
-    char *f = jm__step_text(ctx, t->from, false), *to = jm__step_text(ctx, t->to, false);
-    char med[32], total[32], th[32];
-    jm__fmt_human(med, jm__vals_pct(&ctx->pair_wait[t->pair], 50));
-    jm__fmt_human(total, t->total_ms);
-    jm__fmt_human(th, ctx->opt->long_wait_ms);
-    fprintf(o,
-            "Customers wait longest in all between '%s' and '%s' (%s in all, median %s); "
-            "%.0f%% of journeys hold a wait over %s.\n",
-            f, to, total, med,
-            ctx->journeys ? 100.0 * (double)s->journeys_with_long_wait / (double)ctx->journeys
-                          : 0.0,
-            th);
-    free(f);
-    free(to);
 }
 
 static int by_long_journeys(const void *pa, const void *pb, void *data)
@@ -599,9 +507,7 @@ const jm__analysis jm__waits_analysis = {
     .add = w_add,
     .merge = w_merge,
     .finish = w_finish,
-    .json = w_json,
-    .text = w_text,
-    .summary = w_summary,
+    .model = w_model,
     .findings = w_findings,
     .free = w_free,
     .save = w_save,

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* A streaming JSON writer: pretty-printed, keys in the order written, always valid UTF-8. */
+/* JSON: a streaming writer (pretty-printed, keys in the order written, always valid UTF-8), and
+ * the report model written with it. */
 #include "json.h"
+#include "writer.h"
 #include "timeparse.h"
 #include "util.h"
 
 #include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void jm__json_init(jm__json *w, FILE *out)
@@ -191,48 +195,6 @@ void jm__json_bool(jm__json *w, const char *key, bool b)
     fputs(b ? "true" : "false", w->out);
 }
 
-char *jm__fmt_secs(char *buf, int64_t ms)
-{
-    uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
-    int k = snprintf(buf, 32, "%s%" PRIu64, ms < 0 ? "-" : "", a / 1000);
-    unsigned frac = (unsigned)(a % 1000);
-    if (frac != 0) {
-        snprintf(buf + k, 32 - (size_t)k, ".%03u", frac);
-        size_t l = strlen(buf);
-        while (buf[l - 1] == '0')
-            buf[--l] = '\0';
-    }
-    return buf;
-}
-
-char *jm__fmt_ratio(char *buf, uint64_t num, uint64_t den)
-{
-    if (den == 0) {
-        strcpy(buf, "0");
-        return buf;
-    }
-    /* Rounded to 1e-6 in integers; num <= den in every use, so this cannot overflow for any
-     * count below 1.8e13. */
-    uint64_t r = (num * 1000000u + den / 2) / den;
-    int k = snprintf(buf, 32, "%" PRIu64, r / 1000000u);
-    unsigned frac = (unsigned)(r % 1000000u);
-    if (frac != 0) {
-        snprintf(buf + k, 32 - (size_t)k, ".%06u", frac);
-        size_t l = strlen(buf);
-        while (buf[l - 1] == '0')
-            buf[--l] = '\0';
-    }
-    return buf;
-}
-
-int64_t jm__mean_ms(int64_t sum_ms, uint64_t count)
-{
-    int64_t c = (int64_t)count;
-    if (sum_ms >= 0)
-        return (sum_ms + c / 2) / c;
-    return -((-sum_ms + c / 2) / c);
-}
-
 void jm__json_secs(jm__json *w, const char *key, int64_t ms)
 {
     char buf[32];
@@ -265,4 +227,56 @@ void jm__json_time(jm__json *w, const char *key, int64_t ms)
 void jm__json_end(jm__json *w)
 {
     fputc('\n', w->out);
+}
+
+/* One value of the model and, for an array or object, its members; hidden ones are left out. */
+static void model_value(jm__json *w, const jm__mval *v)
+{
+    const char *k = v->key;
+    switch ((jm__mtype)v->type) {
+    case JM__M_NULL: jm__json_null(w, k); break;
+    case JM__M_BOOL: jm__json_bool(w, k, v->v.b); break;
+    case JM__M_UINT: jm__json_u64(w, k, v->v.u); break;
+    case JM__M_MS: jm__json_secs(w, k, v->v.ms); break;
+    case JM__M_RATIO: jm__json_ratio(w, k, v->v.ratio.num, v->v.ratio.den); break;
+    case JM__M_TIME: jm__json_time(w, k, v->v.ms); break;
+    case JM__M_REAL:
+        if (isfinite(v->v.d)) {
+            /* The shortest of 15 to 17 digits that reads back as the same double. */
+            char buf[40];
+            for (int p = 15; p <= 17; p++) {
+                snprintf(buf, sizeof buf, "%.*g", p, v->v.d);
+                if (strtod(buf, NULL) == v->v.d)
+                    break;
+            }
+            pre(w, k);
+            fputs(buf, w->out);
+        } else {
+            jm__json_null(w, k);
+        }
+        break;
+    case JM__M_STR: jm__json_str(w, k, v->v.str.s, v->v.str.n); break;
+    case JM__M_ARR:
+    case JM__M_OBJ:
+        if (v->type == JM__M_ARR)
+            jm__json_arr(w, k);
+        else
+            jm__json_obj(w, k);
+        for (const jm__mval *c = v->v.kids.first; c != NULL; c = c->next)
+            if (!c->hidden)
+                model_value(w, c);
+        if (v->type == JM__M_ARR)
+            jm__json_arr_end(w);
+        else
+            jm__json_obj_end(w);
+        break;
+    }
+}
+
+void jm__json_model(const jm__mval *root, FILE *out)
+{
+    jm__json w;
+    jm__json_init(&w, out);
+    model_value(&w, root);
+    jm__json_end(&w);
 }

@@ -45,11 +45,5 @@ size_t jm__utf8_len(const unsigned char *s, size_t n);
 /* Write s to out with JSON escaping, without the quotes. */
 void jm__json_escape(FILE *out, const char *s, size_t n);
 
-/* Format helpers shared by the writers: milliseconds as seconds ("90061.5"), a ratio with six
- * decimals ("0.25"), each into buf of 32 bytes; they return buf. */
-char *jm__fmt_secs(char *buf, int64_t ms);
-char *jm__fmt_ratio(char *buf, uint64_t num, uint64_t den);
-/* Rounded mean of sum/count (count > 0), for non-negative or negative sums alike. */
-int64_t jm__mean_ms(int64_t sum_ms, uint64_t count);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Text and Markdown helpers: aligned tables, safe cell text, human durations. */
+/* Text and Markdown helpers: aligned tables, safe cell text. */
 #include "text.h"
 #include "json.h"
 #include "util.h"
@@ -173,25 +173,3 @@ void jm__table_free(jm__table *t)
     free(t);
 }
 
-char *jm__fmt_human(char *buf, int64_t ms)
-{
-    const char *sign = ms < 0 ? "-" : "";
-    uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
-    uint64_t s = a / 1000;
-    /* Two units at most, the smaller one left out when it is zero: "2d", "3h 20m", "42s". */
-    static const uint64_t unit[] = {86400, 3600, 60, 1};
-    static const char *const name[] = {"d", "h", "m", "s"};
-    if (s < 10 && a % 1000 != 0) {
-        snprintf(buf, 32, "%s%" PRIu64 ".%01" PRIu64 "s", sign, s, a % 1000 / 100);
-        return buf;
-    }
-    int i = 0;
-    while (i < 3 && s < unit[i])
-        i++;
-    uint64_t big = s / unit[i], rest = i < 3 ? s % unit[i] / unit[i + 1] : 0;
-    if (rest == 0)
-        snprintf(buf, 32, "%s%" PRIu64 "%s", sign, big, name[i]);
-    else
-        snprintf(buf, 32, "%s%" PRIu64 "%s %02" PRIu64 "%s", sign, big, name[i], rest, name[i + 1]);
-    return buf;
-}

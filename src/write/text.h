@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Text and Markdown helpers: aligned tables, safe cell text, human durations. */
+/* Text and Markdown helpers: aligned tables, safe cell text. */
 #ifndef JM_TEXT_H
 #define JM_TEXT_H
 
@@ -26,8 +26,5 @@ void jm__table_free(jm__table *t);
 /* A malloc'd copy of n bytes made safe to show: control bytes as '?', invalid UTF-8 as '?',
  * and, for Markdown, '|' escaped. */
 char *jm__safe(const char *s, size_t n, bool md);
-
-/* A duration for people, into buf (32 bytes): "42s", "12m 05s", "3h 20m", "2d 04h". */
-char *jm__fmt_human(char *buf, int64_t ms);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "model.h"
 #include "write/json.h"
 
 #define FFFD "\xEF\xBF\xBD"

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* The writers of the report model: each reads only the model (model.h) and writes one format. */
+#ifndef JM_WRITER_H
+#define JM_WRITER_H
+
+#include "model.h"
+
+#include <stdio.h>
+
+/* A writer: the model's root in, bytes out. A new format is a new file with one of these and
+ * a line in the table of writers in report.c. Errors show on the stream (ferror). */
+typedef void jm__writer(const jm__mval *root, FILE *out);
+
+/* JSON (json.c): the tree as it stands, keys in their order, hidden values left out. For any
+ * model. */
+jm__writer jm__json_model;
+
+/* Text and Markdown (report_text.c): the report (summary, input, then a section for each
+ * analysis the writer knows, in the model's order), and the variants table alone (the
+ * variants command: root holds "journeys" and "variants"). */
+jm__writer jm__text_report;
+jm__writer jm__md_report;
+jm__writer jm__text_variants;
+jm__writer jm__md_variants;
+
+/* CSV (csvout.c): the variants table, one row per variant listed. */
+jm__writer jm__csv_variants;
+
+/* DOT (dot.c): the process map of the map command (root holds "cut" and "map"). */
+jm__writer jm__dot_map;
+
+#endif
