@@ -406,6 +406,11 @@ static jm_status xes_read(jm__file *f, jm__source *src, unsigned threads, char *
         }
     }
     jm__batch_free(x.batch);
+    /* A DOCTYPE makes libxml2 keep a document of its own for the entities (refused above). */
+    if (x.p->myDoc != NULL) {
+        xmlFreeDoc(x.p->myDoc);
+        x.p->myDoc = NULL;
+    }
     xmlFreeParserCtxt(x.p);
     free(x.key);
     for (size_t i = 0; i < x.ncol; i++) {
