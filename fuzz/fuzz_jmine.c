@@ -601,15 +601,30 @@ static void run(jm_options *opt, int files, bool named, result *res)
     }
     jm_report *rep = NULL;
     s = jm_report_build(log, &rep);
+    if (s == JM_EINPUT) {
+        /* Only a log whose every row was rejected (SPEC §1.1: a log of rejections is no
+         * result), and the message says so. */
+        const char *msg = jm_log_error(log);
+        if (sn.rejects == 0 || strstr(msg, "rejected") == NULL)
+            die("jm_report_build", "EINPUT after %llu rejects: '%s'",
+                (unsigned long long)sn.rejects, msg);
+        res->status = s;
+        res->error = strdup(msg);
+        jm_log_free(log);
+        return;
+    }
     if (s != JM_OK)
         die("jm_report_build", "%s", jm_status_name(s));
 
     jm_input_stats st;
     jm_report_input_stats(rep, &st);
-    if (st.rows != st.events + st.rejected)
-        die("accounting", "rows %llu != events %llu + rejected %llu",
+    /* Rows merged into another row's event (a complete paired with its start), rows of other
+     * lifecycle transitions and repeats dropped by --dedupe are rows too. */
+    uint64_t folded = st.lifecycle_paired + st.lifecycle_other + st.duplicates_dropped;
+    if (st.rows != st.events + st.rejected + folded)
+        die("accounting", "rows %llu != events %llu + rejected %llu + folded %llu",
             (unsigned long long)st.rows, (unsigned long long)st.events,
-            (unsigned long long)st.rejected);
+            (unsigned long long)st.rejected, (unsigned long long)folded);
     uint64_t sum = 0;
     for (int i = 0; i < JM_REJECT_COUNT; i++)
         sum += st.rejected_by_reason[i];
