@@ -49,6 +49,8 @@ void jm__buckets_clear(jm__buckets *bs)
         free(bs->b[i].entry);
         free(bs->b[i].name);
     }
+    free(bs->ctab);
+    free(bs->cmap);
     memset(bs, 0, sizeof *bs);
 }
 
@@ -89,6 +91,90 @@ static const char *entry_bytes(const jm__bucket *k, size_t i, size_t *len)
     size_t end = i + 1 < k->nentry ? k->entry[i + 1] : k->names_len;
     *len = end - k->entry[i] - 1;
     return k->names + k->entry[i];
+}
+
+/* Entries a bucket gathers before its first compaction. */
+#define COMPACT_FIRST 1024
+
+/* Bucket b's entries told apart (as jm__buckets_cases does) and the duplicates merged: the
+ * distinct ones keep the order they came in, their names moved down over the duplicates', and
+ * the events since the last compaction renumbered. */
+static void compact_bucket(jm__buckets *bs, unsigned b)
+{
+    jm__bucket *k = &bs->b[b];
+    size_t size = 64;
+    while (size < 2 * k->nentry)
+        size *= 2;
+    if (bs->ctab_cap < size) {
+        free(bs->ctab);
+        bs->ctab = jm__xmalloc(size * sizeof *bs->ctab);
+        bs->ctab_cap = size;
+    }
+    if (bs->cmap_cap < k->nentry) {
+        free(bs->cmap);
+        bs->cmap = jm__xmalloc(k->nentry * sizeof *bs->cmap);
+        bs->cmap_cap = k->nentry;
+    }
+    uint64_t *t = bs->ctab;
+    uint32_t *map = bs->cmap;
+    memset(t, 0, size * sizeof *t);
+    uint32_t next = 0;
+    size_t w = 0, before = k->nentry;
+    for (size_t i = 0; i < before; i++) {
+        size_t len;
+        const char *s = entry_bytes(k, i, &len); /* read before anything below i moves */
+        uint64_t h = jm__hash(s, len);
+        size_t at = (size_t)(h >> 40) & (size - 1);
+        for (;;) {
+            uint64_t v = t[at];
+            if (v == 0) {
+                /* A case not met before: its name moves down to the distinct ones'. */
+                memmove(k->names + w, s, len + 1);
+                k->entry[next] = (uint32_t)w;
+                w += len + 1;
+                t[at] = (h & 0xffffffff00000000ULL) | (uint64_t)(next + 1);
+                map[i] = next++;
+                break;
+            }
+            if ((v >> 32) == (h >> 32)) {
+                uint32_t c = (uint32_t)v - 1;
+                size_t end = k->entry[c] + len + 1;
+                if (end <= w && k->names[end - 1] == '\0' &&
+                    (c + 1 == next ? end == w : k->entry[c + 1] == end) &&
+                    memcmp(k->names + k->entry[c], s, len) == 0) {
+                    map[i] = c;
+                    break;
+                }
+            }
+            at = (at + 1) & (size - 1);
+        }
+    }
+    k->nentry = next;
+    k->names_len = w;
+    /* Events since the last compaction name entries by their old numbers. */
+    for (size_t e = k->canon_events; e < k->n; e++)
+        k->chunk[e / JM_CHUNK_EVENTS][e % JM_CHUNK_EVENTS].cas =
+            map[k->chunk[e / JM_CHUNK_EVENTS][e % JM_CHUNK_EVENTS].cas];
+    k->ncanon = next;
+    k->canon_events = k->n;
+    /* Where few entries were duplicates (a log in time order, or the start of one in random
+     * order), compacting again soon would cost without saving: wait until they double; where
+     * many were, compact again after a quarter more. */
+    size_t dups = before - next;
+    size_t gap = dups * 8 < before ? next : next / 4;
+    k->compact_at = next + (gap > COMPACT_FIRST ? gap : COMPACT_FIRST);
+}
+
+void jm__buckets_compact(jm__buckets *bs)
+{
+    if (bs->no_compact)
+        return;
+    for (unsigned b = 0; b < JM_BUCKETS; b++) {
+        jm__bucket *k = &bs->b[b];
+        size_t at = k->compact_at ? k->compact_at : COMPACT_FIRST;
+        if (k->nentry >= at)
+            compact_bucket(bs, b);
+    }
 }
 
 static jm__event *new_chunk(jm__buckets *bs)

@@ -50,6 +50,11 @@ typedef struct jm__bucket {
     size_t nentry, entry_cap;
     uint32_t *name;        /* offset in names of each case, once told apart */
     uint32_t ncase;
+    /* Compaction (jm__buckets_compact): entries 0 .. ncanon-1 are distinct cases, and events
+     * 0 .. canon_events-1 name them only; compacted again once nentry reaches compact_at. */
+    uint32_t ncanon;
+    size_t canon_events;
+    size_t compact_at;
 } jm__bucket;
 
 typedef struct jm__buckets {
@@ -61,6 +66,10 @@ typedef struct jm__buckets {
     size_t nfree, free_cap;
     char *carve;     /* the block chunks are being carved from, and what is left of it */
     size_t carve_left;
+    bool no_compact;  /* entries are named by events written out (spill.c): keep them */
+    uint64_t *ctab;   /* scratch of jm__buckets_compact */
+    uint32_t *cmap;
+    size_t ctab_cap, cmap_cap;
 } jm__buckets;
 
 /* Empty buckets, in *bs (zeroed first). */
@@ -78,6 +87,14 @@ void jm__buckets_empty(jm__buckets *bs);
 
 /* Add a case entry for the n bytes at s to bucket b; returns its index there. */
 uint32_t jm__buckets_add_case(jm__buckets *bs, unsigned b, const char *s, size_t n);
+
+/* Merge the duplicate case entries of every bucket that has gathered enough of them since it
+ * was last compacted: a case met in many batches (a log in random order meets each case in
+ * several) then takes one entry, not one per batch, and its events are renumbered. Entries and
+ * events that were distinct already keep their numbers, so the work is on what came since.
+ * Call between batches (entries handed out by jm__buckets_add_case are renumbered); does
+ * nothing once no_compact is set. */
+void jm__buckets_compact(jm__buckets *bs);
 
 /* The slow half of jm__buckets_add: a new chunk, or an end kept aside. */
 void jm__buckets_add_slow(jm__buckets *bs, unsigned b, const jm__event *e, int64_t end);

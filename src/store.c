@@ -106,6 +106,8 @@ jm_status jm__log_bound(jm_log *log)
     log->spilled_events += log->events->n;
     log->marks_lost = true;
     jm__buckets_empty(log->events);
+    /* The events written out name case entries by number: they must keep their numbers. */
+    log->events->no_compact = true;
     return JM_OK;
 }
 

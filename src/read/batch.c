@@ -879,6 +879,8 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
                        "--encoding WINDOWS-1252 converts them");
 
     jm__batch_clear(b);
+    /* Between batches: merge the case entries that batches have repeated (buckets.h). */
+    jm__buckets_compact(log->events);
     if (st == JM_OK)
         st = jm__log_bound(log);
     return st;
