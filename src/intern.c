@@ -260,3 +260,13 @@ uint32_t jm__intern_count(const jm__intern *t)
 {
     return (uint32_t)t->n;
 }
+
+int jm__intern_cmp(const jm__intern *t, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return 0;
+    size_t na, nb;
+    const char *x = jm__intern_str(t, a, &na);
+    const char *y = jm__intern_str(t, b, &nb);
+    return jm__bytes_cmp(x, na, y, nb);
+}

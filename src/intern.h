@@ -55,4 +55,7 @@ uint64_t jm__hash(const void *p, size_t n);
 /* Compare two byte strings in byte order, a prefix first. */
 int jm__bytes_cmp(const char *a, size_t an, const char *b, size_t bn);
 
+/* Strings a and b of t compared by their bytes, in byte order (0 when the same id). */
+int jm__intern_cmp(const jm__intern *t, uint32_t a, uint32_t b);
+
 #endif

@@ -1323,12 +1323,7 @@ static const char *merge_case_name(const void *data, uint32_t cas, size_t *len)
 
 static int merge_case_cmp(const void *data, uint32_t a, uint32_t b)
 {
-    if (a == b)
-        return 0;
-    size_t na, nb;
-    const char *x = jm__intern_str(data, a, &na);
-    const char *y = jm__intern_str(data, b, &nb);
-    return jm__bytes_cmp(x, na, y, nb);
+    return jm__intern_cmp(data, a, b);
 }
 
 jm_merge *jm_merge_new(const jm_options *opt, char **err)

@@ -120,10 +120,7 @@ static void c_merge(void *into, const void *from, const jm__ctx *ctx)
 
 static int name_cmp(const jm__ctx *ctx, uint32_t a, uint32_t b)
 {
-    size_t na, nb;
-    const char *x = jm__intern_str(ctx->chans, a, &na);
-    const char *y = jm__intern_str(ctx->chans, b, &nb);
-    return jm__bytes_cmp(x, na, y, nb);
+    return jm__intern_cmp(ctx->chans, a, b);
 }
 
 /* Most frequent first; ties by the channel names. */

@@ -151,10 +151,7 @@ static int step_cmp(const jm__ctx *ctx, uint32_t a, uint32_t b)
         return 0;
     if (a == TERMINAL || b == TERMINAL)
         return a == TERMINAL ? -1 : 1;
-    size_t na, nb;
-    const char *x = jm__intern_str(ctx->steps, a, &na);
-    const char *y = jm__intern_str(ctx->steps, b, &nb);
-    return jm__bytes_cmp(x, na, y, nb);
+    return jm__intern_cmp(ctx->steps, a, b);
 }
 
 static int node_rank(const void *pa, const void *pb, void *data)

@@ -64,16 +64,6 @@ static transition *tr_at(waits *s, const jm__ctx *ctx, uint32_t pair)
     return t;
 }
 
-static int str_cmp(const jm__intern *t, uint32_t a, uint32_t b)
-{
-    if (a == b)
-        return 0;
-    size_t na, nb;
-    const char *x = jm__intern_str(t, a, &na);
-    const char *y = jm__intern_str(t, b, &nb);
-    return jm__bytes_cmp(x, na, y, nb);
-}
-
 /* The order of waits.longest: longer first, then by case id, time and step names, a total order
  * so that the list is the same whatever order journeys arrive in. */
 static int longer(const jm__ctx *ctx, const long_wait *a, const long_wait *b)
@@ -85,8 +75,8 @@ static int longer(const jm__ctx *ctx, const long_wait *a, const long_wait *b)
         return c;
     if (a->at != b->at)
         return a->at < b->at ? -1 : 1;
-    c = str_cmp(ctx->steps, a->from, b->from);
-    return c ? c : str_cmp(ctx->steps, a->to, b->to);
+    c = jm__intern_cmp(ctx->steps, a->from, b->from);
+    return c ? c : jm__intern_cmp(ctx->steps, a->to, b->to);
 }
 
 static void offer_longest(waits *s, const jm__ctx *ctx, const long_wait *w)
@@ -211,8 +201,8 @@ static int by_total(const void *pa, const void *pb, void *data)
         return x->total_ms > y->total_ms ? -1 : 1;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
-    int c = str_cmp(ctx->steps, x->from, y->from);
-    return c ? c : str_cmp(ctx->steps, x->to, y->to);
+    int c = jm__intern_cmp(ctx->steps, x->from, y->from);
+    return c ? c : jm__intern_cmp(ctx->steps, x->to, y->to);
 }
 
 /* Steps ranked by total handling time, then count, then name. */
@@ -227,7 +217,7 @@ static int by_handling(const void *pa, const void *pb, void *data)
         return x->total_ms > y->total_ms ? -1 : 1;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
-    return str_cmp(ctx->steps, a, b);
+    return jm__intern_cmp(ctx->steps, a, b);
 }
 
 static size_t listed(size_t n, const jm__ctx *ctx)
