@@ -409,7 +409,7 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* A number: an integer where it is one, else ten significant digits; null for NAN. */
+/* A number: an integer where it is one, else fifteen significant digits; null for NAN. */
 static void json_num(FILE *f, double v)
 {
     if (isnan(v))
@@ -417,7 +417,7 @@ static void json_num(FILE *f, double v)
     else if (v == floor(v) && fabs(v) < 9007199254740992.0)
         fprintf(f, "%.0f", v);
     else
-        fprintf(f, "%.10g", v);
+        fprintf(f, "%.15g", v);
 }
 
 static void json_steps(FILE *f, JsonArray *steps)

@@ -902,9 +902,11 @@ static int run_diff(run *r)
                         "two JSON reports", r->files[i]);
     }
     const jm__out_path outs[] = {{"-o", r->output ? r->output : "-"}};
-    char *bad = jm__paths_check((const char *const *)r->files, 2, outs, 1);
-    if (bad != NULL)
-        usage_error(r->cmd, "%s", bad);
+    for (size_t i = 0; i < 2; i++) { /* one at a time: a report may be diffed with itself */
+        char *bad = jm__paths_check((const char *const *)r->files + i, 1, outs, 1);
+        if (bad != NULL)
+            usage_error(r->cmd, "%s", bad);
+    }
     jm__output_install_signal_handlers();
     char *err = NULL;
     r->out = jm__output_open(r->output, &err);
