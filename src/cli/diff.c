@@ -151,15 +151,70 @@ static bool bad(side *s, const char *why)
     return false;
 }
 
+/* A report nests 6 deep; json-glib's parser recurses once a level, so a file of a million
+ * brackets would overflow the stack. */
+#define MAX_DEPTH 64
+
+/* The deepest nesting of arrays and objects in JSON text (brackets inside strings skipped). */
+static size_t nesting(const char *p, size_t n)
+{
+    size_t depth = 0, deepest = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > deepest)
+                deepest = depth;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
+static bool is_variant_id(const char *id)
+{
+    size_t n = 0;
+    for (; id[n] != '\0'; n++)
+        if (!g_ascii_isdigit(id[n]) && !(id[n] >= 'a' && id[n] <= 'f'))
+            return false;
+    return n == 16;
+}
+
 static bool side_load(side *s, const char *path)
 {
     memset(s, 0, sizeof *s);
     s->path = path;
     s->parser = json_parser_new_immutable();
     GError *e = NULL;
-    if (!json_parser_load_from_file(s->parser, path, &e)) {
-        fprintf(stderr, "jmine: %s (not a JSON report; jmine report --format json writes one)\n",
-                e->message);
+    gchar *bytes = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &bytes, &len, &e)) {
+        fprintf(stderr, "jmine: %s\n", e->message);
+        g_error_free(e);
+        return false;
+    }
+    size_t depth = nesting(bytes, len);
+    if (depth > MAX_DEPTH) {
+        g_free(bytes);
+        return bad(s, "nested deeper than a report is");
+    }
+    bool parsed = json_parser_load_from_data(s->parser, bytes, (gssize)len, &e);
+    g_free(bytes);
+    if (!parsed) {
+        /* json-glib names data it was handed "<data>": name the file instead. */
+        const char *msg = e->message;
+        bool data = g_str_has_prefix(msg, "<data>");
+        fprintf(stderr,
+                "jmine: %s%s%s (not a JSON report; jmine report --format json writes one)\n",
+                path, data ? "" : ": ", data ? msg + 6 : msg);
         g_error_free(e);
         return false;
     }
@@ -191,6 +246,10 @@ static bool side_load(side *s, const char *path)
             return bad(s, "a row of variants.top lacks its id, count or steps");
         v->id = json_node_get_string(id);
         v->steps = json_node_get_array(steps);
+        if (!is_variant_id(v->id))
+            return bad(s, "a variant id is not 16 hex digits");
+        if (v->count > s->journeys)
+            return bad(s, "a variant has more journeys than the report");
         if (g_hash_table_contains(s->by_id, v->id))
             return bad(s, "a variant id is listed twice");
         g_hash_table_insert(s->by_id, (gpointer)v->id, v);

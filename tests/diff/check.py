@@ -12,7 +12,8 @@ hand-made pair's variants are also computed from its CSV here (ids by SHA-256). 
 the default --top 10 must say that only the listed variants were compared. Alerts: exit 5 with
 one line each on standard error when one holds, 0 when none does, 2 on a bad expression; a
 history run (DB.db:last) is exit 2, a file that is not a JSON report exit 3. Every diff JSON
-is validated against docs/diff.schema.json (tests/schema.py).
+is validated against docs/diff.schema.json (tests/schema.py), and broken diffs must fail it;
+files that are not reports (empty, an array, deep nesting, bad ids, counts) are exit 3.
 
 Usage: python3 tests/diff/check.py --jmine build/jmine
 The last line is "N passed, N failed"; the exit status is 0 only if none failed.
@@ -324,6 +325,66 @@ def check_alerts(tally, binary, old, new, new_doc, work):
                                                                     p.stderr.decode())])
 
 
+def check_bad_reports(tally, binary, good, work):
+    """Files that are not jmine's JSON reports: exit 3 with a word, never a crash."""
+    base = json.loads(Path(good).read_text(encoding="utf-8"))
+
+    def broken(fn):
+        d = json.loads(json.dumps(base))
+        fn(d)
+        return json.dumps(d)
+
+    cases = [("empty", ""), ("a JSON array", "[1, 2]"), ("not JSON", "case_id,activity\n"),
+             ("a million brackets", "[" * 1000000 + "]" * 1000000),
+             ("journeys.count a string", broken(lambda d: d["journeys"].update(count="7"))),
+             ("no variants.top", broken(lambda d: d["variants"].pop("top"))),
+             ("a variant id not hex", broken(lambda d: d["variants"]["top"][0].update(
+                 id="x\u0007|y0123456789ab"))),
+             ("a variant id twice", broken(lambda d: d["variants"]["top"].append(
+                 d["variants"]["top"][0]))),
+             ("a count above journeys.count", broken(lambda d: d["variants"]["top"][0].update(
+                 count=d["journeys"]["count"] + 1))),
+             ("a negative count", broken(lambda d: d["variants"]["top"][0].update(count=-1)))]
+    for what, text in cases:
+        path = work / "bad.json"
+        path.write_text(text, encoding="utf-8")
+        p = jmine(binary, ["diff", path, good])
+        q = jmine(binary, ["diff", good, path])
+        err = p.stderr.decode("utf-8", "replace")
+        tally.record("a report that is %s: exit 3" % what,
+                     [] if p.returncode == 3 and q.returncode == 3 and "bad.json" in err and
+                     p.stdout == b"" else ["exit %d and %d: %s" % (p.returncode, q.returncode,
+                                                                 err[:200])])
+
+
+def check_bites(tally, binary, old, new):
+    """The diff schema rejects broken diffs (and so can fail the checks above)."""
+    doc = json.loads(jmine(binary, ["diff", "--format", "json", old, new]).stdout)
+    tally.record("a real diff passes docs/diff.schema.json", schema.errors(doc, "diff"))
+
+    def at(d, *path):
+        for k in path:
+            d = d[k]
+        return d
+    mutations = [("p_value above 1", lambda d: at(d, "diff", "variants", "changed", 0)
+                  .update(p_value=1.5)),
+                 ("a share negative", lambda d: at(d, "diff", "variants", "new", 0)
+                  .update(share=-0.1)),
+                 ("an id not 16 hex digits", lambda d: at(d, "diff", "variants", "vanished", 0)
+                  .update(id="abc")),
+                 ("a KPI unknown", lambda d: at(d, "diff", "kpis", 0).update(name="guess")),
+                 ("a key undescribed", lambda d: at(d, "diff", "transitions", 0)
+                  .update(extra=1)),
+                 ("kpis deleted", lambda d: at(d, "diff").pop("kpis")),
+                 ("new_count a string", lambda d: at(d, "diff", "variants", "changed", 0)
+                  .update(new_count="3"))]
+    for what, fn in mutations:
+        d = json.loads(json.dumps(doc))
+        fn(d)
+        tally.record("a diff with %s fails the schema" % what,
+                     [] if schema.errors(d, "diff") else ["the schema accepted it"])
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jmine", required=True)
@@ -352,6 +413,8 @@ def main(argv):
             check_pair(tally, binary, "a night against itself", fa, fa, da, da)
         old, new = check_hand_made(tally, binary, work)
         check_alerts(tally, binary, old, new, json.loads(Path(new).read_text()), work)
+        check_bad_reports(tally, binary, old, work)
+        check_bites(tally, binary, old, new)
     print("%d passed, %d failed" % (tally.passed, tally.failed))
     return 1 if tally.failed else 0
 
