@@ -6,6 +6,7 @@
     report    jmine report --format json      docs/report.schema.json
     variants  jmine variants --format json    docs/variants.schema.json
     map       jmine map --format json         docs/map.schema.json
+    diff      jmine diff --format json        docs/diff.schema.json
 
 The golden, oracle and hostile tests call validate(doc, kind).  They validate strictly: every
 object the schema leaves open to later keys (`additionalProperties: true`) is closed, so a key
@@ -42,7 +43,8 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
-KINDS = ("report", "variants", "map")
+KINDS = ("report", "variants", "map")   # the commands that read logs
+SCHEMAS = KINDS + ("diff",)             # every JSON output with a schema
 SHOW_ERRORS = 5
 
 _cache = {}
@@ -83,8 +85,8 @@ def closed(schema):
 def validator(kind, strict=True):
     key = (kind, strict)
     if key not in _cache:
-        if kind not in KINDS:
-            raise ValueError("no schema for %r (kinds: %s)" % (kind, ", ".join(KINDS)))
+        if kind not in SCHEMAS:
+            raise ValueError("no schema for %r (kinds: %s)" % (kind, ", ".join(SCHEMAS)))
         schema = load(kind)
         cls = validator_for(schema)
         cls.check_schema(schema)
@@ -165,7 +167,7 @@ def undescribed(schema, root, path="#"):
 
 
 def check_schemas(tally):
-    for kind in KINDS:
+    for kind in SCHEMAS:
         problems = []
         try:
             schema = load(kind)
@@ -369,7 +371,7 @@ def check_bites(tally, jmine):
 
 
 def main(argv):
-    if len(argv) >= 2 and argv[0] in KINDS:
+    if len(argv) >= 2 and argv[0] in SCHEMAS:
         bad = 0
         for path in argv[1:]:
             text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The jmine command: dispatch, option parsing and help from one table, messages, exit codes. */
+#include "diff.h"
 #include "output.h"
 #include "paths.h"
 
@@ -26,7 +27,8 @@ enum {
     CMD_VARIANTS = 1u << 1,
     CMD_JOURNEYS = 1u << 2,
     CMD_MAP = 1u << 3,
-    CMD_MERGE = 1u << 4
+    CMD_MERGE = 1u << 4,
+    CMD_DIFF = 1u << 5
 };
 /* The commands that read logs. */
 #define CMD_ALL (CMD_REPORT | CMD_VARIANTS | CMD_JOURNEYS | CMD_MAP)
@@ -67,6 +69,26 @@ static const command commands[] = {
      "(--step, --split-gap, --long-wait, --collapse-loops, the column, delimiter, time and\n"
      "field-limit options), are refused with exit code 3, naming the option and both values.\n"
      "The format of a state is in docs/state-format.md."},
+    {"diff", CMD_DIFF, "compare two JSON reports (last night and tonight)", "text,md,json",
+     "Compares OLD and NEW, two reports written by 'jmine report --format json' (write them\n"
+     "with --top 0 so that every variant is listed). Variants are matched by their id: those\n"
+     "new in NEW and those vanished from it (count, share), and those whose share changed,\n"
+     "largest change first, each with the p-value of the two-proportion z-test (two-sided,\n"
+     "pooled: z = (x2/n2 - x1/n1) / sqrt(p(1-p)(1/n1 + 1/n2)), p = (x1+x2)/(n1+n2),\n"
+     "p-value = erfc(|z|/sqrt 2), x the variant's journeys and n all journeys of a report).\n"
+     "Shares are counts over journeys.count. Then the headline figures old, new and change\n"
+     "(journeys, variants, median_contacts, median_duration_s, p90_duration_s,\n"
+     "mean_duration_s, journeys_with_loop, share_with_loop, switches, journeys_with_switch,\n"
+     "share_with_switch, long_waits, journeys_with_long_wait, share_with_long_wait, overlaps;\n"
+     "shares recomputed as counts over journeys), and the transitions found in both whose\n"
+     "median wait changed most. Unless both reports list all their variants, only the listed\n"
+     "ones are compared, and the diff says so. History runs (DB.db:RUN) are not yet read.\n\n"
+     "Alerts (--alert NAME>VALUE or NAME<VALUE) for nightly jobs: NAME is new_variants_share\n"
+     "(the share of NEW's journeys in variants absent from OLD), vanished_variants_share (the\n"
+     "share of OLD's journeys in variants absent from NEW), max_share_change (the largest\n"
+     "absolute change of one variant's share, new and vanished ones included) or FIGURE.change\n"
+     "for a headline figure (share_with_long_wait.change>0.05: five points more journeys with\n"
+     "a long wait). A figure missing from either report (no channel column) never alerts."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -74,6 +96,7 @@ static const command commands[] = {
 
 typedef enum {
     O_HELP,
+    O_ALERT,
     O_OUTPUT,
     O_FORMAT,
     O_TOP,
@@ -125,9 +148,12 @@ typedef struct opt_def {
 static const opt_def options[] = {
     {O_AS, "as", 0, "COMMAND", CMD_MERGE,
      "write what COMMAND writes: report (default), variants or map"},
-    {O_OUTPUT, "output", 'o', "FILE", CMD_ALL | CMD_MERGE,
+    {O_ALERT, "alert", 0, "EXPR", CMD_DIFF,
+     "NAME>VALUE or NAME<VALUE (quote it: > and < are the shell's), repeatable: each that "
+     "holds is a line on standard error, and the exit code is 5 (the names: above)"},
+    {O_OUTPUT, "output", 'o', "FILE", CMD_ALL | CMD_MERGE | CMD_DIFF,
      "write to FILE (written whole at the end; never an input) instead of standard output"},
-    {O_FORMAT, "format", 'f', "FMT", CMD_ALL | CMD_MERGE, "output format: %s (default %s)"},
+    {O_FORMAT, "format", 'f', "FMT", CMD_ALL | CMD_MERGE | CMD_DIFF, "output format: %s (default %s)"},
     {O_STATE_OUT, "state-out", 0, "FILE", CMD_REPORT | CMD_MERGE,
      "also write the analysis state to FILE, for jmine merge (docs/state-format.md)"},
     {O_TOP, "top", 0, "N", CMD_REPORT | CMD_VARIANTS | CMD_MERGE,
@@ -205,7 +231,7 @@ static const opt_def options[] = {
      "$TMPDIR, and the output is the same (default: no limit)"},
     {O_QUIET, "quiet", 'q', NULL, CMD_ALL,
      "no progress line, no rejected-row messages and no notices"},
-    {O_HELP, "help", 'h', NULL, CMD_ALL | CMD_MERGE, "show this help and exit"},
+    {O_HELP, "help", 'h', NULL, CMD_ALL | CMD_MERGE | CMD_DIFF, "show this help and exit"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -231,6 +257,8 @@ typedef struct run {
     bool rejects_io_error;
     char **files;
     size_t nfiles;
+    jm__alert *alerts; /* diff's --alert, parsed */
+    size_t nalerts;
     bool progress_shown;
     struct timespec t0;
 } run;
@@ -254,10 +282,14 @@ static _Noreturn void usage_error(const command *cmd, const char *fmt, ...)
 
 static void print_help(const command *cmd)
 {
-    bool merge = cmd->bit == CMD_MERGE;
-    printf("Usage: jmine %s [OPTION]... %s...\n%s.\n\n%s\n\n", cmd->name,
-           merge ? "STATE" : "FILE", cmd->summary, cmd->about);
-    if (merge)
+    bool merge = cmd->bit == CMD_MERGE, diff = cmd->bit == CMD_DIFF;
+    printf("Usage: jmine %s [OPTION]... %s\n%s.\n\n%s\n\n", cmd->name,
+           diff ? "OLD NEW" : merge ? "STATE..." : "FILE...", cmd->summary, cmd->about);
+    if (diff)
+        printf("Example, in the morning: jmine diff --alert 'new_variants_share>0.02'\n"
+               "--alert 'share_with_long_wait.change>0.05' last.json tonight.json (exit 5 if one\n"
+               "holds).\n\n");
+    else if (merge)
         printf("Example: jmine report --state-out a.state a.csv; jmine report --state-out\n"
                "b.state b.csv; jmine merge --format json a.state b.state (the same bytes as\n"
                "jmine report --format json a.csv b.csv).\n\n");
@@ -271,7 +303,7 @@ static void print_help(const command *cmd)
                "(w, d, h, m, s, ms), added up: 2d12h, 90m, 1h30m, 500ms; a bare number is refused\n"
                "(it is not read as seconds).\n\n",
                SHOWN_REJECTS);
-    if (!merge)
+    if (!merge && !diff)
         printf("Times are found by looking: without --time-format, start times sampled across the\n"
            "file are tried as ISO 8601, epoch seconds or milliseconds, and DD.MM.YYYY,\n"
            "DD/MM/YYYY, MM/DD/YYYY, DD-MM-YYYY, MM-DD-YYYY, YYYY/MM/DD, YYYY.MM.DD, DD-Mon-YYYY\n"
@@ -303,8 +335,12 @@ static void print_help(const command *cmd)
         }
         putchar('\n');
     }
-    printf("\nExit codes: 0 done; 1 internal or write error; 2 usage error; 3 unusable input;\n"
-           "4 too many rejected rows.\n");
+    if (diff)
+        printf("\nExit codes: 0 done; 1 internal or write error; 2 usage error; 3 unusable input\n"
+               "(not a jmine JSON report); 5 an alert holds.\n");
+    else
+        printf("\nExit codes: 0 done; 1 internal or write error; 2 usage error; 3 unusable input;\n"
+               "4 too many rejected rows.\n");
 }
 
 static void print_main_help(void)
@@ -390,6 +426,15 @@ static void apply(run *r, const opt_def *o, const char *arg)
     switch (o->id) {
     case O_HELP: print_help(cmd); exit(fclose(stdout) == 0 ? 0 : 1);
     case O_OUTPUT: r->output = arg; break;
+    case O_ALERT: {
+        char *err = NULL;
+        r->alerts = realloc(r->alerts, (r->nalerts + 1) * sizeof *r->alerts);
+        if (r->alerts == NULL)
+            abort();
+        if (!jm__alert_parse(arg, &r->alerts[r->nalerts++], &err))
+            usage_error(cmd, "%s", err);
+        break;
+    }
     case O_FORMAT:
         if (cmd->bit == CMD_MERGE)
             r->format_arg = arg;
@@ -845,6 +890,48 @@ out:
     return code;
 }
 
+/* jmine diff OLD NEW: two JSON reports compared (diff.c), written through -o. */
+static int run_diff(run *r)
+{
+    if (r->nfiles != 2)
+        usage_error(r->cmd, "diff compares two JSON reports: OLD NEW (%zu given)", r->nfiles);
+    for (size_t i = 0; i < 2; i++) {
+        const char *colon = strrchr(r->files[i], ':');
+        if (colon != NULL && access(r->files[i], F_OK) != 0)
+            usage_error(r->cmd, "'%s': history runs (DB.db:RUN) are not yet read by diff; give "
+                        "two JSON reports", r->files[i]);
+    }
+    const jm__out_path outs[] = {{"-o", r->output ? r->output : "-"}};
+    for (size_t i = 0; i < 2; i++) { /* one at a time: a report may be diffed with itself */
+        char *bad = jm__paths_check((const char *const *)r->files + i, 1, outs, 1);
+        if (bad != NULL)
+            usage_error(r->cmd, "%s", bad);
+    }
+    jm__output_install_signal_handlers();
+    char *err = NULL;
+    r->out = jm__output_open(r->output, &err);
+    int code = 1;
+    if (r->out != NULL) {
+        code = jm__diff_run(r->files[0], r->files[1], r->format, jm__output_file(r->out),
+                            r->alerts, r->nalerts);
+        if (code == 3)
+            jm__output_abort(r->out);
+        else if (!jm__output_commit(r->out, &err))
+            code = 1;
+    }
+    if (err != NULL) {
+        fprintf(stderr, "jmine: %s\n", err);
+        free(err);
+    }
+    free(r->files);
+    free(r->alerts);
+    if (fclose(stdout) != 0 && code != 1) {
+        fprintf(stderr, "jmine: write error on standard output: %s\n", strerror(errno));
+        code = 1;
+    }
+    return code;
+}
+
 int main(int argc, char **argv)
 {
 #if defined(__GLIBC__)
@@ -880,6 +967,8 @@ int main(int argc, char **argv)
     r.as = r.cmd;
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     parse_args(&r, argc - 2, argv + 2);
+    if (r.cmd->bit == CMD_DIFF)
+        return run_diff(&r);
     if (r.cmd->bit == CMD_MERGE) {
         if (r.as == r.cmd)
             r.as = &commands[0]; /* report */

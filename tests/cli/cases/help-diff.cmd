@@ -1,0 +1,1 @@
+jmine diff --help
