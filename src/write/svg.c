@@ -4,7 +4,7 @@
 
 #ifdef JM_HAVE_GRAPHVIZ
 
-#include "text.h"
+#include "json.h"
 #include "util.h"
 
 #include <gvc.h>
@@ -54,18 +54,34 @@ static void puts_(buf *b, const char *s)
     put(b, s, strlen(s));
 }
 
-/* A name in a plain Graphviz label: made valid UTF-8 without control bytes first (jm__safe:
- * '?' for each), then a backslash doubled (a label's escapes are \n, \N, \G and the like).
+/* A name in a plain Graphviz label: valid UTF-8 that XML can hold, as the JSON shows it (U+FFFD
+ * for each byte that is not UTF-8; control bytes and U+FFFE, U+FFFF, which XML 1.0 refuses,
+ * as U+FFFD too), a backslash doubled (a label's escapes are \n, \N, \G and the like) and
+ * '&' written as "&amp;" (Graphviz decodes entities in a plain label, so "R&amp;D" would show
+ * as "R&D").
  * Graphviz writes the label into the SVG with <, >, " and & escaped as XML. */
 static void put_name(buf *b, const char *s, size_t n)
 {
-    char *safe = jm__safe(s, n, false);
-    for (const char *p = safe; *p; p++) {
-        if (*p == '\\')
-            put(b, p, 1);
-        put(b, p, 1);
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t k = jm__utf8_len(u + i, n - i);
+        bool bad = k == 0 || (k == 1 && (u[i] < 0x20 || u[i] == 0x7f)) ||
+                   (k == 3 && u[i] == 0xef && u[i + 1] == 0xbf && u[i + 2] >= 0xbe);
+        if (bad) {
+            put(b, "\xEF\xBF\xBD", 3);
+            i += k ? k : 1;
+            continue;
+        }
+        if (u[i] == '&') { /* Graphviz reads entities in a label: "&amp;" comes out as '&' */
+            put(b, "&amp;", 5);
+            i++;
+            continue;
+        }
+        if (u[i] == '\\')
+            put(b, s + i, 1);
+        put(b, s + i, k);
+        i += k;
     }
-    free(safe);
 }
 
 static void set(void *obj, const char *key, const char *value)
