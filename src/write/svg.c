@@ -124,7 +124,7 @@ void jm__svg_map(const jm__mval *root, FILE *o)
         if (jm__m_u(jm__m_get(e, "count")) > max_count)
             max_count = jm__m_u(jm__m_get(e, "count"));
 
-    agseterrf(quiet);
+    agusererrf was = agseterrf(quiet);
     GVC_t *gvc = gvContextPlugins(builtins, 0);
     Agraph_t *g = agopen("jmine", Agdirected, NULL);
     char label[512], num[64];
@@ -204,6 +204,7 @@ void jm__svg_map(const jm__mval *root, FILE *o)
     gvFreeLayout(gvc, g);
     agclose(g);
     gvFreeContext(gvc);
+    agseterrf(was);
 }
 
 #endif
