@@ -55,7 +55,8 @@ static const command commands[] = {
      "Draws the steps as nodes (with event counts) and the transitions between them as edges\n"
      "(count and median wait; width by count), from a start node to an end node. --format svg\n"
      "writes the picture, laid out by Graphviz's libraries inside jmine (the same log gives\n"
-     "the same bytes); or render the DOT: jmine map LOG | dot -Tsvg > map.svg. On big logs,\n"
+     "the same bytes; past 150 transitions its edges are drawn straight, which is fast); or\n"
+     "render the DOT with Graphviz: jmine map LOG | dot -Tsvg > map.svg. On big logs,\n"
      "--map-steps and --map-edges keep the most frequent steps and transitions; the cut is\n"
      "stated on the map, each step shown keeps its strongest way in and out, and every step\n"
      "shown that journeys end on keeps its edge to the end node."},

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 """jmine map --format svg: valid XML, a node per step shown plus start and end, an edge per
 transition shown, names with markup, quotes, backslashes and invalid UTF-8 kept as text, the
-end node's edges kept by the cut, and the same bytes from two runs."""
+end node's edges kept by the cut, a dense map drawn with straight edges, and the same bytes
+from two runs."""
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -108,6 +110,19 @@ def main():
         for _, want in NAMES:
             if want not in texts:
                 errors.append(f"name {want!r} not shown as it is; node texts: {texts}")
+        # A dense map (over 150 transitions) is drawn with straight edges, and says so.
+        dense = os.path.join(tmp, "dense.csv")
+        rnd = random.Random(7)
+        with open(dense, "w") as f:
+            f.write("case_id,activity,start_time\n")
+            for c in range(400):
+                for k in range(8):
+                    f.write(f"c{c},step {rnd.randrange(20)},2024-01-01T{k:02d}:00:00Z\n")
+        svg, model, _ = check_map(a.jmine, dense, [], errors)
+        if len(model["map"]["edges"]) <= 150:
+            errors.append(f"dense log: only {len(model['map']['edges'])} transitions")
+        if b"Edges drawn straight (over 150 transitions)." not in svg:
+            errors.append("dense map: the picture does not say its edges are straight")
     for e in errors:
         print("FAIL:", e)
     print(f"svg: {len(errors)} failures")
