@@ -185,6 +185,9 @@ void jm__svg_map(const jm__mval *root, FILE *o)
         int level = (int)(4.0 * (double)events / (double)max_events + 0.5);
         set(node[r], "label", b.s);
         set(node[r], "shape", "box");
+        /* Graphviz sizes text by Helvetica's metrics; a browser's sans-serif fallback runs
+         * wider, so boxes get twice the default side margin. */
+        set(node[r], "margin", "0.22,0.055");
         set(node[r], "style", "rounded,filled");
         set(node[r], "fillcolor", fill[level]);
         set(node[r], "fontcolor", level >= 3 ? "#ffffff" : "#000000");
