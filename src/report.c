@@ -1180,7 +1180,18 @@ static const struct {
     {W_VARIANTS, JM_FORMAT_TEXT, jm__text_variants}, {W_VARIANTS, JM_FORMAT_MD, jm__md_variants},
     {W_VARIANTS, JM_FORMAT_CSV, jm__csv_variants},  {W_MAP, JM_FORMAT_JSON, jm__json_model},
     {W_MAP, JM_FORMAT_DOT, jm__dot_map},
+#ifdef JM_HAVE_GRAPHVIZ
+    {W_MAP, JM_FORMAT_SVG, jm__svg_map},
+#endif
 };
+
+bool jm_format_built(jm_format fmt)
+{
+    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
+        if (writers[i].fmt == fmt)
+            return true;
+    return false;
+}
 
 /* Build the model of `what` and write it in fmt; JM_EUSAGE when no writer takes fmt. */
 static jm_status write_model(const jm_report *rep, int what, jm_format fmt, FILE *out)

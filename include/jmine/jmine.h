@@ -381,8 +381,15 @@ typedef enum {
     JM_FORMAT_JSON,
     JM_FORMAT_MD,
     JM_FORMAT_CSV,
-    JM_FORMAT_DOT
+    JM_FORMAT_DOT,
+    /* The process map as an SVG picture, laid out in-process by Graphviz's libraries (libgvc,
+     * libcgraph); only in a build that found them (jm_format_built). */
+    JM_FORMAT_SVG
 } jm_format;
+
+/* Whether this build has a writer for fmt: false for JM_FORMAT_SVG in a build made without
+ * Graphviz's libraries, true for every other format. */
+bool jm_format_built(jm_format fmt);
 
 /* Write the whole report: JM_FORMAT_TEXT, JM_FORMAT_JSON (docs/report.schema.json) or
  * JM_FORMAT_MD. Returns JM_OK; JM_EUSAGE for another format (nothing is written); JM_EIO if
@@ -400,9 +407,12 @@ jm_status jm_write_variants(const jm_report *rep, jm_format fmt, FILE *out);
  * without jm_options.keep_journeys (nothing is written); JM_EIO as jm_write_report. */
 jm_status jm_write_journeys(const jm_report *rep, jm_format fmt, FILE *out);
 
-/* Write the process map, JM_FORMAT_DOT or JM_FORMAT_JSON (docs/map.schema.json), cut to the
- * share of steps and transitions the options ask for, the cut stated on it. Returns JM_OK,
- * JM_EUSAGE for another format (nothing is written) or JM_EIO, as jm_write_report. */
+/* Write the process map, JM_FORMAT_DOT, JM_FORMAT_JSON (docs/map.schema.json) or JM_FORMAT_SVG
+ * (laid out by Graphviz on the calling thread: Graphviz is not thread safe, so never call this
+ * with JM_FORMAT_SVG from two threads at once), cut to the share of steps and transitions the
+ * options ask for, the cut stated on it. Returns JM_OK, JM_EUSAGE for another format or for
+ * JM_FORMAT_SVG in a build without Graphviz (nothing is written) or JM_EIO, as
+ * jm_write_report. */
 jm_status jm_write_map(const jm_report *rep, jm_format fmt, FILE *out);
 
 /* ---- States: partial analyses that merge (SPEC §10, docs/state-format.md) ---- */

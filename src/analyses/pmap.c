@@ -220,7 +220,9 @@ static void make_cut(const pmap *s, const jm__ctx *ctx, cut *c)
         c->node_events += s->node[x].events;
     }
     /* Edges between kept nodes, most frequent first, until they hold the share asked for;
-     * then each kept step keeps its strongest way in and out, so nothing floats free. */
+     * then each kept step keeps its strongest way in and out, so nothing floats free, and the
+     * end node keeps its edges: every kept step that journeys end on keeps its edge to the
+     * end (SPEC §7), so a cut map never leaves "end" alone. */
     uint64_t eligible = 0;
     for (size_t i = 0; i < s->nedge; i++)
         if (kept(c, s->edge[i].from) && kept(c, s->edge[i].to))
@@ -235,8 +237,9 @@ static void make_cut(const pmap *s, const jm__ctx *ctx, cut *c)
         if (!kept(c, e->from) || !kept(c, e->to))
             continue;
         bool enough = (double)taken * 100.0 >= ep * (double)eligible;
-        bool needed =
-            (e->to != TERMINAL && !has_in[e->to]) || (e->from != TERMINAL && !has_out[e->from]);
+        bool needed = (e->to != TERMINAL && !has_in[e->to]) ||
+                      (e->from != TERMINAL && !has_out[e->from]) ||
+                      (e->to == TERMINAL && e->from != TERMINAL);
         if (enough && !needed)
             continue;
         c->keep_edge[id] = true;

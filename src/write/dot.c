@@ -84,9 +84,22 @@ static double real(const jm__mval *v)
     return v != NULL && v->type == JM__M_REAL ? v->v.d : 0.0;
 }
 
-void jm__dot_map(const jm__mval *root, FILE *o)
+void jm__map_cut_label(const jm__mval *root, char *buf, size_t n)
 {
     const jm__mval *cut = jm__m_get(root, "cut");
+    snprintf(buf, n,
+             "%" PRIu64 " journeys. Steps shown: %" PRIu64 " of %" PRIu64
+             " (%.1f%% of events); transitions shown: %" PRIu64 " of %" PRIu64
+             " (%.1f%% of their count). Cut with --map-steps %g --map-edges %g.",
+             jm__m_u(jm__m_get(cut, "journeys")), jm__m_u(jm__m_get(cut, "steps")),
+             jm__m_u(jm__m_get(cut, "steps_all")), share_or_all(jm__m_get(cut, "event_share")),
+             jm__m_u(jm__m_get(cut, "edges")), jm__m_u(jm__m_get(cut, "edges_all")),
+             share_or_all(jm__m_get(cut, "transition_share")), real(jm__m_get(cut, "steps_pct")),
+             real(jm__m_get(cut, "edges_pct")));
+}
+
+void jm__dot_map(const jm__mval *root, FILE *o)
+{
     const jm__mval *nl = jm__m_at(root, "map.nodes"), *el = jm__m_at(root, "map.edges");
     nodes ns = {0};
     ns.n = nl != NULL && nl->type == JM__M_ARR ? nl->n : 0;
@@ -111,15 +124,7 @@ void jm__dot_map(const jm__mval *root, FILE *o)
 
     fputs("digraph jmine {\n", o);
     char label[512];
-    snprintf(label, sizeof label,
-             "%" PRIu64 " journeys. Steps shown: %" PRIu64 " of %" PRIu64
-             " (%.1f%% of events); transitions shown: %" PRIu64 " of %" PRIu64
-             " (%.1f%% of their count). Cut with --map-steps %g --map-edges %g.",
-             jm__m_u(jm__m_get(cut, "journeys")), jm__m_u(jm__m_get(cut, "steps")),
-             jm__m_u(jm__m_get(cut, "steps_all")), share_or_all(jm__m_get(cut, "event_share")),
-             jm__m_u(jm__m_get(cut, "edges")), jm__m_u(jm__m_get(cut, "edges_all")),
-             share_or_all(jm__m_get(cut, "transition_share")), real(jm__m_get(cut, "steps_pct")),
-             real(jm__m_get(cut, "edges_pct")));
+    jm__map_cut_label(root, label, sizeof label);
     fputs("  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=12, labelloc=t, label=\"", o);
     dot_escape(o, label, strlen(label));
     fputs("\"];\n  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", "

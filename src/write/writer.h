@@ -29,4 +29,13 @@ jm__writer jm__csv_variants;
 /* DOT (dot.c): the process map of the map command (root holds "cut" and "map"). */
 jm__writer jm__dot_map;
 
+/* The sentence that states a map's cut on the picture (journeys, steps and transitions shown
+ * of all, the options that cut it), for the map writers (dot.c); into buf of size n. */
+void jm__map_cut_label(const jm__mval *root, char *buf, size_t n);
+
+/* SVG (svg.c): the process map of the map command, laid out in-process by Graphviz (only in a
+ * build with JM_HAVE_GRAPHVIZ). Graphviz is not thread safe: it runs on the calling thread, and
+ * no two threads may write SVG at once. */
+jm__writer jm__svg_map;
+
 #endif

@@ -1,0 +1,1 @@
+jmine map --format svg sample-logs/contacts.csv

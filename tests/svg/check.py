@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""jmine map --format svg: valid XML, a node per step shown plus start and end, an edge per
+transition shown, names with markup, quotes, backslashes and invalid UTF-8 kept as text, the
+end node's edges kept by the cut, a dense map drawn with straight edges, and the same bytes
+from two runs."""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+SVG = "{http://www.w3.org/2000/svg}"
+# Names a map must carry into the picture: (bytes in the log, text expected in the SVG).
+NAMES = [
+    (b"Call: <billing> & \"refunds\"", "Call: <billing> & \"refunds\""),
+    (b"it's a 'quote'", "it's a 'quote'"),
+    (b"C:\\N\\n back\\slash", "C:\\N\\n back\\slash"),
+    (b"caf\xc3\xa9 \xff\xfe broken \xef\xbf\xbf\x01", "caf\u00e9 \ufffd\ufffd broken \ufffd\ufffd"),
+    (b"]]> <!-- not a comment -->", "]]> <!-- not a comment -->"),
+    (b"R&amp;D &#60;x&#62; &lt; &", "R&amp;D &#60;x&#62; &lt; &"),
+    (b"plain", "plain"),
+]
+
+
+def xml_text(name):
+    """A step name as the SVG shows it: what XML 1.0 cannot hold (control characters, U+FFFE,
+    U+FFFF) as U+FFFD; the JSON has already made invalid UTF-8 U+FFFD."""
+    return "".join("\ufffd" if ord(c) < 0x20 or c in "\x7f\ufffe\uffff" else c for c in name)
+
+
+def run(jmine, args):
+    p = subprocess.run([jmine, "map"] + args, capture_output=True)
+    if p.returncode != 0:
+        sys.exit(f"jmine map {' '.join(args)}: exit {p.returncode}: {p.stderr.decode()}")
+    return p.stdout
+
+
+def parts(svg):
+    """The SVG's nodes and edges: {title: [texts]} and [title]."""
+    root = ET.fromstring(svg)
+    nodes, edges = {}, []
+    for g in root.iter(SVG + "g"):
+        title = g.find(SVG + "title")
+        if g.get("class") == "node":
+            nodes[title.text] = ["".join(t.itertext()) for t in g.iter(SVG + "text")]
+        elif g.get("class") == "edge":
+            edges.append(title.text)
+    return nodes, edges
+
+
+def check_map(jmine, log, extra, errors):
+    """The picture of one map against its JSON: nodes, edges, and the same bytes twice."""
+    svg = run(jmine, ["--format", "svg"] + extra + [log])
+    if run(jmine, ["--format", "svg"] + extra + [log]) != svg:
+        errors.append(f"{log} {extra}: two runs gave different bytes")
+    model = json.loads(run(jmine, ["--format", "json"] + extra + [log]))
+    nodes, edges = parts(svg)
+    want = len(model["map"]["nodes"]) + 2
+    if len(nodes) != want:
+        errors.append(f"{log} {extra}: {len(nodes)} nodes, want {want} (steps + start + end)")
+    if "start" not in nodes or "end" not in nodes:
+        errors.append(f"{log} {extra}: no start or end node")
+    if len(edges) != len(model["map"]["edges"]):
+        errors.append(f"{log} {extra}: {len(edges)} edges, want {len(model['map']['edges'])}")
+    shown = [" ".join(t) for k, t in nodes.items() if k not in ("start", "end")]
+    for n in model["map"]["nodes"]:
+        if not any(s.startswith(xml_text(n["step"])) and s.endswith(f"{n['events']} events")
+                   for s in shown):
+            errors.append(f"{log} {extra}: no node reads {n['step']!r}, {n['events']} events")
+    return svg, model, nodes
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jmine", required=True)
+    ap.add_argument("--root", default=".")
+    a = ap.parse_args()
+    p = subprocess.run([a.jmine, "map", "--format", "svg", "/dev/null"], capture_output=True)
+    if b"built without Graphviz" in p.stderr:
+        print("jmine built without Graphviz: SVG not checked")
+        return 77
+    errors = []
+    contacts = os.path.join(a.root, "sample-logs/contacts.csv")
+    check_map(a.jmine, contacts, [], errors)
+    # The cut keeps the end node's edges: every step shown that journeys end on keeps its edge.
+    full = json.loads(run(a.jmine, ["--format", "json", contacts]))
+    ends = {e["from"] for e in full["map"]["edges"] if e["to"] is None}
+    for extra in (["--map-steps", "80", "--map-edges", "60"], ["--map-steps", "50", "--map-edges", "1"]):
+        _, model, _ = check_map(a.jmine, contacts, extra, errors)
+        shown = {n["step"] for n in model["map"]["nodes"]}
+        kept = {e["from"] for e in model["map"]["edges"] if e["to"] is None}
+        if kept != shown & ends:
+            errors.append(f"{extra}: steps with an edge to the end {sorted(kept)}, "
+                          f"want {sorted(shown & ends)}")
+    # Hostile names: every one a step of its own, in one journey each and one shared.
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "names.csv")
+        with open(log, "wb") as f:
+            f.write(b"case_id,activity,start_time\n")
+            for i, (name, _) in enumerate(NAMES):
+                quoted = b'"' + name.replace(b'"', b'""') + b'"'
+                f.write(b"c%d,%s,2024-01-01T08:0%d:00Z\n" % (i, quoted, i))
+                f.write(b"c%d,plain,2024-01-01T09:00:00Z\n" % i)
+        _, _, nodes = check_map(a.jmine, log, [], errors)
+        texts = [t for k, ts in nodes.items() for t in ts]
+        for _, want in NAMES:
+            if want not in texts:
+                errors.append(f"name {want!r} not shown as it is; node texts: {texts}")
+        # A dense map (over 150 transitions) is drawn with straight edges, and says so.
+        dense = os.path.join(tmp, "dense.csv")
+        rnd = random.Random(7)
+        with open(dense, "w") as f:
+            f.write("case_id,activity,start_time\n")
+            for c in range(400):
+                for k in range(8):
+                    f.write(f"c{c},step {rnd.randrange(20)},2024-01-01T{k:02d}:00:00Z\n")
+        svg, model, _ = check_map(a.jmine, dense, [], errors)
+        if len(model["map"]["edges"]) <= 150:
+            errors.append(f"dense log: only {len(model['map']['edges'])} transitions")
+        if b"Edges drawn straight (over 150 transitions)." not in svg:
+            errors.append("dense map: the picture does not say its edges are straight")
+    for e in errors:
+        print("FAIL:", e)
+    print(f"svg: {len(errors)} failures")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
