@@ -4,6 +4,14 @@
 #define JM_PSEUDO_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* The first 8 bytes of HMAC-SHA-256(key, id) (the klen bytes of key, the n bytes at id), read
+ * big-endian: pseudonyms compare as these numbers do. */
+uint64_t jm__pseudonym64(const char *key, size_t klen, const char *id, size_t n);
+
+/* A pseudonym as written: p as 16 lower-case hex digits, NUL-terminated, in out. */
+void jm__pseudonym_hex(uint64_t p, char out[17]);
 
 /* The pseudonym of the n bytes at id under the klen bytes of key: the first 16 hex digits
  * (lower case) of HMAC-SHA-256(key, id), written NUL-terminated to out. */

@@ -35,33 +35,52 @@ typedef struct pseudo_cases {
     const char *key;
     size_t klen;
     jm__intern *names; /* the pseudonyms handed out */
+    /* By case id, its pseudonym as a number (jm__pseudonym64), 0 until computed: rankings
+     * compare cases many times each (the journeys export sorts them all). */
+    uint64_t *memo;
+    size_t nmemo;
     pthread_mutex_t lock;
 } pseudo_cases;
+
+/* Case cas's pseudonym as a number; p->lock held. */
+static uint64_t pseudo_of(pseudo_cases *p, uint32_t cas)
+{
+    if (cas >= p->nmemo) {
+        size_t n = p->nmemo ? p->nmemo : 1024;
+        while (n <= cas)
+            n *= 2;
+        p->memo = jm__xrealloc(p->memo, n * sizeof *p->memo);
+        memset(p->memo + p->nmemo, 0, (n - p->nmemo) * sizeof *p->memo);
+        p->nmemo = n;
+    }
+    if (p->memo[cas] == 0) {
+        size_t n;
+        const char *id = p->name(p->data, cas, &n);
+        p->memo[cas] = jm__pseudonym64(p->key, p->klen, id, n);
+    }
+    return p->memo[cas];
+}
 
 static const char *pseudo_name(const void *data, uint32_t cas, size_t *len)
 {
     pseudo_cases *p = (pseudo_cases *)data;
-    size_t n;
-    const char *id = p->name(p->data, cas, &n);
     char h[17];
-    jm__pseudonym(p->key, p->klen, id, n, h);
     pthread_mutex_lock(&p->lock);
+    jm__pseudonym_hex(pseudo_of(p, cas), h);
     const char *s = jm__intern_str(p->names, jm__intern_id(p->names, h, 16), len);
     pthread_mutex_unlock(&p->lock);
     return s;
 }
 
-/* Rankings break ties by the pseudonyms, as a merge of pseudonymized states does. */
+/* Rankings break ties by the pseudonyms, as a merge of pseudonymized states does (their hex
+ * digits compare as the numbers do). */
 static int pseudo_cmp(const void *data, uint32_t a, uint32_t b)
 {
-    const pseudo_cases *p = data;
-    size_t na, nb;
-    const char *x = p->name(p->data, a, &na), *y = p->name(p->data, b, &nb);
-    char hx[17], hy[17];
-    jm__pseudonym(p->key, p->klen, x, na, hx);
-    jm__pseudonym(p->key, p->klen, y, nb, hy);
-    int c = memcmp(hx, hy, 16);
-    return c != 0 ? c : (a > b) - (a < b);
+    pseudo_cases *p = (pseudo_cases *)data;
+    pthread_mutex_lock(&p->lock);
+    uint64_t x = pseudo_of(p, a), y = pseudo_of(p, b);
+    pthread_mutex_unlock(&p->lock);
+    return x != y ? (x > y) - (x < y) : (a > b) - (a < b);
 }
 
 /* Wrap ctx's case hooks in p (the key from opt). */
@@ -1090,6 +1109,7 @@ void jm_report_free(jm_report *rep)
     pthread_mutex_destroy(&rep->variants_lock);
     if (rep->ps.names != NULL) {
         jm__intern_free(rep->ps.names);
+        free(rep->ps.memo);
         pthread_mutex_destroy(&rep->ps.lock);
     }
     jm__pairs_free(rep->pairs);

@@ -142,6 +142,13 @@ def main():
         t.check(ID_RE.search(r.stdout) is not None and b'"pseudonymized": false' in r.stdout,
                 "without --pseudonymize the ids are there and privacy.pseudonymized is false")
 
+        # Threads and a spill to disk give the same pseudonyms in the same order.
+        r = run(jm, ["journeys", "-q", "-j", "2", "--block-size", "64K", "--memory", "16K",
+                     "--rejects", str(tmp / "rej-j2.csv"), str(log)] + pseud)
+        t.check(r.stdout == outs["journeys"] and (tmp / "rej-j2.csv").read_bytes()
+                == outs["rej-journeys.csv"], "-j 2 --memory 16K (a spill): the same journeys CSV and rejects",
+                r.stderr.decode()[:300])
+
         # Same key, same pseudonyms; another key, others.
         r = run(jm, ["report", "-q", "-f", "json", "--top", "0", "--long-wait", "1h", str(log)] + pseud)
         t.check(r.stdout == outs["report json"], "the same key gives the same report, byte for byte")
