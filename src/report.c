@@ -2,6 +2,7 @@
 /* The report: rebuilds journeys from the store, runs every analysis, writes the whole report. */
 #include "analyses/analysis.h"
 #include "buckets.h"
+#include "pseudo.h"
 #include "read/locate.h"
 #include "spill.h"
 #include "store.h"
@@ -25,6 +26,77 @@ static const jm__analysis *const analyses[] = {
 struct grouped;
 struct worker;
 
+/* --pseudonymize: the analyses' case hooks wrapped so that every case id they name (in the
+ * model, the journeys export and the state) is its pseudonym. One place for all of them: the
+ * analyses never see an id. Pseudonyms are interned, since the model borrows what it names. */
+typedef struct pseudo_cases {
+    const void *data; /* the hooks wrapped, and their data */
+    const char *(*name)(const void *data, uint32_t cas, size_t *len);
+    const char *key;
+    size_t klen;
+    jm__intern *names; /* the pseudonyms handed out */
+    /* By case id, its pseudonym as a number (jm__pseudonym64), 0 until computed: rankings
+     * compare cases many times each (the journeys export sorts them all). */
+    uint64_t *memo;
+    size_t nmemo;
+    pthread_mutex_t lock;
+} pseudo_cases;
+
+/* Case cas's pseudonym as a number; p->lock held. */
+static uint64_t pseudo_of(pseudo_cases *p, uint32_t cas)
+{
+    if (cas >= p->nmemo) {
+        size_t n = p->nmemo ? p->nmemo : 1024;
+        while (n <= cas)
+            n *= 2;
+        p->memo = jm__xrealloc(p->memo, n * sizeof *p->memo);
+        memset(p->memo + p->nmemo, 0, (n - p->nmemo) * sizeof *p->memo);
+        p->nmemo = n;
+    }
+    if (p->memo[cas] == 0) {
+        size_t n;
+        const char *id = p->name(p->data, cas, &n);
+        p->memo[cas] = jm__pseudonym64(p->key, p->klen, id, n);
+    }
+    return p->memo[cas];
+}
+
+static const char *pseudo_name(const void *data, uint32_t cas, size_t *len)
+{
+    pseudo_cases *p = (pseudo_cases *)data;
+    char h[17];
+    pthread_mutex_lock(&p->lock);
+    jm__pseudonym_hex(pseudo_of(p, cas), h);
+    const char *s = jm__intern_str(p->names, jm__intern_id(p->names, h, 16), len);
+    pthread_mutex_unlock(&p->lock);
+    return s;
+}
+
+/* Rankings break ties by the pseudonyms, as a merge of pseudonymized states does (their hex
+ * digits compare as the numbers do). */
+static int pseudo_cmp(const void *data, uint32_t a, uint32_t b)
+{
+    pseudo_cases *p = (pseudo_cases *)data;
+    pthread_mutex_lock(&p->lock);
+    uint64_t x = pseudo_of(p, a), y = pseudo_of(p, b);
+    pthread_mutex_unlock(&p->lock);
+    return x != y ? (x > y) - (x < y) : (a > b) - (a < b);
+}
+
+/* Wrap ctx's case hooks in p (the key from opt). */
+static void pseudo_wrap(pseudo_cases *p, jm__ctx *ctx, const jm_options *opt)
+{
+    p->data = ctx->case_data;
+    p->name = ctx->case_name;
+    p->key = opt->pseudo_key;
+    p->klen = opt->pseudo_key_len;
+    p->names = jm__intern_new();
+    pthread_mutex_init(&p->lock, NULL);
+    ctx->case_data = p;
+    ctx->case_name = pseudo_name;
+    ctx->case_cmp = pseudo_cmp;
+}
+
 struct jm_report {
     jm_log *log;
     struct grouped *grouped; /* the build under way */
@@ -47,6 +119,8 @@ struct jm_report {
     /* A report of merged states: the merge's head (options, accounting), which its state
      * repeats; NULL for a report of a log. */
     const jm__state_head *merged;
+    pseudo_cases ps;    /* names NULL unless the case hooks are wrapped */
+    bool pseudonymized; /* every case id written is a pseudonym (privacy.pseudonymized) */
 };
 
 /* Events are reached by index through chunks of JM_CHUNK_EVENTS (a bucket's, or a contiguous
@@ -844,6 +918,12 @@ static void duplicates(jm_report *rep)
     /* The rows cannot be read again (standard input, a spill): named by case and time. */
     size_t cl, al;
     const char *cas = jm__buckets_case_name(log->events, first->dup_cas, &cl);
+    char ps[17];
+    if (log->opt->pseudo_key != NULL) {
+        jm__pseudonym(log->opt->pseudo_key, log->opt->pseudo_key_len, cas, cl, ps);
+        cas = ps;
+        cl = 16;
+    }
     const char *act = jm__intern_str(log->acts, log->kind_act[first->dup_kind], &al);
     char when[40];
     jm__time_format(first->dup_start, when);
@@ -965,6 +1045,10 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     rep->ctx.case_data = log->events;
     rep->ctx.case_name = case_name;
     rep->ctx.case_cmp = case_cmp;
+    if (opt->pseudo_key != NULL) {
+        pseudo_wrap(&rep->ps, &rep->ctx, opt);
+        rep->pseudonymized = true;
+    }
     rep->ctx.variants = rep->variants;
     /* Channel steps are named as journeys are built; until then their count is unknown, and
      * the pair table sizes itself by the channels and activities that can form them. */
@@ -1023,6 +1107,11 @@ void jm_report_free(jm_report *rep)
     free(rep->kind_step);
     jm__seqtab_free(rep->variants);
     pthread_mutex_destroy(&rep->variants_lock);
+    if (rep->ps.names != NULL) {
+        jm__intern_free(rep->ps.names);
+        free(rep->ps.memo);
+        pthread_mutex_destroy(&rep->ps.lock);
+    }
     jm__pairs_free(rep->pairs);
     for (size_t p = 0; p < rep->npair_wait; p++)
         jm__vals_free(&rep->pair_wait[p]);
@@ -1140,6 +1229,8 @@ static void report_model(const jm_report *rep, jm__model *m)
         if (analyses[a]->model != NULL)
             analyses[a]->model(rep->st[a], &rep->ctx, m, jm__m_obj(m, root, analyses[a]->key));
     act_first_model(rep, m, root);
+    jm__mval *pv = jm__m_obj(m, root, "privacy");
+    jm__m_bool(m, pv, "pseudonymized", rep->pseudonymized);
     jm__m_hide(jm__m_uint(m, root, "top", rep->ctx.opt->top));
 }
 
@@ -1322,6 +1413,7 @@ struct jm_merge {
     jm__state_head head; /* the first state's options; accounting summed; files in order */
     size_t nstates;
     char *first; /* the first state's file name */
+    char *states_pseudo; /* the first state's --pseudonymize value, which every state repeats */
     bool failed;
     char *err;
 };
@@ -1383,6 +1475,7 @@ void jm_merge_free(jm_merge *m)
     jm__intern_free(m->cases);
     jm__state_head_free(&m->head);
     free(m->first);
+    free(m->states_pseudo);
     free(m->err);
     free(m);
 }
@@ -1537,17 +1630,39 @@ static jm_status merge_state(jm_merge *m, const char *path, jm__state_head *h, j
     char *err = NULL;
     if (m->nstates > 0) {
         for (size_t i = 0; i < JM_STATE_NOPTS; i++) {
-            if (strcmp(h->opt_value[i], m->head.opt_value[i]) == 0)
+            /* The merge's own --pseudonymize may have changed the head's value. */
+            const char *was = i == JM_STATE_OPT_PSEUDO ? m->states_pseudo : m->head.opt_value[i];
+            if (strcmp(h->opt_value[i], was) == 0)
                 continue;
             const char *name = jm__state_opt_name(i);
             err = jm__strdupf("%s: made with %s %s, but %s with %s %s: states merge only when "
                               "made with the same analysis options",
-                              path, name, h->opt_value[i], m->first, name, m->head.opt_value[i]);
+                              path, name, h->opt_value[i], m->first, name, was);
             return merge_fail(m, err);
         }
     } else {
+        /* States of pseudonymized ids keep them (made with the merge's key, if it has one);
+         * with --pseudonymize, the ids of states that are not are pseudonymized as named. */
+        const char *pv = h->opt_value[JM_STATE_OPT_PSEUDO];
+        char chk[21] = "off";
+        if (m->opt.pseudo_key != NULL) {
+            jm__pseudo_key_check(m->opt.pseudo_key, m->opt.pseudo_key_len, chk);
+            if (strcmp(pv, "off") != 0 && strcmp(pv, chk) != 0)
+                return merge_fail(m, jm__strdupf("%s: its ids were pseudonymized with another "
+                                                 "--pseudonymize key (%s; this key is %s)",
+                                                 path, pv, chk));
+        }
         jm__state_head_apply(h, &m->opt);
         m->first = jm__xstrdup(path);
+        m->states_pseudo = jm__xstrdup(pv);
+        jm_report *rep = m->rep;
+        if (m->opt.pseudo_key != NULL && strcmp(pv, "off") == 0)
+            pseudo_wrap(&rep->ps, &rep->ctx, &m->opt);
+        rep->pseudonymized = m->opt.pseudo_key != NULL || strcmp(pv, "off") != 0;
+        if (m->opt.pseudo_key != NULL) {
+            free(h->opt_value[JM_STATE_OPT_PSEUDO]);
+            h->opt_value[JM_STATE_OPT_PSEUDO] = jm__xstrdup(chk);
+        }
     }
     for (int role = 0; m->nstates > 0 && role < JM_ROLE_COUNT; role++) {
         if ((h->column[role] != NULL) == (m->head.column[role] != NULL))

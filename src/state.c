@@ -2,6 +2,7 @@
 /* The state file (docs/state-format.md): integers, names and value lists written compactly and
  * by names, read back with every read bounded, into a merge's own tables. */
 #include "state.h"
+#include "pseudo.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -449,7 +450,8 @@ static const char *const opt_names[JM_STATE_NOPTS] = {
     "--step",        "--split-gap", "--long-wait",  "--collapse-loops", "--case",     "--activity",
     "--start",       "--end",       "--channel",    "--customer",       "--resource", "--delimiter",
     "--time-format", "--tz",        "--field-limit", "--lifecycle", "--lifecycle-column",
-    "--dedupe",      "--trim-ids",  "--stages",     "--stages-date",    "--stages-empty"};
+    "--dedupe",      "--trim-ids",  "--stages",     "--stages-date",    "--stages-empty",
+    "--pseudonymize"};
 
 const char *jm__state_opt_name(size_t i)
 {
@@ -511,6 +513,10 @@ void jm__state_head_of(jm__state_head *h, const jm_options *opt, const jm_input_
     h->opt_value[19] = jm__xstrdup(opt->stages ? opt->stages : "off");
     h->opt_value[20] = jm__xstrdup(opt->stages_date ? opt->stages_date : "off");
     h->opt_value[21] = jm__xstrdup(opt->stages_empty ? opt->stages_empty : "off");
+    char chk[21];
+    if (opt->pseudo_key != NULL)
+        jm__pseudo_key_check(opt->pseudo_key, opt->pseudo_key_len, chk);
+    h->opt_value[JM_STATE_OPT_PSEUDO] = jm__xstrdup(opt->pseudo_key != NULL ? chk : "off");
     h->stats = *stats;
     h->files = jm__xcalloc(stats->files ? stats->files : 1, sizeof *h->files);
     for (size_t i = 0; i < stats->files; i++)

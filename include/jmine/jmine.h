@@ -256,6 +256,11 @@ typedef struct jm_options {
     uint64_t block_bytes;    /* a plain file is split for threads into blocks of this size;
                                 0: chosen from the file size (files under 4 MiB are read on
                                 one thread). Small values exist for tests. */
+    const char *pseudo_key;  /* --pseudonymize: the key's bytes (borrowed), or NULL. Every case
+                                and customer id the library writes (report, journeys, state,
+                                rejected rows' fields, notices) is then its pseudonym: the
+                                first 16 hex digits of HMAC-SHA-256(key, id) */
+    size_t pseudo_key_len;
     jm_reject_fn on_reject;  /* called for every rejected row, or NULL */
     bool reject_rows;        /* on_reject needs the rows' fields (else jm_reject.fields is
                                 NULL): every field is then copied as it is read */

@@ -7,6 +7,7 @@
 #include <jmine/jmine.h>
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -137,6 +138,7 @@ typedef enum {
     O_STAGES_DATE,
     O_STAGES_EMPTY,
     O_DEDUPE,
+    O_PSEUDONYMIZE,
 } opt_id;
 
 typedef struct opt_def {
@@ -221,6 +223,10 @@ static const opt_def options[] = {
      "IANA zone of times written without an offset, e.g. Europe/Berlin (default: UTC)"},
     {O_FIELD_LIMIT, "field-limit", 0, "SIZE", CMD_ALL,
      "reject rows with a field longer than SIZE bytes (default: 1M)"},
+    {O_PSEUDONYMIZE, "pseudonymize", 0, "KEYFILE", CMD_ALL | CMD_MERGE,
+     "write every case and customer id (report, journeys, rejects, state) as the first 16 hex "
+     "digits of HMAC-SHA-256 keyed by KEYFILE's bytes (less one final newline); KEYFILE must "
+     "not be readable by group or others (chmod 600)"},
     {O_REJECTS, "rejects", 0, "FILE", CMD_ALL,
      "write every rejected row to FILE as CSV: the header, then the rows, fields unchanged"},
     {O_MAX_REJECTS, "max-rejects", 0, "N", CMD_ALL,
@@ -254,6 +260,8 @@ typedef struct run {
     bool quiet;
     const char *output;
     const char *rejects_path;
+    const char *key_path; /* --pseudonymize */
+    char *key;
     jm__output *out, *rejects_out;
     bool rejects_header_done;
     uint64_t rejects_seen;
@@ -281,6 +289,60 @@ static _Noreturn void usage_error(const command *cmd, const char *fmt, ...)
     else
         fputs("\nTry 'jmine --help'.\n", stderr);
     exit(2);
+}
+
+/* --pseudonymize: the key, the bytes of the file at path less one final newline, into r->key
+ * and r->opt. A key that group or others may read, cannot be read, or is empty is a usage
+ * error: a leaked key lets anyone recompute the pseudonyms of guessed ids. */
+static void read_key(const command *cmd, const char *path, run *r)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        usage_error(cmd, "--pseudonymize: cannot open key file '%s': %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        usage_error(cmd, "--pseudonymize: key file '%s' is not a regular file", path);
+    }
+    if ((sb.st_mode & 077) != 0) {
+        fclose(f);
+        usage_error(cmd,
+                    "--pseudonymize: key file '%s' is readable by group or others (mode %03o); "
+                    "run chmod 600 '%s'",
+                    path, (unsigned)(sb.st_mode & 0777), path);
+    }
+    size_t cap = 256, n = 0;
+    char *key = malloc(cap);
+    size_t got;
+    while (key != NULL && (got = fread(key + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *k = realloc(key, cap *= 2);
+            if (k == NULL)
+                free(key);
+            key = k;
+        }
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (key == NULL) {
+        fputs("jmine: out of memory\n", stderr);
+        exit(1);
+    }
+    if (bad) {
+        free(key);
+        usage_error(cmd, "--pseudonymize: cannot read key file '%s'", path);
+    }
+    if (n > 0 && key[n - 1] == '\n')
+        n--;
+    if (n == 0) {
+        free(key);
+        usage_error(cmd, "--pseudonymize: key file '%s' is empty", path);
+    }
+    free(r->key);
+    r->key = key;
+    r->opt.pseudo_key = key;
+    r->opt.pseudo_key_len = n;
 }
 
 static void print_help(const command *cmd)
@@ -533,6 +595,10 @@ static void apply(run *r, const opt_def *o, const char *arg)
         opt->field_limit = (size_t)u;
         break;
     case O_REJECTS: r->rejects_path = arg; break;
+    case O_PSEUDONYMIZE:
+        r->key_path = arg;
+        read_key(cmd, arg, r);
+        break;
     case O_MAX_REJECTS:
         if (!parse_u64(arg, &u))
             usage_error(cmd, "--max-rejects wants a number, not '%s'", arg);
@@ -1009,14 +1075,26 @@ int main(int argc, char **argv)
         const jm__out_path outs[] = {{"-o", r.output ? r.output : "-"},
                                      {"--rejects", r.rejects_path},
                                      {"--state-out", r.state_path}};
-        char *bad = jm__paths_check((const char *const *)r.files, r.nfiles, outs,
-                                    sizeof outs / sizeof outs[0]);
+        /* The key file is an input too. */
+        const char **ins = malloc((r.nfiles + 1) * sizeof *ins);
+        if (ins == NULL) {
+            fputs("jmine: out of memory\n", stderr);
+            return 1;
+        }
+        for (size_t i = 0; i < r.nfiles; i++)
+            ins[i] = r.files[i];
+        size_t nins = r.nfiles;
+        if (r.key_path != NULL)
+            ins[nins++] = r.key_path;
+        char *bad = jm__paths_check(ins, nins, outs, sizeof outs / sizeof outs[0]);
+        free(ins);
         if (bad != NULL)
             usage_error(r.cmd, "%s", bad);
     }
     jm__output_install_signal_handlers();
     int code = run_command(&r);
     free(r.files);
+    free(r.key);
     if (fclose(stdout) != 0 && code == 0) {
         fprintf(stderr, "jmine: write error on standard output: %s\n", strerror(errno));
         code = 1;

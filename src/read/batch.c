@@ -4,6 +4,7 @@
 #include "batch.h"
 #include "store.h"
 #include "buckets.h"
+#include "../pseudo.h"
 #include "roles.h"
 #include "util.h"
 
@@ -766,6 +767,36 @@ void jm__batch_clear(jm__batch *b)
 
 /* ---- Merging into the log ---- */
 
+/* With --pseudonymize, the fields of rejected row r that hold ids, each replaced by its
+ * pseudonym (17 bytes a field in *buf, malloc'd): the case column (each column of a joined
+ * case id apart; trimmed as the log trims it with --trim-ids, so that a single case column's
+ * pseudonym is the one the report gives) and the customer column. A row whose field count is
+ * not the header's (its columns may have moved), or of a file whose case column is unknown,
+ * has every field replaced, so that no id can leak through a rejects file. */
+static void pseudo_fields(const jm__file *f, const jm_options *opt, size_t nfields,
+                          const char **fields, size_t *lens, char **buf)
+{
+    const jm__roles *ro = &f->roles;
+    bool all = nfields != f->nheader || ro->npart[JM_ROLE_CASE] == 0;
+    *buf = jm__xmalloc((nfields ? nfields : 1) * 17);
+    for (size_t k = 0; k < nfields; k++) {
+        bool id = all || k == ro->col[JM_ROLE_CUSTOMER];
+        for (size_t p = 0; p < ro->npart[JM_ROLE_CASE] && !id; p++)
+            id = k == ro->part[JM_ROLE_CASE][p];
+        if (!id || lens[k] == 0)
+            continue;
+        const char *s = fields[k];
+        size_t n = lens[k];
+        if (opt->trim_ids)
+            trim(&s, &n);
+        char *out = *buf + 17 * k;
+        jm__pseudonym(opt->pseudo_key, opt->pseudo_key_len, s, n, out);
+        fields[k] = out;
+        lens[k] = 16;
+    }
+}
+
+
 jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
 {
     const jm__file *f = b->file;
@@ -781,10 +812,17 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
         log->stats.rejected_by_reason[r->reason]++;
         if (opt->on_reject) {
             const char **fields = NULL;
+            size_t *lens = opt->reject_rows ? b->flen + r->field : NULL;
+            char *pseudo = NULL;
             if (opt->reject_rows) {
                 fields = jm__xmalloc((r->nfields ? r->nfields : 1) * sizeof *fields);
                 for (size_t k = 0; k < r->nfields; k++)
                     fields[k] = b->text + b->foff[r->field + k];
+                if (opt->pseudo_key != NULL) {
+                    lens =
+                        (size_t *)jm__xmemdup(lens, (r->nfields ? r->nfields : 1) * sizeof *lens);
+                    pseudo_fields(f, opt, r->nfields, fields, lens, &pseudo);
+                }
             }
             jm_reject rj = {
                 .file = f->name,
@@ -793,7 +831,7 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
                 .detail = b->text + r->detail,
                 .nfields = r->nfields,
                 .fields = fields,
-                .lens = opt->reject_rows ? b->flen + r->field : NULL,
+                .lens = lens,
                 .nheader = f->nheader,
                 .header = (const char *const *)f->header,
                 .header_lens = f->header_len,
@@ -802,6 +840,10 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
             };
             opt->on_reject(opt->on_reject_data, &rj);
             free(fields);
+            if (pseudo != NULL) {
+                free(pseudo);
+                free(lens);
+            }
         }
         if (log->stats.rejected > opt->max_rejects) {
             jm__log_set_error(log,

@@ -740,8 +740,14 @@ static void input_text(const out *o, const jm__mval *in)
         free(s);
     }
     char *tf = safe_str(o, get(in, "time_format"));
-    fprintf(f, "\n%sTime format: %s\n\n", o->md ? "- " : "", tf);
+    fprintf(f, "\n%sTime format: %s\n", o->md ? "- " : "", tf);
     free(tf);
+    /* The privacy policy (the report's privacy section), said only when it is on. */
+    const jm__mval *pv = get(o->root, "privacy.pseudonymized");
+    if (pv != NULL && pv->type == JM__M_BOOL && pv->v.b)
+        fprintf(f, "%sCase and customer ids: pseudonymized (keyed HMAC-SHA-256)\n",
+                o->md ? "- " : "");
+    fputc('\n', f);
 }
 
 static void report(const jm__mval *root, FILE *f, bool md)
@@ -756,7 +762,8 @@ static void report(const jm__mval *root, FILE *f, bool md)
         size_t i = section_of(v->key);
         if (i < NSECTIONS)
             sections[i].text(&o, v);
-        else if (v->type == JM__M_OBJ && !v->hidden && strcmp(v->key, "input") != 0)
+        else if (v->type == JM__M_OBJ && !v->hidden && strcmp(v->key, "input") != 0 &&
+                 strcmp(v->key, "privacy") != 0)
             generic_text(&o, v);
     }
 }
