@@ -395,9 +395,13 @@ static void compare(diff *d)
         vanished += o->count;
         g_array_append_val(d->vanished, c);
     }
-    qsort(d->added->data, d->added->len, sizeof(change), by_count);
-    qsort(d->vanished->data, d->vanished->len, sizeof(change), by_count);
-    qsort(d->changed->data, d->changed->len, sizeof(change), by_change);
+    /* An empty GArray may hold no data at all: qsort must not see its NULL. */
+    if (d->added->len > 1)
+        qsort(d->added->data, d->added->len, sizeof(change), by_count);
+    if (d->vanished->len > 1)
+        qsort(d->vanished->data, d->vanished->len, sizeof(change), by_count);
+    if (d->changed->len > 1)
+        qsort(d->changed->data, d->changed->len, sizeof(change), by_change);
     d->added_share = share(added, b->journeys);
     d->vanished_share = share(vanished, a->journeys);
     /* The largest change of one variant's share: new and vanished ones change too. */
@@ -448,7 +452,8 @@ static void compare(diff *d)
             g_array_append_val(d->waits, w);
         }
         g_hash_table_destroy(old);
-        qsort(d->waits->data, d->waits->len, sizeof(wait), by_wait_change);
+        if (d->waits->len > 1)
+            qsort(d->waits->data, d->waits->len, sizeof(wait), by_wait_change);
     }
 }
 
