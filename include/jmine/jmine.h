@@ -205,6 +205,14 @@ typedef void (*jm_notice_fn)(void *data, const char *file, uint64_t line, const 
 typedef void (*jm_progress_fn)(void *data, const char *file, uint64_t bytes, uint64_t size,
                                uint64_t rows);
 
+/* One filter of a run (SPEC §12), as the command line gives it: name is the option without its
+ * dashes ("where", "from", "to", "window", "with", "without", "starts-with", "ends-with",
+ * "follows", "eventually", "size", "duration", "keep-coverage"), value its argument. */
+typedef struct jm_filter_arg {
+    const char *name;
+    const char *value;
+} jm_filter_arg;
+
 /* Options of a run. The caller owns the struct and every string it points to; they must outlive
  * the jm_log made from it. Fill with jm_options_init, then change what you need. */
 typedef struct jm_options {
@@ -247,6 +255,14 @@ typedef struct jm_options {
     double map_edges_pct;    /* process map: keep the most frequent transitions holding this
                                 percentage of the count (default 100: all) */
     bool keep_journeys;      /* keep one row per journey for jm_write_journeys */
+    /* Filters (SPEC §12), applied in this order: "where" filters as rows are read (rows they
+     * drop counted in jm_input_stats.filtered_rows), the others on journeys after --split-gap
+     * and lifecycle pairing; the time window (from, to, window) stands where "from" or "to"
+     * first does. Checked by jm_log_new (a bad value: NULL and a message). */
+    const jm_filter_arg *filters;
+    size_t nfilters;
+    double coverage_pct;     /* > 0: the variants listed are the fewest top ones whose
+                                cumulative share reaches this percentage (instead of top) */
     uint64_t memory_bytes;   /* > 0: keep at most this many bytes of events in memory; the
                                 rest goes to temporary files in $TMPDIR (unlinked at once,
                                 mode 0600), partitioned by case, and journeys are rebuilt
@@ -375,6 +391,8 @@ typedef struct jm_input_stats {
     uint64_t duplicate_rows;  /* rows that repeat an earlier row of the log byte for byte */
     uint64_t duplicates_dropped; /* of those, dropped (jm_options.dedupe): then rows = events
                                     (or rows kept, with stages) + rejected + dropped */
+    uint64_t filtered_rows;   /* rows a row filter (--where) dropped: they add to the right-hand
+                                 side of every equation above */
 } jm_input_stats;
 
 /* Fill *st with the input accounting of the report. */
