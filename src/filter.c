@@ -120,7 +120,8 @@ jm__filters *jm__filters_parse(const jm_options *opt, char **err)
         return NULL;
     jm__filters *fs = jm__xcalloc(1, sizeof *fs);
     jm__timefmt *tf = NULL;
-    jm__jfilter *win = NULL;
+    size_t win_at = SIZE_MAX; /* the window's index (fs->f moves as it grows) */
+#define win (win_at == SIZE_MAX ? NULL : &fs->f[win_at])
     const char *from = NULL, *to = NULL, *mode = NULL;
     for (size_t i = 0; i < opt->nfilters && *err == NULL; i++) {
         const char *name = opt->filters[i].name, *arg = opt->filters[i].value;
@@ -154,7 +155,8 @@ jm__filters *jm__filters_parse(const jm_options *opt, char **err)
                 break;
             }
             if (win == NULL) {
-                win = add_journey_filter(fs, JM__F_WINDOW, NULL);
+                add_journey_filter(fs, JM__F_WINDOW, NULL);
+                win_at = fs->n - 1;
                 win->lo = INT64_MIN;
                 win->hi = INT64_MAX;
             }
@@ -245,6 +247,7 @@ jm__filters *jm__filters_parse(const jm_options *opt, char **err)
             win->text = jm__strdupf("--%s %s --window %s", from ? "from" : "to", from ? from : to,
                                     wmodes[win->mode]);
     }
+#undef win
     if (*err != NULL) {
         jm__filters_free(fs);
         return NULL;
