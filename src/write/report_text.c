@@ -741,7 +741,11 @@ static void input_text(const out *o, const jm__mval *in)
                 u(lc, "paired"), u(lc, "other"));
     if (dropped)
         fprintf(f, " + %" PRIu64 " duplicate%s dropped", dropped, dropped == 1 ? "" : "s");
-    if (get(in, "filtered_rows") != NULL)
+    /* Rows a --where dropped: a term of the equation where there is a row filter. */
+    bool row_filters = false;
+    for (const jm__mval *v = first(get(o->root, "filters")); v != NULL; v = v->next)
+        row_filters |= get(v, "journeys_before") == NULL;
+    if (row_filters)
         fprintf(f, " + %" PRIu64 " filtered out (--where)", u(in, "filtered_rows"));
     char *enc = safe_str(o, get(in, "encoding"));
     fprintf(f, " (%" PRIu64 " file%s, %s", files, files == 1 ? "" : "s", enc);
