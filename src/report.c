@@ -1451,6 +1451,9 @@ static int pair_by_index(const void *pa, const void *pb, void *data)
 jm_status jm_report_save_state(jm_report *rep, FILE *out)
 {
     const jm_log *log = rep->log;
+    /* --keep-coverage depends on every shard's variants: no partial state can hold it. */
+    if (log->filters != NULL && log->filters->first_cover < log->filters->n)
+        return JM_EUSAGE;
     jm__state_head own;
     const jm__state_head *h = rep->merged;
     if (h == NULL) {

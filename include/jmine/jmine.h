@@ -314,8 +314,8 @@ bool jm_parse_size(const char *s, uint64_t *bytes);
 typedef struct jm_log jm_log;
 
 /* A new, empty log reading with the given options (borrowed; see jm_options). Returns NULL if the
- * options cannot be used (a tz, time_format or encoding that cannot be read; the tool exits
- * 2); then *err, if err is not NULL, receives a message the caller frees with free(). */
+ * options cannot be used (a tz, time_format or encoding that cannot be read, a filter whose
+ * value is malformed: "--size 5..2", an instant that does not parse; the tool exits 2); then *err, if err is not NULL, receives a message the caller frees with free(). */
 jm_log *jm_log_new(const jm_options *opt, char **err);
 
 /* Free the log and everything it holds. NULL is a no-op. */
@@ -443,8 +443,10 @@ jm_status jm_write_map(const jm_report *rep, jm_format fmt, FILE *out);
 /* Write the report's complete partial state: every analysis's aggregates keyed by names (steps,
  * channels, case ids), the input accounting, and the options that change the analysis, in
  * the versioned binary format of docs/state-format.md. Equal states give equal bytes. Value
- * lists in the report are sorted in place (nothing it writes changes). Returns JM_OK or JM_EIO
- * if the stream reports an error. */
+ * lists in the report are sorted in place (nothing it writes changes). Returns JM_OK, JM_EIO
+ * if the stream reports an error, or JM_EUSAGE (nothing written) for a log read with a
+ * "keep-coverage" filter: which variants cover P % depends on every shard's journeys, so no
+ * partial state can hold it. */
 jm_status jm_report_save_state(jm_report *rep, FILE *out);
 
 /* A merge of states made from logs whose case ids are disjoint: its report is the report of
