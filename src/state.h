@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 /* The format's version: a state of another format, or of another jmine version, is refused. */
-#define JM_STATE_FORMAT 2
+#define JM_STATE_FORMAT 3
 
 /* ---- Writing ---------------------------------------------------------------- */
 
@@ -126,7 +126,7 @@ jm__state_r *jm__sr_section(jm__state_r *r, const char **key, size_t *klen);
 /* ---- The file's head: version, options, input ---------------------------------- */
 
 /* The options that change the analysis, in the order the file lists them. */
-#define JM_STATE_NOPTS 23
+#define JM_STATE_NOPTS 28
 /* The option that says whether case ids are pseudonyms, and of which key: "off" or "key"
  * and 16 hex digits (jm__pseudo_key_check). */
 #define JM_STATE_OPT_PSEUDO 22

@@ -37,6 +37,8 @@ jm_log *jm_log_new(const jm_options *opt, char **err)
     log->acts = jm__intern_new();
     log->chans = jm__intern_new();
     log->kinds = jm__intern_new();
+    log->custs = jm__intern_new();
+    log->ress = jm__intern_new();
     log->events = jm__xmalloc(sizeof *log->events);
     jm__buckets_init(log->events);
     log->err = jm__xstrdup("");
@@ -53,6 +55,9 @@ void jm_log_free(jm_log *log)
     jm__intern_free(log->kinds);
     free(log->kind_act);
     free(log->kind_chan);
+    free(log->kind_res);
+    jm__intern_free(log->custs);
+    jm__intern_free(log->ress);
     free(log->marks);
     jm__buckets_clear(log->events);
     free(log->events);

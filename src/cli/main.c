@@ -139,6 +139,11 @@ typedef enum {
     O_STAGES_EMPTY,
     O_DEDUPE,
     O_PSEUDONYMIZE,
+    O_REPEAT_WINDOW,
+    O_SELF_SERVICE,
+    O_MAX_HANDOVERS,
+    O_CALENDAR,
+    O_HOLIDAYS,
 } opt_id;
 
 typedef struct opt_def {
@@ -166,6 +171,19 @@ static const opt_def options[] = {
      "variants)"},
     {O_LONG_WAIT, "long-wait", 0, "DURATION", CMD_REPORT,
      "a wait longer than DURATION is a long wait (default 48h)"},
+    {O_REPEAT_WINDOW, "repeat-window", 0, "DURATION", CMD_REPORT,
+     "with a customer column: a journey is followed by a repeat when the same customer starts "
+     "another within DURATION of its end (default 7d)"},
+    {O_SELF_SERVICE, "self-service", 0, "CH,...", CMD_REPORT,
+     "the self-service channels (web, bot, IVR...): containment of journeys that start in "
+     "them, and where they escalate"},
+    {O_MAX_HANDOVERS, "max-handovers", 0, "N", CMD_REPORT,
+     "with a resource column: count journeys with more than N handovers (default 3)"},
+    {O_CALENDAR, "calendar", 0, "SPEC", CMD_REPORT,
+     "opening hours per channel, read in --tz, e.g. 'phone=Mon-Fri 08:00-18:00; *=Mon-Fri "
+     "08:00-17:00': waits are also measured in business time"},
+    {O_HOLIDAYS, "holidays", 0, "FILE", CMD_REPORT,
+     "with --calendar: ISO dates (YYYY-MM-DD), one a line, closed all day"},
     {O_MAP_STEPS, "map-steps", 0, "PCT", CMD_MAP | CMD_MERGE,
      "show the most frequent steps that hold PCT% of the events (default 100)"},
     {O_MAP_EDGES, "map-edges", 0, "PCT", CMD_MAP | CMD_MERGE,
@@ -621,6 +639,15 @@ static void apply(run *r, const opt_def *o, const char *arg)
         opt->block_bytes = u;
         break;
     case O_LONG_WAIT: duration_arg(cmd, o, arg, &opt->long_wait_ms); break;
+    case O_REPEAT_WINDOW: duration_arg(cmd, o, arg, &opt->repeat_window_ms); break;
+    case O_SELF_SERVICE: opt->self_service = arg; break;
+    case O_MAX_HANDOVERS:
+        if (!parse_u64(arg, &u) || u > UINT_MAX)
+            usage_error(cmd, "--max-handovers wants a number, not '%s'", arg);
+        opt->max_handovers = (unsigned)u;
+        break;
+    case O_CALENDAR: opt->calendar = arg; break;
+    case O_HOLIDAYS: opt->holidays_file = arg; break;
     case O_MAP_STEPS:
     case O_MAP_EDGES: {
         char *end = NULL;
