@@ -20,7 +20,7 @@
 static const jm__analysis *const analyses[] = {
     &jm__journeys_analysis, &jm__variants_analysis, &jm__loops_analysis,  &jm__channels_analysis,
     &jm__waits_analysis,    &jm__map_analysis,      &jm__customers_analysis,
-    &jm__handovers_analysis, &jm__export_analysis,
+    &jm__handovers_analysis, &jm__business_analysis, &jm__export_analysis,
 };
 #define NANALYSES (sizeof analyses / sizeof analyses[0])
 
@@ -1280,7 +1280,22 @@ static bool section_shown(const jm_report *rep, const jm__analysis *an)
         return rep->ctx.has_customer;
     if (an == &jm__handovers_analysis)
         return rep->ctx.has_resource;
+    if (an == &jm__business_analysis)
+        return rep->ctx.opt->calendar != NULL;
     return true;
+}
+
+/* The object an analysis fills: a section of the report under its key, or, for a key
+ * "SECTION.MEMBER", a member of a section made before it. */
+static jm__mval *section_of(jm__model *m, jm__mval *root, const char *key)
+{
+    const char *dot = strchr(key, '.');
+    if (dot == NULL)
+        return jm__m_obj(m, root, key);
+    for (jm__mval *v = root->v.kids.first; v != NULL; v = v->next)
+        if (strlen(v->key) == (size_t)(dot - key) && memcmp(v->key, key, (size_t)(dot - key)) == 0)
+            return jm__m_obj(m, v, dot + 1);
+    return jm__m_obj(m, root, key);
 }
 
 /* The whole report: input, a section per analysis in the table's order, "where to act first";
@@ -1291,7 +1306,7 @@ static void report_model(const jm_report *rep, jm__model *m)
     input_model(rep, m, root);
     for (size_t a = 0; a < NANALYSES; a++)
         if (analyses[a]->model != NULL && section_shown(rep, analyses[a]))
-            analyses[a]->model(rep->st[a], &rep->ctx, m, jm__m_obj(m, root, analyses[a]->key));
+            analyses[a]->model(rep->st[a], &rep->ctx, m, section_of(m, root, analyses[a]->key));
     act_first_model(rep, m, root);
     jm__mval *pv = jm__m_obj(m, root, "privacy");
     jm__m_bool(m, pv, "pseudonymized", rep->pseudonymized);

@@ -2,6 +2,7 @@
 /* The log: its events (in buckets by case, or spilled past --memory), names and accounting.
  * Readers (read/) fill it through batches; the report (report.c) consumes it. */
 #include "store.h"
+#include "bizcal.h"
 #include "buckets.h"
 #include "spill.h"
 #include "util.h"
@@ -27,6 +28,19 @@ jm_log *jm_log_new(const jm_options *opt, char **err)
             return NULL;
         }
         iconv_close(cd);
+    }
+    if (opt->calendar != NULL) {
+        /* Checked here, before any work; each analysis state parses its own copy. */
+        char *e = NULL;
+        jm__bizcal *cal = jm__bizcal_new(opt->calendar, opt->tz, opt->holidays, &e);
+        if (cal == NULL) {
+            if (err != NULL)
+                *err = e;
+            else
+                free(e);
+            return NULL;
+        }
+        jm__bizcal_free(cal);
     }
     jm__timefmt *tf = jm__timefmt_new(opt->time_format, opt->tz, err);
     if (tf == NULL)

@@ -133,6 +133,8 @@ extern const jm__analysis jm__channels_analysis;
 extern const jm__analysis jm__waits_analysis;
 extern const jm__analysis jm__map_analysis;
 extern const jm__analysis jm__customers_analysis;
+/* Its key, "waits.business", names a member of the waits section (report.c). */
+extern const jm__analysis jm__business_analysis;
 extern const jm__analysis jm__handovers_analysis;
 extern const jm__analysis jm__export_analysis;
 

@@ -280,6 +280,7 @@ typedef struct run {
     const char *rejects_path;
     const char *key_path; /* --pseudonymize */
     char *key;
+    char *holidays; /* --holidays: the file's text */
     jm__output *out, *rejects_out;
     bool rejects_header_done;
     uint64_t rejects_seen;
@@ -312,6 +313,39 @@ static _Noreturn void usage_error(const command *cmd, const char *fmt, ...)
 /* --pseudonymize: the key, the bytes of the file at path less one final newline, into r->key
  * and r->opt. A key that group or others may read, cannot be read, or is empty is a usage
  * error: a leaked key lets anyone recompute the pseudonyms of guessed ids. */
+/* --holidays FILE: its text, for the library to read (it says which line is no date). */
+static void read_holidays(const command *cmd, const char *path, run *r)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        usage_error(cmd, "--holidays: cannot open '%s': %s", path, strerror(errno));
+    size_t cap = 4096, n = 0, got;
+    char *t = malloc(cap);
+    while (t != NULL && (got = fread(t + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *k = realloc(t, cap *= 2);
+            if (k == NULL)
+                free(t);
+            t = k;
+        }
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (t == NULL) {
+        fputs("jmine: out of memory\n", stderr);
+        exit(1);
+    }
+    if (bad) {
+        free(t);
+        usage_error(cmd, "--holidays: cannot read '%s'", path);
+    }
+    t[n] = '\0';
+    free(r->holidays);
+    r->holidays = t;
+    r->opt.holidays = t;
+}
+
 static void read_key(const command *cmd, const char *path, run *r)
 {
     FILE *f = fopen(path, "rb");
@@ -647,7 +681,10 @@ static void apply(run *r, const opt_def *o, const char *arg)
         opt->max_handovers = (unsigned)u;
         break;
     case O_CALENDAR: opt->calendar = arg; break;
-    case O_HOLIDAYS: opt->holidays_file = arg; break;
+    case O_HOLIDAYS:
+        opt->holidays_file = arg;
+        read_holidays(cmd, arg, r);
+        break;
     case O_MAP_STEPS:
     case O_MAP_EDGES: {
         char *end = NULL;
@@ -1094,6 +1131,8 @@ int main(int argc, char **argv)
         usage_error(r.cmd, "--%s goes with --stages",
                     r.opt.stages_date ? "stages-date" : "stages-empty");
     }
+    if (r.opt.holidays_file != NULL && r.opt.calendar == NULL)
+        usage_error(r.cmd, "--holidays goes with --calendar");
     if (!r.top_set && r.as->bit == CMD_REPORT)
         r.opt.top = 10;
     r.opt.keep_journeys = r.cmd->bit == CMD_JOURNEYS;
@@ -1103,7 +1142,7 @@ int main(int argc, char **argv)
                                      {"--rejects", r.rejects_path},
                                      {"--state-out", r.state_path}};
         /* The key file is an input too. */
-        const char **ins = malloc((r.nfiles + 1) * sizeof *ins);
+        const char **ins = malloc((r.nfiles + 2) * sizeof *ins);
         if (ins == NULL) {
             fputs("jmine: out of memory\n", stderr);
             return 1;
@@ -1113,6 +1152,8 @@ int main(int argc, char **argv)
         size_t nins = r.nfiles;
         if (r.key_path != NULL)
             ins[nins++] = r.key_path;
+        if (r.opt.holidays_file != NULL)
+            ins[nins++] = r.opt.holidays_file;
         char *bad = jm__paths_check(ins, nins, outs, sizeof outs / sizeof outs[0]);
         free(ins);
         if (bad != NULL)
@@ -1122,6 +1163,7 @@ int main(int argc, char **argv)
     int code = run_command(&r);
     free(r.files);
     free(r.key);
+    free(r.holidays);
     if (fclose(stdout) != 0 && code == 0) {
         fprintf(stderr, "jmine: write error on standard output: %s\n", strerror(errno));
         code = 1;

@@ -376,6 +376,45 @@ static void channels_summary(const out *o, const jm__mval *s)
 
 /* ---- Waits ---- */
 
+/* waits.business (--calendar): the waits per transition in business time. */
+static void business_text(const out *o, const jm__mval *b)
+{
+    if (b == NULL || b->type != JM__M_OBJ)
+        return;
+    FILE *f = o->f;
+    heading(o, "### Waits in business time\n\n", "Waits in business time:\n");
+    size_t nc, nz;
+    const char *cal = str(b, "calendar", &nc), *tz = str(b, "time_zone", &nz);
+    char *sc = jm__safe(cal, nc, o->md), *sz = jm__safe(tz, nz, o->md);
+    fprintf(f, "Opening hours %s (in %s)%s; %" PRIu64 " waits are long even in business time.\n\n",
+            sc, sz, jm__m_isnull(get(b, "holidays")) ? "" : ", holidays closed",
+            u(b, "long_waits"));
+    free(sc);
+    free(sz);
+    const jm__mval *bt = get(b, "by_transition");
+    if (count(bt) == 0)
+        return;
+    static const char *const head[] = {"from", "to", "count", "median", "p90", "total"};
+    jm__table *tb = jm__table_new(6, head, "llrrrr");
+    size_t k = listed(o, count(bt)), r = 0;
+    for (const jm__mval *t = first(bt); t != NULL && r < k; t = t->next, r++) {
+        char c[4][32];
+        snprintf(c[0], 32, "%" PRIu64, u(t, "count"));
+        human(c[1], t, "median_s");
+        human(c[2], t, "p90_s");
+        human(c[3], t, "total_s");
+        size_t nf, nt;
+        const char *fr = str(t, "from", &nf);
+        const char *to = str(t, "to", &nt);
+        const char *cells[] = {fr, to, c[0], c[1], c[2], c[3]};
+        size_t lens[] = {nf, nt, strlen(c[0]), strlen(c[1]), strlen(c[2]), strlen(c[3])};
+        jm__table_row(tb, cells, lens);
+    }
+    jm__table_print(tb, f, o->md);
+    jm__table_free(tb);
+    fputc('\n', f);
+}
+
 static void waits_text(const out *o, const jm__mval *s)
 {
     FILE *f = o->f;
@@ -456,6 +495,7 @@ static void waits_text(const out *o, const jm__mval *s)
         jm__table_free(tb);
         fputc('\n', f);
     }
+    business_text(o, get(s, "business"));
 }
 
 static void waits_summary(const out *o, const jm__mval *s)
@@ -474,6 +514,17 @@ static void waits_summary(const out *o, const jm__mval *s)
             fr, to, total, med, pct(u(s, "journeys_with_long_wait"), journeys(o)), th);
     free(fr);
     free(to);
+    const jm__mval *bt = first(get(s, "business.by_transition"));
+    if (bt != NULL) {
+        char *bf = safe(bt, "from", false), *bto = safe(bt, "to", false);
+        char bm[32], btot[32];
+        fprintf(o->f,
+                "In business hours, the most waiting is between '%s' and '%s' (%s in all, median "
+                "%s).\n",
+                bf, bto, human(btot, bt, "total_s"), human(bm, bt, "median_s"));
+        free(bf);
+        free(bto);
+    }
 }
 
 /* ---- The process map ---- */
