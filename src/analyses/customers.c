@@ -492,8 +492,9 @@ static void cu_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
         return;
     for (size_t i = 0, k = 0; i < s->nby_step && k < 3; i++) {
         const group *x = &s->by_step[i];
-        /* A first step with a repeat rate above the overall rate, and at least 5 followed. */
-        if (x->followed < 5 || x->followed * s->journeys <= s->followed * x->journeys)
+        /* A first step whose repeat rate is at least a tenth above the overall rate, with at
+         * least 5 journeys followed. */
+        if (x->followed < 5 || 10 * x->followed * s->journeys <= 11 * s->followed * x->journeys)
             continue;
         size_t n;
         const char *name = jm__intern_str(ctx->steps, x->id, &n);
