@@ -128,6 +128,13 @@ static inline bool jm__where_keep(const jm__where_col *wc, size_t n, const char 
 
 /* ---- Journey filters ---- */
 
+/* A journey's arrays as the report builds them, one entry an event, sorted by start; cust and
+ * res are NULL where the log has no customer or resource column. */
+typedef struct jm__jarrs {
+    uint32_t *step, *chan, *cust, *res;
+    int64_t *start, *end;
+} jm__jarrs;
+
 /* What one thread counts, and, with --keep-coverage, the journeys it keeps for the later passes
  * (a journey: its case, its first event in the arrays, its length). */
 typedef struct jm__fcount {
@@ -137,7 +144,7 @@ typedef struct jm__fcount {
     uint32_t *jcas;
     size_t *joff;
     size_t nj, jcap;
-    uint32_t *step, *chan;
+    uint32_t *step, *chan, *cust, *res;
     int64_t *start, *end;
     size_t ne, ecap;
 } jm__fcount;
@@ -149,11 +156,11 @@ void jm__fcount_clear(jm__fcount *c);
 /* Add b's counts into a (their kept journeys stay where they are). */
 void jm__fcount_add(jm__fcount *a, const jm__fcount *b, const jm__filters *fs);
 
-/* Run the filters before the first --keep-coverage on the journey of n events (arrays as the
- * report builds them, sorted by start; trimmed in place by --window trim). Returns its new
- * length, or 0 when it is dropped or kept in c for the passes of jm__filters_coverage. */
-size_t jm__filters_journey(const jm__filters *fs, jm__fcount *c, uint32_t cas, uint32_t *step,
-                           uint32_t *chan, int64_t *start, int64_t *end, size_t n);
+/* Run the filters before the first --keep-coverage on the journey of n events in a (trimmed in
+ * place by --window trim). Returns its new length, or 0 when it is dropped or kept in c for the
+ * passes of jm__filters_coverage. */
+size_t jm__filters_journey(const jm__filters *fs, jm__fcount *c, uint32_t cas,
+                           const jm__jarrs *a, size_t n);
 
 /* The results of fs from the merged counts c into res (replacing what it held). */
 void jm__filters_results(const jm__filters *fs, const jm__fcount *c, jm__fresults *res);
@@ -166,9 +173,8 @@ void jm__filters_results(const jm__filters *fs, const jm__fcount *c, jm__fresult
  * c[0]. */
 void jm__filters_coverage(const jm__filters *fs, jm__fcount *c, size_t nc,
                           const jm__intern *steps, unsigned collapse,
-                          void (*emit)(void *data, uint32_t cas, const uint32_t *step,
-                                       const uint32_t *chan, const int64_t *start,
-                                       const int64_t *end, size_t n),
+                          void (*emit)(void *data, uint32_t cas, const jm__jarrs *a,
+                                       size_t n),
                           void *data);
 
 #endif

@@ -33,6 +33,11 @@ struct jm_log {
      * through kind_act and kind_chan. */
     jm__intern *kinds;
     uint32_t *kind_act, *kind_chan;
+    /* Each kind's resource (JM_NO_SIDE: none): with a resource column, a kind is (activity,
+     * channel, resource). */
+    uint32_t *kind_res;
+    jm__intern *custs, *ress; /* customer ids, resources */
+    bool has_customer, has_resource; /* the first file had the column */
     size_t kind_cap;
     struct jm__buckets *events; /* in buckets by case (buckets.h) */
     struct jm__spill *spill; /* events written out by --memory, or NULL */

@@ -250,6 +250,18 @@ typedef struct jm_options {
     size_t top;              /* variants listed: 0 means all */
     unsigned collapse_loops; /* > 0: runs of one repeated step shortened to this many */
     int64_t long_wait_ms;    /* threshold of a long wait (default 48 h) */
+    /* The customer's view (SPEC §9), with a customer column: a journey followed by another of
+     * the same customer starting within this long after its end is followed by a repeat
+     * (default 7 d). */
+    int64_t repeat_window_ms;
+    const char *self_service; /* "web,bot,...": the self-service channels, or NULL */
+    unsigned max_handovers;   /* with a resource column: journeys with more handovers than
+                                 this are counted (default 3) */
+    /* Business time: "CH=Mon-Fri 08:00-18:00; *=Mon-Fri 08:00-17:00" (opening hours per
+     * channel, read in tz), or NULL; and the holidays (ISO dates, closed all day). */
+    const char *calendar;
+    const char *holidays_file; /* the file the dates came from (named in the state) */
+    const char *holidays;      /* its text: ISO dates, one a line (borrowed), or NULL */
     double map_steps_pct;    /* process map: keep the most frequent steps holding this
                                 percentage of events (default 100: all) */
     double map_edges_pct;    /* process map: keep the most frequent transitions holding this

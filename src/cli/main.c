@@ -153,6 +153,11 @@ typedef enum {
     O_DURATION,
     O_KEEP_COVERAGE,
     O_COVERAGE,
+    O_REPEAT_WINDOW,
+    O_SELF_SERVICE,
+    O_MAX_HANDOVERS,
+    O_CALENDAR,
+    O_HOLIDAYS,
 } opt_id;
 
 typedef struct opt_def {
@@ -183,6 +188,19 @@ static const opt_def options[] = {
      "--top for the variants)"},
     {O_LONG_WAIT, "long-wait", 0, "DURATION", CMD_REPORT,
      "a wait longer than DURATION is a long wait (default 48h)"},
+    {O_REPEAT_WINDOW, "repeat-window", 0, "DURATION", CMD_REPORT,
+     "with a customer column: a journey is followed by a repeat when the same customer starts "
+     "another within DURATION of its end (default 7d)"},
+    {O_SELF_SERVICE, "self-service", 0, "CH,...", CMD_REPORT,
+     "the self-service channels (web, bot, IVR...): containment of journeys that start in "
+     "them, and where they escalate"},
+    {O_MAX_HANDOVERS, "max-handovers", 0, "N", CMD_REPORT,
+     "with a resource column: count journeys with more than N handovers (default 3)"},
+    {O_CALENDAR, "calendar", 0, "SPEC", CMD_REPORT,
+     "opening hours per channel, read in --tz, e.g. 'phone=Mon-Fri 08:00-18:00; *=Mon-Fri "
+     "08:00-17:00': waits are also measured in business time"},
+    {O_HOLIDAYS, "holidays", 0, "FILE", CMD_REPORT,
+     "with --calendar: ISO dates (YYYY-MM-DD), one a line, closed all day"},
     {O_MAP_STEPS, "map-steps", 0, "PCT", CMD_MAP | CMD_MERGE,
      "show the most frequent steps that hold PCT% of the events (default 100)"},
     {O_MAP_EDGES, "map-edges", 0, "PCT", CMD_MAP | CMD_MERGE,
@@ -308,6 +326,7 @@ typedef struct run {
     const char *rejects_path;
     const char *key_path; /* --pseudonymize */
     char *key;
+    char *holidays; /* --holidays: the file's text */
     jm__output *out, *rejects_out;
     bool rejects_header_done;
     uint64_t rejects_seen;
@@ -343,6 +362,39 @@ static _Noreturn void usage_error(const command *cmd, const char *fmt, ...)
 /* --pseudonymize: the key, the bytes of the file at path less one final newline, into r->key
  * and r->opt. A key that group or others may read, cannot be read, or is empty is a usage
  * error: a leaked key lets anyone recompute the pseudonyms of guessed ids. */
+/* --holidays FILE: its text, for the library to read (it says which line is no date). */
+static void read_holidays(const command *cmd, const char *path, run *r)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        usage_error(cmd, "--holidays: cannot open '%s': %s", path, strerror(errno));
+    size_t cap = 4096, n = 0, got;
+    char *t = malloc(cap);
+    while (t != NULL && (got = fread(t + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *k = realloc(t, cap *= 2);
+            if (k == NULL)
+                free(t);
+            t = k;
+        }
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (t == NULL) {
+        fputs("jmine: out of memory\n", stderr);
+        exit(1);
+    }
+    if (bad) {
+        free(t);
+        usage_error(cmd, "--holidays: cannot read '%s'", path);
+    }
+    t[n] = '\0';
+    free(r->holidays);
+    r->holidays = t;
+    r->opt.holidays = t;
+}
+
 static void read_key(const command *cmd, const char *path, run *r)
 {
     FILE *f = fopen(path, "rb");
@@ -704,6 +756,18 @@ static void apply(run *r, const opt_def *o, const char *arg)
         opt->coverage_pct = v;
         break;
     }
+    case O_REPEAT_WINDOW: duration_arg(cmd, o, arg, &opt->repeat_window_ms); break;
+    case O_SELF_SERVICE: opt->self_service = arg; break;
+    case O_MAX_HANDOVERS:
+        if (!parse_u64(arg, &u) || u > UINT_MAX)
+            usage_error(cmd, "--max-handovers wants a number, not '%s'", arg);
+        opt->max_handovers = (unsigned)u;
+        break;
+    case O_CALENDAR: opt->calendar = arg; break;
+    case O_HOLIDAYS:
+        opt->holidays_file = arg;
+        read_holidays(cmd, arg, r);
+        break;
     case O_MAP_STEPS:
     case O_MAP_EDGES: {
         char *end = NULL;
@@ -1157,6 +1221,8 @@ int main(int argc, char **argv)
                     "depends on every shard's journeys, so partial states could not be merged "
                     "into what one run gives; filter the merged run's journeys instead, or use "
                     "the other filters");
+    if (r.opt.holidays_file != NULL && r.opt.calendar == NULL)
+        usage_error(r.cmd, "--holidays goes with --calendar");
     if (!r.top_set && r.as->bit == CMD_REPORT)
         r.opt.top = 10;
     r.opt.keep_journeys = r.cmd->bit == CMD_JOURNEYS;
@@ -1166,7 +1232,7 @@ int main(int argc, char **argv)
                                      {"--rejects", r.rejects_path},
                                      {"--state-out", r.state_path}};
         /* The key file is an input too. */
-        const char **ins = malloc((r.nfiles + 1) * sizeof *ins);
+        const char **ins = malloc((r.nfiles + 2) * sizeof *ins);
         if (ins == NULL) {
             fputs("jmine: out of memory\n", stderr);
             return 1;
@@ -1176,6 +1242,8 @@ int main(int argc, char **argv)
         size_t nins = r.nfiles;
         if (r.key_path != NULL)
             ins[nins++] = r.key_path;
+        if (r.opt.holidays_file != NULL)
+            ins[nins++] = r.opt.holidays_file;
         char *bad = jm__paths_check(ins, nins, outs, sizeof outs / sizeof outs[0]);
         free(ins);
         if (bad != NULL)
@@ -1186,6 +1254,7 @@ int main(int argc, char **argv)
     free(r.files);
     free(r.filters);
     free(r.key);
+    free(r.holidays);
     if (fclose(stdout) != 0 && code == 0) {
         fprintf(stderr, "jmine: write error on standard output: %s\n", strerror(errno));
         code = 1;
