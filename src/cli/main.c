@@ -71,7 +71,8 @@ static const command commands[] = {
      "section sums rows, events and rejections and lists every file, in the order the states\n"
      "are given. States made by another jmine version, or with other analysis options\n"
      "(--step, --split-gap, --long-wait, --collapse-loops, the column, delimiter, time and\n"
-     "field-limit options), are refused with exit code 3, naming the option and both values.\n"
+     "field-limit options, --repeat-window, --self-service, --max-handovers, --calendar,\n"
+     "--holidays), are refused with exit code 3, naming the option and both values.\n"
      "The format of a state is in docs/state-format.md."},
     {"diff", CMD_DIFF, "compare two JSON reports (last night and tonight)", "text,md,json",
      "Compares OLD and NEW, two reports written by 'jmine report --format json' (write them\n"
