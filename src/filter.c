@@ -346,7 +346,8 @@ void jm__fresults_clear(jm__fresults *res)
     res->n = 0;
 }
 
-void jm__filters_results(const jm__filters *fs, const jm__fcount *c, jm__fresults *res)
+void jm__filters_results(const jm__filters *fs, const jm__fcount *c, const uint64_t *where_rows,
+                         jm__fresults *res)
 {
     jm__fresults_clear(res);
     res->n = fs->nwhere + fs->n;
@@ -354,6 +355,7 @@ void jm__filters_results(const jm__filters *fs, const jm__fcount *c, jm__fresult
     for (size_t i = 0; i < fs->nwhere; i++) {
         res->r[i].text = jm__xstrdup(fs->where[i].text);
         res->r[i].rows = true;
+        res->r[i].removed = where_rows[i];
     }
     uint64_t before = c->entered;
     for (size_t i = 0; i < fs->n; i++) {
@@ -361,7 +363,7 @@ void jm__filters_results(const jm__filters *fs, const jm__fcount *c, jm__fresult
         r->text = jm__xstrdup(fs->f[i].text);
         r->before = before;
         r->after = c->pass[i];
-        r->events_removed = c->trimmed[i];
+        r->removed = c->trimmed[i];
         before = r->after;
     }
 }

@@ -87,7 +87,9 @@ char *jm__filters_resolve(jm__filters *fs, const jm__intern *steps);
 typedef struct jm__fresult {
     char *text;
     bool rows; /* a row filter */
-    uint64_t before, after, events_removed;
+    uint64_t before, after;
+    uint64_t removed; /* a row filter: the rows it dropped (the first that drops a row counts
+                         it); --window trim: the events it removed; else 0 */
 } jm__fresult;
 
 typedef struct jm__fresults {
@@ -109,9 +111,10 @@ typedef struct jm__where_col {
     size_t col;
 } jm__where_col;
 
-/* Whether a row of fields f, lengths len passes every row filter. */
-static inline bool jm__where_keep(const jm__where_col *wc, size_t n, const char *const *f,
-                                  const size_t *len)
+/* The first row filter that drops a row of fields f, lengths len, or n when every one keeps
+ * it. */
+static inline size_t jm__where_drops(const jm__where_col *wc, size_t n, const char *const *f,
+                                     const size_t *len)
 {
     for (size_t i = 0; i < n; i++) {
         const jm__where *w = wc[i].w;
@@ -121,9 +124,16 @@ static inline bool jm__where_keep(const jm__where_col *wc, size_t n, const char 
         for (size_t v = 0; v < w->nval && !hit; v++)
             hit = w->vlen[v] == sl && (sl == 0 || __builtin_memcmp(w->val[v], s, sl) == 0);
         if (hit == w->negate)
-            return false;
+            return i;
     }
-    return true;
+    return n;
+}
+
+/* Whether a row passes every row filter. */
+static inline bool jm__where_keep(const jm__where_col *wc, size_t n, const char *const *f,
+                                  const size_t *len)
+{
+    return jm__where_drops(wc, n, f, len) == n;
 }
 
 /* ---- Journey filters ---- */
@@ -162,8 +172,10 @@ void jm__fcount_add(jm__fcount *a, const jm__fcount *b, const jm__filters *fs);
 size_t jm__filters_journey(const jm__filters *fs, jm__fcount *c, uint32_t cas,
                            const jm__jarrs *a, size_t n);
 
-/* The results of fs from the merged counts c into res (replacing what it held). */
-void jm__filters_results(const jm__filters *fs, const jm__fcount *c, jm__fresults *res);
+/* The results of fs from the merged counts c and the rows each row filter dropped (where_rows,
+ * by row filter) into res (replacing what it held). */
+void jm__filters_results(const jm__filters *fs, const jm__fcount *c, const uint64_t *where_rows,
+                         jm__fresults *res);
 
 /* The journeys kept by the threads' counts c[0..nc), through every --keep-coverage and the
  * filters after it, a pass each: the variants (steps with runs cut to collapse steps, 0: none)

@@ -462,7 +462,7 @@ static void finish_filters(jm_report *rep)
             jm__fcount_add(&rep->workers[0].fc, &rep->workers[t].fc, fs);
         c0 = &rep->workers[0].fc;
     }
-    jm__filters_results(fs, c0, &log->fres);
+    jm__filters_results(fs, c0, log->where_rows, &log->fres);
     jm__fcount_clear(&none);
 }
 
@@ -1368,12 +1368,14 @@ static void filters_model(const jm_report *rep, jm__model *m, jm__mval *root)
         jm__mval *o = jm__m_obj(m, arr, NULL);
         jm__m_cstr(m, o, "filter", r->text);
         jm__m_cstr(m, o, "on", r->rows ? "rows" : "journeys");
-        if (r->rows)
+        if (r->rows) {
+            jm__m_uint(m, o, "rows_removed", r->removed);
             continue;
+        }
         jm__m_uint(m, o, "journeys_before", r->before);
         jm__m_uint(m, o, "journeys_after", r->after);
         if (strstr(r->text, "--window trim") != NULL)
-            jm__m_uint(m, o, "events_removed", r->events_removed);
+            jm__m_uint(m, o, "events_removed", r->removed);
     }
 }
 
@@ -1733,7 +1735,7 @@ static void merge_head(jm_merge *m, jm__state_head *h)
         for (size_t i = 0; i < a->fres.n && i < h->fres.n; i++) {
             a->fres.r[i].before += h->fres.r[i].before;
             a->fres.r[i].after += h->fres.r[i].after;
-            a->fres.r[i].events_removed += h->fres.r[i].events_removed;
+            a->fres.r[i].removed += h->fres.r[i].removed;
         }
     }
     a->has_lifecycle |= h->has_lifecycle;

@@ -604,7 +604,7 @@ void jm__sw_head(jm__state_w *w, const jm__state_head *h)
         jm__sw_u64(w, f->rows);
         jm__sw_u64(w, f->before);
         jm__sw_u64(w, f->after);
-        jm__sw_u64(w, f->events_removed);
+        jm__sw_u64(w, f->removed);
     }
     size_t ncol = 0;
     for (int i = 0; i < JM_ROLE_COUNT; i++)
@@ -728,7 +728,7 @@ static bool read_head(jm__state_r *r, jm__state_head *h)
         f->rows = rows;
         f->before = jm__sr_u64(r);
         f->after = jm__sr_u64(r);
-        f->events_removed = jm__sr_u64(r);
+        f->removed = jm__sr_u64(r);
     }
     size_t ncol = jm__sr_count(r);
     for (size_t k = 0; k < ncol && jm__sr_ok(r); k++) {

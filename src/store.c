@@ -60,6 +60,8 @@ jm_log *jm_log_new(const jm_options *opt, char **err)
     log->opt = opt;
     log->tf = tf;
     log->filters = filters;
+    if (filters != NULL)
+        log->where_rows = jm__xcalloc(filters->nwhere + 1, sizeof *log->where_rows);
     log->acts = jm__intern_new();
     log->chans = jm__intern_new();
     log->kinds = jm__intern_new();
@@ -78,6 +80,7 @@ void jm_log_free(jm_log *log)
     jm__timefmt_free(log->tf);
     jm__filters_free(log->filters);
     jm__fresults_clear(&log->fres);
+    free(log->where_rows);
     jm__intern_free(log->acts);
     jm__intern_free(log->chans);
     jm__intern_free(log->kinds);

@@ -27,6 +27,7 @@ struct jm_log {
     jm__timefmt *tf;
     jm__filters *filters;  /* jm_options.filters parsed, or NULL when there are none */
     jm__fresults fres;     /* what the filters did (the report's, or a merge's sums) */
+    uint64_t *where_rows;  /* by row filter: the rows it dropped */
     jm__intern *acts, *chans; /* case ids are kept in the buckets */
     /* Kinds: (activity, channel) pairs, 8 bytes each. An event in the buckets holds its kind in
      * act and the fingerprint of its row in chan (see batch.c); the report reads them back

@@ -49,6 +49,7 @@ struct jm__batch {
     size_t nlong, long_cap;
     uint64_t rows;
     uint64_t filtered; /* rows a --where dropped */
+    uint64_t *filtered_by; /* by row filter, the first that dropped each (f->nwhere) */
     uint64_t lc_rows[JM_LC_COUNT]; /* rows by lifecycle transition (see lifecycle_code) */
     uint64_t first_line; /* the line of the batch's first row */
     rejection *rej;
@@ -332,6 +333,7 @@ void jm__batch_free(jm__batch *b)
     free(b->map);
     free(b->jcase);
     free(b->jact);
+    free(b->filtered_by);
     free(b);
 }
 
@@ -788,9 +790,15 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
         return reject(b, row, JM_REJECT_FIELD_COUNT, detail);
     }
     /* --where: a row it drops is counted, and nothing more is done with it. */
-    if (f->nwhere != 0 && !jm__where_keep(f->where, f->nwhere, row->f, row->len)) {
-        b->filtered++;
-        return JM_OK;
+    if (f->nwhere != 0) {
+        size_t w = jm__where_drops(f->where, f->nwhere, row->f, row->len);
+        if (w < f->nwhere) {
+            if (b->filtered_by == NULL)
+                b->filtered_by = jm__xcalloc(f->nwhere, sizeof *b->filtered_by);
+            b->filtered_by[w]++;
+            b->filtered++;
+            return JM_OK;
+        }
     }
     const size_t *c = f->col;
     const char *cas, *act = NULL;
@@ -1033,6 +1041,12 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     log->stats.events += b->nev;
     log->stats.rows += b->rows;
     log->stats.filtered_rows += b->filtered;
+    if (b->filtered != 0) {
+        for (size_t w = 0; w < f->nwhere; w++) {
+            log->where_rows[w] += b->filtered_by[w];
+            b->filtered_by[w] = 0;
+        }
+    }
     log->stats.blank_lines += blank_lines;
     for (int v = 0; v < JM_LC_COUNT; v++)
         log->stats.lifecycle_rows[v] += b->lc_rows[v];

@@ -932,7 +932,7 @@ static char *safe_str(const out *o, const jm__mval *v)
 }
 
 /* The filters (SPEC §12), in the order applied, each with what it removed. */
-static void filters_text(const out *o, const jm__mval *in)
+static void filters_text(const out *o)
 {
     const jm__mval *fl = get(o->root, "filters");
     if (fl == NULL)
@@ -944,8 +944,7 @@ static void filters_text(const out *o, const jm__mval *in)
         fprintf(f, "%s%s%s%s: ", o->md ? "  - " : "  ", o->md ? "`" : "", text, o->md ? "`" : "");
         free(text);
         if (get(v, "journeys_before") == NULL) {
-            fprintf(f, "rows (%" PRIu64 " rows dropped by the row filters together)\n",
-                    u(in, "filtered_rows"));
+            fprintf(f, "%" PRIu64 " rows removed as read\n", u(v, "rows_removed"));
             continue;
         }
         uint64_t b = u(v, "journeys_before"), a = u(v, "journeys_after");
@@ -1020,7 +1019,7 @@ static void input_text(const out *o, const jm__mval *in)
     char *tf = safe_str(o, get(in, "time_format"));
     fprintf(f, "\n%sTime format: %s\n", o->md ? "- " : "", tf);
     free(tf);
-    filters_text(o, in);
+    filters_text(o);
     /* The privacy policy (the report's privacy section), said only when it is on. */
     const jm__mval *pv = get(o->root, "privacy.pseudonymized");
     if (pv != NULL && pv->type == JM__M_BOOL && pv->v.b)

@@ -289,10 +289,14 @@ def load(files, options):
         counts["have_resource"] |= roles["resource"] is not None
         for row in records:
             counts["rows"] += 1
-            if (len(row) == len(header) and not any(len(f) > FIELD_LIMIT for f in row)
-                    and not all((row[col] in values) != negate for col, negate, values in wheres)):
-                counts["filtered_rows"] = counts.get("filtered_rows", 0) + 1
-                continue
+            if len(row) == len(header) and not any(len(f) > FIELD_LIMIT for f in row):
+                dropped = [k for k, (col, negate, values) in enumerate(wheres)
+                           if (row[col] in values) == negate]
+                if dropped:
+                    counts["filtered_rows"] = counts.get("filtered_rows", 0) + 1
+                    by = counts.setdefault("filtered_by", [0] * len(wheres))
+                    by[dropped[0]] += 1
+                    continue
             reason = check_row(row, len(header), roles)
             if reason:
                 counts["rejected_by_reason"][reason] += 1
@@ -463,7 +467,8 @@ def coverage_keep(journeys, pct, options):
 
 def apply_filters(journeys, options):
     """The journeys left by the journey filters in order, and the report's filters[]."""
-    out = [{"filter": "--where " + text, "on": "rows"} for text in options.where_texts]
+    out = [{"filter": "--where " + text, "on": "rows", "rows_removed": 0}
+           for text in options.where_texts]
     names = lambda j: [step_name(e, options.step) for e in j]
     for name, value in options.journey_filters:
         before = len(journeys)
@@ -1041,6 +1046,8 @@ def analyse(files, options):
         raise OracleError("--step %s needs a channel column" % options.step)
     journeys = build_journeys(events, options.split_gap)
     journeys, filter_counts = apply_filters(journeys, options)
+    for k, entry in enumerate(e for e in filter_counts if e["on"] == "rows"):
+        entry["rows_removed"] = counts.get("filtered_by", [0] * (k + 1))[k]
     all_steps = [[step_name(e, options.step) for e in j] for j in journeys]
     durations = [max(e.end for e in j) - min(e.start for e in j) for j in journeys]
     sorted_durations = sorted(durations)

@@ -264,7 +264,7 @@ static emitted cover(const char *const *kv, const char *const *journeys, jm__fre
     }
     jm__filters_coverage(fs, c, 2, t, 0, collect, &e);
     jm__fcount_add(&c[0], &c[1], fs);
-    jm__filters_results(fs, &c[0], res);
+    jm__filters_results(fs, &c[0], NULL, res);
     jm__fcount_clear(&c[0]);
     jm__fcount_clear(&c[1]);
     jm__intern_free(t);
