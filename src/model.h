@@ -22,6 +22,7 @@
  *     and Markdown apply to the rankings the JSON lists whole (channel switches, map edges);
  *   - "journeys", "steps_pct" and "edges_pct" in the map command's "cut": the journeys
  *     drawn and the --map-steps and --map-edges that cut it, stated in the DOT label.
+ *   - "tz" at the root of the report: --tz, for the page (html.c) to show instants in that zone.
  *
  * Memory: values live in the model's arena and are freed with it (jm__model_free). Strings
  * added with jm__m_str are borrowed and must outlive the model (names from the log's tables
