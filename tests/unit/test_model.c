@@ -343,6 +343,23 @@ static void test_model_text_unknown_section(void **state)
                                     "A          2\n\n");
 }
 
+/* Durations for people: two units at most; years of 365 days past one, days unpadded after them. */
+static void test_model_fmt_human(void **state)
+{
+    (void)state;
+    char b[32];
+    const int64_t day = 86400000;
+    assert_string_equal(jm__fmt_human(b, 42000), "42s");
+    assert_string_equal(jm__fmt_human(b, 2500), "2.5s");
+    assert_string_equal(jm__fmt_human(b, 12 * 60000 + 5000), "12m 05s");
+    assert_string_equal(jm__fmt_human(b, 2 * day + 4 * 3600000), "2d 04h");
+    assert_string_equal(jm__fmt_human(b, 364 * day), "364d");
+    assert_string_equal(jm__fmt_human(b, 365 * day), "1y");
+    assert_string_equal(jm__fmt_human(b, 133897 * day), "366y 307d");
+    assert_string_equal(jm__fmt_human(b, (366 * 365 + 10) * day), "366y 10d");
+    assert_string_equal(jm__fmt_human(b, -(400 * day)), "-1y 35d");
+}
+
 /* The page shows a section it has no renderer for (as the customers' or filters' sections of
  * other analyses) with a heading and its numbers marked for the JSON; a "filters" section goes
  * first, before the summary; a name with markup stays text. */
@@ -391,6 +408,7 @@ int main(void)
         T(test_model_order_and_lookup),     T(test_model_strings),       T(test_model_json),
         T(test_model_variants_csv),         T(test_model_variants_text), T(test_model_dot),
         T(test_model_text_unknown_section), T(test_model_html_unknown_section),
+        T(test_model_fmt_human),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
