@@ -1402,10 +1402,15 @@ static void input_section(const page *p)
         pf(p, "</dd>");
     }
     pf(p, "</dl>\n<dl class=kv>");
-    static const char *const more[] = {"blank_lines", "duplicate_rows", "duplicates_dropped"};
-    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
-        pf(p, "<dt>%s</dt>", more[i]);
-        num(p, "dd", get(in, more[i]), "input.%s", more[i]);
+    /* The other counts of the section (blank lines, duplicates, rows filtered out, ...). */
+    for (const jm__mval *c = first(in); c != NULL; c = c->next) {
+        if (c->hidden || c->type != JM__M_UINT || strcmp(c->key, "rows") == 0 ||
+            strcmp(c->key, "events") == 0 || strcmp(c->key, "rejected") == 0)
+            continue;
+        pf(p, "<dt>");
+        escs(p->f, c->key);
+        pf(p, "</dt>");
+        num(p, "dd", c, "input.%s", c->key);
     }
     pf(p, "<dt>pseudonymized ids</dt><dd>%s</dd>",
        is_true(get(p->root, "privacy.pseudonymized")) ? "yes" : "no");

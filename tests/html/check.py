@@ -165,6 +165,8 @@ def main():
                                .replace(b'"', b"")))
         cases = [("sample-logs/contacts.csv", []),
                  ("sample-logs/contacts.csv", ["--tz", "Europe/Paris", "--top", "5"]),
+                 ("sample-logs/contacts.csv", ["--where", "channel=phone,web", "--coverage",
+                                               "50%"]),
                  ("sample-logs/contacts-nochannel.csv", []),
                  ("sample-logs/running-example.csv", []),
                  (hostile, [])]
@@ -173,6 +175,10 @@ def main():
             if log == hostile and text is not None:
                 if "<script>alert" in text or "<svg onload" in text:
                     errors.append("hostile names: markup from a step name reached the page")
+            if "--where" in extra and text is not None and (
+                    text.find('<section id="s-filters"') < 0 or
+                    text.find('<section id="s-filters"') > text.find('<section id="summary"')):
+                errors.append("--where: no filters block above the summary")
             if "--tz" in extra and text is not None and 'data-tz="Europe/Paris"' not in text:
                 errors.append("--tz: the page does not carry the zone for its instants")
         empty = os.path.join(tmp, "empty.csv")
