@@ -979,6 +979,54 @@ static void histogram(const page *p, const jm__mval *h, const char *unit, const 
     table_end(p);
 }
 
+/* The durations' histogram (journeys.duration_s.histogram: buckets on a log scale) as bars, and
+ * as a table. */
+static void duration_histogram(const page *p, const jm__mval *h)
+{
+    size_t n = count(h), i = 0;
+    if (n == 0)
+        return;
+    uint64_t mx = 1, total = 0;
+    for (const jm__mval *e = first(h); e != NULL; e = e->next) {
+        total += u(e, "journeys");
+        if (u(e, "journeys") > mx)
+            mx = u(e, "journeys");
+    }
+    double W = 560, H = 150, L = 8, B = 26, T = 14, bw = (W - 2 * L) / (double)n;
+    pf(p, "<div class=chart><svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
+          "role=img aria-label=\"journeys by duration, log scale\">",
+       W, H, W, H);
+    for (const jm__mval *e = first(h); e != NULL; e = e->next, i++) {
+        char lo[32], hi[32];
+        jm__fmt_human(lo, jm__m_msv(get(e, "from_s")));
+        bool open = jm__m_isnull(get(e, "to_s"));
+        if (!open)
+            jm__fmt_human(hi, jm__m_msv(get(e, "to_s")));
+        double hh = (H - T - B) * (double)u(e, "journeys") / (double)mx, x = L + bw * (double)i;
+        pf(p, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#009E73\">"
+              "<title>%s%s%s: %" PRIu64 " journeys (%.1f%%)</title></rect>",
+           x + bw * 0.1, T + (H - T - B) - hh, bw * 0.8, hh, lo, open ? " or more" : " to ",
+           open ? "" : hi, u(e, "journeys"), pct(u(e, "journeys"), total));
+        pf(p, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" "
+              "fill=\"#555\">%s%s</text>",
+           x + bw / 2, H - B + 12, lo, open ? "+" : "");
+    }
+    pf(p, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" fill=\"#555\">journey duration (from "
+          "each bound; log scale)</text></svg></div>\n",
+       L, H - 2);
+    table_head(p, NULL, "#from|#to|#journeys|#share");
+    i = 0;
+    for (const jm__mval *e = first(h); e != NULL; e = e->next, i++) {
+        pf(p, "<tr>");
+        num(p, "td", get(e, "from_s"), "journeys.duration_s.histogram.%zu.from_s", i);
+        num(p, "td", get(e, "to_s"), "journeys.duration_s.histogram.%zu.to_s", i);
+        num(p, "td", get(e, "journeys"), "journeys.duration_s.histogram.%zu.journeys", i);
+        pf(p, "<td class=n data-v=\"%" PRIu64 "\">%.1f%%</td></tr>\n", u(e, "journeys"),
+           pct(u(e, "journeys"), total));
+    }
+    table_end(p);
+}
+
 /* Durations on a log scale: median, p90, max and mean as bars from 1 s. */
 static void durations(const page *p, const jm__mval *d)
 {
@@ -1031,6 +1079,7 @@ static void journeys_section(const page *p)
         histogram(p, get(j, "channels.histogram"), "channels", "journeys.channels.histogram");
     }
     pf(p, "<h3>Journey durations</h3>\n");
+    duration_histogram(p, get(j, "duration_s.histogram"));
     durations(p, get(j, "duration_s"));
     section_end(p);
 }
