@@ -1419,6 +1419,9 @@ static void report_model(const jm_report *rep, jm__model *m)
     jm__mval *pv = jm__m_obj(m, root, "privacy");
     jm__m_bool(m, pv, "pseudonymized", rep->pseudonymized);
     jm__m_hide(jm__m_uint(m, root, "top", rep->ctx.opt->top));
+    /* For the page (html.c): the zone that --tz named, to show instants in. */
+    if (rep->ctx.opt->tz != NULL)
+        jm__m_hide(jm__m_cstr(m, root, "tz", rep->ctx.opt->tz));
 }
 
 static const void *state_of(const jm_report *rep, const jm__analysis *an)
@@ -1457,7 +1460,7 @@ static const struct {
     {W_REPORT, JM_FORMAT_MD, jm__md_report},        {W_VARIANTS, JM_FORMAT_JSON, jm__json_model},
     {W_VARIANTS, JM_FORMAT_TEXT, jm__text_variants}, {W_VARIANTS, JM_FORMAT_MD, jm__md_variants},
     {W_VARIANTS, JM_FORMAT_CSV, jm__csv_variants},  {W_MAP, JM_FORMAT_JSON, jm__json_model},
-    {W_MAP, JM_FORMAT_DOT, jm__dot_map},
+    {W_MAP, JM_FORMAT_DOT, jm__dot_map},       {W_REPORT, JM_FORMAT_HTML, jm__html_report},
 #ifdef JM_HAVE_GRAPHVIZ
     {W_MAP, JM_FORMAT_SVG, jm__svg_map},
 #endif

@@ -419,15 +419,18 @@ typedef enum {
     JM_FORMAT_DOT,
     /* The process map as an SVG picture, laid out in-process by Graphviz's libraries (libgvc,
      * libcgraph); only in a build that found them (jm_format_built). */
-    JM_FORMAT_SVG
+    JM_FORMAT_SVG,
+    /* The analyst's page (jm_write_report only): one self-contained HTML file, the JSON report
+     * embedded, the map laid out by Graphviz where the build has it (SPEC §7). */
+    JM_FORMAT_HTML
 } jm_format;
 
 /* Whether this build has a writer for fmt: false for JM_FORMAT_SVG in a build made without
  * Graphviz's libraries, true for every other format. */
 bool jm_format_built(jm_format fmt);
 
-/* Write the whole report: JM_FORMAT_TEXT, JM_FORMAT_JSON (docs/report.schema.json) or
- * JM_FORMAT_MD. Returns JM_OK; JM_EUSAGE for another format (nothing is written); JM_EIO if
+/* Write the whole report: JM_FORMAT_TEXT, JM_FORMAT_JSON (docs/report.schema.json),
+ * JM_FORMAT_MD or JM_FORMAT_HTML (Graphviz runs on the calling thread, as for the map's SVG). Returns JM_OK; JM_EUSAGE for another format (nothing is written); JM_EIO if
  * the stream's error indicator is set after writing (ferror), the caller's to report. */
 jm_status jm_write_report(const jm_report *rep, jm_format fmt, FILE *out);
 

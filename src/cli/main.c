@@ -43,9 +43,15 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"report", CMD_REPORT, "the whole analysis of a contact log", "text,json,md",
+    {"report", CMD_REPORT, "the whole analysis of a contact log", "text,json,md,html",
      "Reads the logs as one, rebuilds every journey (the events of one case id, ordered by\n"
-     "start time) and reports the input accounting, journeys and their variants."},
+     "start time) and reports the input accounting, journeys and their variants.\n"
+     "--format html -o report.html writes the analyst's page: one self-contained file (no\n"
+     "request leaves it) with the summary, where to act first, the process map laid out by\n"
+     "Graphviz's libraries (a slider over levels of detail, frequency or performance view),\n"
+     "variants, histograms, the channel-switch heat map, waits, loops and the input, as\n"
+     "tables and SVG that read without JavaScript, and the JSON report embedded as\n"
+     "<script id=\"jmine-report\">."},
     {"variants", CMD_VARIANTS, "the table of journey variants, most common first", "text,csv,json",
      "Lists every variant (a journey's sequence of steps) with its stable id, journey count,\n"
      "share, cumulative share and median and mean duration. All variants are listed unless\n"
@@ -64,7 +70,7 @@ static const command commands[] = {
      "stated on the map, each step shown keeps its strongest way in and out, and every step\n"
      "shown that journeys end on keeps its edge to the end node."},
     {"merge", CMD_MERGE, "merge the states of logs cut by case (report --state-out)",
-     "text,json,md,csv,dot,svg",
+     "text,json,md,csv,dot,svg,html",
      "Reads the states that 'jmine report --state-out' wrote for logs whose case ids are\n"
      "disjoint (shards of one export cut by case, or one machine's share each) and writes what\n"
      "the --as command would write for one run over all their files, byte for byte: the input\n"
@@ -490,7 +496,7 @@ static void print_help(const command *cmd)
                  o->arg ? " " : "", o->arg ? o->arg : "");
         printf("  %-28s ", left);
         if (o->id == O_FORMAT && merge) {
-            fputs("output format of the --as command: report text,json,md; variants "
+            fputs("output format of the --as command: report text,json,md,html; variants "
                   "text,csv,json; map dot,json,svg (default: the first)",
                   stdout);
         } else if (o->id == O_FORMAT) {
@@ -545,7 +551,8 @@ static jm_format format_among(const command *cmd, const command *of, const char 
                  {"md", JM_FORMAT_MD},
                  {"csv", JM_FORMAT_CSV},
                  {"dot", JM_FORMAT_DOT},
-                 {"svg", JM_FORMAT_SVG}};
+                 {"svg", JM_FORMAT_SVG},
+                 {"html", JM_FORMAT_HTML}};
     size_t n = strlen(s);
     const char *p = of->formats;
     while (*p) {

@@ -92,6 +92,12 @@ static size_t listed(const out *o, size_t n)
     return top && top < n ? (size_t)top : n;
 }
 
+/* The noun for a count of n: "1 contact", "2 contacts". */
+static const char *pl(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
 /* A duration member for people ("3h 20m"), into buf (32 bytes). */
 static char *human(char *buf, const jm__mval *obj, const char *path)
 {
@@ -159,7 +165,8 @@ static void journeys_text(const out *o, const jm__mval *s)
     FILE *f = o->f;
     char a[32], b[32], c[32];
     heading(o, "## Journeys\n\n", "Journeys\n--------\n");
-    fprintf(f, "%" PRIu64 " journeys of %" PRIu64 " cases.\n", u(s, "count"), u(s, "cases"));
+    fprintf(f, "%" PRIu64 " %s of %" PRIu64 " %s.\n", u(s, "count"),
+            pl(u(s, "count"), "journey", "journeys"), u(s, "cases"), pl(u(s, "cases"), "case", "cases"));
     if (u(s, "count") == 0) {
         fputc('\n', f);
         return;
@@ -191,9 +198,10 @@ static void journeys_summary(const out *o, const jm__mval *s)
         return;
     }
     fprintf(f,
-            "%" PRIu64 " journeys (of %" PRIu64 " cases) take a median of %" PRIu64
-            " contacts (p90 %" PRIu64 ")",
-            u(s, "count"), u(s, "cases"), u(s, "contacts.median"), u(s, "contacts.p90"));
+            "%" PRIu64 " %s (of %" PRIu64 " %s) take a median of %" PRIu64 " %s (p90 %" PRIu64 ")",
+            u(s, "count"), pl(u(s, "count"), "journey", "journeys"), u(s, "cases"),
+            pl(u(s, "cases"), "case", "cases"), u(s, "contacts.median"),
+            pl(u(s, "contacts.median"), "contact", "contacts"), u(s, "contacts.p90"));
     if (!jm__m_isnull(get(s, "channels")))
         fprintf(f, " over %" PRIu64 " channel%s (p90 %" PRIu64 ")", u(s, "channels.median"),
                 u(s, "channels.median") == 1 ? "" : "s", u(s, "channels.p90"));
@@ -201,6 +209,10 @@ static void journeys_summary(const out *o, const jm__mval *s)
 }
 
 /* ---- Variants ---- */
+
+/* The variants table's steps column is cut to this many bytes (at a UTF-8 boundary, " ..."
+ * added): sepsis.csv's longest variant made a 2,000-character separator line. */
+enum { STEPS_SHOWN = 120 };
 
 /* The steps of a variant joined with " > ", malloc'd. */
 static char *joined(const jm__mval *steps, size_t *len)
@@ -226,6 +238,7 @@ static void variants_table(const out *o, const jm__mval *top)
         "rank",          "journeys", "share", "cumulative", "median duration",
         "mean duration", "id",       "steps"};
     jm__table *t = jm__table_new(8, head, "rrrrrrll");
+    bool cut = false;
     for (const jm__mval *v = first(top); v != NULL; v = v->next) {
         char rank[24], cnt[24], share[40], cshare[40], med[32], mean[32];
         snprintf(rank, sizeof rank, "%" PRIu64, u(v, "rank"));
@@ -237,6 +250,14 @@ static void variants_table(const out *o, const jm__mval *top)
         size_t idn, sl;
         const char *id = str(v, "id", &idn);
         char *steps = joined(get(v, "steps"), &sl);
+        if (sl > STEPS_SHOWN) {
+            size_t k = STEPS_SHOWN;
+            while (k > 0 && ((unsigned char)steps[k] & 0xC0) == 0x80)
+                k--;
+            memcpy(steps + k, " ...", 5);
+            sl = k + 4;
+            cut = true;
+        }
         const char *cells[] = {rank, cnt, share, cshare, med, mean, id, steps};
         size_t lens[] = {strlen(rank), strlen(cnt),  strlen(share), strlen(cshare),
                          strlen(med),  strlen(mean), idn,           sl};
@@ -245,6 +266,11 @@ static void variants_table(const out *o, const jm__mval *top)
     }
     jm__table_print(t, o->f, o->md);
     jm__table_free(t);
+    if (cut)
+        fprintf(o->f,
+                "%sSteps longer than %d characters are cut (...); `jmine variants --format csv` "
+                "or `--format json` lists every step.\n",
+                o->md ? "\n" : "", (int)STEPS_SHOWN);
 }
 
 static void variants_text(const out *o, const jm__mval *s)
@@ -256,7 +282,8 @@ static void variants_text(const out *o, const jm__mval *s)
     for (const jm__mval *v = first(top); v != NULL; v = v->next)
         cum += u(v, "count");
     heading(o, "## Variants\n\n", "Variants\n--------\n");
-    fprintf(f, "%" PRIu64 " journeys follow %" PRIu64 " variants", all, u(s, "count"));
+    fprintf(f, "%" PRIu64 " %s %" PRIu64 " %s", all, all == 1 ? "journey follows" : "journeys follow",
+            u(s, "count"), pl(u(s, "count"), "variant", "variants"));
     if (all > 0)
         fprintf(f, "; the %zu listed cover %.1f%% of journeys", k, pct(cum, all));
     fputs(".\n\n", f);
@@ -314,8 +341,9 @@ static void loops_summary(const out *o, const jm__mval *s)
     if (b != NULL) {
         char *name = safe(b, "step", false);
         fprintf(f,
-                "; most often '%s' (%" PRIu64 " journeys, %" PRIu64 " of them three times or more)",
-                name, u(b, "journeys"), u(b, "journeys_3_or_more"));
+                "; most often '%s' (%" PRIu64 " %s, %" PRIu64 " of them three times or more)",
+                name, u(b, "journeys"), pl(u(b, "journeys"), "journey", "journeys"),
+                u(b, "journeys_3_or_more"));
         free(name);
     }
     fputs(".\n", f);
@@ -332,8 +360,10 @@ static void channels_text(const out *o, const jm__mval *s)
         fputs("Absent: the log has no channel column (name one with --channel).\n\n", f);
         return;
     }
-    fprintf(f, "%" PRIu64 " switches in %" PRIu64 " of %" PRIu64 " journeys (%.1f%%).\n\n",
-            u(s, "switches"), u(s, "journeys_with_switch"), ratio_den(s, "share_with_switch"),
+    fprintf(f, "%" PRIu64 " %s in %" PRIu64 " of %" PRIu64 " %s (%.1f%%).\n\n",
+            u(s, "switches"), pl(u(s, "switches"), "switch", "switches"),
+            u(s, "journeys_with_switch"), ratio_den(s, "share_with_switch"),
+            pl(ratio_den(s, "share_with_switch"), "journey", "journeys"),
             ratio_pct(s, "share_with_switch"));
     const jm__mval *matrix = get(s, "matrix");
     if (count(matrix) == 0)
@@ -425,10 +455,12 @@ static void waits_text(const out *o, const jm__mval *s)
     human(th, s, "threshold_s");
     heading(o, "## Waits\n\n", "Waits\n-----\n");
     fprintf(f,
-            "%" PRIu64 " waits longer than %s in %" PRIu64 " journeys (%.1f%%); %" PRIu64
-            " overlaps (an event starting before the previous one ended) counted as no wait.\n\n",
-            u(s, "long_waits"), th, u(s, "journeys_with_long_wait"),
-            pct(u(s, "journeys_with_long_wait"), journeys(o)), u(s, "overlaps"));
+            "%" PRIu64 " %s longer than %s in %" PRIu64 " %s (%.1f%%); %" PRIu64
+            " %s (an event starting before the previous one ended) counted as no wait.\n\n",
+            u(s, "long_waits"), pl(u(s, "long_waits"), "wait", "waits"), th,
+            u(s, "journeys_with_long_wait"), pl(u(s, "journeys_with_long_wait"), "journey", "journeys"),
+            pct(u(s, "journeys_with_long_wait"), journeys(o)), u(s, "overlaps"),
+            pl(u(s, "overlaps"), "overlap", "overlaps"));
     const jm__mval *by = get(s, "by_transition");
     if (count(by) > 0) {
         static const char *const head[] = {"from", "to",  "count", "median",
@@ -513,8 +545,10 @@ static void waits_summary(const out *o, const jm__mval *s)
     human(th, s, "threshold_s");
     fprintf(o->f,
             "Customers wait longest in all between '%s' and '%s' (%s in all, median %s); "
-            "%.0f%% of journeys hold a wait over %s.\n",
-            fr, to, total, med, pct(u(s, "journeys_with_long_wait"), journeys(o)), th);
+            "%" PRIu64 " %s longer than %s, in %.0f%% of journeys.\n",
+            fr, to, total, med, u(s, "long_waits"),
+            u(s, "long_waits") == 1 ? "wait is" : "waits are", th,
+            pct(u(s, "journeys_with_long_wait"), journeys(o)));
     free(fr);
     free(to);
     const jm__mval *bt = first(get(s, "business.by_transition"));
@@ -912,9 +946,10 @@ static void summary_text(const out *o)
             size_t nk, nd;
             const char *kind = str(a, "kind", &nk);
             const char *detail = str(a, "detail", &nd);
-            fprintf(f, "%s%" PRIu64 ". %.*s '%s': %" PRIu64 " journeys (%.1f%%); %.*s.\n",
+            fprintf(f, "%s%" PRIu64 ". %.*s '%s': %" PRIu64 " %s (%.1f%%); %.*s.\n",
                     o->md ? "" : "  ", u(a, "rank"), (int)nk, kind, what, u(a, "journeys"),
-                    ratio_pct(a, "share"), (int)nd, detail);
+                    pl(u(a, "journeys"), "journey", "journeys"), ratio_pct(a, "share"), (int)nd,
+                    detail);
             free(what);
         }
     }

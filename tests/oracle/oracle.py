@@ -1038,6 +1038,23 @@ JOURNEYS_HEADER = ["case_id", "start", "end", "events", "channels", "switches", 
                    "repetitions", "longest_wait_s", "variant_id"]
 
 
+# Bucket bounds of the durations' log-scale histogram, in seconds: 0, 1 s, 10 s, 1 min, 10 min,
+# 1 h, 6 h, 1 day, 7 days, 30 days, 365 days, the last bucket open.
+DURATION_BOUNDS = [0, 1, 10, 60, 600, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400]
+
+
+def duration_histogram(durations_ms):
+    """Journeys per bucket, every bucket listed (none without journeys)."""
+    if not durations_ms:
+        return []
+    rows = []
+    for i, lo in enumerate(DURATION_BOUNDS):
+        hi = DURATION_BOUNDS[i + 1] if i + 1 < len(DURATION_BOUNDS) else None
+        n = sum(1 for d in durations_ms if d >= lo * 1000 and (hi is None or d < hi * 1000))
+        rows.append({"from_s": lo, "to_s": hi, "journeys": n})
+    return rows
+
+
 def analyse(files, options):
     """(report, rows): the report for files as a dict shaped like `jmine report --format json
     --top 0`, and the rows of `jmine journeys` (see journey_rows)."""
@@ -1054,7 +1071,8 @@ def analyse(files, options):
     duration_s = {"median": seconds(nearest_rank(sorted_durations, 50)),
                   "p90": seconds(nearest_rank(sorted_durations, 90)),
                   "max": seconds(sorted_durations[-1]) if durations else None,
-                  "mean": sum(durations) / len(durations) / 1000 if durations else None}
+                  "mean": sum(durations) / len(durations) / 1000 if durations else None,
+                  "histogram": duration_histogram(durations)}
     channels = None
     if have_channel:
         channels = distribution([len({e.channel for e in j if e.channel}) for j in journeys],
