@@ -763,9 +763,9 @@ static void customers_text(const out *o, const jm__mval *s)
     fprintf(f,
             "Repeat contact within %s: %" PRIu64 " of %" PRIu64
             " journeys followed by another of the same customer (%.1f%%); first-contact "
-            "resolution %.1f%%; %" PRIu64 " journeys too recent to tell (provisional, left out).",
+            "resolution %.1f%%; %" PRIu64 " %s too recent to tell (provisional, left out).",
             win, u(r, "followed"), u(r, "journeys"), ratio_pct(r, "rate"), ratio_pct(r, "fcr"),
-            u(r, "provisional"));
+            u(r, "provisional"), pl(u(r, "provisional"), "journey", "journeys"));
     if (!jm__m_isnull(get(r, "gap_s.median")))
         fprintf(f, " Gap to the first repeat: median %s, p90 %s.", human(g50, r, "gap_s.median"),
                 human(g90, r, "gap_s.p90"));
