@@ -461,6 +461,52 @@ const char *jm_merge_error(const jm_merge *m);
  * JM_EINPUT if the states do not hold together (jm_merge_error says so). */
 jm_status jm_merge_report(jm_merge *m, jm_report **out);
 
+/* ---- History: runs kept in a SQLite database (SPEC §8, docs/history.md) ---------- */
+
+/* What the caller knows of a run that the report does not: when it started, which command
+ * made it ("report" or "merge"), and the files it read (logs, or states), as named. */
+typedef struct jm_history_run {
+    int64_t started_ms; /* UTC milliseconds since the epoch */
+    const char *command;
+    const char *const *inputs; /* "-" is standard input (its digest is unknown) */
+    size_t ninputs;
+} jm_history_run;
+
+/* Append the report to the history database at db_path (created if missing, its schema
+ * upgraded in place if older), in one transaction: the run (its times, jmine version, the
+ * analysis options, each input's size and SHA-256, which are hashed here), every headline
+ * figure, and every variant, transition, step and channel switch, whatever --top says. A run of
+ * the same command, input digests and options replaces the earlier one under its id. The
+ * database is put in WAL mode and a writer waits up to two minutes for another's transaction.
+ * On JM_OK *run_id (if not NULL) receives the run's id. Returns JM_EINPUT when the file is not
+ * a jmine history (another SQLite database, another file) or its schema is newer than this
+ * jmine; JM_EIO when it cannot be written (nothing of the run is then kept); *err then
+ * receives a message the caller frees with free(). */
+jm_status jm_history_append(const jm_report *rep, const char *db_path, const jm_history_run *run,
+                            int64_t *run_id, char **err);
+
+/* Whether db_path can take a run: JM_OK when it does not exist, is empty, or is a jmine
+ * history of a schema this jmine writes or upgrades; JM_EINPUT (with *err, freed by the caller)
+ * for any other file. Reads only: a run checks its --history before it reads its inputs. */
+jm_status jm_history_check(const char *db_path, char **err);
+
+/* Write run (its id, "last", or "last-K": the K-th run before the last, by id) of the history
+ * at db_path as a JSON report: "history" (db, run, started_at, finished_at, version,
+ * command), every headline figure at its place in the report (journeys.count, ...), and every
+ * row the history keeps: variants.top (all), waits.by_transition, steps, channels.matrix.
+ * jmine diff reads it as it reads a report. Returns JM_OK; JM_EINPUT when the file is not a
+ * readable history or holds no such run (*err says which, freed by the caller); JM_EIO on a
+ * write error (ferror). */
+jm_status jm_history_write_run(const char *db_path, const char *run, FILE *out, char **err);
+
+/* Write the trend of the history at db_path: its last `last` runs (0: all), oldest first, each
+ * with every headline figure (trend.runs[]{run, started_at, kpis{}}); with variant (an id), that
+ * variant's count and share in each run too (0 where it is absent). fmt: JM_FORMAT_TEXT,
+ * JM_FORMAT_MD, JM_FORMAT_CSV or JM_FORMAT_JSON (docs/trend.schema.json); JM_EUSAGE for another.
+ * JM_EINPUT and JM_EIO as jm_history_write_run. */
+jm_status jm_history_trend(const char *db_path, size_t last, const char *variant, jm_format fmt,
+                           FILE *out, char **err);
+
 /* Write one row as RFC 4180 CSV with the given delimiter, quoting the fields that need it and
  * keeping their bytes, then a LF. Used for the rejects file. Returns JM_OK, or JM_EIO if the
  * stream's error indicator is set after writing. */

@@ -188,6 +188,18 @@ static bool is_variant_id(const char *id)
     return n == 16;
 }
 
+char *jm__diff_history_db(const char *arg)
+{
+    const char *colon = strrchr(arg, ':');
+    if (colon == NULL || colon == arg || g_file_test(arg, G_FILE_TEST_EXISTS))
+        return NULL;
+    char *db = g_strndup(arg, (gsize)(colon - arg));
+    if (g_file_test(db, G_FILE_TEST_EXISTS))
+        return db;
+    g_free(db);
+    return NULL;
+}
+
 static bool side_load(side *s, const char *path)
 {
     memset(s, 0, sizeof *s);
@@ -196,7 +208,22 @@ static bool side_load(side *s, const char *path)
     GError *e = NULL;
     gchar *bytes = NULL;
     gsize len = 0;
-    if (!g_file_get_contents(path, &bytes, &len, &e)) {
+    char *db = jm__diff_history_db(path);
+    if (db != NULL) { /* a history run: its rows written as a report */
+        char *err = NULL;
+        FILE *f = open_memstream(&bytes, &len);
+        jm_status st = f != NULL ? jm_history_write_run(db, path + strlen(db) + 1, f, &err)
+                                 : JM_EIO;
+        if (f != NULL)
+            fclose(f);
+        g_free(db);
+        if (st != JM_OK) {
+            fprintf(stderr, "jmine: %s\n", err ? err : "out of memory");
+            free(err);
+            free(bytes);
+            return false;
+        }
+    } else if (!g_file_get_contents(path, &bytes, &len, &e)) {
         fprintf(stderr, "jmine: %s\n", e->message);
         g_error_free(e);
         return false;

@@ -38,4 +38,10 @@ void jm__map_cut_label(const jm__mval *root, char *buf, size_t n);
  * no two threads may write SVG at once. */
 jm__writer jm__svg_map;
 
+/* The trend of a history database (trend.c; root holds "trend": db, variant, runs[]): text,
+ * Markdown (the headline figures, or one variant's count and share) and CSV (every figure). */
+jm__writer jm__text_trend;
+jm__writer jm__md_trend;
+jm__writer jm__csv_trend;
+
 #endif

@@ -315,7 +315,7 @@ def check_alerts(tally, binary, old, new, new_doc, work):
         tally.record("bad alert %r: exit 2" % bad,
                      [] if p.returncode == 2 and p.stdout == b"" else
                      ["exit %d, out %r" % (p.returncode, p.stdout[:80])])
-    for args, rc, what in [([work / "hist.db:last", new], 2, "a history run is not yet read"),
+    for args, rc, what in [([work / "hist.db:last", new], 3, "a run of a history that is not there"),
                            ([old], 2, "one report"),
                            ([REPO / "sample-logs" / "contacts.csv", new], 3, "a CSV log"),
                            ([work / "missing.json", new], 3, "a missing file")]:
