@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -110,9 +111,10 @@ static sqlite3 *db_open(const char *path, bool write, char **err)
 }
 
 /* Check what the database holds: a history of a schema this jmine reads (or, when writing,
- * an empty file, which gets the schema). Inside the write transaction when writing.
+ * an empty database, which gets the schema; when check_only, an empty database passes).
+ * Inside the write transaction when writing.
  * Returns the schema version, or 0 with *err set. */
-static int schema_check(sqlite3 *db, const char *path, bool write, char **err)
+static int schema_check(sqlite3 *db, const char *path, bool write, bool check_only, char **err)
 {
     int64_t version, app, tables;
     if (!int_of(db, "PRAGMA user_version", &version) ||
@@ -122,6 +124,8 @@ static int schema_check(sqlite3 *db, const char *path, bool write, char **err)
         return 0;
     }
     if (tables == 0 && version == 0 && app == 0) {
+        if (check_only)
+            return SCHEMA_VERSION; /* empty: the run will create the tables */
         if (!write) {
             *err = jm__strdupf("%s: an empty history database (no runs)", path);
             return 0;
@@ -273,6 +277,7 @@ static void row(appender *a, const char *sql, const char *types, ...)
         return;
     }
     sqlite3_bind_int64(st, 1, a->run);
+    char buf[32];
     va_list ap;
     va_start(ap, types);
     for (int i = 0; types[i]; i++) {
@@ -302,10 +307,10 @@ static void row(appender *a, const char *sql, const char *types, ...)
                 sqlite3_bind_int64(st, k, (int64_t)v->v.u);
             else if (v->type == JM__M_MS)
                 sqlite3_bind_double(st, k, (double)v->v.ms / 1000.0);
-            else if (v->type == JM__M_RATIO)
+            else if (v->type == JM__M_RATIO) /* as the JSON report writes it: 6 decimals */
                 sqlite3_bind_double(st, k,
-                                    v->v.ratio.den ? (double)v->v.ratio.num / (double)v->v.ratio.den
-                                                   : 0.0);
+                                    strtod(jm__fmt_ratio(buf, v->v.ratio.num, v->v.ratio.den),
+                                           NULL));
             else if (v->type == JM__M_REAL)
                 sqlite3_bind_double(st, k, v->v.d);
             else
@@ -478,6 +483,10 @@ jm_status jm_history_append(const jm_report *rep, const char *db_path, const jm_
                             int64_t *run_id, char **err)
 {
     *err = NULL;
+    if (!jm__report_full_rankings(rep)) {
+        *err = jm__xstrdup("the history needs a report made with jm_options.full_rankings");
+        return JM_EUSAGE;
+    }
     /* The inputs first, outside any lock: hashing a big log takes a while. */
     size_t n = run->ninputs;
     int64_t *sizes = jm__xcalloc(n ? n : 1, sizeof *sizes);
@@ -512,7 +521,7 @@ jm_status jm_history_append(const jm_report *rep, const char *db_path, const jm_
         *err = sql_err(a.db, db_path, "cannot start a transaction");
         goto done;
     }
-    int version = schema_check(a.db, db_path, true, err);
+    int version = schema_check(a.db, db_path, true, false, err);
     if (version == 0) {
         s = JM_EINPUT;
         exec(a.db, "ROLLBACK");
@@ -612,7 +621,7 @@ jm_status jm_history_check(const char *db_path, char **err)
     sqlite3 *db = db_open(db_path, false, err);
     if (db == NULL)
         return JM_EINPUT;
-    int version = schema_check(db, db_path, true, err);
+    int version = schema_check(db, db_path, false, true, err);
     sqlite3_close(db);
     if (version == 0 && *err == NULL)
         *err = jm__strdupf("%s: not a jmine history database", db_path);
@@ -627,7 +636,7 @@ static sqlite3 *open_read(const char *path, char **err)
     sqlite3 *db = db_open(path, false, err);
     if (db == NULL)
         return NULL;
-    if (schema_check(db, path, false, err) == 0) {
+    if (schema_check(db, path, false, false, err) == 0) {
         sqlite3_close(db);
         return NULL;
     }

@@ -1246,6 +1246,11 @@ void jm__report_full_model(const jm_report *rep, jm__model *m)
     report_model(rep, &c, m);
 }
 
+bool jm__report_full_rankings(const jm_report *rep)
+{
+    return rep->ctx.opt->full_rankings;
+}
+
 const jm__state_head *jm__report_head(const jm_report *rep, jm__state_head *own)
 {
     if (rep->merged != NULL)

@@ -12,6 +12,10 @@
  * every ranking listed (--top taken as 0): what the history database keeps of a run. */
 void jm__report_full_model(const jm_report *rep, jm__model *m);
 
+/* Whether every ranking's rows were finished (jm_options.full_rankings): the history's rows
+ * are then all exact. */
+bool jm__report_full_rankings(const jm_report *rep);
+
 /* The head a state of this report would carry: its analysis options (opt_value, by
  * jm__state_opt_name), accounting and names. A report of merged states returns the merge's
  * head; otherwise *own is filled and returned, and the caller frees it with

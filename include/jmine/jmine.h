@@ -240,6 +240,9 @@ typedef struct jm_options {
     jm_step_mode step;
     jm_lifecycle_mode lifecycle; /* AUTO (default), PAIR or KEEP */
     size_t top;              /* variants listed: 0 means all */
+    bool full_rankings;      /* finish every row of every ranking whatever top says (the
+                                medians of rows not listed are otherwise left unsorted):
+                                needed by jm_history_append */
     unsigned collapse_loops; /* > 0: runs of one repeated step shortened to this many */
     int64_t long_wait_ms;    /* threshold of a long wait (default 48 h) */
     double map_steps_pct;    /* process map: keep the most frequent steps holding this
@@ -478,7 +481,7 @@ typedef struct jm_history_run {
  * figure, and every variant, transition, step and channel switch, whatever --top says. A run of
  * the same command, input digests and options replaces the earlier one under its id. The
  * database is put in WAL mode and a writer waits up to two minutes for another's transaction.
- * On JM_OK *run_id (if not NULL) receives the run's id. Returns JM_EINPUT when the file is not
+ * The log (or merge) must have been made with jm_options.full_rankings, else JM_EUSAGE. On JM_OK *run_id (if not NULL) receives the run's id. Returns JM_EINPUT when the file is not
  * a jmine history (another SQLite database, another file) or its schema is newer than this
  * jmine; JM_EIO when it cannot be written (nothing of the run is then kept); *err then
  * receives a message the caller frees with free(). */

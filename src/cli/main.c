@@ -1148,6 +1148,7 @@ int main(int argc, char **argv)
     if (!r.top_set && r.as->bit == CMD_REPORT)
         r.opt.top = 10;
     r.opt.keep_journeys = r.cmd->bit == CMD_JOURNEYS;
+    r.opt.full_rankings = r.history != NULL;
     {
         /* Before anything is read or written: no output may name an input (SPEC §2). */
         const jm__out_path outs[] = {{"-o", r.output ? r.output : "-"},

@@ -11,7 +11,7 @@ z-test's p-values to 1e-9), the headline figures, the transitions whose median w
 hand-made pair's variants are also computed from its CSV here (ids by SHA-256). Reports with
 the default --top 10 must say that only the listed variants were compared. Alerts: exit 5 with
 one line each on standard error when one holds, 0 when none does, 2 on a bad expression; a
-history run (DB.db:last) is exit 2, a file that is not a JSON report exit 3. Every diff JSON
+run of a missing history (DB.db:last) and a file that is not a JSON report are exit 3. Every diff JSON
 is validated against docs/diff.schema.json (tests/schema.py), and broken diffs must fail it;
 files that are not reports (empty, an array, deep nesting, bad ids, counts) are exit 3.
 
