@@ -812,6 +812,11 @@ static bool rows_model(sqlite3 *db, const char *sql, int64_t id, const char *con
                 column_value(m, o, name, st, c);
             }
         }
+        /* The row of rows folded by --min-journeys is named "(other)": mark it, as the report
+         * does. */
+        const jm__mval *n = jm__m_get(o, names && strcmp(names[0], "rank") == 0 ? "id" : names ? names[0] : "");
+        if (n != NULL && n->type == JM__M_STR && n->v.str.n == 7 && memcmp(n->v.str.s, "(other)", 7) == 0)
+            jm__m_bool(m, o, "other", true);
     }
     sqlite3_finalize(st);
     sqlite3_finalize(each);

@@ -4,6 +4,7 @@
 
 #include "analyses/analysis.h"
 #include "buckets.h"
+#include "fold.h"
 #include "pseudo.h"
 #include "read/locate.h"
 #include "spill.h"
@@ -1244,6 +1245,7 @@ void jm__report_full_model(const jm_report *rep, jm__model *m)
     jm__ctx c = rep->ctx;
     c.opt = &o;
     report_model(rep, &c, m);
+    jm__model_fold(m, jm__model_root(m), o.min_journeys);
 }
 
 bool jm__report_full_rankings(const jm_report *rep)
@@ -1331,6 +1333,7 @@ static jm_status write_model(const jm_report *rep, int what, jm_format fmt, FILE
         variants_model(rep, m);
     else
         map_model(rep, m);
+    jm__model_fold(m, jm__model_root(m), rep->ctx.opt->min_journeys);
     write(jm__model_root(m), out);
     jm__model_free(m);
     return ferror(out) ? JM_EIO : JM_OK;

@@ -243,6 +243,10 @@ typedef struct jm_options {
     bool full_rankings;      /* finish every row of every ranking whatever top says (the
                                 medians of rows not listed are otherwise left unsorted):
                                 needed by jm_history_append */
+    uint64_t min_journeys;   /* > 1: every variant, transition, map step and edge, channel
+                                switch and step seen in fewer than this many journeys is
+                                folded into one "(other)" row in the report, variants table,
+                                map and history (SPEC §8; privacy.min_journeys says so) */
     unsigned collapse_loops; /* > 0: runs of one repeated step shortened to this many */
     int64_t long_wait_ms;    /* threshold of a long wait (default 48 h) */
     double map_steps_pct;    /* process map: keep the most frequent steps holding this

@@ -200,6 +200,13 @@ char *jm__diff_history_db(const char *arg)
     return NULL;
 }
 
+/* A row marked "other": true, the rows folded by --min-journeys. */
+static bool is_other(JsonObject *o)
+{
+    JsonNode *n = json_object_get_member(o, "other");
+    return n != NULL && json_node_get_value_type(n) == G_TYPE_BOOLEAN && json_node_get_boolean(n);
+}
+
 static bool side_load(side *s, const char *path)
 {
     memset(s, 0, sizeof *s);
@@ -260,14 +267,18 @@ static bool side_load(side *s, const char *path)
     s->nv = json_array_get_length(a);
     s->v = g_new0(variant, s->nv + 1);
     s->by_id = g_hash_table_new(g_str_hash, g_str_equal);
-    for (size_t i = 0; i < s->nv; i++) {
+    size_t rows = s->nv;
+    s->nv = 0;
+    for (size_t i = 0; i < rows; i++) {
         JsonNode *row = json_array_get_element(a, (guint)i);
         if (!JSON_NODE_HOLDS_OBJECT(row))
             return bad(s, "a row of variants.top is not an object");
         JsonObject *o = json_node_get_object(row);
+        if (is_other(o)) /* --min-journeys: rare variants folded, so not all are compared */
+            continue;
         JsonNode *id = json_object_get_member(o, "id");
         JsonNode *steps = json_object_get_member(o, "steps");
-        variant *v = &s->v[i];
+        variant *v = &s->v[s->nv++];
         if (id == NULL || json_node_get_value_type(id) != G_TYPE_STRING || steps == NULL ||
             !JSON_NODE_HOLDS_ARRAY(steps) || !count_of(json_object_get_member(o, "count"), &v->count))
             return bad(s, "a row of variants.top lacks its id, count or steps");
@@ -379,6 +390,8 @@ static bool wait_row(JsonArray *a, guint i, const char **from, const char **to, 
     if (!JSON_NODE_HOLDS_OBJECT(row))
         return false;
     JsonObject *o = json_node_get_object(row);
+    if (is_other(o)) /* --min-journeys: the folded transitions, no one transition */
+        return false;
     JsonNode *f = json_object_get_member(o, "from"), *t = json_object_get_member(o, "to");
     JsonNode *m = json_object_get_member(o, "median_s");
     if (f == NULL || t == NULL || json_node_get_value_type(f) != G_TYPE_STRING ||

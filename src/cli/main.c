@@ -148,7 +148,7 @@ typedef enum {
     O_STAGES_EMPTY,
     O_DEDUPE,
     O_PSEUDONYMIZE,
-    O_HISTORY, O_LAST, O_VARIANT,
+    O_HISTORY, O_LAST, O_VARIANT, O_MIN_JOURNEYS,
 } opt_id;
 
 typedef struct opt_def {
@@ -240,6 +240,9 @@ static const opt_def options[] = {
     {O_HISTORY, "history", 0, "DB", CMD_REPORT | CMD_MERGE,
      "also append the run to the SQLite history DB (created if missing; a rerun of the same "
      "inputs and options replaces its run; docs/history.md), for jmine trend and diff"},
+    {O_MIN_JOURNEYS, "min-journeys", 0, "K", CMD_REPORT | CMD_VARIANTS | CMD_MAP | CMD_MERGE,
+     "fold every variant, transition, step, map edge and channel switch seen in fewer than K "
+     "journeys into one '(other)' row (report, variants, map, history; stated in privacy)"},
     {O_LAST, "last", 0, "N", CMD_TREND, "the last N runs (default 0: all)"},
     {O_VARIANT, "variant", 0, "ID", CMD_TREND, "one variant's count and share over the runs"},
     {O_REJECTS, "rejects", 0, "FILE", CMD_ALL,
@@ -622,6 +625,11 @@ static void apply(run *r, const opt_def *o, const char *arg)
     case O_REJECTS: r->rejects_path = arg; break;
     case O_HISTORY: r->history = arg; break;
     case O_VARIANT: r->variant = arg; break;
+    case O_MIN_JOURNEYS:
+        if (!parse_u64(arg, &u) || u < 1)
+            usage_error(cmd, "--min-journeys wants a number of journeys, not '%s'", arg);
+        opt->min_journeys = u;
+        break;
     case O_LAST:
         if (!parse_u64(arg, &u) || u > SIZE_MAX)
             usage_error(cmd, "--last wants a number of runs, not '%s'", arg);
