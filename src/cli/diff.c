@@ -98,6 +98,7 @@ typedef struct side {
     size_t nv;
     GHashTable *by_id; /* id -> variant * */
     JsonArray *waits;  /* waits.by_transition, or NULL */
+    bool folded;       /* a row of variants folded by --min-journeys ("other": true) */
 } side;
 
 /* The node at a dotted path, or NULL. */
@@ -274,8 +275,10 @@ static bool side_load(side *s, const char *path)
         if (!JSON_NODE_HOLDS_OBJECT(row))
             return bad(s, "a row of variants.top is not an object");
         JsonObject *o = json_node_get_object(row);
-        if (is_other(o)) /* --min-journeys: rare variants folded, so not all are compared */
+        if (is_other(o)) { /* --min-journeys: rare variants folded, so not all are compared */
+            s->folded = true;
             continue;
+        }
         JsonNode *id = json_object_get_member(o, "id");
         JsonNode *steps = json_object_get_member(o, "steps");
         variant *v = &s->v[s->nv++];
@@ -700,8 +703,11 @@ static void write_text(const diff *d, FILE *f, bool md)
     else
         fprintf(f,
                 "%sOnly the listed variants are compared (old lists %zu of %" PRId64
-                ", new %zu of %" PRId64 "): write both reports with --top 0 to compare all.\n\n",
-                md ? "\n" : "", d->a.nv, d->a.nvariants, d->b.nv, d->b.nvariants);
+                ", new %zu of %" PRId64 "): %s.\n\n",
+                md ? "\n" : "", d->a.nv, d->a.nvariants, d->b.nv, d->b.nvariants,
+                d->a.folded || d->b.folded
+                    ? "rare variants were folded into (other) by --min-journeys"
+                    : "write both reports with --top 0 to compare all");
     list_variants(f, "New variants", d->added, d->added_share, md, "new");
     list_variants(f, "Vanished variants", d->vanished, d->vanished_share, md, "old");
 

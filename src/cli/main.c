@@ -74,7 +74,8 @@ static const command commands[] = {
      "(--step, --split-gap, --long-wait, --collapse-loops, the column, delimiter, time and\n"
      "field-limit options), are refused with exit code 3, naming the option and both values.\n"
      "The format of a state is in docs/state-format.md."},
-    {"diff", CMD_DIFF, "compare two JSON reports (last night and tonight)", "text,md,json",
+    {"diff", CMD_DIFF, "compare two JSON reports or history runs (last night and tonight)",
+     "text,md,json",
      "Compares OLD and NEW, two reports written by 'jmine report --format json' (write them\n"
      "with --top 0 so that every variant is listed). Variants are matched by their id: those\n"
      "new in NEW and those vanished from it (count, share), and those whose share changed,\n"
