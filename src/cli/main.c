@@ -287,9 +287,10 @@ static const opt_def options[] = {
     {O_HISTORY, "history", 0, "DB", CMD_REPORT | CMD_MERGE,
      "also append the run to the SQLite history DB (created if missing; a rerun of the same "
      "inputs and options replaces its run; docs/history.md), for jmine trend and diff"},
-    {O_MIN_JOURNEYS, "min-journeys", 0, "K", CMD_REPORT | CMD_VARIANTS | CMD_MAP | CMD_MERGE,
+    {O_MIN_JOURNEYS, "min-journeys", 0, "K", CMD_ALL | CMD_MERGE,
      "fold every variant, transition, step, map edge and channel switch seen in fewer than K "
-     "journeys into one '(other)' row (report, variants, map, history; stated in privacy)"},
+     "journeys into one '(other)' row (report, variants, map, history; stated in privacy; "
+     "journeys: rare variants' ids written (other))"},
     {O_LAST, "last", 0, "N", CMD_TREND, "the last N runs (default 0: all)"},
     {O_VARIANT, "variant", 0, "ID", CMD_TREND, "one variant's count and share over the runs"},
     {O_REJECTS, "rejects", 0, "FILE", CMD_ALL,

@@ -8,7 +8,8 @@ variants table (json, csv), the map (json, dot, svg where built), the text and M
 and the history database, no row but the "(other)" row is seen in fewer than K journeys
 (variants by count; map steps, map edges and channel switches by their journeys; transitions,
 loops and handling times by the journeys of their map edge or step, from the unfolded report);
-the rows kept are the unfolded report's rows of K journeys or more, unchanged; the "(other)"
+the journeys CSV writes rare variants' ids as "(other)" and changes nothing else; the rows kept
+are the unfolded report's rows of K journeys or more, unchanged; the "(other)"
 row's counts are the sums of the rows folded, so every list still sums to its total; the
 report states the policy (privacy.min_journeys, privacy.folded); every JSON passes its schema.
 --min-journeys 1 changes nothing (byte for byte).
@@ -187,6 +188,16 @@ def check_other_outputs(tally, binary, log, k, full, doc):
         ET.fromstring(p.stdout)
         if shown and OTHER.encode() not in p.stdout:
             problems.append("map svg has no (other) node")
+    plain = list(csv.DictReader(io.StringIO(run(binary, ["journeys", "--quiet", log]).decode())))
+    folded = list(csv.DictReader(io.StringIO(run(binary, ["journeys", "--quiet", "--min-journeys",
+                                                          k, log]).decode())))
+    per = {}
+    for r in plain:
+        per[r["variant_id"]] = per.get(r["variant_id"], 0) + 1
+    want = [dict(r, variant_id=OTHER if per[r["variant_id"]] < k else r["variant_id"])
+            for r in plain]
+    if folded != want:
+        problems.append("journeys csv: rare variants' ids not (other), or other columns changed")
     for fmt in ("text", "md"):
         out = run(binary, ["report", "--format", fmt, "--min-journeys", k, "--quiet", log]).decode()
         if "fewer than %d journeys" % k not in out:
