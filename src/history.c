@@ -262,7 +262,41 @@ typedef struct appender {
     sqlite3 *db;
     int64_t run;
     bool ok;
+    /* Statements prepared once, by their SQL text (literals: compared by address). */
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[16];
+    size_t ncache;
+    bool cache_off; /* SQL built at run time (freed after): never cached by its address */
 } appender;
+
+/* The prepared statement of sql, from the cache (reset, bindings cleared) or prepared now. */
+static sqlite3_stmt *prepared(appender *a, const char *sql)
+{
+    for (size_t i = 0; i < a->ncache; i++)
+        if (a->cache[i].sql == sql) {
+            sqlite3_reset(a->cache[i].st);
+            sqlite3_clear_bindings(a->cache[i].st);
+            return a->cache[i].st;
+        }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    if (a->cache_off == false && a->ncache < sizeof a->cache / sizeof a->cache[0]) {
+        a->cache[a->ncache].sql = sql;
+        a->cache[a->ncache++].st = st;
+    }
+    return st;
+}
+
+static void release(appender *a, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < a->ncache; i++)
+        if (a->cache[i].st == st)
+            return;
+    sqlite3_finalize(st);
+}
 
 /* Prepare sql, bind the run as ?1, then the given values, step once. Values: 'i' int64,
  * 'r' double, 's' NUL-terminated text, 'b' bytes (const char *, size_t) as text, 'n' null,
@@ -271,8 +305,8 @@ static void row(appender *a, const char *sql, const char *types, ...)
 {
     if (!a->ok)
         return;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    sqlite3_stmt *st = prepared(a, sql);
+    if (st == NULL) {
         a->ok = false;
         return;
     }
@@ -322,7 +356,7 @@ static void row(appender *a, const char *sql, const char *types, ...)
     }
     va_end(ap);
     a->ok = sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
+    release(a, st);
 }
 
 static bool is_number(const jm__mval *v)
@@ -512,7 +546,7 @@ jm_status jm_history_append(const jm_report *rep, const char *db_path, const jm_
     char *options = options_json(rep, root, &privacy);
 
     jm_status s = JM_EIO;
-    appender a = {db_open(db_path, true, err), 0, true};
+    appender a = {.db = db_open(db_path, true, err), .ok = true};
     if (a.db == NULL)
         goto done;
     /* WAL: readers never block the writer, and a writer waits for another (busy timeout). The
@@ -554,11 +588,13 @@ jm_status jm_history_append(const jm_report *rep, const char *db_path, const jm_
     }
     if (old != 0) {
         a.run = old;
+        a.cache_off = true;
         for (size_t i = 0; i < sizeof run_tables / sizeof run_tables[0]; i++) {
             char *sql = jm__strdupf("DELETE FROM %s WHERE run = ?1", run_tables[i]);
             row(&a, sql, "");
             free(sql);
         }
+        a.cache_off = false;
         row(&a, "DELETE FROM runs WHERE id = ?1", "");
     } else {
         int64_t next = 0;
@@ -599,6 +635,8 @@ jm_status jm_history_append(const jm_report *rep, const char *db_path, const jm_
         *run_id = a.run;
     s = JM_OK;
 done:
+    for (size_t i = 0; i < a.ncache; i++)
+        sqlite3_finalize(a.cache[i].st);
     sqlite3_close(a.db);
     jm__model_free(m);
     free(options);
