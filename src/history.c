@@ -654,7 +654,12 @@ jm_status jm_history_check(const char *db_path, char **err)
     struct stat sb;
     if (stat(db_path, &sb) != 0 && errno == ENOENT)
         return JM_OK;
-    if (stat(db_path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0)
+    if (stat(db_path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        *err = jm__strdupf("%s: not a regular file (a history is a SQLite database file)",
+                           db_path);
+        return JM_EINPUT;
+    }
+    if (stat(db_path, &sb) == 0 && sb.st_size == 0)
         return JM_OK;
     sqlite3 *db = db_open(db_path, false, err);
     if (db == NULL)

@@ -158,13 +158,19 @@ def check_refused(tally, binary, work, good):
     con.execute("PRAGMA user_version = 99")
     con.commit()
     con.close()
+    trunc = work / "truncated.db"
+    trunc.write_bytes(newer.read_bytes()[:3000])
     for db, what in ((notdb, "a text file"), (other, "another program's SQLite database"),
-                     (newer, "a history of a newer schema"), (good, "the input itself")):
+                     (newer, "a history of a newer schema"), (good, "the input itself"),
+                     (trunc, "a truncated history")):
         before = db.read_bytes()
         p = history(binary, db, good)
         tally.record("--history %s: exit 2, the file untouched" % what,
                      [] if p.returncode == 2 and db.read_bytes() == before else
                      ["exit %d: %s" % (p.returncode, p.stderr.decode())])
+    p = history(binary, "/dev/full", good)
+    tally.record("--history /dev/full (not a regular file): exit 2",
+                 [] if p.returncode == 2 else ["exit %d" % p.returncode])
     p = jmine(binary, ["trend", newer])
     tally.record("trend of a newer schema: exit 3", [] if p.returncode == 3 else
                  ["exit %d" % p.returncode])
