@@ -257,6 +257,18 @@ typedef struct jm_options {
                                 map and history (SPEC §8; privacy.min_journeys says so) */
     unsigned collapse_loops; /* > 0: runs of one repeated step shortened to this many */
     int64_t long_wait_ms;    /* threshold of a long wait (default 48 h) */
+    /* The customer's view (SPEC §9), with a customer column: a journey followed by another of
+     * the same customer starting within this long after its end is followed by a repeat
+     * (default 7 d). */
+    int64_t repeat_window_ms;
+    const char *self_service; /* "web,bot,...": the self-service channels, or NULL */
+    unsigned max_handovers;   /* with a resource column: journeys with more handovers than
+                                 this are counted (default 3) */
+    /* Business time: "CH=Mon-Fri 08:00-18:00; *=Mon-Fri 08:00-17:00" (opening hours per
+     * channel, read in tz), or NULL; and the holidays (ISO dates, closed all day). */
+    const char *calendar;
+    const char *holidays_file; /* the file the dates came from (named in the state) */
+    const char *holidays;      /* its text: ISO dates, one a line (borrowed), or NULL */
     double map_steps_pct;    /* process map: keep the most frequent steps holding this
                                 percentage of events (default 100: all) */
     double map_edges_pct;    /* process map: keep the most frequent transitions holding this
@@ -414,15 +426,18 @@ typedef enum {
     JM_FORMAT_DOT,
     /* The process map as an SVG picture, laid out in-process by Graphviz's libraries (libgvc,
      * libcgraph); only in a build that found them (jm_format_built). */
-    JM_FORMAT_SVG
+    JM_FORMAT_SVG,
+    /* The analyst's page (jm_write_report only): one self-contained HTML file, the JSON report
+     * embedded, the map laid out by Graphviz where the build has it (SPEC §7). */
+    JM_FORMAT_HTML
 } jm_format;
 
 /* Whether this build has a writer for fmt: false for JM_FORMAT_SVG in a build made without
  * Graphviz's libraries, true for every other format. */
 bool jm_format_built(jm_format fmt);
 
-/* Write the whole report: JM_FORMAT_TEXT, JM_FORMAT_JSON (docs/report.schema.json) or
- * JM_FORMAT_MD. Returns JM_OK; JM_EUSAGE for another format (nothing is written); JM_EIO if
+/* Write the whole report: JM_FORMAT_TEXT, JM_FORMAT_JSON (docs/report.schema.json),
+ * JM_FORMAT_MD or JM_FORMAT_HTML (Graphviz runs on the calling thread, as for the map's SVG). Returns JM_OK; JM_EUSAGE for another format (nothing is written); JM_EIO if
  * the stream's error indicator is set after writing (ferror), the caller's to report. */
 jm_status jm_write_report(const jm_report *rep, jm_format fmt, FILE *out);
 

@@ -341,8 +341,13 @@ static void w_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
         char med[32], th[32];
         jm__fmt_human(med, jm__vals_pct(&ctx->pair_wait[t->pair], 50));
         jm__fmt_human(th, ctx->opt->long_wait_ms);
+        /* How many of the waits are long, beside the median of them all: "median 37s" alone
+         * read as a contradiction of "wait over 2d". */
         jm__findings_add(out, "wait", t->long_journeys, what,
-                         jm__strdupf("customers wait over %s here (median %s)", th, med));
+                         jm__strdupf("%" PRIu64 " of %" PRIu64 " wait%s here %s over %s (the "
+                                     "median wait here is %s)",
+                                     t->long_waits, t->count, t->count == 1 ? "" : "s",
+                                     t->long_waits == 1 ? "is" : "are", th, med));
     }
     free(cand);
 }

@@ -44,9 +44,15 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"report", CMD_REPORT, "the whole analysis of a contact log", "text,json,md",
+    {"report", CMD_REPORT, "the whole analysis of a contact log", "text,json,md,html",
      "Reads the logs as one, rebuilds every journey (the events of one case id, ordered by\n"
-     "start time) and reports the input accounting, journeys and their variants."},
+     "start time) and reports the input accounting, journeys and their variants.\n"
+     "--format html -o report.html writes the analyst's page: one self-contained file (no\n"
+     "request leaves it) with the summary, where to act first, the process map laid out by\n"
+     "Graphviz's libraries (a slider over levels of detail, frequency or performance view),\n"
+     "variants, histograms, the channel-switch heat map, waits, loops and the input, as\n"
+     "tables and SVG that read without JavaScript, and the JSON report embedded as\n"
+     "<script id=\"jmine-report\">."},
     {"variants", CMD_VARIANTS, "the table of journey variants, most common first", "text,csv,json",
      "Lists every variant (a journey's sequence of steps) with its stable id, journey count,\n"
      "share, cumulative share and median and mean duration. All variants are listed unless\n"
@@ -65,14 +71,15 @@ static const command commands[] = {
      "stated on the map, each step shown keeps its strongest way in and out, and every step\n"
      "shown that journeys end on keeps its edge to the end node."},
     {"merge", CMD_MERGE, "merge the states of logs cut by case (report --state-out)",
-     "text,json,md,csv,dot,svg",
+     "text,json,md,csv,dot,svg,html",
      "Reads the states that 'jmine report --state-out' wrote for logs whose case ids are\n"
      "disjoint (shards of one export cut by case, or one machine's share each) and writes what\n"
      "the --as command would write for one run over all their files, byte for byte: the input\n"
      "section sums rows, events and rejections and lists every file, in the order the states\n"
      "are given. States made by another jmine version, or with other analysis options\n"
      "(--step, --split-gap, --long-wait, --collapse-loops, the column, delimiter, time and\n"
-     "field-limit options), are refused with exit code 3, naming the option and both values.\n"
+     "field-limit options, --repeat-window, --self-service, --max-handovers, --calendar,\n"
+     "--holidays), are refused with exit code 3, naming the option and both values.\n"
      "The format of a state is in docs/state-format.md."},
     {"diff", CMD_DIFF, "compare two JSON reports or history runs (last night and tonight)",
      "text,md,json",
@@ -163,6 +170,11 @@ typedef enum {
     O_DURATION,
     O_KEEP_COVERAGE,
     O_COVERAGE,
+    O_REPEAT_WINDOW,
+    O_SELF_SERVICE,
+    O_MAX_HANDOVERS,
+    O_CALENDAR,
+    O_HOLIDAYS,
     O_HISTORY, O_LAST, O_VARIANT, O_MIN_JOURNEYS,
 } opt_id;
 
@@ -194,6 +206,19 @@ static const opt_def options[] = {
      "--top for the variants)"},
     {O_LONG_WAIT, "long-wait", 0, "DURATION", CMD_REPORT,
      "a wait longer than DURATION is a long wait (default 48h)"},
+    {O_REPEAT_WINDOW, "repeat-window", 0, "DURATION", CMD_REPORT,
+     "with a customer column: a journey is followed by a repeat when the same customer starts "
+     "another within DURATION of its end (default 7d)"},
+    {O_SELF_SERVICE, "self-service", 0, "CH,...", CMD_REPORT,
+     "the self-service channels (web, bot, IVR...): containment of journeys that start in "
+     "them, and where they escalate"},
+    {O_MAX_HANDOVERS, "max-handovers", 0, "N", CMD_REPORT,
+     "with a resource column: count journeys with more than N handovers (default 3)"},
+    {O_CALENDAR, "calendar", 0, "SPEC", CMD_REPORT,
+     "opening hours per channel, read in --tz, e.g. 'phone=Mon-Fri 08:00-18:00; *=Mon-Fri "
+     "08:00-17:00': waits are also measured in business time"},
+    {O_HOLIDAYS, "holidays", 0, "FILE", CMD_REPORT,
+     "with --calendar: ISO dates (YYYY-MM-DD), one a line, closed all day"},
     {O_MAP_STEPS, "map-steps", 0, "PCT", CMD_MAP | CMD_MERGE,
      "show the most frequent steps that hold PCT% of the events (default 100)"},
     {O_MAP_EDGES, "map-edges", 0, "PCT", CMD_MAP | CMD_MERGE,
@@ -328,6 +353,7 @@ typedef struct run {
     const char *rejects_path;
     const char *key_path; /* --pseudonymize */
     char *key;
+    char *holidays; /* --holidays: the file's text */
     jm__output *out, *rejects_out;
     bool rejects_header_done;
     uint64_t rejects_seen;
@@ -366,6 +392,39 @@ static _Noreturn void usage_error(const command *cmd, const char *fmt, ...)
 /* --pseudonymize: the key, the bytes of the file at path less one final newline, into r->key
  * and r->opt. A key that group or others may read, cannot be read, or is empty is a usage
  * error: a leaked key lets anyone recompute the pseudonyms of guessed ids. */
+/* --holidays FILE: its text, for the library to read (it says which line is no date). */
+static void read_holidays(const command *cmd, const char *path, run *r)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        usage_error(cmd, "--holidays: cannot open '%s': %s", path, strerror(errno));
+    size_t cap = 4096, n = 0, got;
+    char *t = malloc(cap);
+    while (t != NULL && (got = fread(t + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *k = realloc(t, cap *= 2);
+            if (k == NULL)
+                free(t);
+            t = k;
+        }
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (t == NULL) {
+        fputs("jmine: out of memory\n", stderr);
+        exit(1);
+    }
+    if (bad) {
+        free(t);
+        usage_error(cmd, "--holidays: cannot read '%s'", path);
+    }
+    t[n] = '\0';
+    free(r->holidays);
+    r->holidays = t;
+    r->opt.holidays = t;
+}
+
 static void read_key(const command *cmd, const char *path, run *r)
 {
     FILE *f = fopen(path, "rb");
@@ -464,7 +523,7 @@ static void print_help(const command *cmd)
                  o->arg ? " " : "", o->arg ? o->arg : "");
         printf("  %-28s ", left);
         if (o->id == O_FORMAT && merge) {
-            fputs("output format of the --as command: report text,json,md; variants "
+            fputs("output format of the --as command: report text,json,md,html; variants "
                   "text,csv,json; map dot,json,svg (default: the first)",
                   stdout);
         } else if (o->id == O_FORMAT) {
@@ -522,7 +581,8 @@ static jm_format format_among(const command *cmd, const command *of, const char 
                  {"md", JM_FORMAT_MD},
                  {"csv", JM_FORMAT_CSV},
                  {"dot", JM_FORMAT_DOT},
-                 {"svg", JM_FORMAT_SVG}};
+                 {"svg", JM_FORMAT_SVG},
+                 {"html", JM_FORMAT_HTML}};
     size_t n = strlen(s);
     const char *p = of->formats;
     while (*p) {
@@ -746,6 +806,18 @@ static void apply(run *r, const opt_def *o, const char *arg)
         opt->coverage_pct = v;
         break;
     }
+    case O_REPEAT_WINDOW: duration_arg(cmd, o, arg, &opt->repeat_window_ms); break;
+    case O_SELF_SERVICE: opt->self_service = arg; break;
+    case O_MAX_HANDOVERS:
+        if (!parse_u64(arg, &u) || u > UINT_MAX)
+            usage_error(cmd, "--max-handovers wants a number, not '%s'", arg);
+        opt->max_handovers = (unsigned)u;
+        break;
+    case O_CALENDAR: opt->calendar = arg; break;
+    case O_HOLIDAYS:
+        opt->holidays_file = arg;
+        read_holidays(cmd, arg, r);
+        break;
     case O_MAP_STEPS:
     case O_MAP_EDGES: {
         char *end = NULL;
@@ -1245,6 +1317,8 @@ int main(int argc, char **argv)
                     "depends on every shard's journeys, so partial states could not be merged "
                     "into what one run gives; filter the merged run's journeys instead, or use "
                     "the other filters");
+    if (r.opt.holidays_file != NULL && r.opt.calendar == NULL)
+        usage_error(r.cmd, "--holidays goes with --calendar");
     if (!r.top_set && r.as->bit == CMD_REPORT)
         r.opt.top = 10;
     r.opt.keep_journeys = r.cmd->bit == CMD_JOURNEYS;
@@ -1256,7 +1330,7 @@ int main(int argc, char **argv)
                                      {"--state-out", r.state_path},
                                      {"--history", r.history}};
         /* The key file is an input too. */
-        const char **ins = malloc((r.nfiles + 1) * sizeof *ins);
+        const char **ins = malloc((r.nfiles + 2) * sizeof *ins);
         if (ins == NULL) {
             fputs("jmine: out of memory\n", stderr);
             return 1;
@@ -1266,6 +1340,8 @@ int main(int argc, char **argv)
         size_t nins = r.nfiles;
         if (r.key_path != NULL)
             ins[nins++] = r.key_path;
+        if (r.opt.holidays_file != NULL)
+            ins[nins++] = r.opt.holidays_file;
         char *bad = jm__paths_check(ins, nins, outs, sizeof outs / sizeof outs[0]);
         free(ins);
         if (bad != NULL)
@@ -1281,6 +1357,7 @@ int main(int argc, char **argv)
     free(r.files);
     free(r.filters);
     free(r.key);
+    free(r.holidays);
     if (fclose(stdout) != 0 && code == 0) {
         fprintf(stderr, "jmine: write error on standard output: %s\n", strerror(errno));
         code = 1;
