@@ -198,11 +198,27 @@ def check_other_outputs(tally, binary, log, k, full, doc):
             for r in plain]
     if folded != want:
         problems.append("journeys csv: rare variants' ids not (other), or other columns changed")
+    page = run(binary, ["report", "--format", "html", "--min-journeys", k, "--quiet", log]).decode()
+    import html as htmlmod
+    import re
+    m = re.search(r'<script type="application/json" id="jmine-report">(.*?)</script>', page, re.S)
+    if m is None:
+        problems.append("the page embeds no JSON report")
+    else:
+        text = m.group(1)
+        try:
+            embedded = json.loads(text)
+        except ValueError:
+            embedded = json.loads(htmlmod.unescape(text))
+        want = json.loads(run(binary, ["report", "--format", "json", "--min-journeys", k,
+                                       "--quiet", log]))
+        if embedded != want:
+            problems.append("the page's embedded report differs from --format json's")
     for fmt in ("text", "md"):
         out = run(binary, ["report", "--format", fmt, "--min-journeys", k, "--quiet", log]).decode()
         if "fewer than %d journeys" % k not in out:
             problems.append("report %s does not state the policy" % fmt)
-    tally.record("%s --min-journeys %d: variants json/csv, map json/dot/svg, text, md" % (log.name, k),
+    tally.record("%s --min-journeys %d: variants json/csv, map json/dot/svg, journeys, html, text, md" % (log.name, k),
                  problems)
 
 
