@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The report: rebuilds journeys from the store, runs every analysis, writes the whole report. */
+#include "report.h"
+
 #include "analyses/analysis.h"
 #include "buckets.h"
+#include "fold.h"
 #include "pseudo.h"
 #include "read/locate.h"
 #include "spill.h"
@@ -1406,22 +1409,53 @@ static jm__mval *section_of(jm__model *m, jm__mval *root, const char *key)
 }
 
 /* The whole report: input, a section per analysis in the table's order, "where to act first";
- * and, hidden, --top, which the writers for people apply to rankings the JSON lists whole. */
-static void report_model(const jm_report *rep, jm__model *m)
+ * and, hidden, --top, which the writers for people apply to rankings the JSON lists whole.
+ * ctx is the report's, or a copy with other output options (the history's: --top 0). */
+static void report_model(const jm_report *rep, const jm__ctx *ctx, jm__model *m)
 {
     jm__mval *root = jm__model_root(m);
     input_model(rep, m, root);
     filters_model(rep, m, root);
     for (size_t a = 0; a < NANALYSES; a++)
         if (analyses[a]->model != NULL && section_shown(rep, analyses[a]))
-            analyses[a]->model(rep->st[a], &rep->ctx, m, section_of(m, root, analyses[a]->key));
+            analyses[a]->model(rep->st[a], ctx, m, section_of(m, root, analyses[a]->key));
     act_first_model(rep, m, root);
     jm__mval *pv = jm__m_obj(m, root, "privacy");
     jm__m_bool(m, pv, "pseudonymized", rep->pseudonymized);
-    jm__m_hide(jm__m_uint(m, root, "top", rep->ctx.opt->top));
+    jm__m_hide(jm__m_uint(m, root, "top", ctx->opt->top));
     /* For the page (html.c): the zone that --tz named, to show instants in. */
     if (rep->ctx.opt->tz != NULL)
         jm__m_hide(jm__m_cstr(m, root, "tz", rep->ctx.opt->tz));
+}
+
+void jm__report_full_model(const jm_report *rep, jm__model *m)
+{
+    jm_options o = *rep->ctx.opt;
+    o.top = 0;
+    jm__ctx c = rep->ctx;
+    c.opt = &o;
+    report_model(rep, &c, m);
+    jm__model_fold(m, jm__model_root(m), o.min_journeys);
+}
+
+bool jm__report_full_rankings(const jm_report *rep)
+{
+    return rep->ctx.opt->full_rankings;
+}
+
+const jm__state_head *jm__report_head(const jm_report *rep, jm__state_head *own)
+{
+    if (rep->merged != NULL)
+        return rep->merged;
+    const jm_log *log = rep->log;
+    jm__state_head_of(own, rep->ctx.opt, &log->stats, log->files, log->column, log->has_end,
+                      log->has_channel, rep->ctx.cases, rep->ctx.journeys);
+    own->has_lifecycle = log->has_lifecycle;
+    own->encoding = jm__xstrdup(log->encoding ? log->encoding : "UTF-8");
+    own->time_format = jm__xstrdup(jm__timefmt_name(log->tf));
+    own->time_decided = !jm__timefmt_undecided(log->tf);
+    jm__fresults_copy(&own->fres, &log->fres);
+    return own;
 }
 
 static const void *state_of(const jm_report *rep, const jm__analysis *an)
@@ -1485,11 +1519,12 @@ static jm_status write_model(const jm_report *rep, int what, jm_format fmt, FILE
         return JM_EUSAGE;
     jm__model *m = jm__model_new();
     if (what == W_REPORT)
-        report_model(rep, m);
+        report_model(rep, &rep->ctx, m);
     else if (what == W_VARIANTS)
         variants_model(rep, m);
     else
         map_model(rep, m);
+    jm__model_fold(m, jm__model_root(m), rep->ctx.opt->min_journeys);
     write(jm__model_root(m), out);
     jm__model_free(m);
     return ferror(out) ? JM_EIO : JM_OK;
@@ -1549,17 +1584,7 @@ jm_status jm_report_save_state(jm_report *rep, FILE *out)
     if (log->filters != NULL && log->filters->first_cover < log->filters->n)
         return JM_EUSAGE;
     jm__state_head own;
-    const jm__state_head *h = rep->merged;
-    if (h == NULL) {
-        jm__state_head_of(&own, rep->ctx.opt, &log->stats, log->files, log->column,
-                          log->has_end, log->has_channel, rep->ctx.cases, rep->ctx.journeys);
-        own.has_lifecycle = log->has_lifecycle;
-        own.encoding = jm__xstrdup(log->encoding ? log->encoding : "UTF-8");
-        own.time_format = jm__xstrdup(jm__timefmt_name(log->tf));
-        own.time_decided = !jm__timefmt_undecided(log->tf);
-        jm__fresults_copy(&own.fres, &log->fres);
-        h = &own;
-    }
+    const jm__state_head *h = jm__report_head(rep, &own);
     jm__state_w *w = jm__state_w_new(rep->ctx.steps, rep->variants);
     jm__sw_head(w, h);
     jm__sw_steps(w);

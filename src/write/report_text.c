@@ -101,6 +101,11 @@ static const char *pl(uint64_t n, const char *one, const char *many)
 /* A duration member for people ("3h 20m"), into buf (32 bytes). */
 static char *human(char *buf, const jm__mval *obj, const char *path)
 {
+    const jm__mval *v = jm__m_at(obj, path);
+    if (v != NULL && v->type == JM__M_NULL) { /* a folded row's median (--min-journeys) */
+        strcpy(buf, "-");
+        return buf;
+    }
     return jm__fmt_human(buf, ms(obj, path));
 }
 
@@ -279,13 +284,22 @@ static void variants_text(const out *o, const jm__mval *s)
     const jm__mval *top = get(s, "top");
     size_t k = count(top);
     uint64_t all = journeys(o), cum = 0;
-    for (const jm__mval *v = first(top); v != NULL; v = v->next)
+    const jm__mval *folded = NULL;
+    for (const jm__mval *v = first(top); v != NULL; v = v->next) {
         cum += u(v, "count");
+        if (jm__m_get(v, "other") != NULL && jm__m_get(v, "other")->v.b)
+            folded = v; /* --min-journeys: the rare variants in one row */
+    }
+    k -= folded != NULL;
     heading(o, "## Variants\n\n", "Variants\n--------\n");
     fprintf(f, "%" PRIu64 " %s %" PRIu64 " %s", all, all == 1 ? "journey follows" : "journeys follow",
             u(s, "count"), pl(u(s, "count"), "variant", "variants"));
     if (all > 0)
         fprintf(f, "; the %zu listed cover %.1f%% of journeys", k, pct(cum, all));
+    if (folded != NULL)
+        fprintf(f, " (with the rare ones in one row, (other): variants seen in fewer than %" PRIu64
+                   " journeys)",
+                jm__m_u(jm__m_at(o->root, "privacy.min_journeys")));
     fputs(".\n\n", f);
     if (k > 0) {
         variants_table(o, top);
@@ -1060,6 +1074,12 @@ static void input_text(const out *o, const jm__mval *in)
     if (pv != NULL && pv->type == JM__M_BOOL && pv->v.b)
         fprintf(f, "%sCase and customer ids: pseudonymized (keyed HMAC-SHA-256)\n",
                 o->md ? "- " : "");
+    const jm__mval *mj = get(o->root, "privacy.min_journeys");
+    if (mj != NULL)
+        fprintf(f,
+                "%sRows seen in fewer than %" PRIu64 " journeys (variants, transitions, steps, "
+                "map edges, channel switches) folded into one (other) row\n",
+                o->md ? "- " : "", jm__m_u(mj));
     fputc('\n', f);
 }
 
