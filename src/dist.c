@@ -281,6 +281,9 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
     jm__buckets_init(log->events);
     log->nmarks = 0;
     log->marks_lost = true;
+    /* The log's events are now those its owners send it (a state's event count bounds what it
+     * may hold: docs/state-format.md). */
+    log->stats.events = 0;
     return x.events;
 }
 
@@ -364,6 +367,7 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
         e.cas = ce[a];
         e.act = kd[kind];
         jm__buckets_add(log->events, cb[a], &e, fin);
+        log->stats.events++;
     }
     free(cb);
     free(ce);

@@ -53,7 +53,7 @@ typedef struct jm__dist_buf {
  * owner, each event as a 24-byte record (case, kind, start, duration, fingerprint) after the
  * names of its case and kind, each named once per buffer: per process, the events of a case
  * stay in input order. Events must not have been spilled (read with memory_bytes 0). Returns
- * the events taken. */
+ * the events taken; the log's event count is then 0, and grows as events are imported. */
 uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n);
 
 /* Add the events of one process's buffer (jm__dist_export) to the log, after those added

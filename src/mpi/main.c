@@ -186,6 +186,11 @@ typedef struct item {
 typedef struct plan {
     item *it;
     size_t n;
+    /* The first file is plain and this rank's share does not start with it: its header is
+     * taken first (an empty range at its end), so that the roles of every file are held to
+     * the first file's and the first file's sample fixes the time format, as in one process. */
+    bool seed;
+    uint64_t seed_at;
 } plan;
 
 /* The slice of the files' concatenation (total bytes) that starts rank r's share. */
@@ -295,6 +300,8 @@ static bool make_plan(jm__cli *r, bool whole, plan *pl, char **err)
         if (owner == rank)
             pl->it[pl->n++] = (item){i, false, 0, 0, 0};
     }
+    pl->seed = nf > 0 && split[0] && (pl->n == 0 || pl->it[0].file != 0);
+    pl->seed_at = size[0];
     if (failed)
         *err = jm__strdupf("a file could not be read to cut it at record boundaries");
     free(size);
@@ -587,6 +594,10 @@ static char *merge_journeys(char **part, size_t *npart, size_t *n)
 static jm_status read_share(jm__cli *r, jm_log *log, const plan *pl, bool *failed_range)
 {
     jm_status s = JM_OK;
+    if (pl->seed) {
+        jm__dist_range(log, pl->seed_at, pl->seed_at, 0);
+        s = jm_log_add_file(log, r->files[0]);
+    }
     for (size_t i = 0; i < pl->n && s == JM_OK; i++) {
         const item *it = &pl->it[i];
         if (it->ranged)
@@ -871,6 +882,15 @@ static int run_mpi(jm__cli *r)
             m = jm_merge_new(&r->opt, &err);
             s = m != NULL ? JM_OK : JM_EUSAGE;
             for (size_t i = 0; i < n && s == JM_OK; i++) {
+                if (getenv("JMINE_MPI_DUMP") != NULL) {
+                    char path[4096];
+                    snprintf(path, sizeof path, "%s/rank%zu.state", getenv("JMINE_MPI_DUMP"), i);
+                    FILE *df = fopen(path, "wb");
+                    if (df != NULL) {
+                        fwrite(part[i], 1, npart[i], df);
+                        fclose(df);
+                    }
+                }
                 char name[32];
                 snprintf(name, sizeof name, "rank %zu", i);
                 s = jm_merge_add_state(m, name, part[i], npart[i]);
