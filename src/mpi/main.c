@@ -23,9 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 static int rank, nranks;
 static int saved_stderr = -1;
@@ -140,20 +137,29 @@ static void mem_free(mem *m)
 
 static struct {
     bool on;
-    double t0, last;
+    double t0, last, cpu_last;
     char text[1024];
     size_t len;
 } trace;
 
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The end of a phase: its wall-clock time and CPU time (in parentheses) on this rank. */
 static void phase(const char *name)
 {
     if (!trace.on)
         return;
-    double t = MPI_Wtime();
+    double t = MPI_Wtime(), c = cpu_now();
     if (trace.len < sizeof trace.text)
         trace.len += (size_t)snprintf(trace.text + trace.len, sizeof trace.text - trace.len,
-                                      " %s %.3f", name, t - trace.last);
+                                      " %s %.2f (%.2f)", name, t - trace.last, c - trace.cpu_last);
     trace.last = t;
+    trace.cpu_last = c;
 }
 
 /* Rank 0 prints every rank's phases, one line each. */
@@ -162,8 +168,8 @@ static void trace_report(void)
     if (!trace.on)
         return;
     char line[1200];
-    snprintf(line, sizeof line, "jmine-mpi: rank %d:%s total %.3f s\n", rank, trace.text,
-             MPI_Wtime() - trace.t0);
+    snprintf(line, sizeof line, "jmine-mpi: rank %d: s (cpu s):%s; total %.2f (%.2f)\n", rank,
+             trace.text, MPI_Wtime() - trace.t0, cpu_now());
     char **all = jm__xcalloc((size_t)nranks, sizeof *all);
     size_t *n = jm__xcalloc((size_t)nranks, sizeof *n);
     gather_bytes(line, strlen(line), nranks - 1, all, n);
@@ -653,6 +659,7 @@ static int run_mpi(jm__cli *r)
     }
     trace.on = getenv("JMINE_MPI_TRACE") != NULL && *getenv("JMINE_MPI_TRACE") != '\0';
     trace.t0 = trace.last = MPI_Wtime();
+    trace.cpu_last = cpu_now();
     int code = 0, f;
     char *msg = NULL;
 
@@ -882,15 +889,6 @@ static int run_mpi(jm__cli *r)
             m = jm_merge_new(&r->opt, &err);
             s = m != NULL ? JM_OK : JM_EUSAGE;
             for (size_t i = 0; i < n && s == JM_OK; i++) {
-                if (getenv("JMINE_MPI_DUMP") != NULL) {
-                    char path[4096];
-                    snprintf(path, sizeof path, "%s/rank%zu.state", getenv("JMINE_MPI_DUMP"), i);
-                    FILE *df = fopen(path, "wb");
-                    if (df != NULL) {
-                        fwrite(part[i], 1, npart[i], df);
-                        fclose(df);
-                    }
-                }
                 char name[32];
                 snprintf(name, sizeof name, "rank %zu", i);
                 s = jm_merge_add_state(m, name, part[i], npart[i]);
@@ -955,6 +953,10 @@ static void finish(void)
 
 int main(int argc, char **argv)
 {
+    /* A rank waiting in a collective gives its core up rather than spin (unless the user
+     * says otherwise): ranks often share cores with other work, and spinning slows the rank
+     * that is still reading. */
+    setenv("OMPI_MCA_mpi_yield_when_idle", "1", 0);
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
