@@ -226,6 +226,7 @@ typedef struct worker {
     int64_t dup_start;
     int dup_bucket;            /* its bucket, or -1 (spilled: no way back to its rows) */
     uint32_t dup_at, twin_at; /* its index in the bucket, and the earlier row's */
+    jm__fcount fc;             /* the journey filters' counts (filter.h), when there are any */
 } worker;
 
 static void worker_init(worker *w, jm_report *rep, bool own_states)
@@ -235,6 +236,8 @@ static void worker_init(worker *w, jm_report *rep, bool own_states)
     for (size_t a = 0; a < NANALYSES; a++)
         w->st[a] = own_states ? analyses[a]->begin(&rep->ctx) : rep->st[a];
     w->seen = jm__seqtab_new();
+    if (rep->log->filters != NULL)
+        jm__fcount_init(&w->fc, rep->log->filters);
 }
 
 /* Room for a journey of n events. */
@@ -281,6 +284,7 @@ static void worker_free_scratch(worker *w)
     free(w->lc_idx);
     free(w->lc_open);
     free(w->lc_end);
+    jm__fcount_clear(&w->fc);
 }
 
 /* Merging the workers' states into the report's: one task per analysis, and the waits by pair
@@ -343,7 +347,8 @@ static void merge_workers(jm_report *rep, worker *w, unsigned nw, unsigned threa
         free(w[t].pair_wait);
 }
 
-static void add_journey(worker *w, uint32_t cas, size_t n)
+/* A journey that passed the filters (or all of them, without filters) to every analysis. */
+static void analyse_journey(worker *w, uint32_t cas, size_t n)
 {
     jm_report *rep = w->rep;
     jm__journey j = {.cas = cas,
@@ -386,6 +391,59 @@ static void add_journey(worker *w, uint32_t cas, size_t n)
     for (size_t a = 0; a < NANALYSES; a++)
         analyses[a]->add(w->st[a], &rep->ctx, &j);
     w->journeys++;
+}
+
+/* A journey rebuilt in the worker's arrays: through the filters (filter.h; trimmed in place,
+ * or kept for --keep-coverage's passes), then to the analyses. */
+static void add_journey(worker *w, uint32_t cas, size_t n)
+{
+    const jm__filters *fs = w->rep->log->filters;
+    if (fs != NULL && fs->n > 0) {
+        n = jm__filters_journey(fs, &w->fc, cas, w->step, w->chan, w->start, w->end, n);
+        if (n == 0)
+            return;
+    }
+    analyse_journey(w, cas, n);
+}
+
+/* jm__filters_coverage's emit: a journey that passed every filter, into the first worker. */
+static void emit_journey(void *data, uint32_t cas, const uint32_t *step, const uint32_t *chan,
+                         const int64_t *start, const int64_t *end, size_t n)
+{
+    worker *w = data;
+    worker_room(w, n);
+    memcpy(w->step, step, n * sizeof *step);
+    memcpy(w->chan, chan, n * sizeof *chan);
+    memcpy(w->start, start, n * sizeof *start);
+    memcpy(w->end, end, n * sizeof *end);
+    analyse_journey(w, cas, n);
+}
+
+/* The filters once every journey is rebuilt: --keep-coverage's passes over the journeys kept
+ * (the first worker analyses those left), and the counts of every filter for the report. */
+static void finish_filters(jm_report *rep)
+{
+    jm_log *log = rep->log;
+    const jm__filters *fs = log->filters;
+    if (fs == NULL)
+        return;
+    jm__fcount none;
+    jm__fcount_init(&none, fs);
+    jm__fcount *c0 = &none;
+    if (rep->workers != NULL && fs->n > 0) {
+        jm__fcount *all = jm__xmalloc(rep->nworkers * sizeof *all);
+        for (unsigned t = 0; t < rep->nworkers; t++)
+            all[t] = rep->workers[t].fc;
+        jm__filters_coverage(fs, all, rep->nworkers, rep->ctx.steps, log->opt->collapse_loops,
+                             emit_journey, &rep->workers[0]);
+        rep->workers[0].fc = all[0];
+        free(all);
+        for (unsigned t = 1; t < rep->nworkers; t++)
+            jm__fcount_add(&rep->workers[0].fc, &rep->workers[t].fc, fs);
+        c0 = &rep->workers[0].fc;
+    }
+    jm__filters_results(fs, c0, &log->fres);
+    jm__fcount_clear(&none);
 }
 
 /* The events of one build, grouped by case (see build_part and bucket_journeys). */
@@ -1066,6 +1124,18 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
 
     jm_status st = JM_OK;
     name_steps(rep);
+    if (log->filters != NULL) {
+        char *unknown = jm__filters_resolve(log->filters, rep->ctx.steps);
+        if (unknown != NULL) {
+            char *msg = jm__strdupf("no step is named %s: the filters that name it match no "
+                                    "journey (--with, --starts-with, --ends-with, --follows, "
+                                    "--eventually) or every one (--without)",
+                                    unknown);
+            jm__log_notice(log, JM__NOTICE_UNKNOWN_STEP, "", 0, msg);
+            free(msg);
+            free(unknown);
+        }
+    }
     if (log->spill != NULL)
         st = build_spilled(rep);
     else
@@ -1074,6 +1144,7 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     /* The events are no longer needed: give their memory back before the analyses finish
      * (the case ids stay, to name cases by). */
     jm__buckets_free_events(log->events);
+    finish_filters(rep);
     if (rep->workers != NULL) {
         duplicates(rep);
         merge_workers(rep, rep->workers, rep->nworkers, jm__thread_count(opt));
@@ -1211,6 +1282,8 @@ static void input_model(const jm_report *rep, jm__model *m, jm__mval *root)
     }
     jm__m_uint(m, in, "duplicate_rows", st->duplicate_rows);
     jm__m_uint(m, in, "duplicates_dropped", st->duplicates_dropped);
+    if ((rep->merged != NULL ? rep->merged->fres.n : log->fres.n) > 0)
+        jm__m_uint(m, in, "filtered_rows", st->filtered_rows);
     jm__mval *cols = jm__m_obj(m, in, "columns");
     for (int r = 0; r < JM_ROLE_COUNT; r++)
         jm__m_cstr(m, cols, jm_role_key((jm_role)r), log->column[r]);
@@ -1219,12 +1292,35 @@ static void input_model(const jm_report *rep, jm__model *m, jm__mval *root)
     jm__m_hide(jm__m_bool(m, in, "stages", log->opt->stages != NULL));
 }
 
+/* filters[] (SPEC §12), only when the run had filters: each as given, in order, with the
+ * journeys before and after it (row filters: their rows are input.filtered_rows). */
+static void filters_model(const jm_report *rep, jm__model *m, jm__mval *root)
+{
+    const jm__fresults *res = rep->merged != NULL ? &rep->merged->fres : &rep->log->fres;
+    if (res->n == 0)
+        return;
+    jm__mval *arr = jm__m_arr(m, root, "filters");
+    for (size_t i = 0; i < res->n; i++) {
+        const jm__fresult *r = &res->r[i];
+        jm__mval *o = jm__m_obj(m, arr, NULL);
+        jm__m_cstr(m, o, "filter", r->text);
+        jm__m_cstr(m, o, "on", r->rows ? "rows" : "journeys");
+        if (r->rows)
+            continue;
+        jm__m_uint(m, o, "journeys_before", r->before);
+        jm__m_uint(m, o, "journeys_after", r->after);
+        if (strstr(r->text, "--window trim") != NULL)
+            jm__m_uint(m, o, "events_removed", r->events_removed);
+    }
+}
+
 /* The whole report: input, a section per analysis in the table's order, "where to act first";
  * and, hidden, --top, which the writers for people apply to rankings the JSON lists whole. */
 static void report_model(const jm_report *rep, jm__model *m)
 {
     jm__mval *root = jm__model_root(m);
     input_model(rep, m, root);
+    filters_model(rep, m, root);
     for (size_t a = 0; a < NANALYSES; a++)
         if (analyses[a]->model != NULL)
             analyses[a]->model(rep->st[a], &rep->ctx, m, jm__m_obj(m, root, analyses[a]->key));
@@ -1355,6 +1451,9 @@ static int pair_by_index(const void *pa, const void *pb, void *data)
 jm_status jm_report_save_state(jm_report *rep, FILE *out)
 {
     const jm_log *log = rep->log;
+    /* --keep-coverage depends on every shard's variants: no partial state can hold it. */
+    if (log->filters != NULL && log->filters->first_cover < log->filters->n)
+        return JM_EUSAGE;
     jm__state_head own;
     const jm__state_head *h = rep->merged;
     if (h == NULL) {
@@ -1364,6 +1463,7 @@ jm_status jm_report_save_state(jm_report *rep, FILE *out)
         own.encoding = jm__xstrdup(log->encoding ? log->encoding : "UTF-8");
         own.time_format = jm__xstrdup(jm__timefmt_name(log->tf));
         own.time_decided = !jm__timefmt_undecided(log->tf);
+        jm__fresults_copy(&own.fres, &log->fres);
         h = &own;
     }
     jm__state_w *w = jm__state_w_new(rep->ctx.steps, rep->variants);
@@ -1533,6 +1633,18 @@ static void merge_head(jm_merge *m, jm__state_head *h)
     x->duplicate_rows += y->duplicate_rows; /* a row's repeats share its case: never split */
     x->duplicates_dropped += y->duplicates_dropped;
     x->lifecycle_other += y->lifecycle_other;
+    x->filtered_rows += y->filtered_rows;
+    /* The filters are the same in every state (their option says so): their counts add. */
+    if (m->nstates == 0) {
+        a->fres = h->fres;
+        h->fres = (jm__fresults){NULL, 0};
+    } else {
+        for (size_t i = 0; i < a->fres.n && i < h->fres.n; i++) {
+            a->fres.r[i].before += h->fres.r[i].before;
+            a->fres.r[i].after += h->fres.r[i].after;
+            a->fres.r[i].events_removed += h->fres.r[i].events_removed;
+        }
+    }
     a->has_lifecycle |= h->has_lifecycle;
     /* Encodings: each named once, in the order met (as one run lists them). */
     for (char *e = h->encoding; e != NULL && *e;) {

@@ -451,7 +451,7 @@ static const char *const opt_names[JM_STATE_NOPTS] = {
     "--start",       "--end",       "--channel",    "--customer",       "--resource", "--delimiter",
     "--time-format", "--tz",        "--field-limit", "--lifecycle", "--lifecycle-column",
     "--dedupe",      "--trim-ids",  "--stages",     "--stages-date",    "--stages-empty",
-    "--pseudonymize"};
+    "--pseudonymize", "--filters"};
 
 const char *jm__state_opt_name(size_t i)
 {
@@ -517,6 +517,15 @@ void jm__state_head_of(jm__state_head *h, const jm_options *opt, const jm_input_
     if (opt->pseudo_key != NULL)
         jm__pseudo_key_check(opt->pseudo_key, opt->pseudo_key_len, chk);
     h->opt_value[JM_STATE_OPT_PSEUDO] = jm__xstrdup(opt->pseudo_key != NULL ? chk : "off");
+    /* The filters, in order, as given (SPEC §12): states filtered otherwise do not merge. */
+    char *ft = jm__xstrdup(opt->nfilters ? "" : "off");
+    for (size_t i = 0; i < opt->nfilters; i++) {
+        char *t = jm__strdupf("%s%s--%s %s", ft, i ? "; " : "", opt->filters[i].name,
+                             opt->filters[i].value ? opt->filters[i].value : "");
+        free(ft);
+        ft = t;
+    }
+    h->opt_value[23] = ft;
     h->stats = *stats;
     h->files = jm__xcalloc(stats->files ? stats->files : 1, sizeof *h->files);
     for (size_t i = 0; i < stats->files; i++)
@@ -541,6 +550,7 @@ void jm__state_head_free(jm__state_head *h)
         free(h->column[r]);
     free(h->encoding);
     free(h->time_format);
+    jm__fresults_clear(&h->fres);
     memset(h, 0, sizeof *h);
 }
 
@@ -579,6 +589,16 @@ void jm__sw_head(jm__state_w *w, const jm__state_head *h)
     jm__sw_u64(w, h->stats.lifecycle_other);
     jm__sw_u64(w, h->stats.duplicate_rows);
     jm__sw_u64(w, h->stats.duplicates_dropped);
+    jm__sw_u64(w, h->stats.filtered_rows);
+    jm__sw_u64(w, h->fres.n);
+    for (size_t i = 0; i < h->fres.n; i++) {
+        const jm__fresult *f = &h->fres.r[i];
+        jm__sw_str(w, f->text);
+        jm__sw_u64(w, f->rows);
+        jm__sw_u64(w, f->before);
+        jm__sw_u64(w, f->after);
+        jm__sw_u64(w, f->events_removed);
+    }
     size_t ncol = 0;
     for (int i = 0; i < JM_ROLE_COUNT; i++)
         ncol += h->column[i] != NULL;
@@ -680,6 +700,23 @@ static bool read_head(jm__state_r *r, jm__state_head *h)
     h->stats.lifecycle_other = jm__sr_u64(r);
     h->stats.duplicate_rows = jm__sr_u64(r);
     h->stats.duplicates_dropped = jm__sr_u64(r);
+    h->stats.filtered_rows = jm__sr_u64(r);
+    size_t nres = jm__sr_count(r);
+    h->fres.r = jm__xcalloc(nres ? nres : 1, sizeof *h->fres.r);
+    for (size_t i = 0; i < nres && jm__sr_ok(r); i++) {
+        jm__fresult *f = &h->fres.r[i];
+        f->text = head_str(r);
+        if (f->text == NULL)
+            return false;
+        h->fres.n = i + 1;
+        uint64_t rows = jm__sr_u64(r);
+        if (rows > 1)
+            return false;
+        f->rows = rows;
+        f->before = jm__sr_u64(r);
+        f->after = jm__sr_u64(r);
+        f->events_removed = jm__sr_u64(r);
+    }
     size_t ncol = jm__sr_count(r);
     for (size_t k = 0; k < ncol && jm__sr_ok(r); k++) {
         size_t n;

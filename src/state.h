@@ -4,6 +4,7 @@
 #ifndef JM_STATE_H
 #define JM_STATE_H
 
+#include "filter.h"
 #include "intern.h"
 #include "pairs.h"
 #include "seqtab.h"
@@ -16,7 +17,7 @@
 #include <stdint.h>
 
 /* The format's version: a state of another format, or of another jmine version, is refused. */
-#define JM_STATE_FORMAT 2
+#define JM_STATE_FORMAT 3
 
 /* ---- Writing ---------------------------------------------------------------- */
 
@@ -126,7 +127,7 @@ jm__state_r *jm__sr_section(jm__state_r *r, const char **key, size_t *klen);
 /* ---- The file's head: version, options, input ---------------------------------- */
 
 /* The options that change the analysis, in the order the file lists them. */
-#define JM_STATE_NOPTS 23
+#define JM_STATE_NOPTS 24
 /* The option that says whether case ids are pseudonyms, and of which key: "off" or "key"
  * and 16 hex digits (jm__pseudo_key_check). */
 #define JM_STATE_OPT_PSEUDO 22
@@ -145,6 +146,7 @@ typedef struct jm__state_head {
     char *time_format;  /* how times were read, as input.time_format gives it */
     bool time_decided;  /* a sample settled it (or --time-format gave it) */
     uint64_t cases, journeys;
+    jm__fresults fres; /* what each filter did (SPEC §12); none without filters */
 } jm__state_head;
 
 /* The option's name, e.g. "--long-wait". */

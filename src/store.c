@@ -28,12 +28,24 @@ jm_log *jm_log_new(const jm_options *opt, char **err)
         }
         iconv_close(cd);
     }
-    jm__timefmt *tf = jm__timefmt_new(opt->time_format, opt->tz, err);
-    if (tf == NULL)
+    char *ferr = NULL;
+    jm__filters *filters = jm__filters_parse(opt, &ferr);
+    if (ferr != NULL) {
+        if (err != NULL)
+            *err = ferr;
+        else
+            free(ferr);
         return NULL;
+    }
+    jm__timefmt *tf = jm__timefmt_new(opt->time_format, opt->tz, err);
+    if (tf == NULL) {
+        jm__filters_free(filters);
+        return NULL;
+    }
     jm_log *log = jm__xcalloc(1, sizeof *log);
     log->opt = opt;
     log->tf = tf;
+    log->filters = filters;
     log->acts = jm__intern_new();
     log->chans = jm__intern_new();
     log->kinds = jm__intern_new();
@@ -48,6 +60,8 @@ void jm_log_free(jm_log *log)
     if (log == NULL)
         return;
     jm__timefmt_free(log->tf);
+    jm__filters_free(log->filters);
+    jm__fresults_clear(&log->fres);
     jm__intern_free(log->acts);
     jm__intern_free(log->chans);
     jm__intern_free(log->kinds);

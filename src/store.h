@@ -5,6 +5,7 @@
 
 #include "buckets.h"
 #include "event.h"
+#include "filter.h"
 #include "intern.h"
 #include "timeparse.h"
 
@@ -24,6 +25,8 @@ typedef struct jm__mark {
 struct jm_log {
     const jm_options *opt;
     jm__timefmt *tf;
+    jm__filters *filters;  /* jm_options.filters parsed, or NULL when there are none */
+    jm__fresults fres;     /* what the filters did (the report's, or a merge's sums) */
     jm__intern *acts, *chans; /* case ids are kept in the buckets */
     /* Kinds: (activity, channel) pairs, 8 bytes each. An event in the buckets holds its kind in
      * act and the fingerprint of its row in chan (see batch.c); the report reads them back
@@ -62,7 +65,7 @@ struct jm_log {
 };
 
 /* Kinds of notice (jm_options.on_notice), each given at most once per log. */
-enum { JM__NOTICE_NOT_UTF8 = 1u << 0 };
+enum { JM__NOTICE_NOT_UTF8 = 1u << 0, JM__NOTICE_UNKNOWN_STEP = 1u << 1 };
 
 /* Give notice msg of kind (one of JM__NOTICE_...) about file at line (0: none) through
  * jm_options.on_notice, unless a notice of that kind was given already. */

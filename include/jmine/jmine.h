@@ -205,6 +205,14 @@ typedef void (*jm_notice_fn)(void *data, const char *file, uint64_t line, const 
 typedef void (*jm_progress_fn)(void *data, const char *file, uint64_t bytes, uint64_t size,
                                uint64_t rows);
 
+/* One filter of a run (SPEC §12), as the command line gives it: name is the option without its
+ * dashes ("where", "from", "to", "window", "with", "without", "starts-with", "ends-with",
+ * "follows", "eventually", "size", "duration", "keep-coverage"), value its argument. */
+typedef struct jm_filter_arg {
+    const char *name;
+    const char *value;
+} jm_filter_arg;
+
 /* Options of a run. The caller owns the struct and every string it points to; they must outlive
  * the jm_log made from it. Fill with jm_options_init, then change what you need. */
 typedef struct jm_options {
@@ -247,6 +255,14 @@ typedef struct jm_options {
     double map_edges_pct;    /* process map: keep the most frequent transitions holding this
                                 percentage of the count (default 100: all) */
     bool keep_journeys;      /* keep one row per journey for jm_write_journeys */
+    /* Filters (SPEC §12), applied in this order: "where" filters as rows are read (rows they
+     * drop counted in jm_input_stats.filtered_rows), the others on journeys after --split-gap
+     * and lifecycle pairing; the time window (from, to, window) stands where "from" or "to"
+     * first does. Checked by jm_log_new (a bad value: NULL and a message). */
+    const jm_filter_arg *filters;
+    size_t nfilters;
+    double coverage_pct;     /* > 0: the variants listed are the fewest top ones whose
+                                cumulative share reaches this percentage (instead of top) */
     uint64_t memory_bytes;   /* > 0: keep at most this many bytes of events in memory; the
                                 rest goes to temporary files in $TMPDIR (unlinked at once,
                                 mode 0600), partitioned by case, and journeys are rebuilt
@@ -298,8 +314,8 @@ bool jm_parse_size(const char *s, uint64_t *bytes);
 typedef struct jm_log jm_log;
 
 /* A new, empty log reading with the given options (borrowed; see jm_options). Returns NULL if the
- * options cannot be used (a tz, time_format or encoding that cannot be read; the tool exits
- * 2); then *err, if err is not NULL, receives a message the caller frees with free(). */
+ * options cannot be used (a tz, time_format or encoding that cannot be read, a filter whose
+ * value is malformed: "--size 5..2", an instant that does not parse; the tool exits 2); then *err, if err is not NULL, receives a message the caller frees with free(). */
 jm_log *jm_log_new(const jm_options *opt, char **err);
 
 /* Free the log and everything it holds. NULL is a no-op. */
@@ -375,6 +391,8 @@ typedef struct jm_input_stats {
     uint64_t duplicate_rows;  /* rows that repeat an earlier row of the log byte for byte */
     uint64_t duplicates_dropped; /* of those, dropped (jm_options.dedupe): then rows = events
                                     (or rows kept, with stages) + rejected + dropped */
+    uint64_t filtered_rows;   /* rows a row filter (--where) dropped: they add to the right-hand
+                                 side of every equation above */
 } jm_input_stats;
 
 /* Fill *st with the input accounting of the report. */
@@ -425,8 +443,10 @@ jm_status jm_write_map(const jm_report *rep, jm_format fmt, FILE *out);
 /* Write the report's complete partial state: every analysis's aggregates keyed by names (steps,
  * channels, case ids), the input accounting, and the options that change the analysis, in
  * the versioned binary format of docs/state-format.md. Equal states give equal bytes. Value
- * lists in the report are sorted in place (nothing it writes changes). Returns JM_OK or JM_EIO
- * if the stream reports an error. */
+ * lists in the report are sorted in place (nothing it writes changes). Returns JM_OK, JM_EIO
+ * if the stream reports an error, or JM_EUSAGE (nothing written) for a log read with a
+ * "keep-coverage" filter: which variants cover P % depends on every shard's journeys, so no
+ * partial state can hold it. */
 jm_status jm_report_save_state(jm_report *rep, FILE *out);
 
 /* A merge of states made from logs whose case ids are disjoint: its report is the report of

@@ -134,6 +134,14 @@ void jm__variant_id(const jm__ctx *ctx, uint32_t variant, char buf[17])
 static size_t listed(const variants *s, const jm__ctx *ctx)
 {
     size_t k = nranked(s);
+    if (ctx->opt->coverage_pct > 0) {
+        /* --coverage P: the fewest top variants whose cumulative share reaches P %. */
+        uint64_t cum = 0;
+        size_t r = 0;
+        while (r < k && (double)cum * 100.0 < ctx->opt->coverage_pct * (double)s->journeys)
+            cum += s->v[s->rank[r++]].count;
+        return r;
+    }
     return ctx->opt->top && ctx->opt->top < k ? ctx->opt->top : k;
 }
 

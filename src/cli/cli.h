@@ -64,6 +64,9 @@ typedef struct jm__cli {
     size_t nbody;
     char **files;
     size_t nfiles;
+    jm_filter_arg *filters; /* the filters in command-line order (SPEC §12) */
+    size_t nfilters;
+    bool keep_coverage;
     jm__alert *alerts; /* diff's --alert, parsed */
     size_t nalerts;
     bool progress_shown;

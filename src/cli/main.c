@@ -119,6 +119,20 @@ typedef enum {
     O_STAGES_EMPTY,
     O_DEDUPE,
     O_PSEUDONYMIZE,
+    O_WHERE,
+    O_FROM,
+    O_TO,
+    O_WINDOW,
+    O_WITH,
+    O_WITHOUT,
+    O_STARTS_WITH,
+    O_ENDS_WITH,
+    O_FOLLOWS,
+    O_EVENTUALLY,
+    O_SIZE,
+    O_DURATION,
+    O_KEEP_COVERAGE,
+    O_COVERAGE,
 } opt_id;
 
 typedef struct opt_def {
@@ -144,6 +158,9 @@ static const opt_def options[] = {
     {O_TOP, "top", 0, "N", CMD_REPORT | CMD_VARIANTS | CMD_MERGE,
      "list the N first rows of each ranking; 0 lists all (default: 10 in report, all in "
      "variants)"},
+    {O_COVERAGE, "coverage", 0, "P%", CMD_REPORT | CMD_VARIANTS | CMD_MERGE,
+     "list the fewest top variants whose cumulative share of journeys reaches P% (instead of "
+     "--top for the variants)"},
     {O_LONG_WAIT, "long-wait", 0, "DURATION", CMD_REPORT,
      "a wait longer than DURATION is a long wait (default 48h)"},
     {O_MAP_STEPS, "map-steps", 0, "PCT", CMD_MAP | CMD_MERGE,
@@ -182,6 +199,35 @@ static const opt_def options[] = {
      "before the row's first stage start is on the next day (past midnight)"},
     {O_STAGES_EMPTY, "stages-empty", 0, "VALUE", CMD_ALL,
      "with --stages: a stage time holding VALUE (e.g. 0:00:00) counts as empty"},
+    {O_WHERE, "where", 0, "COL=V1[,V2...]", CMD_ALL,
+     "filter rows as they are read: keep those whose column COL (a name or #N) holds one of "
+     "the values; COL!=V1,... drops them instead; repeatable (all must hold); the rows dropped "
+     "are counted in input.filtered_rows"},
+    {O_FROM, "from", 0, "TIME", CMD_ALL,
+     "time window: journeys with an event starting at or after TIME (an instant as start times "
+     "are read, in --tz), as --window says"},
+    {O_TO, "to", 0, "TIME", CMD_ALL, "time window: events starting before TIME (exclusive)"},
+    {O_WINDOW, "window", 0, "MODE", CMD_ALL,
+     "how --from/--to select: intersecting (default: some event starts in the window), "
+     "contained (every event), started (the first), completed (the last), or trim (events "
+     "outside are removed; journeys left empty are dropped)"},
+    {O_WITH, "with", 0, "STEP", CMD_ALL,
+     "keep journeys that have the step (a step name as --step makes it); journey filters are "
+     "repeatable and applied in the order given, after --split-gap and lifecycle pairing"},
+    {O_WITHOUT, "without", 0, "STEP", CMD_ALL, "keep journeys that lack the step"},
+    {O_STARTS_WITH, "starts-with", 0, "STEP", CMD_ALL, "keep journeys whose first step is STEP"},
+    {O_ENDS_WITH, "ends-with", 0, "STEP", CMD_ALL, "keep journeys whose last step is STEP"},
+    {O_FOLLOWS, "follows", 0, "A,B", CMD_ALL,
+     "keep journeys where step B comes directly after step A somewhere"},
+    {O_EVENTUALLY, "eventually", 0, "A,B", CMD_ALL,
+     "keep journeys where step B comes somewhere after step A"},
+    {O_SIZE, "size", 0, "MIN..MAX", CMD_ALL,
+     "keep journeys of MIN to MAX events (inclusive; 3.. or ..10 leave a bound out)"},
+    {O_DURATION, "duration", 0, "MIN..MAX", CMD_ALL,
+     "keep journeys lasting MIN to MAX (inclusive; durations such as 5m..2h, 1d..)"},
+    {O_KEEP_COVERAGE, "keep-coverage", 0, "P%", CMD_ALL,
+     "keep the journeys of the fewest top variants that cover P% of the journeys left by the "
+     "filters before it (not with --state-out: it needs every shard's variants)"},
     {O_TRIM_IDS, "trim-ids", 0, NULL, CMD_ALL,
      "strip spaces and tabs around case and customer ids (times are always trimmed)"},
     {O_DEDUPE, "dedupe", 0, NULL, CMD_ALL,
@@ -575,6 +621,40 @@ static void apply(run *r, const opt_def *o, const char *arg)
         opt->block_bytes = u;
         break;
     case O_LONG_WAIT: duration_arg(cmd, o, arg, &opt->long_wait_ms); break;
+    case O_WHERE:
+    case O_FROM:
+    case O_TO:
+    case O_WINDOW:
+    case O_WITH:
+    case O_WITHOUT:
+    case O_STARTS_WITH:
+    case O_ENDS_WITH:
+    case O_FOLLOWS:
+    case O_EVENTUALLY:
+    case O_SIZE:
+    case O_DURATION:
+    case O_KEEP_COVERAGE:
+        /* Checked by jm_log_new, in --tz (given anywhere on the line). */
+        r->filters = realloc(r->filters, (r->nfilters + 1) * sizeof *r->filters);
+        if (r->filters == NULL)
+            abort();
+        r->filters[r->nfilters++] = (jm_filter_arg){o->name, arg};
+        r->opt.filters = r->filters;
+        r->opt.nfilters = r->nfilters;
+        r->keep_coverage |= o->id == O_KEEP_COVERAGE;
+        break;
+    case O_COVERAGE: {
+        char *end = NULL;
+        double v = strtod(arg, &end);
+        if (end != arg && *end == '%')
+            end++;
+        if (end == arg || *end != '\0' || !(v > 0 && v <= 100))
+            usage_error(cmd, "--coverage wants a percentage above 0 and at most 100 such as 80%%, "
+                        "not '%s'",
+                        arg);
+        opt->coverage_pct = v;
+        break;
+    }
     case O_MAP_STEPS:
     case O_MAP_EDGES: {
         char *end = NULL;
@@ -730,6 +810,8 @@ void jm__cli_on_notice(void *data, const char *file, uint64_t line, const char *
         fprintf(r->msg, "N%s\t", msg);
     if (line > 0)
         fprintf(r->msg, "jmine: %s:%" PRIu64 ": %s\n", file, line, msg);
+    else if (file == NULL || file[0] == '\0')
+        fprintf(r->msg, "jmine: %s\n", msg);
     else
         fprintf(r->msg, "jmine: %s: %s\n", file, msg);
 }
@@ -1041,6 +1123,11 @@ int jm__cli_main(int argc, char **argv, jm__cli_runner logs, bool others)
         usage_error(r.cmd, "--%s goes with --stages",
                     r.opt.stages_date ? "stages-date" : "stages-empty");
     }
+    if (r.keep_coverage && r.state_path != NULL)
+        usage_error(r.cmd, "--keep-coverage cannot go with --state-out: which variants cover P%% "
+                    "depends on every shard's journeys, so partial states could not be merged "
+                    "into what one run gives; filter the merged run's journeys instead, or use "
+                    "the other filters");
     if (!r.top_set && r.as->bit == CMD_REPORT)
         r.opt.top = 10;
     r.opt.keep_journeys = r.cmd->bit == CMD_JOURNEYS;
@@ -1068,6 +1155,7 @@ int jm__cli_main(int argc, char **argv, jm__cli_runner logs, bool others)
     jm__output_install_signal_handlers();
     int code = logs != NULL && r.cmd->bit != CMD_MERGE ? logs(&r) : run_command(&r);
     free(r.files);
+    free(r.filters);
     free(r.key);
     if (fclose(stdout) != 0 && code == 0) {
         fprintf(stderr, "jmine: write error on standard output: %s\n", strerror(errno));

@@ -662,6 +662,14 @@ static int run_mpi(jm__cli *r)
     trace.cpu_last = cpu_now();
     int code = 0, f;
     char *msg = NULL;
+    if (r->keep_coverage) {
+        /* Its passes rank the variants of every journey of the run: no rank holds them. */
+        if (rank == 0)
+            fprintf(stderr, "jmine: --keep-coverage is not available in jmine-mpi (its passes need "
+                            "every journey's variant in one process); run jmine\nTry 'jmine %s "
+                            "--help'.\n", r->cmd->name);
+        return 2;
+    }
 
     /* Rank 0 opens the outputs, before anything is read (as one process does). */
     int opened = rank != 0 || jm__cli_open_outputs(r);

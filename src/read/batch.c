@@ -48,6 +48,7 @@ struct jm__batch {
     jm__long_end *long_end; /* ev: index in this batch */
     size_t nlong, long_cap;
     uint64_t rows;
+    uint64_t filtered; /* rows a --where dropped */
     uint64_t lc_rows[JM_LC_COUNT]; /* rows by lifecycle transition (see lifecycle_code) */
     uint64_t first_line; /* the line of the batch's first row */
     rejection *rej;
@@ -147,6 +148,31 @@ static jm_status same_roles(jm__file *f, const jm__row *row, char *const name[JM
     return JM_OK;
 }
 
+/* --where: each row filter's column found in the header (a name or #N, as for a role flag),
+ * and read from here on. */
+static jm_status where_columns(jm__file *f, const jm__row *row)
+{
+    const jm__filters *fs = f->log->filters;
+    f->where = jm__xcalloc(fs->nwhere, sizeof *f->where);
+    for (size_t i = 0; i < fs->nwhere; i++) {
+        char *err = NULL;
+        size_t col;
+        jm_status st = jm__roles_column(row->n, row->f, row->len, "--where", fs->where[i].col,
+                                        &col, &err);
+        if (st != JM_OK) {
+            jm__log_set_error(f->log, jm__strdupf("%s:%llu: %s", f->name,
+                                                  (unsigned long long)row->line, err));
+            free(err);
+            return st;
+        }
+        f->where[i] = (jm__where_col){&fs->where[i], col};
+        if (f->keep != NULL)
+            f->keep[col] = true;
+    }
+    f->nwhere = fs->nwhere;
+    return JM_OK;
+}
+
 jm_status jm__file_header(jm__file *f, const jm__row *row)
 {
     jm_log *log = f->log;
@@ -230,6 +256,11 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
         /* One more than the header: enough to tell a record is too long, not to store it. */
         f->copt.max_fields = row->n + 1;
     }
+    if (log->filters != NULL && log->filters->nwhere > 0) {
+        st = where_columns(f, row);
+        if (st != JM_OK)
+            return st;
+    }
     log->has_end |= f->col[JM_ROLE_END] != JM_NO_COLUMN || f->stages != NULL;
     log->has_channel |= f->col[JM_ROLE_CHANNEL] != JM_NO_COLUMN;
     log->has_lifecycle |= f->col[JM_ROLE_LIFECYCLE] != JM_NO_COLUMN;
@@ -249,6 +280,7 @@ void jm__file_clear(jm__file *f)
     free(f->header);
     free(f->header_len);
     free(f->keep);
+    free(f->where);
     free(f->stages);
     jm__stages_free(f->spec, f->nstages);
 }
@@ -697,6 +729,11 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
         snprintf(detail, sizeof detail, "%zu fields, header has %zu", row->n, f->nheader);
         return reject(b, row, JM_REJECT_FIELD_COUNT, detail);
     }
+    /* --where: a row it drops is counted, and nothing more is done with it. */
+    if (f->nwhere != 0 && !jm__where_keep(f->where, f->nwhere, row->f, row->len)) {
+        b->filtered++;
+        return JM_OK;
+    }
     const size_t *c = f->col;
     const char *cas, *act = NULL;
     size_t ncas, na = 0;
@@ -761,6 +798,7 @@ void jm__batch_clear(jm__batch *b)
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
     memset(b->lc_rows, 0, sizeof b->lc_rows);
     b->rows = 0;
+    b->filtered = 0;
     b->key_row = 0;
     b->not_utf8_line = 0;
 }
@@ -934,6 +972,7 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     }
     log->stats.events += b->nev;
     log->stats.rows += b->rows;
+    log->stats.filtered_rows += b->filtered;
     log->stats.blank_lines += blank_lines;
     for (int v = 0; v < JM_LC_COUNT; v++)
         log->stats.lifecycle_rows[v] += b->lc_rows[v];

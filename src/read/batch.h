@@ -6,6 +6,7 @@
 
 #include "csvin.h"
 #include "roles.h"
+#include "../filter.h"
 #include <jmine/jmine.h>
 
 /* One stage of --stages, found in a file's header. */
@@ -34,6 +35,8 @@ typedef struct jm__file {
     char delim;
     bool made_rows;    /* rows made by the reader from another format (XES), see jm_reject */
     bool *keep;        /* the columns read (role columns), or NULL for all */
+    jm__where_col *where; /* --where, each with its column in this file's header */
+    size_t nwhere;
     jm__csv_opts copt; /* how its bytes are parsed */
 } jm__file;
 

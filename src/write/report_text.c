@@ -184,7 +184,10 @@ static void journeys_summary(const out *o, const jm__mval *s)
     FILE *f = o->f;
     char a[32];
     if (u(s, "count") == 0) {
-        fputs("The log holds no journeys.\n", f);
+        fputs(get(o->root, "filters") != NULL
+                  ? "The filters left no journeys: every section below is empty.\n"
+                  : "The log holds no journeys.\n",
+              f);
         return;
     }
     fprintf(f,
@@ -685,6 +688,32 @@ static char *safe_str(const out *o, const jm__mval *v)
     return jm__safe(v->v.str.s, v->v.str.n, o->md);
 }
 
+/* The filters (SPEC §12), in the order applied, each with what it removed. */
+static void filters_text(const out *o, const jm__mval *in)
+{
+    const jm__mval *fl = get(o->root, "filters");
+    if (fl == NULL)
+        return;
+    FILE *f = o->f;
+    fprintf(f, "%sFilters, in the order applied:\n", o->md ? "- " : "");
+    for (const jm__mval *v = first(fl); v != NULL; v = v->next) {
+        char *text = safe_str(o, get(v, "filter"));
+        fprintf(f, "%s%s%s%s: ", o->md ? "  - " : "  ", o->md ? "`" : "", text, o->md ? "`" : "");
+        free(text);
+        if (get(v, "journeys_before") == NULL) {
+            fprintf(f, "rows (%" PRIu64 " rows dropped by the row filters together)\n",
+                    u(in, "filtered_rows"));
+            continue;
+        }
+        uint64_t b = u(v, "journeys_before"), a = u(v, "journeys_after");
+        fprintf(f, "%" PRIu64 " of %" PRIu64 " journeys kept (%" PRIu64 " removed)", a, b, b - a);
+        if (get(v, "events_removed") != NULL)
+            fprintf(f, ", %" PRIu64 " events outside the window removed",
+                    u(v, "events_removed"));
+        fputc('\n', f);
+    }
+}
+
 static void input_text(const out *o, const jm__mval *in)
 {
     FILE *f = o->f;
@@ -712,6 +741,12 @@ static void input_text(const out *o, const jm__mval *in)
                 u(lc, "paired"), u(lc, "other"));
     if (dropped)
         fprintf(f, " + %" PRIu64 " duplicate%s dropped", dropped, dropped == 1 ? "" : "s");
+    /* Rows a --where dropped: a term of the equation where there is a row filter. */
+    bool row_filters = false;
+    for (const jm__mval *v = first(get(o->root, "filters")); v != NULL; v = v->next)
+        row_filters |= get(v, "journeys_before") == NULL;
+    if (row_filters)
+        fprintf(f, " + %" PRIu64 " filtered out (--where)", u(in, "filtered_rows"));
     char *enc = safe_str(o, get(in, "encoding"));
     fprintf(f, " (%" PRIu64 " file%s, %s", files, files == 1 ? "" : "s", enc);
     free(enc);
@@ -742,6 +777,7 @@ static void input_text(const out *o, const jm__mval *in)
     char *tf = safe_str(o, get(in, "time_format"));
     fprintf(f, "\n%sTime format: %s\n", o->md ? "- " : "", tf);
     free(tf);
+    filters_text(o, in);
     /* The privacy policy (the report's privacy section), said only when it is on. */
     const jm__mval *pv = get(o->root, "privacy.pseudonymized");
     if (pv != NULL && pv->type == JM__M_BOOL && pv->v.b)

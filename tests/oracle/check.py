@@ -413,6 +413,47 @@ def run_generated(tally, jmine, work):
         compare_report(tally, jmine, "report look-alike names %s" % " ".join(flags or ["(defaults)"]),
                        [path], flags, journeys=True)
 
+    # Filters (SPEC §12): each alone, and combinations where the order matters (--keep-coverage
+    # before or after another filter keeps different journeys).
+    filter_runs = [
+        ["--where", "channel=phone,chat"],
+        ["--where", "channel!=sms", "--where", "#3!=web"],
+        ["--where", "Channel=email"],
+        ["--with", "Ticket: open"],
+        ["--without", "Resolved"],
+        ["--starts-with", "Call: billing question"],
+        ["--ends-with", "SMS: satisfaction survey"],
+        ["--follows", "Ticket: open,Ticket: escalate"],
+        ["--eventually", "Call: billing question,Resolved"],
+        ["--size", "3.."], ["--size", "..2"], ["--size", "2..4"],
+        ["--duration", "1h.."], ["--duration", "..30m"], ["--duration", "10m..2d"],
+        ["--from", "2024-03-01", "--to", "2024-06-01"],
+        ["--from", "2024-03-01", "--to", "2024-06-01", "--window", "contained"],
+        ["--from", "2024-03-01", "--window", "started"],
+        ["--to", "2024-06-01T12:00:00Z", "--window", "completed"],
+        ["--from", "2024-03-01", "--to", "2024-06-01", "--window", "trim"],
+        ["--keep-coverage", "50%"], ["--keep-coverage", "100"],
+        ["--coverage", "80%"],
+        ["--keep-coverage", "60%", "--with", "Ticket: open"],
+        ["--with", "Ticket: open", "--keep-coverage", "60%"],
+        ["--keep-coverage", "70%", "--size", "3..", "--keep-coverage", "50%"],
+        ["--where", "channel!=sms", "--from", "2024-02-01", "--window", "trim", "--size", "2..",
+         "--keep-coverage", "80%", "--ends-with", "Resolved", "--coverage", "90"],
+        ["--with", "No such step"],
+        ["--without", "No such step", "--follows", "Resolved,Nothing"],
+        ["--with", "Resolved", "--size", "99.."],
+        ["--split-gap", "7d", "--with", "Resolved", "--collapse-loops", "1",
+         "--keep-coverage", "40%"],
+        ["--step", "channel", "--follows", "phone,ticket", "--without", "sms"],
+    ]
+    for i, flags in enumerate(filter_runs):
+        seed = 90 + i % 4
+        path = work / ("filters-%d.csv" % (i % 4))
+        if not path.exists():
+            generate(path, seed, journeys_for(seed), ["--order", "shuffle", "--malformed", "0.03"])
+        compare_report(tally, jmine, "report filters %s" % " ".join(flags), [path], flags,
+                       journeys="--coverage" not in flags)
+
     whole = work / "whole.csv"
     generate(whole, 60, journeys_for(60), ["--order", "time", "--malformed", "0.03"])
     halves = [work / "yesterday.csv", work / "today.csv"]

@@ -11,7 +11,13 @@ checks the times, and everything is held in memory and computed the obvious way.
     oracle.py [--step activity|channel|channel:activity] [--split-gap D]
               [--collapse-loops K] [--long-wait D] [--delimiter C] [--case NAME]
               [--activity NAME] [--start NAME] [--end NAME] [--channel NAME]
-              [--journeys] FILE...
+              [--where COL=V1,V2 | COL!=V1,V2]... [--from T] [--to T] [--window MODE]
+              [--with S] [--without S] [--starts-with S] [--ends-with S] [--follows A,B]
+              [--eventually A,B] [--size MIN..MAX] [--duration MIN..MAX]
+              [--keep-coverage P%] [--coverage P%] [--journeys] FILE...
+
+Filters (SPEC §12) are applied in the order given: --where as rows are read (after the field
+count check), the others on the journeys, the time window where --from or --to first stands.
 """
 
 import argparse
@@ -64,6 +70,10 @@ EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
 
 class OracleError(Exception):
     """The input cannot be used at all (what jmine answers with exit 3)."""
+
+
+class UsageError(Exception):
+    """A bad option value (what jmine answers with exit 2)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,6 +247,21 @@ def to_bytes(field):
     return field.encode("latin-1")
 
 
+def where_column(header, col):
+    """The column a --where names: #N, the exact name, or the one name equal once normalised."""
+    if re.fullmatch(r"#[1-9][0-9]*", col):
+        n = int(col[1:])
+        if n > len(header):
+            raise UsageError("--where %s: the header has %d columns" % (col, len(header)))
+        return n - 1
+    if col in header:
+        return header.index(col)
+    matches = [i for i, h in enumerate(header) if normalise_name(h) == normalise_name(col)]
+    if len(matches) != 1:
+        raise UsageError("--where: no column %r" % col)
+    return matches[0]
+
+
 def load(files, options):
     """All events of all files, with row and rejection counts."""
     counts = {"rows": 0, "rejected_by_reason": {r: 0 for r in REASONS}}
@@ -248,8 +273,14 @@ def load(files, options):
         roles = find_roles(header, options.overrides)
         have_channel = have_channel or roles["channel"] is not None
         have_end = have_end or roles["end"] is not None
+        wheres = [(where_column(header, col), negate, values)
+                  for col, negate, values in options.wheres]
         for row in records:
             counts["rows"] += 1
+            if (len(row) == len(header) and not any(len(f) > FIELD_LIMIT for f in row)
+                    and not all((row[col] in values) != negate for col, negate, values in wheres)):
+                counts["filtered_rows"] = counts.get("filtered_rows", 0) + 1
+                continue
             reason = check_row(row, len(header), roles)
             if reason:
                 counts["rejected_by_reason"][reason] += 1
@@ -349,6 +380,8 @@ def variant_table(journeys, durations, options):
     top = []
     cumulative = 0
     for rank, (steps, durs) in enumerate(ranked, start=1):
+        if options.coverage is not None and cumulative * 100.0 >= options.coverage * total:
+            break  # --coverage: the fewest top variants whose cumulative share reaches P
         cumulative += len(durs)
         top.append({
             "rank": rank,
@@ -361,6 +394,128 @@ def variant_table(journeys, durations, options):
                            "mean": sum(durs) / len(durs) / 1000},
         })
     return {"count": len(ranked), "top": top}
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters (SPEC §12), each a function from a journey (a list of events) to the journey kept
+# (perhaps shorter: --window trim) or None.
+
+def parse_range(name, text, is_duration):
+    m = re.fullmatch(r"(.*)\.\.(.*)", text)
+    if not m or (m.group(1) == "" and m.group(2) == ""):
+        raise UsageError("--%s %r" % (name, text))
+    def bound(t, default):
+        if t == "":
+            return default
+        if is_duration:
+            return parse_duration(t)
+        if not t.isdigit():
+            raise UsageError("--%s %r" % (name, text))
+        return int(t)
+    lo, hi = bound(m.group(1), 0), bound(m.group(2), float("inf"))
+    if lo > hi:
+        raise UsageError("--%s %r: min above max" % (name, text))
+    return lo, hi
+
+
+def parse_pct(name, text):
+    m = re.fullmatch(r"([0-9]+(?:\.[0-9]*)?)%?", text)
+    if not m or not 0 < float(m.group(1)) <= 100:
+        raise UsageError("--%s %r" % (name, text))
+    return float(m.group(1))
+
+
+def coverage_keep(journeys, pct, options):
+    """The journeys of the fewest top variants (ranked as variant_table ranks them) whose
+    cumulative share of these journeys reaches pct."""
+    def variant(j):
+        steps = tuple(step_name(e, options.step) for e in j)
+        if options.collapse_loops is not None:
+            steps = collapse(steps, options.collapse_loops)
+        return steps
+    counts = {}
+    for j in journeys:
+        counts[variant(j)] = counts.get(variant(j), 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    chosen, cumulative = set(), 0
+    for steps, n in ranked:
+        if cumulative * 100.0 >= pct * len(journeys):
+            break
+        chosen.add(steps)
+        cumulative += n
+    return [j for j in journeys if variant(j) in chosen]
+
+
+def apply_filters(journeys, options):
+    """The journeys left by the journey filters in order, and the report's filters[]."""
+    out = [{"filter": "--where " + text, "on": "rows"} for text in options.where_texts]
+    names = lambda j: [step_name(e, options.step) for e in j]
+    for name, value in options.journey_filters:
+        before = len(journeys)
+        removed = 0
+        if name == "keep-coverage":
+            kept = coverage_keep(journeys, parse_pct(name, value), options)
+        elif name == "window":
+            lo, hi, mode, _ = value
+            inside = lambda e: lo <= e.start < hi
+            kept = []
+            for j in journeys:
+                if mode == "intersecting" and any(inside(e) for e in j):
+                    kept.append(j)
+                elif mode == "contained" and all(inside(e) for e in j):
+                    kept.append(j)
+                elif mode == "started" and inside(j[0]):
+                    kept.append(j)
+                elif mode == "completed" and inside(j[-1]):
+                    kept.append(j)
+                elif mode == "trim":
+                    t = [e for e in j if inside(e)]
+                    removed += len(j) - len(t)
+                    if t:
+                        kept.append(t)
+        else:
+            kept = [j for j in journeys if journey_passes(name, value, names(j), j)]
+        text = value_text(name, value)
+        entry = {"filter": text, "on": "journeys", "journeys_before": before,
+                 "journeys_after": len(kept)}
+        if name == "window" and value[2] == "trim":
+            entry["events_removed"] = removed
+        out.append(entry)
+        journeys = kept
+    return journeys, out
+
+
+def value_text(name, value):
+    if name != "window":
+        return "--%s %s" % (name, value)
+    return value[3]
+
+
+def journey_passes(name, value, steps, journey):
+    if name in ("follows", "eventually"):
+        a, b = (x.encode("latin-1") for x in value.split(",", 1))
+    else:
+        step = value.encode("latin-1")
+    if name == "with":
+        return step in steps
+    if name == "without":
+        return step not in steps
+    if name == "starts-with":
+        return steps[0] == step
+    if name == "ends-with":
+        return steps[-1] == step
+    if name == "follows":
+        return any(x == a and y == b for x, y in zip(steps, steps[1:]))
+    if name == "eventually":
+        return a in steps and b in steps[steps.index(a) + 1:]
+    if name == "size":
+        lo, hi = parse_range(name, value, False)
+        return lo <= len(steps) <= hi
+    if name == "duration":
+        lo, hi = parse_range(name, value, True)
+        d = max(e.end for e in journey) - journey[0].start
+        return lo <= d <= hi
+    raise UsageError("unknown filter %s" % name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -635,6 +790,7 @@ def analyse(files, options):
     if options.step != "activity" and not have_channel:
         raise OracleError("--step %s needs a channel column" % options.step)
     journeys = build_journeys(events, options.split_gap)
+    journeys, filter_counts = apply_filters(journeys, options)
     all_steps = [[step_name(e, options.step) for e in j] for j in journeys]
     durations = [max(e.end for e in j) - min(e.start for e in j) for j in journeys]
     sorted_durations = sorted(durations)
@@ -659,6 +815,9 @@ def analyse(files, options):
         "waits": waits_section(journeys, all_steps, options.long_wait, have_end),
         "map": map_section(journeys, all_steps),
     }
+    if options.filters:
+        report["input"]["filtered_rows"] = counts.get("filtered_rows", 0)
+        report["filters"] = filter_counts
     return report, journey_rows(journeys, all_steps, options, have_channel)
 
 
@@ -680,6 +839,14 @@ def make_options(argv):
     p.add_argument("--long-wait", type=parse_duration, default=parse_duration("48h"),
                    metavar="DURATION")
     p.add_argument("--delimiter", default=None, metavar="C")
+    class Filter(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None):
+            namespace.filters.append((option_string[2:], values))
+    p.set_defaults(filters=[])
+    for name in ("where", "from", "to", "window", "with", "without", "starts-with",
+                 "ends-with", "follows", "eventually", "size", "duration", "keep-coverage"):
+        p.add_argument("--" + name, action=Filter, metavar="VALUE")
+    p.add_argument("--coverage", default=None, metavar="P%")
     p.add_argument("--journeys", action="store_true",
                    help="print the rows of `jmine journeys` (CSV), not the report")
     for role in CANDIDATES:
@@ -690,17 +857,53 @@ def make_options(argv):
     if options.collapse_loops is not None and options.collapse_loops < 1:
         p.error("--collapse-loops must be >= 1")
     options.overrides = {role: getattr(options, "role_" + role) for role in CANDIDATES}
+    # The filters: --where apart (rows), the window where --from or --to first stands.
+    options.wheres, options.where_texts, options.journey_filters = [], [], []
+    window = {}
+    for name, value in options.filters:
+        if name == "where":
+            m = re.fullmatch(r"([^=]*?)(!?)=(.*)", value, re.S)
+            if not m or m.group(1) == "":
+                raise UsageError("--where %r" % value)
+            options.wheres.append((m.group(1), m.group(2) == "!", set(m.group(3).split(","))))
+            options.where_texts.append(value)
+        elif name in ("from", "to", "window"):
+            if not window and name != "window":
+                options.journey_filters.append(("window", None))
+            window[name] = value
+        else:
+            options.journey_filters.append((name, value))
+    if window:
+        if "from" not in window and "to" not in window:
+            raise UsageError("--window needs --from or --to")
+        lo = parse_time(window["from"]) if "from" in window else float("-inf")
+        hi = parse_time(window["to"]) if "to" in window else float("inf")
+        if lo is None or hi is None:
+            raise UsageError("bad instant")
+        mode = window.get("window", "intersecting")
+        parts = ["--%s %s" % (k, window[k]) for k in ("from", "to") if k in window]
+        text = " ".join(parts + ["--window " + mode])
+        options.journey_filters = [("window", (lo, hi, mode, text)) if n == "window" else (n, v)
+                                   for n, v in options.journey_filters]
+    options.coverage = parse_pct("coverage", options.coverage) if options.coverage else None
     return options
 
 
 def main(argv):
-    options = make_options(argv)
+    try:
+        options = make_options(argv)
+    except UsageError as e:
+        print("oracle: %s" % e, file=sys.stderr)
+        return 2
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet under `| head`
     try:
         result, rows = analyse(options.files, options)
     except (OracleError, OSError) as e:
         print("oracle: %s" % e, file=sys.stderr)
         return 3
+    except UsageError as e:
+        print("oracle: %s" % e, file=sys.stderr)
+        return 2
     if options.journeys:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(JOURNEYS_HEADER)

@@ -144,7 +144,12 @@ def main():
             for opts in ([], ["--step", "channel"], ["--step", "channel:activity"]):
                 configs.append((n, opts))
         configs += [(3, ["--split-gap", "2d"]), (4, ["--collapse-loops", "1"]),
-                    (2, ["--long-wait", "1h", "--collapse-loops", "2"])]
+                    (2, ["--long-wait", "1h", "--collapse-loops", "2"]),
+                    # Filters (SPEC §12) act on one case's journeys: shards merge exactly.
+                    (3, ["--where", "channel!=sms", "--with", "Resolved", "--size", "2.."]),
+                    (4, ["--from", "2024-03-01", "--to", "2024-09-01", "--window", "trim",
+                         "--follows", "Ticket: open,Ticket: escalate"]),
+                    (2, ["--split-gap", "2d", "--without", "Resolved", "--duration", "1h.."])]
         for i, (n, opts) in enumerate(configs):
             generate(log, 100 + i, 120 + 40 * n)
             d = tmp / ("c%d" % i)

@@ -1,0 +1,1 @@
+jmine report sample-logs/contacts.csv --size 5..2

@@ -1,0 +1,1 @@
+jmine report --format md sample-logs/contacts.csv --where 'channel=phone,chat' --size 99..

@@ -1,0 +1,1 @@
+jmine journeys sample-logs/contacts.csv --where nosuch=1

@@ -1,0 +1,1 @@
+jmine variants sample-logs/contacts.csv --coverage 40%
