@@ -228,9 +228,16 @@ static bool make_plan(jm__cli *r, bool whole, plan *pl, char **err)
         }
     MPI_Bcast(size, (int)nf, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     MPI_Bcast(split, (int)nf, MPI_INT, 0, MPI_COMM_WORLD);
-    uint64_t total = 0;
+    /* Standard input reaches rank 0 only: then rank 0 reads every file, so that the input
+     * stays in order (the journeys are still rebuilt on every rank). */
+    bool all_on_0 = false;
     for (size_t i = 0; i < nf; i++)
+        all_on_0 |= strcmp(r->files[i], "-") == 0;
+    uint64_t total = 0;
+    for (size_t i = 0; i < nf; i++) {
+        split[i] &= !all_on_0;
         total += size[i];
+    }
 
     /* Each split file: the ranks' cuts, their slices' quotes and line ends counted. */
     size_t ns = 0;
@@ -298,7 +305,7 @@ static bool make_plan(jm__cli *r, bool whole, plan *pl, char **err)
             continue;
         }
         int owner = 0;
-        if (strcmp(r->files[i], "-") != 0 && total > 0) {
+        if (!all_on_0 && total > 0) {
             uint64_t mid = g + size[i] / 2;
             while (owner + 1 < nranks && slice_at(owner + 1, total) <= mid)
                 owner++;
