@@ -38,7 +38,12 @@ static size_t chunk_size(void)
 {
     size_t c = (size_t)INT_MAX / (size_t)nranks;
     c &= ~(size_t)7;
-    return c < MSG_MAX ? c : MSG_MAX;
+    c = c < MSG_MAX ? c : MSG_MAX;
+    /* For tests: smaller messages, so that a small log takes many rounds. */
+    const char *t = getenv("JMINE_MPI_MSG_BYTES");
+    if (t != NULL && strtoull(t, NULL, 10) > 0 && strtoull(t, NULL, 10) < c)
+        c = (size_t)strtoull(t, NULL, 10);
+    return c;
 }
 
 /* Send n bytes to rank 0, in chunks (rank 0 calls recv_bytes). */
@@ -441,62 +446,77 @@ static void sum_stats(const jm_log *log, globals *g)
 
 /* ---- The shuffle: each event to the rank owning its case ---- */
 
-/* Send every rank its buffer and receive each rank's into in[] (malloc'd), in rounds of at most
- * chunk_size() bytes per message. Returns the bytes this rank sent. */
-static uint64_t shuffle(jm__dist_buf *out, jm__dist_buf *in)
+/* Send every rank its buffer and receive each rank's into in[], in rounds of at most
+ * chunk_size() bytes per message. This rank's own buffer moves to in[rank] uncopied. In a
+ * single round the others land in one block (*block, malloc'd; in[d].cap 0 marks a slice of
+ * it), else each in[d] is malloc'd. Returns the bytes this rank sent. */
+static uint64_t shuffle(jm__dist_buf *out, jm__dist_buf *in, char **block)
 {
     size_t n = (size_t)nranks;
     uint64_t *sz = jm__xmalloc(n * sizeof *sz), *rz = jm__xmalloc(n * sizeof *rz);
     uint64_t sent = 0;
+    in[rank] = out[rank];
+    out[rank] = (jm__dist_buf){0};
     for (size_t d = 0; d < n; d++) {
         sz[d] = out[d].n;
-        if (d != (size_t)rank)
-            sent += out[d].n;
+        sent += out[d].n;
     }
     MPI_Alltoall(sz, 1, MPI_UINT64_T, rz, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    rz[rank] = 0;
     size_t chunk = chunk_size();
-    uint64_t most = 0, rounds;
+    uint64_t most = 0, rounds, total = 0;
     for (size_t d = 0; d < n; d++) {
         most = sz[d] > most ? sz[d] : most;
-        in[d].p = jm__xmalloc(rz[d] + 1);
-        in[d].n = 0;
-        in[d].cap = rz[d] + 1;
+        most = rz[d] > most ? rz[d] : most;
+        total += rz[d];
     }
     uint64_t mine = (most + chunk - 1) / chunk;
     MPI_Allreduce(&mine, &rounds, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    /* One round: everything received lands in one block (the counts and displacements fit an
+     * int: each count is at most chunk, and chunk * ranks at most INT_MAX). */
+    bool one = rounds <= 1;
+    *block = one ? jm__xmalloc(total + 1) : NULL;
+    for (size_t d = 0; d < n; d++) {
+        if (d == (size_t)rank)
+            continue;
+        in[d].n = 0;
+        in[d].cap = one ? 0 : rz[d] + 1;
+        in[d].p = one ? NULL : jm__xmalloc(rz[d] + 1);
+    }
     int *sc = jm__xmalloc(n * sizeof *sc), *sd = jm__xmalloc(n * sizeof *sd);
     int *rc = jm__xmalloc(n * sizeof *rc), *rd = jm__xmalloc(n * sizeof *rd);
-    size_t stage_cap = rounds > 1 ? chunk * n : 0;
+    uint64_t stage = 0;
     for (size_t d = 0; d < n; d++)
-        stage_cap = rounds > 1 ? stage_cap : stage_cap + sz[d];
-    char *sbuf = jm__xmalloc(stage_cap + 1);
+        stage += sz[d] < chunk ? sz[d] : chunk;
+    char *sbuf = jm__xmalloc(stage + 1);
     for (uint64_t k = 0; k < rounds; k++) {
         uint64_t off = k * chunk;
         size_t s = 0, r = 0;
         for (size_t d = 0; d < n; d++) {
             size_t c = sz[d] > off ? (size_t)(sz[d] - off < chunk ? sz[d] - off : chunk) : 0;
-            memcpy(sbuf + s, out[d].p + (c ? off : 0), c);
+            if (c > 0)
+                memcpy(sbuf + s, out[d].p + off, c);
             sc[d] = (int)c;
             sd[d] = (int)s;
             s += c;
             size_t e = rz[d] > off ? (size_t)(rz[d] - off < chunk ? rz[d] - off : chunk) : 0;
             rc[d] = (int)e;
+            rd[d] = (int)r;
             r += e;
         }
-        /* Received straight into each rank's buffer would need displacements beyond an int:
-         * a staging buffer of this round's bytes instead. */
-        char *rbuf = jm__xmalloc(r + 1);
-        size_t at = 0;
-        for (size_t d = 0; d < n; d++) {
-            rd[d] = (int)at;
-            at += (size_t)rc[d];
-        }
+        char *rbuf = one ? *block : jm__xmalloc(r + 1);
         MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE, MPI_COMM_WORLD);
         for (size_t d = 0; d < n; d++) {
-            memcpy(in[d].p + in[d].n, rbuf + rd[d], (size_t)rc[d]);
+            if (d == (size_t)rank)
+                continue;
+            if (one)
+                in[d].p = rbuf + rd[d];
+            else
+                memcpy(in[d].p + in[d].n, rbuf + rd[d], (size_t)rc[d]);
             in[d].n += (size_t)rc[d];
         }
-        free(rbuf);
+        if (!one)
+            free(rbuf);
     }
     free(sbuf);
     free(sc);
@@ -812,7 +832,8 @@ static int run_mpi(jm__cli *r)
     jm__dist_buf *out = jm__xcalloc(n, sizeof *out), *in = jm__xcalloc(n, sizeof *in);
     uint64_t events = jm__dist_export(log, out, n);
     phase("export");
-    uint64_t sent = shuffle(out, in);
+    char *block = NULL;
+    uint64_t sent = shuffle(out, in, &block);
     for (size_t d = 0; d < n; d++)
         free(out[d].p);
     free(out);
@@ -822,9 +843,11 @@ static int run_mpi(jm__cli *r)
     for (size_t d = 0; d < n; d++) {
         if (s == JM_OK)
             s = jm__dist_import(log, in[d].p, in[d].n);
-        free(in[d].p);
+        if (in[d].cap != 0)
+            free(in[d].p);
     }
     free(in);
+    free(block);
     phase("import");
     if (trace.on) {
         uint64_t v[2] = {sent, events}, t[2];
