@@ -745,6 +745,7 @@ static int run_mpi(jm__cli *r)
             jm__dist_set_files(log, NULL, 0);
         }
         bool misled = false;
+        phase("plan");
         if (s == JM_OK)
             s = read_share(r, log, &pl, &misled);
         free(pl.it);
