@@ -1070,7 +1070,7 @@ static int case_cmp(const void *data, uint32_t a, uint32_t b)
 static void lifecycle_mode(jm_log *log)
 {
     jm_input_stats *st = &log->stats;
-    const uint64_t *v = st->lifecycle_rows;
+    const uint64_t *v = log->share ? log->share_lc_rows : st->lifecycle_rows;
     if (!log->has_lifecycle) {
         st->lifecycle_mode = JM_LIFECYCLE_NONE;
         st->lifecycle_why = "no lifecycle column";
@@ -1138,7 +1138,7 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
 {
     if (log->consumed)
         return JM_EUSAGE;
-    if (log->stats.rows > 0 && log->stats.events == 0) {
+    if (!log->share && log->stats.rows > 0 && log->stats.events == 0) {
         /* A log of rejections is no result (SPEC §1.1); a header with no rows is. */
         jm__log_set_error(log, all_rejected(log));
         return JM_EINPUT;

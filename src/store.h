@@ -57,6 +57,17 @@ struct jm_log {
     size_t nmarks, marks_cap;
     bool marks_lost;             /* events were spilled: bucket indices no longer tell */
     char *err;
+    /* A share of a run spread over processes (dist.h, jmine-mpi): the next plain file is read
+     * from byte range.lo (a record boundary, at line range.line) to range.hi only. */
+    struct {
+        bool on;
+        uint64_t lo, hi, line;
+    } range;
+    bool range_failed; /* stray quotes misled the cut of a range: read the file whole */
+    /* jm_report_build of a share: no "every row rejected" check (the run decides that over
+     * every share), and the lifecycle mode decided from the whole run's rows. */
+    bool share;
+    uint64_t share_lc_rows[JM_LC_COUNT];
 };
 
 /* Kinds of notice (jm_options.on_notice), each given at most once per log. */

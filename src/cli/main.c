@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The jmine command: dispatch, option parsing and help from one table, messages, exit codes. */
+#include "cli.h"
 #include "diff.h"
 #include "output.h"
 #include "paths.h"
@@ -20,28 +21,6 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
-
-/* ---- Commands ------------------------------------------------------------ */
-
-enum {
-    CMD_REPORT = 1u << 0,
-    CMD_VARIANTS = 1u << 1,
-    CMD_JOURNEYS = 1u << 2,
-    CMD_MAP = 1u << 3,
-    CMD_MERGE = 1u << 4,
-    CMD_DIFF = 1u << 5,
-    CMD_TREND = 1u << 6
-};
-/* The commands that read logs. */
-#define CMD_ALL (CMD_REPORT | CMD_VARIANTS | CMD_JOURNEYS | CMD_MAP)
-
-typedef struct command {
-    const char *name;
-    unsigned bit;
-    const char *summary;
-    const char *formats; /* accepted --format values, the first the default */
-    const char *about;   /* a paragraph for --help */
-} command;
 
 static const command commands[] = {
     {"report", CMD_REPORT, "the whole analysis of a contact log", "text,json,md,html",
@@ -337,40 +316,7 @@ static const opt_def options[] = {
 
 /* ---- Run state -------------------------------------------------------------- */
 
-#define SHOWN_REJECTS 10
-
-typedef struct run {
-    const command *cmd;
-    const command *as; /* what is written: the command itself, or merge's --as */
-    const char *format_arg; /* merge's --format, checked once --as is known */
-    const char *state_path;
-    jm__output *state_out;
-    jm_options opt;
-    jm_format format;
-    bool top_set;
-    bool quiet;
-    const char *output;
-    const char *rejects_path;
-    const char *key_path; /* --pseudonymize */
-    char *key;
-    char *holidays; /* --holidays: the file's text */
-    jm__output *out, *rejects_out;
-    bool rejects_header_done;
-    uint64_t rejects_seen;
-    bool rejects_io_error;
-    char **files;
-    size_t nfiles;
-    jm_filter_arg *filters; /* the filters in command-line order (SPEC §12) */
-    size_t nfilters;
-    bool keep_coverage;
-    const char *history, *variant; /* --history; trend's --variant */
-    size_t last;                   /* trend's --last */
-    jm__alert *alerts; /* diff's --alert, parsed */
-    size_t nalerts;
-    bool progress_shown;
-    struct timespec t0;
-    int64_t started_ms; /* the wall clock at the start, for the history */
-} run;
+typedef jm__cli run;
 
 static _Noreturn void usage_error(const command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -933,22 +879,25 @@ static jm_status write_reject_row(FILE *f, const jm_reject *rj, size_t n,
     return s;
 }
 
-static void on_reject(void *data, const jm_reject *rj)
+void jm__cli_on_reject(void *data, const jm_reject *rj)
 {
     run *r = data;
     r->rejects_seen++;
     if (!r->quiet && r->rejects_seen <= SHOWN_REJECTS) {
         clear_progress(r);
-        fprintf(stderr, "jmine: %s:%" PRIu64 ": rejected (%s): %s\n", rj->file, rj->line,
-                jm_reject_key(rj->reason), rj->detail);
+        fprintf(r->msg, "%sjmine: %s:%" PRIu64 ": rejected (%s): %s\n", r->msg_tag ? "R" : "",
+                rj->file, rj->line, jm_reject_key(rj->reason), rj->detail);
     }
-    if (r->rejects_out != NULL && !r->rejects_io_error) {
-        FILE *f = jm__output_file(r->rejects_out);
+    FILE *f = r->rejects_file;
+    if (f == NULL && r->rejects_out != NULL)
+        f = jm__output_file(r->rejects_out);
+    if (f != NULL && !r->rejects_io_error) {
         jm_status s = JM_OK;
         if (!r->rejects_header_done) {
             s = write_reject_row(f, rj, rj->nheader, rj->header, rj->header_lens, "line",
                                  "reason");
             r->rejects_header_done = true;
+            r->rejects_header_len = ftello(f);
         }
         if (s == JM_OK) {
             char line[24];
@@ -960,18 +909,20 @@ static void on_reject(void *data, const jm_reject *rj)
     }
 }
 
-static void on_notice(void *data, const char *file, uint64_t line, const char *msg)
+void jm__cli_on_notice(void *data, const char *file, uint64_t line, const char *msg)
 {
     run *r = data;
     if (r->quiet)
         return;
     clear_progress(r);
+    if (r->msg_tag) /* the message by itself first, for a notice to be given once per run */
+        fprintf(r->msg, "N%s\t", msg);
     if (line > 0)
-        fprintf(stderr, "jmine: %s:%" PRIu64 ": %s\n", file, line, msg);
+        fprintf(r->msg, "jmine: %s:%" PRIu64 ": %s\n", file, line, msg);
     else if (file == NULL || file[0] == '\0')
-        fprintf(stderr, "jmine: %s\n", msg);
+        fprintf(r->msg, "jmine: %s\n", msg);
     else
-        fprintf(stderr, "jmine: %s: %s\n", file, msg);
+        fprintf(r->msg, "jmine: %s: %s\n", file, msg);
 }
 
 static double since(const struct timespec *t0)
@@ -998,7 +949,7 @@ static void on_progress(void *data, const char *file, uint64_t bytes, uint64_t s
 
 /* ---- Running a command --------------------------------------------------------------- */
 
-static int fail(run *r, int code)
+int jm__cli_fail(run *r, int code)
 {
     jm__output_abort(r->out);
     jm__output_abort(r->rejects_out);
@@ -1007,7 +958,7 @@ static int fail(run *r, int code)
     return code;
 }
 
-static void reject_summary(run *r, const jm_input_stats *st)
+void jm__cli_reject_summary(run *r, const jm_input_stats *st)
 {
     if (r->quiet || st->rejected == 0)
         return;
@@ -1034,13 +985,13 @@ static int merge_states(run *r, jm_merge *m, jm_report **rep)
         s = jm_merge_report(m, rep);
     if (s != JM_OK) {
         fprintf(stderr, "jmine: %s\n", jm_merge_error(m));
-        return fail(r, jm_status_exit_code(s));
+        return jm__cli_fail(r, jm_status_exit_code(s));
     }
     return 0;
 }
 
 /* Open the outputs: -o, --rejects, --state-out. Returns false after saying why. */
-static bool open_outputs(run *r)
+bool jm__cli_open_outputs(run *r)
 {
     char *err = NULL;
     r->out = jm__output_open(r->output, &err);
@@ -1056,66 +1007,15 @@ static bool open_outputs(run *r)
     return true;
 }
 
-static int run_command(run *r)
+int jm__cli_write(run *r, jm_report *rep, const jm_input_stats *st)
 {
-    jm_log *log = NULL;
-    jm_merge *merge = NULL;
-    jm_report *rep = NULL;
-    char *err = NULL;
-    int code = 0;
     jm_status s = JM_OK;
-
-    if (r->cmd->bit == CMD_MERGE) {
-        merge = jm_merge_new(&r->opt, &err);
-        if (merge == NULL) {
-            fprintf(stderr, "jmine: %s\n", err);
-            free(err);
-            return fail(r, 2);
-        }
-        if (!open_outputs(r)) {
-            code = fail(r, 1);
-            goto out;
-        }
-        code = merge_states(r, merge, &rep);
-        if (code != 0)
-            goto out;
-        goto write;
-    }
-
-    r->opt.on_reject = on_reject;
-    r->opt.on_reject_data = r;
-    r->opt.reject_rows = r->rejects_path != NULL;
-    r->opt.on_notice = on_notice;
-    r->opt.on_notice_data = r;
-    if (!r->quiet && isatty(STDERR_FILENO)) {
-        r->opt.on_progress = on_progress;
-        r->opt.on_progress_data = r;
-    }
-    log = jm_log_new(&r->opt, &err);
-    if (log == NULL) {
-        fprintf(stderr, "jmine: %s\nTry 'jmine %s --help'.\n", err, r->cmd->name);
-        free(err);
-        return fail(r, 2);
-    }
-    if (!open_outputs(r)) {
-        code = fail(r, 1);
-        goto out;
-    }
-    for (size_t i = 0; i < r->nfiles && s == JM_OK; i++)
-        s = jm_log_add_file(log, r->files[i]);
-    clear_progress(r);
-    if (s != JM_OK) {
-        fprintf(stderr, "jmine: %s\n", jm_log_error(log));
-        code = fail(r, jm_status_exit_code(s));
-        goto out;
-    }
-    s = jm_report_build(log, &rep);
-    if (s != JM_OK) {
-        fprintf(stderr, "jmine: %s\n", jm_log_error(log));
-        code = fail(r, jm_status_exit_code(s));
-        goto out;
-    }
-write: {
+    char *err = NULL;
+    if (rep == NULL) {
+        FILE *f = jm__output_file(r->out);
+        if (r->nbody > 0 && fwrite(r->body, 1, r->nbody, f) != r->nbody)
+            s = JM_EIO;
+    } else {
         FILE *f = jm__output_file(r->out);
         switch (r->as->bit) {
         case CMD_REPORT: s = jm_write_report(rep, r->format, f); break;
@@ -1130,8 +1030,7 @@ write: {
         /* A write error is reported with the file's own errno by the commit below. */
         if (s != JM_EIO && !r->rejects_io_error) {
             fprintf(stderr, "jmine: %s\n", jm_strerror(s));
-            code = fail(r, jm_status_exit_code(s));
-            goto out;
+            return jm__cli_fail(r, jm_status_exit_code(s));
         }
     }
     /* Commit releases each output; if the rejects file or the state fails, the output is
@@ -1151,13 +1050,77 @@ write: {
     if (!committed) {
         fprintf(stderr, "jmine: %s\n", err);
         free(err);
-        code = 1;
+        return 1;
+    }
+    if (st != NULL)
+        jm__cli_reject_summary(r, st);
+    return 0;
+}
+
+static int run_command(run *r)
+{
+    jm_log *log = NULL;
+    jm_merge *merge = NULL;
+    jm_report *rep = NULL;
+    char *err = NULL;
+    int code = 0;
+    jm_status s = JM_OK;
+
+    if (r->cmd->bit == CMD_MERGE) {
+        merge = jm_merge_new(&r->opt, &err);
+        if (merge == NULL) {
+            fprintf(stderr, "jmine: %s\n", err);
+            free(err);
+            return jm__cli_fail(r, 2);
+        }
+        if (!jm__cli_open_outputs(r)) {
+            code = jm__cli_fail(r, 1);
+            goto out;
+        }
+        code = merge_states(r, merge, &rep);
+        if (code != 0)
+            goto out;
+        goto write;
+    }
+
+    r->opt.on_reject = jm__cli_on_reject;
+    r->opt.on_reject_data = r;
+    r->opt.reject_rows = r->rejects_path != NULL;
+    r->opt.on_notice = jm__cli_on_notice;
+    r->opt.on_notice_data = r;
+    if (!r->quiet && isatty(STDERR_FILENO)) {
+        r->opt.on_progress = on_progress;
+        r->opt.on_progress_data = r;
+    }
+    log = jm_log_new(&r->opt, &err);
+    if (log == NULL) {
+        fprintf(stderr, "jmine: %s\nTry 'jmine %s --help'.\n", err, r->cmd->name);
+        free(err);
+        return jm__cli_fail(r, 2);
+    }
+    if (!jm__cli_open_outputs(r)) {
+        code = jm__cli_fail(r, 1);
         goto out;
     }
-    if (merge == NULL) {
+    for (size_t i = 0; i < r->nfiles && s == JM_OK; i++)
+        s = jm_log_add_file(log, r->files[i]);
+    clear_progress(r);
+    if (s != JM_OK) {
+        fprintf(stderr, "jmine: %s\n", jm_log_error(log));
+        code = jm__cli_fail(r, jm_status_exit_code(s));
+        goto out;
+    }
+    s = jm_report_build(log, &rep);
+    if (s != JM_OK) {
+        fprintf(stderr, "jmine: %s\n", jm_log_error(log));
+        code = jm__cli_fail(r, jm_status_exit_code(s));
+        goto out;
+    }
+write: {
         jm_input_stats st;
-        jm_report_input_stats(rep, &st);
-        reject_summary(r, &st);
+        if (merge == NULL)
+            jm_report_input_stats(rep, &st);
+        code = jm__cli_write(r, rep, merge == NULL ? &st : NULL);
     }
     if (r->history != NULL) { /* last: a run that failed before adds nothing */
         jm_history_run hr = {r->started_ms, r->cmd->name, (const char *const *)r->files,
@@ -1249,7 +1212,7 @@ static int run_diff(run *r)
     return code;
 }
 
-int main(int argc, char **argv)
+int jm__cli_main(int argc, char **argv, jm__cli_runner logs, bool others)
 {
 #if defined(__GLIBC__)
     /* Blocks of 256 KiB and more come straight from the kernel. glibc's own threshold rises
@@ -1271,6 +1234,7 @@ int main(int argc, char **argv)
     }
     run r;
     memset(&r, 0, sizeof r);
+    r.msg = stderr;
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(commands[i].name, name) == 0)
             r.cmd = &commands[i];
@@ -1287,6 +1251,8 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_REALTIME, &now);
     r.started_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     parse_args(&r, argc - 2, argv + 2);
+    if (!others && (r.cmd->bit & CMD_ALL) == 0)
+        return 0;
     if (r.cmd->bit == CMD_DIFF)
         return run_diff(&r);
     if (r.cmd->bit == CMD_TREND)
@@ -1353,7 +1319,7 @@ int main(int argc, char **argv)
             usage_error(r.cmd, "--history: %s", err);
     }
     jm__output_install_signal_handlers();
-    int code = run_command(&r);
+    int code = logs != NULL && r.cmd->bit != CMD_MERGE ? logs(&r) : run_command(&r);
     free(r.files);
     free(r.filters);
     free(r.key);

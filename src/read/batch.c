@@ -903,6 +903,28 @@ static void pseudo_fields(const jm__file *f, const jm_options *opt, size_t nfiel
 }
 
 
+bool jm__file_range(jm__file *f, uint64_t *lo, uint64_t *hi, uint64_t *line)
+{
+    jm_log *log = f->log;
+    if (!log->range.on)
+        return false;
+    log->range.on = false;
+    *lo = log->range.lo;
+    *hi = log->range.hi;
+    *line = log->range.line;
+    return true;
+}
+
+bool jm__file_ranged(const jm__file *f)
+{
+    return f->log->range.on;
+}
+
+void jm__file_range_failed(jm__file *f)
+{
+    f->log->range_failed = true;
+}
+
 jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
 {
     const jm__file *f = b->file;

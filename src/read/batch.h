@@ -48,6 +48,16 @@ jm_status jm__file_header(jm__file *f, const jm__row *row);
  * thread; the output is the same). */
 void jm__file_split_fallback(jm__file *f);
 
+/* The byte range the log reads of this file (dist.h): true with [*lo, *hi) from line *line
+ * (lo 0: from the header on), once; false to read it whole. */
+bool jm__file_range(jm__file *f, uint64_t *lo, uint64_t *hi, uint64_t *line);
+
+/* Whether the log reads only a range of this file (jm__file_range will say which). */
+bool jm__file_ranged(const jm__file *f);
+
+/* The range was misled by stray quotes (the process must read the file whole). */
+void jm__file_range_failed(jm__file *f);
+
 /* Free what the file holds (not f itself). */
 void jm__file_clear(jm__file *f);
 

@@ -41,6 +41,8 @@ typedef struct serial {
     jm__batch *batch;
     int sample_fd; /* a plain file to sample the times of once its header is taken, or -1 */
     uint64_t sample_size;
+    bool not_first; /* a range past the file's first (dist.h): blank lines of the header are
+                       the first range's to count */
 } serial;
 
 static jm_status serial_row(void *data, const jm__row *row)
@@ -92,7 +94,8 @@ static jm_status take_head(jm__file *f, const char *buf, size_t n, bool eof, jm_
         return JM_OK;
     }
     if (st == JM_OK)
-        st = jm__batch_merge(s->batch, jm__csv_blank(c)); /* rows libcsv saw in the header line */
+        st = jm__batch_merge(s->batch, s->not_first ? 0 : jm__csv_blank(c)); /* rows libcsv saw
+                                                                   in the header line */
     jm__csv_free(c);
     return st;
 }
@@ -113,7 +116,7 @@ static jm_status read_on(jm__file *f, jm__source *src, uint64_t line, const char
                          size_t npre, char **err)
 {
     jm__file_split_fallback(f);
-    serial s = {f, jm__batch_new(f), -1, 0};
+    serial s = {f, jm__batch_new(f), -1, 0, false};
     uint64_t blank = 0;
     jm_status st = jm__csv_read_from(src, f->name, &f->copt, f->delim, line, pre, npre,
                                      serial_row, &s, &blank, err);
@@ -128,6 +131,9 @@ static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, c
 {
     int fd = jm__source_fd(src);
     uint64_t size = jm__source_size(src);
+    /* A range of the file only (dist.h): its header and sample as for the whole file. */
+    uint64_t lo = 0, hi = size, lo_line = 0;
+    bool ranged = jm__file_range(f, &lo, &hi, &lo_line);
     char *buf = NULL;
     size_t n = 0, cap = 0;
     jm__csv_head_info h = {0};
@@ -146,9 +152,17 @@ static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, c
             break;
     }
     jm__csv *on = NULL;
-    serial hs = {f, NULL, fd, size};
+    serial hs = {f, NULL, fd, size, ranged && lo > 0};
     jm_status st = take_head(f, buf, n, n >= size, &h, &on, &hs, err);
-    if (on != NULL) {
+    if (on != NULL && ranged) {
+        /* Quotes in the header: no range can be trusted; the whole file, one thread. */
+        jm__csv_free(on);
+        jm__file_range_failed(f);
+        *err = jm__strdupf("%s: the cut of the file was misled by quotes", f->name);
+        st = JM_EINPUT;
+        on = NULL;
+        h.data = size;
+    } else if (on != NULL) {
         jm__source_seek(src, n);
         st = read_on_from_head(f, src, on, &hs, buf + h.data, n - (size_t)h.data, err);
     }
@@ -156,11 +170,27 @@ static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, c
     jm__batch_free(hs.batch);
     if (st != JM_OK || on != NULL || h.data >= size)
         return st;
+    uint64_t data = h.data, data_line = h.data_line;
+    if (ranged) {
+        /* Cuts in the header or the lines before it fall on its end. */
+        if (lo > data) {
+            data = lo;
+            data_line = lo_line;
+        }
+        size = hi > data ? hi : data;
+        if (data >= size)
+            return JM_OK;
+    }
     uint64_t resume, resume_line;
-    st = jm__read_parallel(f, fd, h.data, h.data_line, size, threads, f->opt->block_bytes,
+    st = jm__read_parallel(f, fd, data, data_line, size, threads, f->opt->block_bytes,
                            &resume, &resume_line, err);
     if (st != JM_OK || resume == UINT64_MAX)
         return st;
+    if (ranged) {
+        jm__file_range_failed(f);
+        *err = jm__strdupf("%s: the cut of the file was misled by quotes", f->name);
+        return JM_EINPUT;
+    }
     jm__source_seek(src, resume);
     return read_on(f, src, resume_line, NULL, 0, err);
 }
@@ -170,7 +200,7 @@ static jm_status read_parallel(jm__file *f, jm__source *src, unsigned threads, c
 static jm_status read_before_break(jm__file *f, uint64_t line, const char *pre, size_t npre)
 {
     jm__file_split_fallback(f);
-    serial s = {f, jm__batch_new(f), -1, 0};
+    serial s = {f, jm__batch_new(f), -1, 0, false};
     jm__csv *c = jm__csv_new(f->delim, &f->copt, serial_row, &s, line);
     char *err = NULL;
     jm_status st = jm__csv_feed(c, pre, npre);
@@ -215,7 +245,7 @@ static jm_status read_stream(jm__file *f, jm__source *src, unsigned threads, cha
     if (read_head(f, src, &buf, &n, &cap, &eof, &h, err) != JM_OK)
         return JM_EINPUT;
     jm__csv *on = NULL;
-    serial hs = {f, NULL, -1, 0};
+    serial hs = {f, NULL, -1, 0, false};
     jm_status st = take_head(f, buf, n, eof, &h, &on, &hs, err);
     if (on != NULL)
         st = read_on_from_head(f, src, on, &hs, buf + h.data, n - (size_t)h.data, err);
@@ -262,7 +292,7 @@ static jm_status read_serial_stream(jm__file *f, jm__source *src, char **err)
     if (read_head(f, src, &buf, &n, &cap, &eof, &h, err) != JM_OK)
         return JM_EINPUT;
     jm__csv *on = NULL;
-    serial s = {f, NULL, -1, 0};
+    serial s = {f, NULL, -1, 0, false};
     jm_status st = take_head(f, buf, n, eof, &h, &on, &s, err);
     if (on != NULL) {
         /* Quotes in the header: read on with the parser that took it (no sample). */
@@ -287,13 +317,15 @@ static jm_status csv_read(jm__file *f, jm__source *src, unsigned threads, char *
 {
     uint64_t min = f->opt->block_bytes ? f->opt->block_bytes : PARALLEL_MIN_BYTES;
     int fd = jm__source_fd(src);
+    if (fd >= 0 && jm__file_ranged(f))
+        return read_parallel(f, src, threads, err);
     if (threads > 1 && fd >= 0 && jm__source_size(src) >= min)
         return read_parallel(f, src, threads, err);
     if (threads > 1 && fd < 0)
         return read_stream(f, src, threads, err);
     if (fd < 0)
         return read_serial_stream(f, src, err);
-    serial s = {f, jm__batch_new(f), fd, jm__source_size(src)};
+    serial s = {f, jm__batch_new(f), fd, jm__source_size(src), false};
     uint64_t blank = 0;
     jm_status st = jm__csv_read(src, f->name, &f->copt, serial_row, &s, &f->delim, &blank, err);
     if (f->have_header)

@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: MIT */
+/* A run spread over processes: plain files cut at record boundaries, events sent by the name of
+ * their case, a log made a share of the run (dist.h). */
+#include "dist.h"
+#include "buckets.h"
+#include "read/sniff.h"
+#include "read/source.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- Cutting plain files ---- */
+
+bool jm__dist_splittable(const jm_options *opt, const char *path, uint64_t *size)
+{
+    *size = 0;
+    if (strcmp(path, "-") == 0 || opt->encoding != NULL)
+        return false;
+    char *err = NULL;
+    jm__source *src = jm__source_open(path, &err);
+    if (src == NULL) {
+        free(err);
+        return false;
+    }
+    bool ok = jm__source_fd(src) >= 0 && jm__source_kind(src) == JM_BYTES_TEXT &&
+              jm__source_encode(src, NULL, &err) &&
+              strcmp(jm__source_encoding(src), "UTF-8") == 0;
+    if (ok) {
+        const unsigned char *p;
+        bool eof;
+        ssize_t n = jm__source_peek(src, &p, &eof, &err);
+        ok = n >= 0 && jm__sniff(p, (size_t)n, eof).kind == JM_BYTES_TEXT;
+        *size = jm__source_size(src);
+    }
+    free(err);
+    jm__source_close(src);
+    return ok;
+}
+
+/* Read n bytes at off into buf; false on a read error or a short file. */
+static bool read_at(int fd, char *buf, size_t n, uint64_t off)
+{
+    while (n > 0) {
+        ssize_t k = pread(fd, buf, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return false;
+        buf += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return true;
+}
+
+#define SCAN (4u << 20)
+
+bool jm__dist_count(const char *path, uint64_t lo, uint64_t hi, uint64_t *quotes,
+                    uint64_t *ends)
+{
+    *quotes = *ends = 0;
+    if (lo >= hi)
+        return true;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return false;
+    /* Mapped: the bytes counted where the page cache holds them, not copied first. */
+    long page = sysconf(_SC_PAGESIZE);
+    uint64_t base = lo - lo % (uint64_t)(page > 0 ? page : 4096);
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && (uint64_t)sb.st_size >= hi) {
+        size_t len = (size_t)(hi - base);
+        void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, (off_t)base);
+        if (m != MAP_FAILED) {
+            madvise(m, len, MADV_SEQUENTIAL);
+            char next = 0;
+            if ((uint64_t)sb.st_size > hi && pread(fd, &next, 1, (off_t)hi) != 1)
+                next = 0;
+            jm__count_text((const char *)m + (lo - base), (size_t)(hi - lo), next, quotes, ends);
+            munmap(m, len);
+            close(fd);
+            return true;
+        }
+    }
+    char *buf = jm__xmalloc(SCAN + 1);
+    bool ok = true;
+    for (uint64_t at = lo; at < hi && ok;) {
+        size_t n = hi - at < SCAN ? (size_t)(hi - at) : SCAN;
+        /* One byte more: a CR last is half of a CRLF when a LF follows. */
+        ok = read_at(fd, buf, n, at);
+        char next = 0;
+        if (ok && pread(fd, &next, 1, (off_t)(at + n)) != 1)
+            next = 0;
+        uint64_t q = 0, e = 0;
+        if (ok)
+            jm__count_text(buf, n, next, &q, &e);
+        *quotes += q;
+        *ends += e;
+        at += n;
+    }
+    free(buf);
+    close(fd);
+    return ok;
+}
+
+bool jm__dist_boundary(const char *path, uint64_t x, bool quoted, uint64_t size, uint64_t *at,
+                       uint64_t *ends)
+{
+    *ends = 0;
+    *at = x;
+    if (x == 0 || x >= size) {
+        *at = x >= size ? size : 0;
+        return true;
+    }
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return false;
+    /* The byte before x: a line end outside quotes there makes x a record start (a CR there
+     * with a LF at x is half of a CRLF: the record starts after the LF). */
+    char prev = 0, c0 = 0;
+    bool ok = pread(fd, &prev, 1, (off_t)(x - 1)) == 1 && pread(fd, &c0, 1, (off_t)x) == 1;
+    if (ok && !quoted && (prev == '\n' || (prev == '\r' && c0 != '\n'))) {
+        close(fd);
+        return true;
+    }
+    char *buf = jm__xmalloc(SCAN + 1);
+    uint64_t pos = x;
+    *at = size;
+    while (ok && pos < size) {
+        size_t n = size - pos < SCAN ? (size_t)(size - pos) : SCAN;
+        ok = read_at(fd, buf, n, pos);
+        char next = 0;
+        if (ok && pos + n < size && pread(fd, &next, 1, (off_t)(pos + n)) != 1)
+            ok = false;
+        size_t i = 0;
+        for (; ok && i < n; i++) {
+            char c = buf[i];
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted && (c == '\n' || c == '\r')) {
+                bool crlf = c == '\r' && (i + 1 < n ? buf[i + 1] : next) == '\n';
+                size_t after = i + 1 + crlf;
+                uint64_t q;
+                size_t upto = after <= n ? after : n;
+                uint64_t e = 0;
+                jm__count_text(buf, upto, upto < n ? buf[upto] : next, &q, &e);
+                *ends += e + (after > n);
+                *at = pos + after;
+                break;
+            }
+        }
+        if (i < n)
+            break;
+        uint64_t q = 0, e = 0;
+        if (ok)
+            jm__count_text(buf, n, next, &q, &e);
+        *ends += e;
+        pos += n;
+    }
+    free(buf);
+    close(fd);
+    return ok;
+}
+
+void jm__dist_range(jm_log *log, uint64_t lo, uint64_t hi, uint64_t line)
+{
+    log->range.on = true;
+    log->range.lo = lo;
+    log->range.hi = hi;
+    log->range.line = line;
+}
+
+bool jm__dist_range_failed(const jm_log *log)
+{
+    return log->range_failed;
+}
+
+/* ---- Events sent to their owner ---- */
+
+unsigned jm__dist_owner(const char *id, size_t len, unsigned n)
+{
+    /* The low half: the bucket takes the high one. */
+    return (unsigned)((uint32_t)jm__hash(id, len) % n);
+}
+
+static void put(jm__dist_buf *b, const void *p, size_t n)
+{
+    jm__grow((void **)&b->p, &b->cap, b->n + n, 1);
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+
+static void put32(jm__dist_buf *b, uint32_t v)
+{
+    put(b, &v, 4);
+}
+
+/* A record: case (or DEF), kind, start, duration, fingerprint; a long duration's end after it.
+ * DEF starts a name: 0 and a case id, or 1 and a kind's activity and channel (NONE: none). */
+#define DEF UINT32_MAX
+#define NONE UINT32_MAX
+#define RECORD 24
+
+/* Entry i of bucket k: its bytes and length (entries lie back to back, as buckets.c keeps
+ * them; a case id may hold NUL bytes). */
+static const char *entry_bytes(const jm__bucket *k, size_t i, size_t *len)
+{
+    size_t end = i + 1 < k->nentry ? k->entry[i + 1] : k->names_len;
+    *len = end - k->entry[i] - 1;
+    return k->names + k->entry[i];
+}
+
+typedef struct export_ctx {
+    jm_log *log;
+    jm__dist_buf *out;
+    unsigned n;
+    uint32_t *owner;                /* by case entry of the bucket: its owner */
+    uint32_t *wire;                 /* by case entry: its number in its owner's buffer */
+    uint32_t *kind_wire;            /* by (kind, owner): its number there, or NONE */
+    uint32_t *ncases, *nkinds;      /* by owner: names sent so far */
+    uint64_t events;
+} export_ctx;
+
+static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, unsigned bucket)
+{
+    (void)side;
+    export_ctx *x = data;
+    jm__bucket *k = &x->log->events->b[bucket];
+    uint32_t o = x->owner[e->cas];
+    jm__dist_buf *b = &x->out[o];
+    if (x->wire[e->cas] == NONE) {
+        size_t len;
+        const char *id = entry_bytes(k, e->cas, &len);
+        put32(b, DEF);
+        put32(b, 0);
+        put32(b, (uint32_t)len);
+        put(b, id, len);
+        x->wire[e->cas] = x->ncases[o]++;
+    }
+    uint32_t *kw = &x->kind_wire[(size_t)e->act * x->n + o];
+    if (*kw == NONE) {
+        const jm_log *log = x->log;
+        size_t al, cl = 0;
+        const char *a = jm__intern_str(log->acts, log->kind_act[e->act], &al);
+        uint32_t chan = log->kind_chan[e->act];
+        const char *c = chan == JM_NO_CHANNEL ? NULL : jm__intern_str(log->chans, chan, &cl);
+        put32(b, DEF);
+        put32(b, 1);
+        put32(b, (uint32_t)al);
+        put(b, a, al);
+        put32(b, c == NULL ? NONE : (uint32_t)cl);
+        if (c != NULL)
+            put(b, c, cl);
+        *kw = x->nkinds[o]++;
+    }
+    put32(b, x->wire[e->cas]);
+    put32(b, *kw);
+    put(b, &e->start, 8);
+    put32(b, e->dur);
+    put32(b, e->chan);
+    if (e->dur == JM_DUR_LONG)
+        put(b, &end, 8);
+    x->events++;
+}
+
+uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
+{
+    if (log->spill != NULL)
+        jm__die("jm__dist_export after a spill");
+    uint32_t nk = jm__intern_count(log->kinds);
+    export_ctx x = {.log = log, .out = out, .n = n};
+    x.kind_wire = jm__xmalloc(((size_t)nk * n + 1) * sizeof *x.kind_wire);
+    memset(x.kind_wire, 0xff, ((size_t)nk * n + 1) * sizeof *x.kind_wire);
+    x.ncases = jm__xcalloc(n, sizeof *x.ncases);
+    x.nkinds = jm__xcalloc(n, sizeof *x.nkinds);
+    for (unsigned i = 0; i < JM_BUCKETS; i++) {
+        jm__bucket *k = &log->events->b[i];
+        x.owner = jm__xmalloc((k->nentry + 1) * sizeof *x.owner);
+        x.wire = jm__xmalloc((k->nentry + 1) * sizeof *x.wire);
+        for (size_t c = 0; c < k->nentry; c++) {
+            size_t len;
+            const char *id = entry_bytes(k, c, &len);
+            x.owner[c] = jm__dist_owner(id, len, n);
+            x.wire[c] = NONE;
+        }
+        jm__buckets_each(log->events, i, export_event, &x);
+        free(x.owner);
+        free(x.wire);
+    }
+    free(x.kind_wire);
+    free(x.ncases);
+    free(x.nkinds);
+    /* The events left: the log takes what the owners send it, from a fresh set of buckets. */
+    jm__buckets_clear(log->events);
+    jm__buckets_init(log->events);
+    log->nmarks = 0;
+    log->marks_lost = true;
+    /* The log's events are now those its owners send it (a state's event count bounds what it
+     * may hold: docs/state-format.md). */
+    log->stats.events = 0;
+    return x.events;
+}
+
+/* Read 4 bytes, or fail. */
+static bool get32(const char **p, const char *end, uint32_t *v)
+{
+    if (end - *p < 4)
+        return false;
+    memcpy(v, *p, 4);
+    *p += 4;
+    return true;
+}
+
+jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
+{
+    const char *p = bytes, *end = p + n;
+    uint32_t *cb = NULL, *ce = NULL, *kd = NULL; /* wire case -> bucket, entry; wire kind */
+    size_t ncase = 0, ccap = 0, ecap = 0, nkind = 0, kcap = 0;
+    bool ok = true;
+    while (ok && p < end) {
+        uint32_t a;
+        ok = get32(&p, end, &a);
+        if (ok && a == DEF) {
+            uint32_t what, len;
+            ok = get32(&p, end, &what) && get32(&p, end, &len) && (size_t)(end - p) >= len;
+            if (ok && what == 0) {
+                unsigned b = jm__bucket_of((uint32_t)(jm__hash(p, len) >> 32));
+                jm__grow((void **)&cb, &ccap, ncase + 1, sizeof *cb);
+                jm__grow((void **)&ce, &ecap, ncase + 1, sizeof *ce);
+                cb[ncase] = b;
+                ce[ncase++] = jm__buckets_add_case(log->events, b, p, len);
+                p += len;
+            } else if (ok && what == 1) {
+                const char *act = p;
+                p += len;
+                uint32_t cl;
+                ok = get32(&p, end, &cl) && (cl == NONE || (size_t)(end - p) >= cl);
+                if (!ok)
+                    break;
+                uint32_t pair[2] = {jm__intern_id(log->acts, act, len),
+                                    cl == NONE ? JM_NO_CHANNEL
+                                               : jm__intern_id(log->chans, p, cl)};
+                if (cl != NONE)
+                    p += cl;
+                uint32_t before = jm__intern_count(log->kinds);
+                uint32_t id = jm__intern_id(log->kinds, (const char *)pair, sizeof pair);
+                if (id == before) {
+                    jm__grow((void **)&log->kind_act, &log->kind_cap, before + 1,
+                             sizeof *log->kind_act);
+                    log->kind_chan =
+                        jm__xrealloc(log->kind_chan, log->kind_cap * sizeof *log->kind_chan);
+                    log->kind_act[before] = pair[0];
+                    log->kind_chan[before] = pair[1];
+                }
+                jm__grow((void **)&kd, &kcap, nkind + 1, sizeof *kd);
+                kd[nkind++] = id;
+            } else {
+                ok = false;
+            }
+            continue;
+        }
+        jm__event e;
+        uint32_t kind;
+        ok = ok && get32(&p, end, &kind) && end - p >= 16 && a < ncase && kind < nkind;
+        if (!ok)
+            break;
+        memcpy(&e.start, p, 8);
+        memcpy(&e.dur, p + 8, 4);
+        memcpy(&e.chan, p + 12, 4);
+        p += 16;
+        int64_t fin = 0;
+        if (e.dur == JM_DUR_LONG) {
+            ok = end - p >= 8;
+            if (!ok)
+                break;
+            memcpy(&fin, p, 8);
+            p += 8;
+        }
+        if (log->events->n >= UINT32_MAX)
+            jm__die("more than 4 billion events");
+        e.cas = ce[a];
+        e.act = kd[kind];
+        jm__buckets_add(log->events, cb[a], &e, fin);
+        log->stats.events++;
+    }
+    free(cb);
+    free(ce);
+    free(kd);
+    if (!ok) {
+        jm__log_set_error(log, jm__xstrdup("events from another process are malformed"));
+        return JM_EINPUT;
+    }
+    /* As between batches: merge repeated case entries, keep within --memory. */
+    jm__buckets_compact(log->events);
+    return jm__log_bound(log);
+}
+
+/* ---- The log as a share ---- */
+
+void jm__dist_share(jm_log *log, bool has_end, bool has_channel, bool has_lifecycle,
+                    const uint64_t lc_rows[JM_LC_COUNT])
+{
+    log->share = true;
+    log->has_end = has_end;
+    log->has_channel = has_channel;
+    log->has_lifecycle = has_lifecycle;
+    memcpy(log->share_lc_rows, lc_rows, sizeof log->share_lc_rows);
+}
+
+void jm__dist_flags(const jm_log *log, bool *has_end, bool *has_channel, bool *has_lifecycle)
+{
+    *has_end = log->has_end;
+    *has_channel = log->has_channel;
+    *has_lifecycle = log->has_lifecycle;
+}
+
+const jm_input_stats *jm__dist_stats(const jm_log *log)
+{
+    return &log->stats;
+}
+
+void jm__dist_set_files(jm_log *log, char *const *names, size_t n)
+{
+    for (size_t i = 0; i < log->stats.files; i++)
+        free(log->files[i]);
+    log->stats.files = 0;
+    jm__grow((void **)&log->files, &log->files_cap, n + 1, sizeof *log->files);
+    for (size_t i = 0; i < n; i++)
+        log->files[i] = jm__xstrdup(names[i]);
+    log->stats.files = n;
+}
+
+bool jm__dist_read_any(const jm_log *log)
+{
+    return log->column[JM_ROLE_CASE] != NULL;
+}
+
+char *jm__dist_columns(const jm_log *log)
+{
+    char *s = jm__strdupf("encoding=%s\n", log->encoding ? log->encoding : "UTF-8");
+    for (int r = 0; r < JM_ROLE_COUNT; r++) {
+        if (log->column[r] == NULL)
+            continue;
+        char *t = jm__strdupf("%s%d=%s\n", s, r, log->column[r]);
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
+void jm__dist_set_columns(jm_log *log, const char *cols)
+{
+    for (const char *p = cols; *p;) {
+        const char *nl = strchr(p, '\n');
+        if (nl == NULL)
+            break;
+        const char *eq = strchr(p, '=');
+        if (eq != NULL && eq < nl) {
+            char *val = jm__strdupf("%.*s", (int)(nl - eq - 1), eq + 1);
+            if (strncmp(p, "encoding=", 9) == 0) {
+                free(log->encoding);
+                log->encoding = val;
+            } else {
+                int r = atoi(p);
+                if (r >= 0 && r < JM_ROLE_COUNT) {
+                    free(log->column[r]);
+                    log->column[r] = val;
+                } else {
+                    free(val);
+                }
+            }
+        }
+        p = nl + 1;
+    }
+}
+
+void jm__dist_set_stats(jm_log *log, const jm_input_stats *st)
+{
+    log->stats = *st;
+}

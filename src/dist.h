@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/* A run spread over processes (jmine-mpi, src/mpi/): what each process reads, its events sent
+ * to the process that owns their case by name, and its log made a share whose state merges.
+ * Nothing here knows MPI: the caller moves the bytes. */
+#ifndef JM_DIST_H
+#define JM_DIST_H
+
+#include <jmine/jmine.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Cutting plain files at record boundaries ---- */
+
+/* Whether path is a plain file that may be read in byte ranges (not standard input, not
+ * compressed, zip, XES or UTF-16, no --encoding); *size gets its size. False for a file that
+ * cannot be opened (its reader will say why). */
+bool jm__dist_splittable(const jm_options *opt, const char *path, uint64_t *size);
+
+/* The quotes and line ends (LF, CRLF, a lone CR) in bytes [lo, hi) of path, a CR at hi - 1
+ * left to a LF at hi as jm__count_text does. False on a read error. */
+bool jm__dist_count(const char *path, uint64_t lo, uint64_t hi, uint64_t *quotes,
+                    uint64_t *ends);
+
+/* The first record start at or after byte x of path (size bytes), the quote state at x being
+ * `quoted`: the offset after the first line end outside quotes at or after x - 1 (x itself
+ * when the byte before it ends a line), or size; *ends gets the line ends in [x, that offset).
+ * 0 for x == 0. False on a read error. This is the rule the threads of one process cut a file
+ * by (parallel.c): a cut that stray quotes mislead is caught when the range is parsed. */
+bool jm__dist_boundary(const char *path, uint64_t x, bool quoted, uint64_t size, uint64_t *at,
+                       uint64_t *ends);
+
+/* Read the next file added to log (jm_log_add_file) from byte lo (a record boundary, at line
+ * `line`; 0: from its header on) to byte hi only: its header is taken and its times sampled
+ * as for the whole file. Once a range was misled (stray quotes), jm__dist_range_failed says
+ * so and jm_log_add_file returned JM_EINPUT: read the file whole instead. */
+void jm__dist_range(jm_log *log, uint64_t lo, uint64_t hi, uint64_t line);
+bool jm__dist_range_failed(const jm_log *log);
+
+/* ---- Events sent to the owner of their case ---- */
+
+/* The process (of n) that owns a case id: a hash of its bytes, the same in every process. */
+unsigned jm__dist_owner(const char *id, size_t len, unsigned n);
+
+/* A byte buffer. */
+typedef struct jm__dist_buf {
+    char *p;
+    size_t n, cap;
+} jm__dist_buf;
+
+/* Take every event out of the log (its events are then empty) into out[0..n), one buffer per
+ * owner, each event as a 24-byte record (case, kind, start, duration, fingerprint) after the
+ * names of its case and kind, each named once per buffer: per process, the events of a case
+ * stay in input order. Events must not have been spilled (read with memory_bytes 0). Returns
+ * the events taken; the log's event count is then 0, and grows as events are imported. */
+uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n);
+
+/* Add the events of one process's buffer (jm__dist_export) to the log, after those added
+ * before: add them in process order, so that a case's events are in input order. Returns
+ * JM_OK, JM_EINPUT for bytes that are not such a buffer, or JM_EIO (--memory's files). */
+jm_status jm__dist_import(jm_log *log, const void *p, size_t n);
+
+/* ---- The log as a share of the run ---- */
+
+/* What a share needs to know of the whole run before jm_report_build: whether some file had an
+ * end, channel or lifecycle column, and the lifecycle rows of every process (the pairing mode
+ * is decided on them). jm_report_build then leaves "every row rejected" to the caller, and
+ * notices of repeated rows are not given (their rows are elsewhere). */
+void jm__dist_share(jm_log *log, bool has_end, bool has_channel, bool has_lifecycle,
+                    const uint64_t lc_rows[JM_LC_COUNT]);
+
+/* The log's own end, channel and lifecycle flags and input accounting. */
+void jm__dist_flags(const jm_log *log, bool *has_end, bool *has_channel, bool *has_lifecycle);
+const jm_input_stats *jm__dist_stats(const jm_log *log);
+
+/* The files the log's state lists: names[0..n) (copied), instead of those it read. */
+void jm__dist_set_files(jm_log *log, char *const *names, size_t n);
+
+/* The role columns of the first file the log read, or NULL each, as one string "role=name\n"
+ * per role found (malloc'd); and the same set on a log that read no file, with its encoding. */
+char *jm__dist_columns(const jm_log *log);
+void jm__dist_set_columns(jm_log *log, const char *cols);
+bool jm__dist_read_any(const jm_log *log);
+
+/* Set the log's accounting to st (for the message of a run whose every row was rejected). */
+void jm__dist_set_stats(jm_log *log, const jm_input_stats *st);
+
+#endif
