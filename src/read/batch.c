@@ -956,12 +956,24 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
             log->kind_res[before] = pair[2];
         }
     }
-    /* Customers become the log's ids. */
+    /* Customers become the log's ids. The log's table of them is big (a customer is met in
+     * many batches): each lookup is a cache miss, so the slots of those a few ahead are
+     * fetched while one is looked up. */
     uint32_t *mcu = b->map + 2 * nc + nk;
-    for (size_t k = 0; k < ncu; k++) {
-        size_t len;
-        const char *id = jm__intern_str(b->custs, (uint32_t)k, &len);
-        mcu[k] = jm__intern_id(log->custs, id, len);
+    enum { AHEAD = 8 };
+    uint64_t hs[AHEAD];
+    for (size_t k = 0; k < ncu + AHEAD; k++) {
+        if (k < ncu) {
+            size_t len;
+            const char *id = jm__intern_str(b->custs, (uint32_t)k, &len);
+            hs[k % AHEAD] = jm__hash(id, len);
+            jm__intern_prefetch(log->custs, hs[k % AHEAD]);
+        }
+        if (k >= AHEAD) {
+            size_t q = k - AHEAD, len;
+            const char *id = jm__intern_str(b->custs, (uint32_t)q, &len);
+            mcu[q] = jm__intern_id_hashed(log->custs, id, len, hs[q % AHEAD]);
+        }
     }
     if (log->events->n + b->nev > UINT32_MAX)
         jm__die("more than 4 billion events");
