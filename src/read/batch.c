@@ -66,6 +66,8 @@ struct jm__batch {
     uint32_t *cust;
     size_t cust_cap;
     uint32_t row_cust;
+    uint64_t cust_hash; /* the hash of the customer field of row cust_row (jm__batch_cust) */
+    uint64_t cust_row;
     const char *row_res; /* the current row's resource, and its length */
     size_t row_nres;
     uint32_t *map; /* scratch for the merge */
@@ -321,6 +323,14 @@ void jm__batch_key(void *batch, const char *s, size_t n)
     jm__intern_prefetch(b->cases, b->key_hash);
 }
 
+void jm__batch_cust(void *batch, const char *s, size_t n)
+{
+    jm__batch *b = batch;
+    b->cust_hash = jm__hash(s, n);
+    b->cust_row = b->rows + 1; /* jm__batch_row counts the row first */
+    jm__intern_prefetch(b->custs, b->cust_hash);
+}
+
 static size_t put_text(jm__batch *b, const char *s, size_t n)
 {
     jm__grow((void **)&b->text, &b->text_cap, b->ntext + n + 1, 1);
@@ -537,7 +547,8 @@ static void side_values(jm__batch *b, const jm__row *row)
         if (f->opt->trim_ids)
             trim(&s, &n);
         if (n > 0)
-            b->row_cust = jm__intern_id(b->custs, s, n);
+            b->row_cust = jm__intern_id_hashed(
+                b->custs, s, n, b->cust_row == b->rows ? b->cust_hash : jm__hash(s, n));
     }
     b->row_res = "";
     b->row_nres = 0;
@@ -822,6 +833,7 @@ void jm__batch_clear(jm__batch *b)
     memset(b->lc_rows, 0, sizeof b->lc_rows);
     b->rows = 0;
     b->key_row = 0;
+    b->cust_row = 0;
     b->not_utf8_line = 0;
 }
 
