@@ -975,16 +975,16 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     enum { AHEAD = 8 };
     uint64_t hs[AHEAD];
     for (size_t k = 0; k < ncu + AHEAD; k++) {
+        if (k >= AHEAD) { /* customer k - AHEAD, whose hash k's is about to take the place of */
+            size_t q = k - AHEAD, len;
+            const char *id = jm__intern_str(b->custs, (uint32_t)q, &len);
+            mcu[q] = jm__intern_id_hashed(log->custs, id, len, hs[q % AHEAD]);
+        }
         if (k < ncu) {
             size_t len;
             const char *id = jm__intern_str(b->custs, (uint32_t)k, &len);
             hs[k % AHEAD] = jm__hash(id, len);
             jm__intern_prefetch(log->custs, hs[k % AHEAD]);
-        }
-        if (k >= AHEAD) {
-            size_t q = k - AHEAD, len;
-            const char *id = jm__intern_str(b->custs, (uint32_t)q, &len);
-            mcu[q] = jm__intern_id_hashed(log->custs, id, len, hs[q % AHEAD]);
         }
     }
     if (log->events->n + b->nev > UINT32_MAX)
