@@ -230,6 +230,33 @@ static int by_journey(const void *pa, const void *pb, void *data)
     return chan_cmp(ctx, x->fchan, y->fchan);
 }
 
+/* The journeys in by_journey's order: a counting sort by customer id (in one pass, whatever
+ * their number), then each customer's few journeys sorted. */
+static void sort_journeys(customers *s, const jm__ctx *ctx)
+{
+    size_t ncust = jm__intern_count(ctx->custs);
+    uint32_t *at = jm__xcalloc(ncust + 1, sizeof *at);
+    for (size_t i = 0; i < s->nj; i++)
+        at[s->j[i].cust + 1]++;
+    for (size_t c = 0; c < ncust; c++)
+        at[c + 1] += at[c];
+    cjour *out = jm__xmalloc((s->nj ? s->nj : 1) * sizeof *out);
+    for (size_t i = 0; i < s->nj; i++)
+        out[at[s->j[i].cust]++] = s->j[i];
+    free(s->j);
+    s->j = out;
+    s->jcap = s->nj;
+    for (size_t a = 0; a < s->nj;) {
+        size_t b = a + 1;
+        while (b < s->nj && s->j[b].cust == s->j[a].cust)
+            b++;
+        if (b - a > 1)
+            jm__sort(s->j + a, b - a, sizeof *s->j, by_journey, (void *)ctx);
+        a = b;
+    }
+    free(at);
+}
+
 static int u64_cmp(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -283,7 +310,7 @@ static void cu_finish(void *st, const jm__ctx *ctx)
     customers *s = st;
     const jm_options *opt = ctx->opt;
     int64_t w = opt->repeat_window_ms;
-    jm__sort(s->j, s->nj, sizeof *s->j, by_journey, (void *)ctx);
+    sort_journeys(s, ctx);
     qsort(s->extra, s->nextra, sizeof *s->extra, u64_cmp);
     /* Containment: the --self-service channels by name. */
     s->nssn = ss_names(opt, &s->ss_name);

@@ -15,8 +15,13 @@ typedef struct ho {
     jm__vals wait;  /* the wait before the event that takes over, floored at 0 */
 } ho;
 
+/* Up to this many resources, pairs are found in a matrix (4 MiB at most); beyond, by hashing. */
+#define MATRIX_RESOURCES 1024
+
 typedef struct handovers {
-    jm__seqtab *ids; /* (from, to) -> index in h */
+    uint32_t *cell;  /* (from * nres + to) -> index in h + 1, 0 if none yet; or NULL */
+    size_t nres;
+    jm__seqtab *ids; /* (from, to) -> index in h, without a matrix */
     ho *h;
     size_t nh, cap;
     uint64_t count, journeys, ping_pong, over, journey;
@@ -25,16 +30,30 @@ typedef struct handovers {
 
 static void *h_begin(const jm__ctx *ctx)
 {
-    (void)ctx;
     handovers *s = jm__xcalloc(1, sizeof *s);
     s->ids = jm__seqtab_new();
+    /* Journeys are rebuilt once every resource is known, so the matrix has its final size (a
+     * merge names resources as states load: it hashes). */
+    s->nres = ctx->has_resource && ctx->ress ? jm__intern_count(ctx->ress) : 0;
+    if (s->nres > 0 && s->nres <= MATRIX_RESOURCES)
+        s->cell = jm__xcalloc(s->nres * s->nres, sizeof *s->cell);
     return s;
 }
 
 static ho *ho_of(handovers *s, uint32_t from, uint32_t to)
 {
-    uint32_t key[2] = {from, to};
-    uint32_t id = jm__seqtab_id(s->ids, key, 2);
+    uint32_t id;
+    if (s->cell != NULL && from < s->nres && to < s->nres) {
+        uint32_t *c = &s->cell[(size_t)from * s->nres + to];
+        if (*c == 0) {
+            uint32_t key[2] = {from, to};
+            *c = jm__seqtab_id(s->ids, key, 2) + 1;
+        }
+        id = *c - 1;
+    } else {
+        uint32_t key[2] = {from, to};
+        id = jm__seqtab_id(s->ids, key, 2);
+    }
     if (id == s->nh) {
         jm__grow((void **)&s->h, &s->cap, s->nh + 1, sizeof *s->h);
         memset(&s->h[id], 0, sizeof *s->h);
@@ -268,6 +287,7 @@ static void h_free(void *st)
         jm__vals_free(&s->h[i].wait);
     free(s->h);
     free(s->order);
+    free(s->cell);
     jm__seqtab_free(s->ids);
     free(s);
 }

@@ -68,6 +68,8 @@ struct jm__batch {
     uint32_t *cust;
     size_t cust_cap;
     uint32_t row_cust;
+    uint64_t cust_hash; /* the hash of the customer field of row cust_row (jm__batch_cust) */
+    uint64_t cust_row;
     const char *row_res; /* the current row's resource, and its length */
     size_t row_nres;
     uint32_t *map; /* scratch for the merge */
@@ -355,6 +357,14 @@ void jm__batch_key(void *batch, const char *s, size_t n)
     jm__intern_prefetch(b->cases, b->key_hash);
 }
 
+void jm__batch_cust(void *batch, const char *s, size_t n)
+{
+    jm__batch *b = batch;
+    b->cust_hash = jm__hash(s, n);
+    b->cust_row = b->rows + 1; /* jm__batch_row counts the row first */
+    jm__intern_prefetch(b->custs, b->cust_hash);
+}
+
 static size_t put_text(jm__batch *b, const char *s, size_t n)
 {
     jm__grow((void **)&b->text, &b->text_cap, b->ntext + n + 1, 1);
@@ -571,7 +581,8 @@ static void side_values(jm__batch *b, const jm__row *row)
         if (f->opt->trim_ids)
             trim(&s, &n);
         if (n > 0)
-            b->row_cust = jm__intern_id(b->custs, s, n);
+            b->row_cust = jm__intern_id_hashed(
+                b->custs, s, n, b->cust_row == b->rows ? b->cust_hash : jm__hash(s, n));
     }
     b->row_res = "";
     b->row_nres = 0;
@@ -868,6 +879,7 @@ void jm__batch_clear(jm__batch *b)
     b->rows = 0;
     b->filtered = 0;
     b->key_row = 0;
+    b->cust_row = 0;
     b->not_utf8_line = 0;
 }
 
@@ -1024,12 +1036,24 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
             log->kind_res[before] = pair[2];
         }
     }
-    /* Customers become the log's ids. */
+    /* Customers become the log's ids. The log's table of them is big (a customer is met in
+     * many batches): each lookup is a cache miss, so the slots of those a few ahead are
+     * fetched while one is looked up. */
     uint32_t *mcu = b->map + 2 * nc + nk;
-    for (size_t k = 0; k < ncu; k++) {
-        size_t len;
-        const char *id = jm__intern_str(b->custs, (uint32_t)k, &len);
-        mcu[k] = jm__intern_id(log->custs, id, len);
+    enum { AHEAD = 8 };
+    uint64_t hs[AHEAD];
+    for (size_t k = 0; k < ncu + AHEAD; k++) {
+        if (k >= AHEAD) { /* customer k - AHEAD, whose hash k's is about to take the place of */
+            size_t q = k - AHEAD, len;
+            const char *id = jm__intern_str(b->custs, (uint32_t)q, &len);
+            mcu[q] = jm__intern_id_hashed(log->custs, id, len, hs[q % AHEAD]);
+        }
+        if (k < ncu) {
+            size_t len;
+            const char *id = jm__intern_str(b->custs, (uint32_t)k, &len);
+            hs[k % AHEAD] = jm__hash(id, len);
+            jm__intern_prefetch(log->custs, hs[k % AHEAD]);
+        }
     }
     if (log->events->n + b->nev > UINT32_MAX)
         jm__die("more than 4 billion events");
