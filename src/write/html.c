@@ -1552,8 +1552,9 @@ void jm__html_report(const jm__mval *root, FILE *f)
           "waits</a><a href=\"#input\">Input</a></nav>\n");
     pf(p, "<div class=\"ctl noprint\" id=tz-ctl hidden>Instants in <button type=button "
           "data-zone=utc aria-pressed=true>UTC</button><button type=button data-zone=local "
-          "aria-pressed=false>%s</button></div>\n</header>\n<main>\n",
-       tz != NULL && tz->type == JM__M_STR ? "--tz zone" : "local time");
+          "aria-pressed=false>");
+    estr(f, tz, "local time");
+    pf(p, "</button></div>\n</header>\n<main>\n");
     const jm__mval *filters = get(root, "filters");
     if (filters != NULL && !filters->hidden)
         generic_section(p, filters, "filters");

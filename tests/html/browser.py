@@ -101,17 +101,20 @@ def main():
         print("SKIPPED: this jmine was built without Graphviz (no map to drive)")
         sys.exit(77)
     os.makedirs(args.out, exist_ok=True)
-    logs = args.log or ["sample-logs/contacts.csv", "sample-logs/contacts-nochannel.csv"]
+    runs = [(log, []) for log in args.log] if args.log else [
+        ("sample-logs/contacts.csv", []), ("sample-logs/contacts-nochannel.csv", []),
+        ("sample-logs/contacts.csv", ["--tz", "Europe/Paris"])]
     errors = []
     with tempfile.TemporaryDirectory() as tmp:
         profile = os.path.join(tmp, "profile")
-        for n, log in enumerate(logs):
-            name = re.sub(r"[^A-Za-z0-9]+", "-", os.path.basename(log)).strip("-")
+        for log, extra in runs:
+            name = re.sub(r"[^A-Za-z0-9]+", "-", os.path.basename(log) + " " + " ".join(extra))
+            name = name.strip("-")
             page = os.path.join(args.out, f"{name}.html")
-            subprocess.run([args.jmine, "report", "--format", "html", "-o", page, log],
+            subprocess.run([args.jmine, "report", "--format", "html", "-o", page] + extra + [log],
                            check=True, capture_output=True)
-            doc = json.loads(subprocess.run([args.jmine, "report", "--format", "json", log],
-                                            check=True, capture_output=True).stdout)
+            doc = json.loads(subprocess.run([args.jmine, "report", "--format", "json"] + extra +
+                                            [log], check=True, capture_output=True).stdout)
             url = "file://" + os.path.abspath(page)
             rc, dom, err = chromium(exe, profile, ["--dump-dom"], url)
             if rc != 0 or "</html>" not in dom:
@@ -167,6 +170,9 @@ def main():
                 if o["time_utc"] is not None and not (o["time_utc"] and o["time_back"] and
                                                       o["time_local"]):
                     errors.append(f"{name}: the time zone toggle {o}")
+                # With --tz, instants show in that zone (Paris: CET or CEST, UTC+1 or +2).
+                if "--tz" in extra and not re.search(r"(CES?T|GMT\+[12])$", o["time_local"] or ""):
+                    errors.append(f"{name}: --tz Europe/Paris shows {o['time_local']!r}")
             for w, h in ((1280, 900), (390, 844)):
                 shot = os.path.join(args.out, f"{name}-{w}x{h}.png")
                 if os.path.exists(shot):
@@ -182,7 +188,7 @@ def main():
         print("FAIL:", e)
     if errors:
         sys.exit(1)
-    print(f"html.browser: {len(logs)} pages loaded in Chromium; screenshots in {args.out}")
+    print(f"html.browser: {len(runs)} pages loaded in Chromium; screenshots in {args.out}")
 
 
 if __name__ == "__main__":
