@@ -964,9 +964,10 @@ static void histogram(const page *p, const jm__mval *h, const char *unit, const 
         bool last = n > bars && b == bars - 1;
         pf(p,
            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#0072B2\">"
-           "<title>%" PRIu64 "%s %s: %" PRIu64 " journeys (%.1f%%)</title></rect>",
-           x + bw * 0.1, T + (H - T - B) - hh, bw * 0.8, hh, vals[b], last ? " or more" : "", unit,
-           js[b], pct(js[b], total));
+           "<title>%" PRIu64 "%s %.*s: %" PRIu64 " journey%s (%.1f%%)</title></rect>",
+           x + bw * 0.1, T + (H - T - B) - hh, bw * 0.8, hh, vals[b], last ? " or more" : "",
+           (int)strlen(unit) - (vals[b] == 1 && !last), unit, js[b], js[b] == 1 ? "" : "s",
+           pct(js[b], total));
         if (bars <= 20 || b % 5 == 0 || last)
             pf(p,
                "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" "
@@ -1017,9 +1018,10 @@ static void duration_histogram(const page *p, const jm__mval *h)
         double hh = (H - T - B) * (double)u(e, "journeys") / (double)mx, x = L + bw * (double)i;
         pf(p,
            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#009E73\">"
-           "<title>%s%s%s: %" PRIu64 " journeys (%.1f%%)</title></rect>",
+           "<title>%s%s%s: %" PRIu64 " journey%s (%.1f%%)</title></rect>",
            x + bw * 0.1, T + (H - T - B) - hh, bw * 0.8, hh, lo, open ? " or more" : " to ",
-           open ? "" : hi, u(e, "journeys"), pct(u(e, "journeys"), total));
+           open ? "" : hi, u(e, "journeys"), u(e, "journeys") == 1 ? "" : "s",
+           pct(u(e, "journeys"), total));
         pf(p,
            "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" "
            "fill=\"#555\">%s%s</text>",

@@ -55,6 +55,7 @@ q('button[data-zone=local]').click();
 out.time_local=tm?tm.textContent:null;
 q('button[data-zone=utc]').click();
 out.time_back=tm?tm.textContent===tm.getAttribute('datetime'):null;
+out.width=window.innerWidth;out.overflow=document.documentElement.scrollWidth-window.innerWidth;
 var pre=document.createElement('pre');pre.id='test-out';pre.textContent=JSON.stringify(out);
 document.body.appendChild(pre);
 })();
@@ -147,7 +148,10 @@ def main():
             dpath = os.path.join(tmp, f"{name}-driven.html")
             with open(dpath, "w", encoding="utf-8") as f:
                 f.write(driven)
-            rc, dom2, err2 = chromium(exe, profile, ["--dump-dom"], "file://" + dpath)
+            # At a phone's width: nothing wider than the window but inside scrollers (headless
+            # Chromium lays --dump-dom out at 500 px at least; the 390 px screenshot is below).
+            rc, dom2, err2 = chromium(exe, profile, ["--dump-dom", "--window-size=390,844"],
+                                      "file://" + dpath)
             for l in console_lines(err2):
                 errors.append(f"{name} (driven): a console line: {l}")
             m = re.search(r'<pre id="test-out">(.*?)</pre>', dom2, re.S)
@@ -160,6 +164,9 @@ def main():
                     errors.append(f"{name}: sorting by journeys gave {o['first']} then {o['second']}")
                 if o["levels"] < 4 or o["shown_default"] != 1 or not o["level0"]:
                     errors.append(f"{name}: map levels {o}")
+                if o["overflow"] > 0:
+                    errors.append(f"{name}: {o['overflow']} px wider than a {o['width']} px "
+                                  f"window")
                 if not (o["mapctl"] and o["tzctl"]):
                     errors.append(f"{name}: controls hidden {o}")
                 if not (o["hl"] and o["highlighted"] >= 3 and o["unhighlighted"]):
