@@ -207,7 +207,8 @@ static void listed_note(const page *p, size_t shown_n, size_t all, const char *w
 {
     if (shown_n < all)
         pf(p,
-           "<p class=note>The first %zu of %zu %s (--top); the embedded JSON report holds "
+           "<p class=note>The first %zu of %zu %s (--top sets how many); the embedded JSON report "
+           "holds "
            "them all.</p>\n",
            shown_n, all, what);
 }
