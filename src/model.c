@@ -253,6 +253,15 @@ jm__mval *jm__m_strcopy(jm__model *m, jm__mval *parent, const char *key, const c
     return jm__m_str(m, parent, key, c, n);
 }
 
+const char *jm__m_keycopy(jm__model *m, const char *s, size_t n)
+{
+    char *c = carve(m, n + 1);
+    if (n > 0)
+        memcpy(c, s, n);
+    c[n] = '\0';
+    return c;
+}
+
 jm__mval *jm__m_hide(jm__mval *v)
 {
     v->hidden = true;

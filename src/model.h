@@ -105,6 +105,10 @@ jm__mval *jm__m_cstr(jm__model *m, jm__mval *parent, const char *key, const char
 /* n bytes at s, copied into the model (NUL-terminated there). */
 jm__mval *jm__m_strcopy(jm__model *m, jm__mval *parent, const char *key, const char *s, size_t n);
 
+/* A copy of the n bytes at s, NUL-terminated, that lives as long as the model: a key that is
+ * not a literal (a figure's name read back from the history). */
+const char *jm__m_keycopy(jm__model *m, const char *s, size_t n);
+
 /* Mark v hidden: the JSON writer leaves it out. Returns v. */
 jm__mval *jm__m_hide(jm__mval *v);
 

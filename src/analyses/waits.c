@@ -246,7 +246,8 @@ static void w_finish(void *st, const jm__ctx *ctx)
             s->hd_order[s->nhd_rank++] = (uint32_t)i;
     jm__sort(s->hd_order, s->nhd_rank, sizeof *s->hd_order, by_handling, (void *)data);
     /* Handling times are shown for the steps listed only: the others' are not sorted. */
-    for (size_t r = 0; r < listed(s->nhd_rank, ctx); r++)
+    for (size_t r = 0; r < (ctx->opt->full_rankings ? s->nhd_rank : listed(s->nhd_rank, ctx));
+         r++)
         jm__vals_sort(&s->hd[s->hd_order[r]].dur);
 }
 
@@ -295,7 +296,8 @@ static void w_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *
         return;
     }
     a = jm__m_arr(m, sec, "handling_by_step");
-    for (size_t r = 0; r < listed(s->nhd_rank, ctx); r++) {
+    for (size_t r = 0; r < (ctx->opt->full_rankings ? s->nhd_rank : listed(s->nhd_rank, ctx));
+         r++) {
         uint32_t x = s->hd_order[r];
         const handling *h = &s->hd[x];
         size_t n;

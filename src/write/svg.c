@@ -220,7 +220,8 @@ void jm__svg_draw(const jm__mval *root, FILE *o, const char *prefix)
         Agedge_t *ed = agedge(g, end_node(node, step, n, start, from),
                               end_node(node, step, n, end, to), NULL, 1);
         char wait[64] = "", h[32];
-        if (!jm__m_isnull(from) && !jm__m_isnull(to))
+        if (!jm__m_isnull(from) && !jm__m_isnull(to) &&
+            !jm__m_isnull(jm__m_get(e, "median_wait_s"))) /* null: a folded row's */
             snprintf(wait, sizeof wait, "\\nmedian %s",
                      jm__fmt_human(h, jm__m_msv(jm__m_get(e, "median_wait_s"))));
         snprintf(label, sizeof label, "%" PRIu64 "%s", c, wait);

@@ -50,4 +50,10 @@ void jm__svg_draw(const jm__mval *root, FILE *o, const char *prefix);
  * as tables and inline SVG, the JSON report embedded, a small script. */
 jm__writer jm__html_report;
 
+/* The trend of a history database (trend.c; root holds "trend": db, variant, runs[]): text,
+ * Markdown (the headline figures, or one variant's count and share) and CSV (every figure). */
+jm__writer jm__text_trend;
+jm__writer jm__md_trend;
+jm__writer jm__csv_trend;
+
 #endif
