@@ -273,7 +273,7 @@ static const char *const css[] = {
     "svg text{font-family:system-ui,Helvetica,Arial,sans-serif}\n",
     ".heat td.h{text-align:right;min-width:3.5em}\n",
     "dl.kv{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin:.4em 0}",
-    "dl.kv dt{color:var(--mute)}dl.kv dd{margin:0}\n",
+    "dl.kv dt{color:var(--mute)}dl.kv dd{margin:0}dl.kv dd.n{text-align:left}\n",
     "section.filters{border:1px solid var(--orange);background:#fff8e8;padding:4px 12px;",
     "border-radius:4px}\n",
     "@media (max-width:600px){body{font-size:14px;padding:8px}th,td{padding:2px 4px}",
@@ -382,6 +382,11 @@ static void put_all(FILE *f, const char *const *pieces)
 }
 
 /* ---- Sections ---- */
+
+/* The members of a section that its renderer does not show (keys not in `handled`, names
+ * separated by '|'): added by other analyses or options (waits.business with --calendar), shown
+ * plainly, as a section the page does not know. */
+static void extras(const page *p, const jm__mval *sec, const char *path, const char *handled);
 
 /* The section key and its heading, in the order a service designer reads (SPEC §7). */
 static void section(const page *p, const char *id, const char *title)
@@ -804,6 +809,7 @@ static void map_section(const page *p)
     free(edge);
     free(from);
     free(to);
+    extras(p, map, "map", "nodes|edges");
     section_end(p);
 }
 
@@ -927,6 +933,7 @@ static void variants_section(const page *p)
         pf(p, "</span></td></tr>\n");
     }
     table_end(p);
+    extras(p, v, "variants", "count|top");
     section_end(p);
 }
 
@@ -1099,6 +1106,7 @@ static void journeys_section(const page *p)
     pf(p, "<h3>Journey durations</h3>\n");
     duration_histogram(p, get(j, "duration_s.histogram"));
     durations(p, get(j, "duration_s"));
+    extras(p, j, "journeys", "count|cases|contacts|channels|duration_s");
     section_end(p);
 }
 
@@ -1198,6 +1206,7 @@ static void channels_section(const page *p)
     }
     table_end(p);
     listed_note(p, i, n, "channel hops");
+    extras(p, c, "channels", "present|switches|journeys_with_switch|share_with_switch|matrix");
     section_end(p);
 }
 
@@ -1247,6 +1256,8 @@ static void waits_section(const page *p)
     }
     table_end(p);
     listed_note(p, i, n, "transitions");
+    extras(p, w, "waits",
+           "threshold_s|long_waits|journeys_with_long_wait|overlaps|by_transition|longest");
     section_end(p);
 }
 
@@ -1283,6 +1294,7 @@ static void loops_section(const page *p)
         table_end(p);
         listed_note(p, i, n, "steps");
     }
+    extras(p, l, "loops", "self_loops|repetitions|journeys_with_loop|share_with_loop|by_step");
     section_end(p);
 }
 
@@ -1408,6 +1420,56 @@ static void generic(const page *p, const jm__mval *obj, const char *path, int de
             generic_table(p, v, key);
         }
     }
+}
+
+static bool handled_key(const char *handled, const char *key)
+{
+    size_t n = strlen(key);
+    while (*handled) {
+        size_t k = strcspn(handled, "|");
+        if (k == n && memcmp(handled, key, n) == 0)
+            return true;
+        handled += k + (handled[k] == '|');
+    }
+    return false;
+}
+
+static void extras(const page *p, const jm__mval *sec, const char *path, const char *handled)
+{
+    bool scalars = false;
+    for (const jm__mval *v = first(sec); v != NULL; v = v->next) {
+        if (v->hidden || handled_key(handled, v->key))
+            continue;
+        char key[256];
+        snprintf(key, sizeof key, "%s.%s", path, v->key);
+        if (v->type == JM__M_OBJ) {
+            pf(p, "<h3>");
+            escs(p->f, v->key);
+            pf(p, "</h3>\n");
+            generic(p, v, key, 3);
+        } else if (v->type == JM__M_ARR && first(v) != NULL && first(v)->type == JM__M_OBJ) {
+            pf(p, "<h3>");
+            escs(p->f, v->key);
+            pf(p, "</h3>\n");
+            generic_table(p, v, key);
+        } else if (v->type != JM__M_ARR && v->type != JM__M_NULL) {
+            pf(p, "%s<dt>", scalars ? "" : "<dl class=kv>");
+            scalars = true;
+            escs(p->f, v->key);
+            pf(p, "</dt>");
+            if (v->type == JM__M_STR) {
+                pf(p, "<dd>");
+                estr(p->f, v, "");
+                pf(p, "</dd>");
+            } else if (v->type == JM__M_BOOL) {
+                pf(p, "<dd>%s</dd>", v->v.b ? "yes" : "no");
+            } else {
+                num(p, "dd", v, "%s", key);
+            }
+        }
+    }
+    if (scalars)
+        pf(p, "</dl>\n");
 }
 
 /* A section heading from its key: "business_time" reads "Business time". */
