@@ -193,8 +193,9 @@ char *jm__fmt_human(char *buf, int64_t ms)
     if (rest == 0)
         snprintf(buf, 32, "%s%" PRIu64 "%s", sign, big, name[i]);
     else
-        snprintf(buf, 32, i == 0 ? "%s%" PRIu64 "%s %" PRIu64 "%s" : "%s%" PRIu64 "%s %02" PRIu64 "%s",
-                 sign, big, name[i], rest, name[i + 1]);
+        snprintf(buf, 32,
+                 i == 0 ? "%s%" PRIu64 "%s %" PRIu64 "%s" : "%s%" PRIu64 "%s %02" PRIu64 "%s", sign,
+                 big, name[i], rest, name[i + 1]);
     return buf;
 }
 

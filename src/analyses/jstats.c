@@ -212,17 +212,9 @@ static void hist_model(jm__model *m, jm__mval *sec, const char *key, const hist 
 
 /* The durations' histogram on a log scale (the analyst's page draws it): journeys by bucket,
  * each from its bound (inclusive) to the next (exclusive), the last open; in milliseconds. */
-static const int64_t dur_bound[] = {0,
-                                    1000,
-                                    10000,
-                                    60000,
-                                    600000,
-                                    3600000,
-                                    6 * 3600000LL,
-                                    86400000LL,
-                                    7 * 86400000LL,
-                                    30 * 86400000LL,
-                                    365 * 86400000LL};
+static const int64_t dur_bound[] = {
+    0,          1000,           10000,           60000,           600000, 3600000, 6 * 3600000LL,
+    86400000LL, 7 * 86400000LL, 30 * 86400000LL, 365 * 86400000LL};
 #define NDUR (sizeof dur_bound / sizeof dur_bound[0])
 
 static size_t dur_bucket(int64_t ms)

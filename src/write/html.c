@@ -140,9 +140,7 @@ static char *shown(char *buf, const jm__mval *v)
     case JM__M_BOOL: strcpy(buf, v->v.b ? "yes" : "no"); break;
     case JM__M_UINT: snprintf(buf, 40, "%" PRIu64, v->v.u); break;
     case JM__M_MS: jm__fmt_human(buf, v->v.ms); break;
-    case JM__M_RATIO:
-        snprintf(buf, 40, "%.1f%%", pct(v->v.ratio.num, v->v.ratio.den));
-        break;
+    case JM__M_RATIO: snprintf(buf, 40, "%.1f%%", pct(v->v.ratio.num, v->v.ratio.den)); break;
     case JM__M_TIME: jm__time_format(v->v.ms, buf); break;
     case JM__M_REAL: snprintf(buf, 40, "%g", v->v.d); break;
     default: break;
@@ -208,8 +206,10 @@ static void td_str(const page *p, const jm__mval *v, const char *none)
 static void listed_note(const page *p, size_t shown_n, size_t all, const char *what)
 {
     if (shown_n < all)
-        pf(p, "<p class=note>The first %zu of %zu %s (--top); the embedded JSON report holds "
-              "them all.</p>\n",
+        pf(p,
+           "<p class=note>The first %zu of %zu %s (--top sets how many); the embedded JSON report "
+           "holds "
+           "them all.</p>\n",
            shown_n, all, what);
 }
 
@@ -256,7 +256,8 @@ static const char *const css[] = {
     "border-radius:9px;font-size:.85em;border:1px solid rgba(0,0,0,.25);white-space:nowrap;",
     "max-width:22em;overflow:hidden;text-overflow:ellipsis}\n",
     ".c0{background:#fbe3b0}.c1{background:#cfe8f8}.c2{background:#bfe8dc}.c3{background:#f8f3b5}",
-    ".c4{background:#b9d3ea}.c5{background:#f4cdb3}.c6{background:#f0d6e6}.c7{background:#e0e0e0}\n",
+    ".c4{background:#b9d3ea}.c5{background:#f4cdb3}.c6{background:#f0d6e6}.c7{background:#e0e0e0}"
+    "\n",
     "tr.var{cursor:pointer}tr.var.sel{outline:2px solid var(--verm)}\n",
     ".act li{margin:.3em 0}.kind{display:inline-block;font-size:.8em;padding:0 6px;",
     "border-radius:8px;background:var(--band);border:1px solid var(--line)}\n",
@@ -272,7 +273,7 @@ static const char *const css[] = {
     "svg text{font-family:system-ui,Helvetica,Arial,sans-serif}\n",
     ".heat td.h{text-align:right;min-width:3.5em}\n",
     "dl.kv{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin:.4em 0}",
-    "dl.kv dt{color:var(--mute)}dl.kv dd{margin:0}\n",
+    "dl.kv dt{color:var(--mute)}dl.kv dd{margin:0}dl.kv dd.n{text-align:left}\n",
     "section.filters{border:1px solid var(--orange);background:#fff8e8;padding:4px 12px;",
     "border-radius:4px}\n",
     "@media (max-width:600px){body{font-size:14px;padding:8px}th,td{padding:2px 4px}",
@@ -308,7 +309,8 @@ static const char *const js[] = {
     "var map=document.getElementById('map-view'),lv=$$('#map-view .lvl'),ctl=",
     "document.getElementById('map-ctl');\n",
     "function human(s){if(s===null||s===undefined)return '';var a=Math.abs(s),g=s<0?'-':'';",
-    "var ms=Math.round(a*1000);if(a<10&&ms%1000)return g+Math.floor(ms/1000)+'.'+Math.floor(ms%1000/100)+'s';",
+    "var ms=Math.round(a*1000);if(a<10&&ms%1000)return "
+    "g+Math.floor(ms/1000)+'.'+Math.floor(ms%1000/100)+'s';",
     "a=Math.floor(a);var u=[31536000,86400,3600,60,1],",
     "n=['y','d','h','m','s'],i=0;while(i<4&&a<u[i])i++;var b=Math.floor(a/u[i]),r=i<4?Math.floor(",
     "a%u[i]/u[i+1]):0;return g+b+n[i]+(r?' '+(r<10&&i?'0':'')+r+n[i+1]:'');}\n",
@@ -380,6 +382,11 @@ static void put_all(FILE *f, const char *const *pieces)
 }
 
 /* ---- Sections ---- */
+
+/* The members of a section that its renderer does not show (keys not in `handled`, names
+ * separated by '|'): added by other analyses or options (waits.business with --calendar), shown
+ * plainly, as a section the page does not know. */
+static void extras(const page *p, const jm__mval *sec, const char *path, const char *handled);
 
 /* The section key and its heading, in the order a service designer reads (SPEC §7). */
 static void section(const page *p, const char *id, const char *title)
@@ -662,7 +669,7 @@ static void map_section(const page *p)
         const jm__mval *steps = get(top, "steps");
         size_t prev = nn;
         bool startd = true;
-        for (const jm__mval *s = first(steps); ; s = s->next) {
+        for (const jm__mval *s = first(steps);; s = s->next) {
             size_t x = s != NULL ? node_index(node, nn, s) : nn;
             if (s != NULL && x < nn && !l->node[x]) {
                 l->node[x] = true;
@@ -731,9 +738,10 @@ static void map_section(const page *p)
 
     pf(p, "<p>");
     num(p, "b", jm__m_at(p->root, "journeys.count"), "journeys.count");
-    pf(p, " journeys through %zu steps and %zu transitions (start and end included). Boxes are "
-          "steps (deeper blue: more events), arrows transitions (wider: more often; labelled "
-          "with the count and the median wait).</p>\n",
+    pf(p,
+       " journeys through %zu steps and %zu transitions (start and end included). Boxes are "
+       "steps (deeper blue: more events), arrows transitions (wider: more often; labelled "
+       "with the count and the median wait).</p>\n",
        nn, ne);
     pf(p, "<div class=\"ctl noprint\" id=map-ctl hidden><label>Detail <input type=range "
           "id=map-level min=0 max=0 step=1 aria-describedby=map-level-out></label> <output "
@@ -801,6 +809,7 @@ static void map_section(const page *p)
     free(edge);
     free(from);
     free(to);
+    extras(p, map, "map", "nodes|edges");
     section_end(p);
 }
 
@@ -845,14 +854,16 @@ static void variants_section(const page *p)
         if (d > maxshare)
             maxshare = d;
     }
-    pf(p, "<div class=chart><svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
-          "role=img aria-label=\"Share of journeys per variant and cumulative coverage\">",
+    pf(p,
+       "<div class=chart><svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
+       "role=img aria-label=\"Share of journeys per variant and cumulative coverage\">",
        W, H, W, H);
     pf(p, "<g font-size=\"10\" fill=\"#555\">");
     for (int g = 0; g <= 4; g++) {
         double y = T + (H - T - B) * (1 - g / 4.0);
-        pf(p, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>"
-              "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>",
+        pf(p,
+           "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/>"
+           "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>",
            L, W - 8, y, y, L - 4, y + 3, g * 25);
     }
     pf(p, "</g>");
@@ -870,20 +881,22 @@ static void variants_section(const page *p)
                         : 0;
         double h = (H - T - B) * d, x0 = L + bw * (double)i;
         char sh[40];
-        pf(p, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#56B4E9\">"
-              "<title>#%zu: %s of journeys</title></rect>",
+        pf(p,
+           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#56B4E9\">"
+           "<title>#%zu: %s of journeys</title></rect>",
            x0 + bw * 0.1, T + (H - T - B) - h, bw * 0.8, h, i + 1, shown(sh, s));
         if (pl + 40 < sizeof pts)
             pl += (size_t)snprintf(pts + pl, sizeof pts - pl, "%.1f,%.1f ", x0 + bw / 2,
                                    T + (H - T - B) * (1 - cd));
         if (n <= 30 || i % 5 == 0)
-            pf(p, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" "
-                  "fill=\"#555\">%zu</text>",
+            pf(p,
+               "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" "
+               "fill=\"#555\">%zu</text>",
                x0 + bw / 2, H - B + 12, i + 1);
     }
     pf(p, "<polyline points=\"%s\" fill=\"none\" stroke=\"#D55E00\" stroke-width=\"2\"/>", pts);
-    pf(p, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" fill=\"#555\">variant rank</text>",
-       L, H - 2);
+    pf(p, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" fill=\"#555\">variant rank</text>", L,
+       H - 2);
     pf(p, "</svg><p class=note><span style=\"color:#56B4E9\">&#9632;</span> share of journeys "
           "&nbsp; <span style=\"color:#D55E00\">&#9473;</span> cumulative coverage</p></div>\n");
     (void)maxshare;
@@ -898,9 +911,10 @@ static void variants_section(const page *p)
         const jm__mval *s = get(x, "share");
         num(p, "span", s, "variants.top.%zu.share", i);
         pf(p, " ");
-        bar(p, s && s->type == JM__M_RATIO && s->v.ratio.den
-                   ? (double)s->v.ratio.num / (double)s->v.ratio.den / (maxshare > 0 ? maxshare : 1)
-                   : 0,
+        bar(p,
+            s && s->type == JM__M_RATIO && s->v.ratio.den
+                ? (double)s->v.ratio.num / (double)s->v.ratio.den / (maxshare > 0 ? maxshare : 1)
+                : 0,
             "share");
         pf(p, "</td>");
         num(p, "td", get(x, "cumulative_share"), "variants.top.%zu.cumulative_share", i);
@@ -919,6 +933,7 @@ static void variants_section(const page *p)
         pf(p, "</span></td></tr>\n");
     }
     table_end(p);
+    extras(p, v, "variants", "count|top");
     section_end(p);
 }
 
@@ -948,26 +963,31 @@ static void histogram(const page *p, const jm__mval *h, const char *unit, const 
         if (js[b] > maxj)
             maxj = js[b];
     double W = 560, H = 150, L = 8, B = 26, T = 14, bw = (W - 2 * L) / (double)bars;
-    pf(p, "<div class=chart><svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
-          "role=img aria-label=\"journeys by %s\">",
+    pf(p,
+       "<div class=chart><svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
+       "role=img aria-label=\"journeys by %s\">",
        W, H, W, H, unit);
     for (size_t b = 0; b < bars; b++) {
         double hh = (H - T - B) * (double)js[b] / (double)maxj, x = L + bw * (double)b;
         bool last = n > bars && b == bars - 1;
-        pf(p, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#0072B2\">"
-              "<title>%" PRIu64 "%s %s: %" PRIu64 " journeys (%.1f%%)</title></rect>",
+        pf(p,
+           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#0072B2\">"
+           "<title>%" PRIu64 "%s %.*s: %" PRIu64 " journey%s (%.1f%%)</title></rect>",
            x + bw * 0.1, T + (H - T - B) - hh, bw * 0.8, hh, vals[b], last ? " or more" : "",
-           unit, js[b], pct(js[b], total));
+           (int)strlen(unit) - (vals[b] == 1 && !last), unit, js[b], js[b] == 1 ? "" : "s",
+           pct(js[b], total));
         if (bars <= 20 || b % 5 == 0 || last)
-            pf(p, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" "
-                  "fill=\"#555\">%" PRIu64 "%s</text>",
+            pf(p,
+               "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" "
+               "fill=\"#555\">%" PRIu64 "%s</text>",
                x + bw / 2, H - B + 12, vals[b], last ? "+" : "");
     }
-    pf(p, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" fill=\"#555\">%s per journey</text>",
-       L, H - 2, unit);
+    pf(p, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" fill=\"#555\">%s per journey</text>", L,
+       H - 2, unit);
     pf(p, "</svg></div>\n");
-    table_head(p, NULL, unit[0] == 'c' && unit[1] == 'o' ? "#contacts|#journeys|#share"
-                                                          : "#channels|#journeys|#share");
+    table_head(p, NULL,
+               unit[0] == 'c' && unit[1] == 'o' ? "#contacts|#journeys|#share"
+                                                : "#channels|#journeys|#share");
     i = 0;
     for (const jm__mval *e = first(h); e != NULL; e = e->next, i++) {
         pf(p, "<tr>");
@@ -993,8 +1013,9 @@ static void duration_histogram(const page *p, const jm__mval *h)
             mx = u(e, "journeys");
     }
     double W = 560, H = 150, L = 8, B = 26, T = 14, bw = (W - 2 * L) / (double)n;
-    pf(p, "<div class=chart><svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
-          "role=img aria-label=\"journeys by duration, log scale\">",
+    pf(p,
+       "<div class=chart><svg viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" "
+       "role=img aria-label=\"journeys by duration, log scale\">",
        W, H, W, H);
     for (const jm__mval *e = first(h); e != NULL; e = e->next, i++) {
         char lo[32], hi[32];
@@ -1003,16 +1024,20 @@ static void duration_histogram(const page *p, const jm__mval *h)
         if (!open)
             jm__fmt_human(hi, jm__m_msv(get(e, "to_s")));
         double hh = (H - T - B) * (double)u(e, "journeys") / (double)mx, x = L + bw * (double)i;
-        pf(p, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#009E73\">"
-              "<title>%s%s%s: %" PRIu64 " journeys (%.1f%%)</title></rect>",
+        pf(p,
+           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#009E73\">"
+           "<title>%s%s%s: %" PRIu64 " journey%s (%.1f%%)</title></rect>",
            x + bw * 0.1, T + (H - T - B) - hh, bw * 0.8, hh, lo, open ? " or more" : " to ",
-           open ? "" : hi, u(e, "journeys"), pct(u(e, "journeys"), total));
-        pf(p, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" "
-              "fill=\"#555\">%s%s</text>",
+           open ? "" : hi, u(e, "journeys"), u(e, "journeys") == 1 ? "" : "s",
+           pct(u(e, "journeys"), total));
+        pf(p,
+           "<text x=\"%.1f\" y=\"%.0f\" font-size=\"10\" text-anchor=\"middle\" "
+           "fill=\"#555\">%s%s</text>",
            x + bw / 2, H - B + 12, lo, open ? "+" : "");
     }
-    pf(p, "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" fill=\"#555\">journey duration (from "
-          "each bound; log scale)</text></svg></div>\n",
+    pf(p,
+       "<text x=\"%.0f\" y=\"%.0f\" font-size=\"10\" fill=\"#555\">journey duration (from "
+       "each bound; log scale)</text></svg></div>\n",
        L, H - 2);
     table_head(p, NULL, "#from|#to|#journeys|#share");
     i = 0;
@@ -1081,6 +1106,7 @@ static void journeys_section(const page *p)
     pf(p, "<h3>Journey durations</h3>\n");
     duration_histogram(p, get(j, "duration_s.histogram"));
     durations(p, get(j, "duration_s"));
+    extras(p, j, "journeys", "count|cases|contacts|channels|duration_s");
     section_end(p);
 }
 
@@ -1159,8 +1185,9 @@ static void channels_section(const page *p)
                 bl = (int)(255 - x * (255 - 156));
             char key[64], rv[40];
             snprintf(key, sizeof key, "channels.matrix.%zu.count", i);
-            pf(p, "<td class=\"h n\" style=\"background:#%02x%02x%02x;color:%s\" data-k=\"%s\" "
-                  "data-v=\"%s\">%s</td>",
+            pf(p,
+               "<td class=\"h n\" style=\"background:#%02x%02x%02x;color:%s\" data-k=\"%s\" "
+               "data-v=\"%s\">%s</td>",
                r, g, bl, x > 0.6 ? "#fff" : "#000", key, raw(rv, get(h, "count")), rv);
         }
         pf(p, "</tr>\n");
@@ -1179,6 +1206,7 @@ static void channels_section(const page *p)
     }
     table_end(p);
     listed_note(p, i, n, "channel hops");
+    extras(p, c, "channels", "present|switches|journeys_with_switch|share_with_switch|matrix");
     section_end(p);
 }
 
@@ -1228,6 +1256,8 @@ static void waits_section(const page *p)
     }
     table_end(p);
     listed_note(p, i, n, "transitions");
+    extras(p, w, "waits",
+           "threshold_s|long_waits|journeys_with_long_wait|overlaps|by_transition|longest");
     section_end(p);
 }
 
@@ -1264,6 +1294,7 @@ static void loops_section(const page *p)
         table_end(p);
         listed_note(p, i, n, "steps");
     }
+    extras(p, l, "loops", "self_loops|repetitions|journeys_with_loop|share_with_loop|by_step");
     section_end(p);
 }
 
@@ -1391,6 +1422,56 @@ static void generic(const page *p, const jm__mval *obj, const char *path, int de
     }
 }
 
+static bool handled_key(const char *handled, const char *key)
+{
+    size_t n = strlen(key);
+    while (*handled) {
+        size_t k = strcspn(handled, "|");
+        if (k == n && memcmp(handled, key, n) == 0)
+            return true;
+        handled += k + (handled[k] == '|');
+    }
+    return false;
+}
+
+static void extras(const page *p, const jm__mval *sec, const char *path, const char *handled)
+{
+    bool scalars = false;
+    for (const jm__mval *v = first(sec); v != NULL; v = v->next) {
+        if (v->hidden || handled_key(handled, v->key))
+            continue;
+        char key[256];
+        snprintf(key, sizeof key, "%s.%s", path, v->key);
+        if (v->type == JM__M_OBJ) {
+            pf(p, "<h3>");
+            escs(p->f, v->key);
+            pf(p, "</h3>\n");
+            generic(p, v, key, 3);
+        } else if (v->type == JM__M_ARR && first(v) != NULL && first(v)->type == JM__M_OBJ) {
+            pf(p, "<h3>");
+            escs(p->f, v->key);
+            pf(p, "</h3>\n");
+            generic_table(p, v, key);
+        } else if (v->type != JM__M_ARR && v->type != JM__M_NULL) {
+            pf(p, "%s<dt>", scalars ? "" : "<dl class=kv>");
+            scalars = true;
+            escs(p->f, v->key);
+            pf(p, "</dt>");
+            if (v->type == JM__M_STR) {
+                pf(p, "<dd>");
+                estr(p->f, v, "");
+                pf(p, "</dd>");
+            } else if (v->type == JM__M_BOOL) {
+                pf(p, "<dd>%s</dd>", v->v.b ? "yes" : "no");
+            } else {
+                num(p, "dd", v, "%s", key);
+            }
+        }
+    }
+    if (scalars)
+        pf(p, "</dl>\n");
+}
+
 /* A section heading from its key: "business_time" reads "Business time". */
 static void generic_section(const page *p, const jm__mval *s, const char *cls)
 {
@@ -1483,7 +1564,7 @@ static void input_section(const page *p)
 
 /* The sections the page renders itself, in the page's order; any other section of the model
  * is shown plainly (generic_section) before the input accounting. */
-static const char *const known[] = {"input", "journeys", "variants", "loops",  "channels",
+static const char *const known[] = {"input", "journeys", "variants",  "loops",   "channels",
                                     "waits", "map",      "act_first", "privacy", "filters"};
 
 static bool is_known(const char *key)
@@ -1552,8 +1633,9 @@ void jm__html_report(const jm__mval *root, FILE *f)
           "waits</a><a href=\"#input\">Input</a></nav>\n");
     pf(p, "<div class=\"ctl noprint\" id=tz-ctl hidden>Instants in <button type=button "
           "data-zone=utc aria-pressed=true>UTC</button><button type=button data-zone=local "
-          "aria-pressed=false>%s</button></div>\n</header>\n<main>\n",
-       tz != NULL && tz->type == JM__M_STR ? "--tz zone" : "local time");
+          "aria-pressed=false>");
+    estr(f, tz, "local time");
+    pf(p, "</button></div>\n</header>\n<main>\n");
     const jm__mval *filters = get(root, "filters");
     if (filters != NULL && !filters->hidden)
         generic_section(p, filters, "filters");

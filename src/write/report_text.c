@@ -171,7 +171,8 @@ static void journeys_text(const out *o, const jm__mval *s)
     char a[32], b[32], c[32];
     heading(o, "## Journeys\n\n", "Journeys\n--------\n");
     fprintf(f, "%" PRIu64 " %s of %" PRIu64 " %s.\n", u(s, "count"),
-            pl(u(s, "count"), "journey", "journeys"), u(s, "cases"), pl(u(s, "cases"), "case", "cases"));
+            pl(u(s, "count"), "journey", "journeys"), u(s, "cases"),
+            pl(u(s, "cases"), "case", "cases"));
     if (u(s, "count") == 0) {
         fputc('\n', f);
         return;
@@ -292,8 +293,9 @@ static void variants_text(const out *o, const jm__mval *s)
     }
     k -= folded != NULL;
     heading(o, "## Variants\n\n", "Variants\n--------\n");
-    fprintf(f, "%" PRIu64 " %s %" PRIu64 " %s", all, all == 1 ? "journey follows" : "journeys follow",
-            u(s, "count"), pl(u(s, "count"), "variant", "variants"));
+    fprintf(f, "%" PRIu64 " %s %" PRIu64 " %s", all,
+            all == 1 ? "journey follows" : "journeys follow", u(s, "count"),
+            pl(u(s, "count"), "variant", "variants"));
     if (all > 0)
         fprintf(f, "; the %zu listed cover %.1f%% of journeys", k, pct(cum, all));
     if (folded != NULL)
@@ -354,8 +356,7 @@ static void loops_summary(const out *o, const jm__mval *s)
     const jm__mval *b = first(get(s, "by_step"));
     if (b != NULL) {
         char *name = safe(b, "step", false);
-        fprintf(f,
-                "; most often '%s' (%" PRIu64 " %s, %" PRIu64 " of them three times or more)",
+        fprintf(f, "; most often '%s' (%" PRIu64 " %s, %" PRIu64 " of them three times or more)",
                 name, u(b, "journeys"), pl(u(b, "journeys"), "journey", "journeys"),
                 u(b, "journeys_3_or_more"));
         free(name);
@@ -374,9 +375,9 @@ static void channels_text(const out *o, const jm__mval *s)
         fputs("Absent: the log has no channel column (name one with --channel).\n\n", f);
         return;
     }
-    fprintf(f, "%" PRIu64 " %s in %" PRIu64 " of %" PRIu64 " %s (%.1f%%).\n\n",
-            u(s, "switches"), pl(u(s, "switches"), "switch", "switches"),
-            u(s, "journeys_with_switch"), ratio_den(s, "share_with_switch"),
+    fprintf(f, "%" PRIu64 " %s in %" PRIu64 " of %" PRIu64 " %s (%.1f%%).\n\n", u(s, "switches"),
+            pl(u(s, "switches"), "switch", "switches"), u(s, "journeys_with_switch"),
+            ratio_den(s, "share_with_switch"),
             pl(ratio_den(s, "share_with_switch"), "journey", "journeys"),
             ratio_pct(s, "share_with_switch"));
     const jm__mval *matrix = get(s, "matrix");
@@ -472,7 +473,8 @@ static void waits_text(const out *o, const jm__mval *s)
             "%" PRIu64 " %s longer than %s in %" PRIu64 " %s (%.1f%%); %" PRIu64
             " %s (an event starting before the previous one ended) counted as no wait.\n\n",
             u(s, "long_waits"), pl(u(s, "long_waits"), "wait", "waits"), th,
-            u(s, "journeys_with_long_wait"), pl(u(s, "journeys_with_long_wait"), "journey", "journeys"),
+            u(s, "journeys_with_long_wait"),
+            pl(u(s, "journeys_with_long_wait"), "journey", "journeys"),
             pct(u(s, "journeys_with_long_wait"), journeys(o)), u(s, "overlaps"),
             pl(u(s, "overlaps"), "overlap", "overlaps"));
     const jm__mval *by = get(s, "by_transition");
@@ -999,8 +1001,7 @@ static void filters_text(const out *o)
         uint64_t b = u(v, "journeys_before"), a = u(v, "journeys_after");
         fprintf(f, "%" PRIu64 " of %" PRIu64 " journeys kept (%" PRIu64 " removed)", a, b, b - a);
         if (get(v, "events_removed") != NULL)
-            fprintf(f, ", %" PRIu64 " events outside the window removed",
-                    u(v, "events_removed"));
+            fprintf(f, ", %" PRIu64 " events outside the window removed", u(v, "events_removed"));
         fputc('\n', f);
     }
 }
@@ -1014,8 +1015,9 @@ static void input_text(const out *o, const jm__mval *in)
     uint64_t rows = u(in, "rows"), rejected = u(in, "rejected");
     uint64_t dropped = u(in, "duplicates_dropped"), dups = u(in, "duplicate_rows");
     if (stages != NULL && stages->v.b)
-        fprintf(f, "%sRows read %" PRIu64 " = %" PRIu64 " kept (%" PRIu64 " stage events) + %" PRIu64
-                   " rejected",
+        fprintf(f,
+                "%sRows read %" PRIu64 " = %" PRIu64 " kept (%" PRIu64 " stage events) + %" PRIu64
+                " rejected",
                 o->md ? "- " : "", rows, rows - rejected - dropped, u(in, "events"), rejected);
     else
         fprintf(f, "%sRows read %" PRIu64 " = %" PRIu64 " events + %" PRIu64 " rejected",
@@ -1027,8 +1029,8 @@ static void input_text(const out *o, const jm__mval *in)
         paired = mode != NULL && mode->v.str.n == 4 && memcmp(mode->v.str.s, "pair", 4) == 0;
     }
     if (paired)
-        fprintf(f, " + %" PRIu64 " completes paired with their start + %" PRIu64
-                   " other transitions",
+        fprintf(f,
+                " + %" PRIu64 " completes paired with their start + %" PRIu64 " other transitions",
                 u(lc, "paired"), u(lc, "other"));
     if (dropped)
         fprintf(f, " + %" PRIu64 " duplicate%s dropped", dropped, dropped == 1 ? "" : "s");
@@ -1045,8 +1047,9 @@ static void input_text(const out *o, const jm__mval *in)
         fprintf(f, "; %" PRIu64 " blank lines skipped", u(in, "blank_lines"));
     fprintf(f, ")\n");
     if (dups > dropped)
-        fprintf(f, "%s%" PRIu64 " row%s repeat%s an earlier row byte for byte (kept; --dedupe drops "
-                   "them)\n",
+        fprintf(f,
+                "%s%" PRIu64 " row%s repeat%s an earlier row byte for byte (kept; --dedupe drops "
+                "them)\n",
                 o->md ? "- " : "", dups, dups == 1 ? "" : "s", dups == 1 ? "s" : "");
     for (const jm__mval *r = first(get(in, "rejected_by_reason")); r != NULL; r = r->next)
         if (jm__m_u(r))

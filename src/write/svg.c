@@ -156,9 +156,8 @@ void jm__svg_draw(const jm__mval *root, FILE *o, const char *prefix)
     set(g, "fontname", "Helvetica");
     set(g, "fontsize", "12");
     /* The caller's own settings ("graph": name -> value), after the defaults. */
-    for (const jm__mval *v = jm__m_get(root, "graph"), *a = v != NULL && v->type == JM__M_OBJ
-                                                             ? v->v.kids.first
-                                                             : NULL;
+    for (const jm__mval *v = jm__m_get(root, "graph"),
+                        *a = v != NULL && v->type == JM__M_OBJ ? v->v.kids.first : NULL;
          a != NULL; a = a->next)
         if (a->type == JM__M_STR)
             set(g, a->key, a->v.str.s);

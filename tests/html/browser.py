@@ -55,6 +55,7 @@ q('button[data-zone=local]').click();
 out.time_local=tm?tm.textContent:null;
 q('button[data-zone=utc]').click();
 out.time_back=tm?tm.textContent===tm.getAttribute('datetime'):null;
+out.width=window.innerWidth;out.overflow=document.documentElement.scrollWidth-window.innerWidth;
 var pre=document.createElement('pre');pre.id='test-out';pre.textContent=JSON.stringify(out);
 document.body.appendChild(pre);
 })();
@@ -101,17 +102,20 @@ def main():
         print("SKIPPED: this jmine was built without Graphviz (no map to drive)")
         sys.exit(77)
     os.makedirs(args.out, exist_ok=True)
-    logs = args.log or ["sample-logs/contacts.csv", "sample-logs/contacts-nochannel.csv"]
+    runs = [(log, []) for log in args.log] if args.log else [
+        ("sample-logs/contacts.csv", []), ("sample-logs/contacts-nochannel.csv", []),
+        ("sample-logs/contacts.csv", ["--tz", "Europe/Paris"])]
     errors = []
     with tempfile.TemporaryDirectory() as tmp:
         profile = os.path.join(tmp, "profile")
-        for n, log in enumerate(logs):
-            name = re.sub(r"[^A-Za-z0-9]+", "-", os.path.basename(log)).strip("-")
+        for log, extra in runs:
+            name = re.sub(r"[^A-Za-z0-9]+", "-", os.path.basename(log) + " " + " ".join(extra))
+            name = name.strip("-")
             page = os.path.join(args.out, f"{name}.html")
-            subprocess.run([args.jmine, "report", "--format", "html", "-o", page, log],
+            subprocess.run([args.jmine, "report", "--format", "html", "-o", page] + extra + [log],
                            check=True, capture_output=True)
-            doc = json.loads(subprocess.run([args.jmine, "report", "--format", "json", log],
-                                            check=True, capture_output=True).stdout)
+            doc = json.loads(subprocess.run([args.jmine, "report", "--format", "json"] + extra +
+                                            [log], check=True, capture_output=True).stdout)
             url = "file://" + os.path.abspath(page)
             rc, dom, err = chromium(exe, profile, ["--dump-dom"], url)
             if rc != 0 or "</html>" not in dom:
@@ -144,7 +148,10 @@ def main():
             dpath = os.path.join(tmp, f"{name}-driven.html")
             with open(dpath, "w", encoding="utf-8") as f:
                 f.write(driven)
-            rc, dom2, err2 = chromium(exe, profile, ["--dump-dom"], "file://" + dpath)
+            # At a phone's width: nothing wider than the window but inside scrollers (headless
+            # Chromium lays --dump-dom out at 500 px at least; the 390 px screenshot is below).
+            rc, dom2, err2 = chromium(exe, profile, ["--dump-dom", "--window-size=390,844"],
+                                      "file://" + dpath)
             for l in console_lines(err2):
                 errors.append(f"{name} (driven): a console line: {l}")
             m = re.search(r'<pre id="test-out">(.*?)</pre>', dom2, re.S)
@@ -157,6 +164,9 @@ def main():
                     errors.append(f"{name}: sorting by journeys gave {o['first']} then {o['second']}")
                 if o["levels"] < 4 or o["shown_default"] != 1 or not o["level0"]:
                     errors.append(f"{name}: map levels {o}")
+                if o["overflow"] > 0:
+                    errors.append(f"{name}: {o['overflow']} px wider than a {o['width']} px "
+                                  f"window")
                 if not (o["mapctl"] and o["tzctl"]):
                     errors.append(f"{name}: controls hidden {o}")
                 if not (o["hl"] and o["highlighted"] >= 3 and o["unhighlighted"]):
@@ -167,6 +177,9 @@ def main():
                 if o["time_utc"] is not None and not (o["time_utc"] and o["time_back"] and
                                                       o["time_local"]):
                     errors.append(f"{name}: the time zone toggle {o}")
+                # With --tz, instants show in that zone (Paris: CET or CEST, UTC+1 or +2).
+                if "--tz" in extra and not re.search(r"(CES?T|GMT\+[12])$", o["time_local"] or ""):
+                    errors.append(f"{name}: --tz Europe/Paris shows {o['time_local']!r}")
             for w, h in ((1280, 900), (390, 844)):
                 shot = os.path.join(args.out, f"{name}-{w}x{h}.png")
                 if os.path.exists(shot):
@@ -182,7 +195,7 @@ def main():
         print("FAIL:", e)
     if errors:
         sys.exit(1)
-    print(f"html.browser: {len(logs)} pages loaded in Chromium; screenshots in {args.out}")
+    print(f"html.browser: {len(runs)} pages loaded in Chromium; screenshots in {args.out}")
 
 
 if __name__ == "__main__":

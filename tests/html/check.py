@@ -167,6 +167,7 @@ def main():
                  ("sample-logs/contacts.csv", ["--tz", "Europe/Paris", "--top", "5"]),
                  ("sample-logs/contacts.csv", ["--where", "channel=phone,web", "--coverage",
                                                "50%"]),
+                 ("sample-logs/contacts.csv", ["--calendar", "phone=Mon-Fri 08:00-17:00"]),
                  ("sample-logs/contacts-nochannel.csv", []),
                  ("sample-logs/running-example.csv", []),
                  (hostile, [])]
@@ -179,6 +180,8 @@ def main():
                     text.find('<section id="s-filters"') < 0 or
                     text.find('<section id="s-filters"') > text.find('<section id="summary"')):
                 errors.append("--where: no filters block above the summary")
+            if "--calendar" in extra and text is not None and 'data-k="waits.business.' not in text:
+                errors.append("--calendar: the waits' business time is not on the page")
             if "--tz" in extra and text is not None and 'data-tz="Europe/Paris"' not in text:
                 errors.append("--tz: the page does not carry the zone for its instants")
         empty = os.path.join(tmp, "empty.csv")

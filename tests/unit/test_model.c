@@ -405,9 +405,14 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_model_order_and_lookup),     T(test_model_strings),       T(test_model_json),
-        T(test_model_variants_csv),         T(test_model_variants_text), T(test_model_dot),
-        T(test_model_text_unknown_section), T(test_model_html_unknown_section),
+        T(test_model_order_and_lookup),
+        T(test_model_strings),
+        T(test_model_json),
+        T(test_model_variants_csv),
+        T(test_model_variants_text),
+        T(test_model_dot),
+        T(test_model_text_unknown_section),
+        T(test_model_html_unknown_section),
         T(test_model_fmt_human),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
