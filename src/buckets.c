@@ -13,7 +13,8 @@
 /* Chunks are carved from blocks that start small (a small log touches little memory) and grow
  * to this many chunks: 3 MiB, which asks for big pages. */
 #define BLOCK_CHUNKS_MAX 64
-#define CHUNK_BYTES (JM_CHUNK_EVENTS * sizeof(jm__event))
+/* A chunk's bytes: its events, then with a side value (bs->side) one uint32_t per event. */
+#define CHUNK_BYTES (JM_CHUNK_EVENTS * (sizeof(jm__event) + (bs->side ? sizeof(uint32_t) : 0)))
 
 void jm__buckets_init(jm__buckets *bs)
 {
@@ -290,12 +291,15 @@ uint32_t jm__buckets_case_count(const jm__buckets *bs)
     return n;
 }
 
-void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, size_t base,
-                      jm__long_end **le, size_t *nle, size_t *le_cap)
+void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, uint32_t *side,
+                      size_t base, jm__long_end **le, size_t *nle, size_t *le_cap)
 {
     const jm__bucket *b = &bs->b[i];
     for (size_t k = 0; k < b->nchunk; k++) {
         memcpy(ev + k * JM_CHUNK_EVENTS, b->chunk[k], jm__chunk_len(b->n, k) * sizeof *ev);
+        if (bs->side && side != NULL)
+            memcpy(side + k * JM_CHUNK_EVENTS, jm__chunk_side(b->chunk[k]),
+                   jm__chunk_len(b->n, k) * sizeof *side);
     }
     jm__grow((void **)le, le_cap, *nle + b->nle, sizeof **le);
     for (size_t k = 0; k < b->nle; k++)
@@ -303,7 +307,8 @@ void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, size_t b
 }
 
 void jm__buckets_each(jm__buckets *bs, unsigned i,
-                      void (*fn)(void *ctx, jm__event *e, int64_t end, unsigned bucket),
+                      void (*fn)(void *ctx, jm__event *e, int64_t end, uint32_t side,
+                                 unsigned bucket),
                       void *ctx)
 {
     jm__bucket *b = &bs->b[i];
@@ -313,6 +318,9 @@ void jm__buckets_each(jm__buckets *bs, unsigned i,
         int64_t end = e->start + e->dur;
         if (e->dur == JM_DUR_LONG)
             end = b->le[l++].end;
-        fn(ctx, e, end, i);
+        fn(ctx, e, end,
+           bs->side ? jm__chunk_side(b->chunk[k / JM_CHUNK_EVENTS])[k % JM_CHUNK_EVENTS]
+                    : JM_NO_SIDE,
+           i);
     }
 }

@@ -66,6 +66,10 @@ typedef struct jm__buckets {
     size_t nfree, free_cap;
     char *carve;     /* the block chunks are being carved from, and what is left of it */
     size_t carve_left;
+    /* Each event has a side value (the customer id, event.h's JM_NO_SIDE where none), kept
+     * after the chunk's events: set before the first event is added, when the log has a
+     * customer column. */
+    bool side;
     bool no_compact;  /* entries are named by events written out (spill.c): keep them */
     uint64_t *ctab;   /* scratch of jm__buckets_compact */
     uint32_t *cmap;
@@ -113,6 +117,21 @@ static inline void jm__buckets_add(jm__buckets *bs, unsigned b, const jm__event 
     bs->n++;
 }
 
+/* The side values of a chunk (jm__buckets.side): one per event, after its events. */
+static inline uint32_t *jm__chunk_side(jm__event *chunk)
+{
+    return (uint32_t *)(chunk + JM_CHUNK_EVENTS);
+}
+
+/* Append event e with side value v to bucket b (the buckets have side values). */
+static inline void jm__buckets_add_side(jm__buckets *bs, unsigned b, const jm__event *e,
+                                        int64_t end, uint32_t v)
+{
+    jm__buckets_add(bs, b, e, end);
+    jm__bucket *k = &bs->b[b];
+    jm__chunk_side(k->chunk[(k->n - 1) / JM_CHUNK_EVENTS])[(k->n - 1) % JM_CHUNK_EVENTS] = v;
+}
+
 /* Tell bucket b's cases apart: same[i] (room for its case entries, supplied) gets the case
  * number of entry i, numbers going from 0 in the order cases first came. The scratch table
  * (*tab, capacity *tab_cap) is grown as needed. Sets the bucket's ncase and names its cases. */
@@ -128,16 +147,18 @@ int jm__buckets_case_cmp(const jm__buckets *bs, uint32_t a, uint32_t b);
 /* Cases told apart so far, in every bucket. */
 uint32_t jm__buckets_case_count(const jm__buckets *bs);
 
-/* Copy bucket i's events to ev (room for bs->b[i].n) and append its long ends to *le (capacity
+/* Copy bucket i's events to ev (room for bs->b[i].n), their side values to side (likewise; NULL
+ * or no side values: none copied), and append its long ends to *le (capacity
  * *le_cap, count *nle), their indices moved up by base: the position of ev[0] in the array the
  * caller fills. */
-void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, size_t base,
-                      jm__long_end **le, size_t *nle, size_t *le_cap);
+void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, uint32_t *side,
+                      size_t base, jm__long_end **le, size_t *nle, size_t *le_cap);
 
-/* Call fn on every event of bucket i in order, with its end time and bucket; fn may change the
- * event's act and chan only. */
+/* Call fn on every event of bucket i in order, with its end time, side value (JM_NO_SIDE
+ * without side values) and bucket; fn may change the event's act and chan only. */
 void jm__buckets_each(jm__buckets *bs, unsigned i,
-                      void (*fn)(void *ctx, jm__event *e, int64_t end, unsigned bucket),
+                      void (*fn)(void *ctx, jm__event *e, int64_t end, uint32_t side,
+                                 unsigned bucket),
                       void *ctx);
 
 #endif

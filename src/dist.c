@@ -202,11 +202,11 @@ static void put32(jm__dist_buf *b, uint32_t v)
     put(b, &v, 4);
 }
 
-/* A record: case (or DEF), kind, start, duration, fingerprint; a long duration's end after it.
- * DEF starts a name: 0 and a case id, or 1 and a kind's activity and channel (NONE: none). */
+/* A record: case (or DEF), kind, start, duration, fingerprint, customer (NONE: none); a long
+ * duration's end after it. DEF starts a name: 0 and a case id, 1 and a kind's activity, channel
+ * and resource (NONE: none), or 2 and a customer id. */
 #define DEF UINT32_MAX
 #define NONE UINT32_MAX
-#define RECORD 24
 
 /* Entry i of bucket k: its bytes and length (entries lie back to back, as buckets.c keeps
  * them; a case id may hold NUL bytes). */
@@ -225,10 +225,13 @@ typedef struct export_ctx {
     uint32_t *wire;                 /* by case entry: its number in its owner's buffer */
     uint32_t *kind_wire;            /* by (kind, owner): its number there, or NONE */
     uint32_t *ncases, *nkinds;      /* by owner: names sent so far */
+    uint32_t *ncusts;
+    uint32_t *cust_wire;            /* by (customer, owner): its number there, or NONE */
+    size_t ncust_wire, cust_cap;
     uint64_t events;
 } export_ctx;
 
-static void export_event(void *data, jm__event *e, int64_t end, unsigned bucket)
+static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, unsigned bucket)
 {
     export_ctx *x = data;
     jm__bucket *k = &x->log->events->b[bucket];
@@ -250,6 +253,9 @@ static void export_event(void *data, jm__event *e, int64_t end, unsigned bucket)
         const char *a = jm__intern_str(log->acts, log->kind_act[e->act], &al);
         uint32_t chan = log->kind_chan[e->act];
         const char *c = chan == JM_NO_CHANNEL ? NULL : jm__intern_str(log->chans, chan, &cl);
+        uint32_t res = log->has_resource ? log->kind_res[e->act] : JM_NO_SIDE;
+        size_t rl = 0;
+        const char *rs = res == JM_NO_SIDE ? NULL : jm__intern_str(log->ress, res, &rl);
         put32(b, DEF);
         put32(b, 1);
         put32(b, (uint32_t)al);
@@ -257,13 +263,35 @@ static void export_event(void *data, jm__event *e, int64_t end, unsigned bucket)
         put32(b, c == NULL ? NONE : (uint32_t)cl);
         if (c != NULL)
             put(b, c, cl);
+        put32(b, rs == NULL ? NONE : (uint32_t)rl);
+        if (rs != NULL)
+            put(b, rs, rl);
         *kw = x->nkinds[o]++;
+    }
+    uint32_t sw = NONE;
+    if (side != JM_NO_SIDE) {
+        jm__grow((void **)&x->cust_wire, &x->cust_cap, ((size_t)side + 1) * x->n,
+                 sizeof *x->cust_wire);
+        while (x->ncust_wire < ((size_t)side + 1) * x->n)
+            x->cust_wire[x->ncust_wire++] = NONE;
+        uint32_t *cw = &x->cust_wire[(size_t)side * x->n + o];
+        if (*cw == NONE) {
+            size_t ul;
+            const char *u = jm__intern_str(x->log->custs, side, &ul);
+            put32(b, DEF);
+            put32(b, 2);
+            put32(b, (uint32_t)ul);
+            put(b, u, ul);
+            *cw = x->ncusts[o]++;
+        }
+        sw = *cw;
     }
     put32(b, x->wire[e->cas]);
     put32(b, *kw);
     put(b, &e->start, 8);
     put32(b, e->dur);
     put32(b, e->chan);
+    put32(b, sw);
     if (e->dur == JM_DUR_LONG)
         put(b, &end, 8);
     x->events++;
@@ -279,6 +307,7 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
     memset(x.kind_wire, 0xff, ((size_t)nk * n + 1) * sizeof *x.kind_wire);
     x.ncases = jm__xcalloc(n, sizeof *x.ncases);
     x.nkinds = jm__xcalloc(n, sizeof *x.nkinds);
+    x.ncusts = jm__xcalloc(n, sizeof *x.ncusts);
     for (unsigned i = 0; i < JM_BUCKETS; i++) {
         jm__bucket *k = &log->events->b[i];
         x.owner = jm__xmalloc((k->nentry + 1) * sizeof *x.owner);
@@ -296,9 +325,12 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
     free(x.kind_wire);
     free(x.ncases);
     free(x.nkinds);
+    free(x.ncusts);
+    free(x.cust_wire);
     /* The events left: the log takes what the owners send it, from a fresh set of buckets. */
     jm__buckets_clear(log->events);
     jm__buckets_init(log->events);
+    log->events->side = log->has_customer;
     log->nmarks = 0;
     log->marks_lost = true;
     /* The log's events are now those its owners send it (a state's event count bounds what it
@@ -321,7 +353,8 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
 {
     const char *p = bytes, *end = p + n;
     uint32_t *cb = NULL, *ce = NULL, *kd = NULL; /* wire case -> bucket, entry; wire kind */
-    size_t ncase = 0, ccap = 0, ecap = 0, nkind = 0, kcap = 0;
+    uint32_t *cu = NULL;                         /* wire customer -> the log's */
+    size_t ncase = 0, ccap = 0, ecap = 0, nkind = 0, kcap = 0, ncu = 0, cucap = 0;
     bool ok = true;
     while (ok && p < end) {
         uint32_t a;
@@ -343,23 +376,41 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
                 ok = get32(&p, end, &cl) && (cl == NONE || (size_t)(end - p) >= cl);
                 if (!ok)
                     break;
-                uint32_t pair[2] = {jm__intern_id(log->acts, act, len),
-                                    cl == NONE ? JM_NO_CHANNEL
-                                               : jm__intern_id(log->chans, p, cl)};
+                const char *chan = p;
                 if (cl != NONE)
                     p += cl;
+                uint32_t rl;
+                ok = get32(&p, end, &rl) && (rl == NONE || (size_t)(end - p) >= rl);
+                if (!ok)
+                    break;
+                /* As batch.c makes them: (activity, channel), and the resource with a resource
+                 * column. */
+                uint32_t pair[3] = {jm__intern_id(log->acts, act, len),
+                                    cl == NONE ? JM_NO_CHANNEL
+                                               : jm__intern_id(log->chans, chan, cl),
+                                    rl == NONE ? JM_NO_SIDE : jm__intern_id(log->ress, p, rl)};
+                if (rl != NONE)
+                    p += rl;
                 uint32_t before = jm__intern_count(log->kinds);
-                uint32_t id = jm__intern_id(log->kinds, (const char *)pair, sizeof pair);
+                uint32_t id = jm__intern_id(log->kinds, (const char *)pair,
+                                            log->has_resource ? sizeof pair : 2 * sizeof *pair);
                 if (id == before) {
                     jm__grow((void **)&log->kind_act, &log->kind_cap, before + 1,
                              sizeof *log->kind_act);
                     log->kind_chan =
                         jm__xrealloc(log->kind_chan, log->kind_cap * sizeof *log->kind_chan);
+                    log->kind_res =
+                        jm__xrealloc(log->kind_res, log->kind_cap * sizeof *log->kind_res);
                     log->kind_act[before] = pair[0];
                     log->kind_chan[before] = pair[1];
+                    log->kind_res[before] = pair[2];
                 }
                 jm__grow((void **)&kd, &kcap, nkind + 1, sizeof *kd);
                 kd[nkind++] = id;
+            } else if (ok && what == 2) {
+                jm__grow((void **)&cu, &cucap, ncu + 1, sizeof *cu);
+                cu[ncu++] = jm__intern_id(log->custs, p, len);
+                p += len;
             } else {
                 ok = false;
             }
@@ -367,13 +418,18 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
         }
         jm__event e;
         uint32_t kind;
-        ok = ok && get32(&p, end, &kind) && end - p >= 16 && a < ncase && kind < nkind;
+        uint32_t side;
+        ok = ok && get32(&p, end, &kind) && end - p >= 20 && a < ncase && kind < nkind;
         if (!ok)
             break;
         memcpy(&e.start, p, 8);
         memcpy(&e.dur, p + 8, 4);
         memcpy(&e.chan, p + 12, 4);
-        p += 16;
+        memcpy(&side, p + 16, 4);
+        p += 20;
+        ok = side == NONE || side < ncu;
+        if (!ok)
+            break;
         int64_t fin = 0;
         if (e.dur == JM_DUR_LONG) {
             ok = end - p >= 8;
@@ -386,12 +442,16 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
             jm__die("more than 4 billion events");
         e.cas = ce[a];
         e.act = kd[kind];
-        jm__buckets_add(log->events, cb[a], &e, fin);
+        if (log->events->side)
+            jm__buckets_add_side(log->events, cb[a], &e, fin, side == NONE ? JM_NO_SIDE : cu[side]);
+        else
+            jm__buckets_add(log->events, cb[a], &e, fin);
         log->stats.events++;
     }
     free(cb);
     free(ce);
     free(kd);
+    free(cu);
     if (!ok) {
         jm__log_set_error(log, jm__xstrdup("events from another process are malformed"));
         return JM_EINPUT;
@@ -443,7 +503,9 @@ bool jm__dist_read_any(const jm_log *log)
 
 char *jm__dist_columns(const jm_log *log)
 {
-    char *s = jm__strdupf("encoding=%s\n", log->encoding ? log->encoding : "UTF-8");
+    char *s = jm__strdupf("encoding=%s\ncustomer=%d\nresource=%d\n",
+                          log->encoding ? log->encoding : "UTF-8", log->has_customer,
+                          log->has_resource);
     for (int r = 0; r < JM_ROLE_COUNT; r++) {
         if (log->column[r] == NULL)
             continue;
@@ -466,6 +528,11 @@ void jm__dist_set_columns(jm_log *log, const char *cols)
             if (strncmp(p, "encoding=", 9) == 0) {
                 free(log->encoding);
                 log->encoding = val;
+            } else if (strncmp(p, "customer=", 9) == 0 || strncmp(p, "resource=", 9) == 0) {
+                *(p[0] == 'c' ? &log->has_customer : &log->has_resource) = val[0] == '1';
+                if (p[0] == 'c' && log->events->n == 0)
+                    log->events->side = log->has_customer;
+                free(val);
             } else {
                 int r = atoi(p);
                 if (r >= 0 && r < JM_ROLE_COUNT) {

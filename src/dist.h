@@ -50,9 +50,11 @@ typedef struct jm__dist_buf {
 } jm__dist_buf;
 
 /* Take every event out of the log (its events are then empty) into out[0..n), one buffer per
- * owner, each event as a 24-byte record (case, kind, start, duration, fingerprint) after the
- * names of its case and kind, each named once per buffer: per process, the events of a case
- * stay in input order. Events must not have been spilled (read with memory_bytes 0). Returns
+ * owner, each event as a 28-byte record (case, kind, start, duration, fingerprint, customer)
+ * after the names of its case, kind (activity, channel, resource) and customer, each named
+ * once per buffer: per process, the events of a case
+ * stay in input order; each record also carries its customer (a name sent once, too). Events
+ * must not have been spilled (read with memory_bytes 0). Returns
  * the events taken; the log's event count is then 0, and grows as events are imported. */
 uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n);
 

@@ -11,6 +11,11 @@
 /* The channel id of an event whose channel is unknown (no column, or an empty field). */
 #define JM_NO_CHANNEL UINT32_MAX
 
+/* An event's customer id where it has none (or the log has no customer column); its resource
+ * likewise. Customer ids are kept beside the events only when the log has a customer column
+ * (buckets.h: side values); resources are part of an event's kind (store.h). */
+#define JM_NO_SIDE UINT32_MAX
+
 /* One event, 24 bytes: with millions of them, their size is both the memory and much of the
  * time (fresh memory costs to touch). Its place in its bucket is its input order (file order,
  * then line order) among the events of its cases. */

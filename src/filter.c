@@ -346,7 +346,8 @@ void jm__fresults_clear(jm__fresults *res)
     res->n = 0;
 }
 
-void jm__filters_results(const jm__filters *fs, const jm__fcount *c, jm__fresults *res)
+void jm__filters_results(const jm__filters *fs, const jm__fcount *c, const uint64_t *where_rows,
+                         jm__fresults *res)
 {
     jm__fresults_clear(res);
     res->n = fs->nwhere + fs->n;
@@ -354,6 +355,7 @@ void jm__filters_results(const jm__filters *fs, const jm__fcount *c, jm__fresult
     for (size_t i = 0; i < fs->nwhere; i++) {
         res->r[i].text = jm__xstrdup(fs->where[i].text);
         res->r[i].rows = true;
+        res->r[i].removed = where_rows[i];
     }
     uint64_t before = c->entered;
     for (size_t i = 0; i < fs->n; i++) {
@@ -361,7 +363,7 @@ void jm__filters_results(const jm__filters *fs, const jm__fcount *c, jm__fresult
         r->text = jm__xstrdup(fs->f[i].text);
         r->before = before;
         r->after = c->pass[i];
-        r->events_removed = c->trimmed[i];
+        r->removed = c->trimmed[i];
         before = r->after;
     }
 }
@@ -383,6 +385,8 @@ void jm__fcount_clear(jm__fcount *c)
     free(c->joff);
     free(c->step);
     free(c->chan);
+    free(c->cust);
+    free(c->res);
     free(c->start);
     free(c->end);
     memset(c, 0, sizeof *c);
@@ -406,9 +410,10 @@ static bool has_step(const uint32_t *step, size_t n, uint32_t s)
 }
 
 /* Filter f on a journey: its new length (trim), or 0 when it is dropped. */
-static size_t apply_one(const jm__jfilter *f, uint64_t *trimmed, uint32_t *step, uint32_t *chan,
-                        int64_t *start, int64_t *end, size_t n)
+static size_t apply_one(const jm__jfilter *f, uint64_t *trimmed, const jm__jarrs *a, size_t n)
 {
+    const uint32_t *step = a->step;
+    const int64_t *start = a->start, *end = a->end;
     switch (f->kind) {
     case JM__F_WITH: return has_step(step, n, f->step[0]) ? n : 0;
     case JM__F_WITHOUT: return has_step(step, n, f->step[0]) ? 0 : n;
@@ -456,10 +461,14 @@ static size_t apply_one(const jm__jfilter *f, uint64_t *trimmed, uint32_t *step,
             for (size_t i = 0; i < n; i++) {
                 if (!IN(start[i]))
                     continue;
-                step[k] = step[i];
-                chan[k] = chan[i];
-                start[k] = start[i];
-                end[k] = end[i];
+                a->step[k] = a->step[i];
+                a->chan[k] = a->chan[i];
+                if (a->cust != NULL)
+                    a->cust[k] = a->cust[i];
+                if (a->res != NULL)
+                    a->res[k] = a->res[i];
+                a->start[k] = a->start[i];
+                a->end[k] = a->end[i];
                 k++;
             }
             *trimmed += n - k;
@@ -476,10 +485,10 @@ static size_t apply_one(const jm__jfilter *f, uint64_t *trimmed, uint32_t *step,
 
 /* Filters [from, to) on a journey; its new length or 0. */
 static size_t run_filters(const jm__filters *fs, jm__fcount *c, size_t from, size_t to,
-                          uint32_t *step, uint32_t *chan, int64_t *start, int64_t *end, size_t n)
+                          const jm__jarrs *a, size_t n)
 {
     for (size_t i = from; i < to && n > 0; i++) {
-        n = apply_one(&fs->f[i], &c->trimmed[i], step, chan, start, end, n);
+        n = apply_one(&fs->f[i], &c->trimmed[i], a, n);
         if (n > 0)
             c->pass[i]++;
     }
@@ -487,8 +496,7 @@ static size_t run_filters(const jm__filters *fs, jm__fcount *c, size_t from, siz
 }
 
 /* Keep a journey in c for the coverage passes. */
-static void keep(jm__fcount *c, uint32_t cas, const uint32_t *step, const uint32_t *chan,
-                 const int64_t *start, const int64_t *end, size_t n)
+static void keep(jm__fcount *c, uint32_t cas, const jm__jarrs *a, size_t n)
 {
     if (c->nj + 2 > c->jcap) {
         c->jcap = c->jcap ? 2 * c->jcap : 1024;
@@ -499,33 +507,52 @@ static void keep(jm__fcount *c, uint32_t cas, const uint32_t *step, const uint32
         c->ecap = c->ne + n > 2 * c->ecap ? c->ne + n : 2 * c->ecap;
         c->step = jm__xrealloc(c->step, c->ecap * sizeof *c->step);
         c->chan = jm__xrealloc(c->chan, c->ecap * sizeof *c->chan);
+        if (a->cust != NULL)
+            c->cust = jm__xrealloc(c->cust, c->ecap * sizeof *c->cust);
+        if (a->res != NULL)
+            c->res = jm__xrealloc(c->res, c->ecap * sizeof *c->res);
         c->start = jm__xrealloc(c->start, c->ecap * sizeof *c->start);
         c->end = jm__xrealloc(c->end, c->ecap * sizeof *c->end);
     }
     c->jcas[c->nj] = cas;
     c->joff[c->nj] = c->ne;
-    memcpy(c->step + c->ne, step, n * sizeof *step);
-    memcpy(c->chan + c->ne, chan, n * sizeof *chan);
-    memcpy(c->start + c->ne, start, n * sizeof *start);
-    memcpy(c->end + c->ne, end, n * sizeof *end);
+    memcpy(c->step + c->ne, a->step, n * sizeof *c->step);
+    memcpy(c->chan + c->ne, a->chan, n * sizeof *c->chan);
+    if (a->cust != NULL)
+        memcpy(c->cust + c->ne, a->cust, n * sizeof *c->cust);
+    if (a->res != NULL)
+        memcpy(c->res + c->ne, a->res, n * sizeof *c->res);
+    memcpy(c->start + c->ne, a->start, n * sizeof *c->start);
+    memcpy(c->end + c->ne, a->end, n * sizeof *c->end);
     c->ne += n;
     c->nj++;
     c->joff[c->nj] = c->ne;
 }
 
-size_t jm__filters_journey(const jm__filters *fs, jm__fcount *c, uint32_t cas, uint32_t *step,
-                           uint32_t *chan, int64_t *start, int64_t *end, size_t n)
+size_t jm__filters_journey(const jm__filters *fs, jm__fcount *c, uint32_t cas,
+                           const jm__jarrs *a, size_t n)
 {
     c->entered++;
-    n = run_filters(fs, c, 0, fs->first_cover, step, chan, start, end, n);
+    n = run_filters(fs, c, 0, fs->first_cover, a, n);
     if (n > 0 && fs->first_cover < fs->n) {
-        keep(c, cas, step, chan, start, end, n);
+        keep(c, cas, a, n);
         return 0;
     }
     return n;
 }
 
 /* ---- --keep-coverage: passes over the journeys kept ---- */
+
+/* The arrays of the journey kept in c from event o. */
+static jm__jarrs kept_at(const jm__fcount *c, size_t o)
+{
+    return (jm__jarrs){.step = c->step + o,
+                       .chan = c->chan + o,
+                       .cust = c->cust != NULL ? c->cust + o : NULL,
+                       .res = c->res != NULL ? c->res + o : NULL,
+                       .start = c->start + o,
+                       .end = c->end + o};
+}
 
 typedef struct rank_ctx {
     const jm__seqtab *seqs;
@@ -570,9 +597,8 @@ static size_t variant_of(const uint32_t *step, size_t n, unsigned collapse, uint
 
 void jm__filters_coverage(const jm__filters *fs, jm__fcount *c, size_t nc,
                           const jm__intern *steps, unsigned collapse,
-                          void (*emit)(void *data, uint32_t cas, const uint32_t *step,
-                                       const uint32_t *chan, const int64_t *start,
-                                       const int64_t *end, size_t n),
+                          void (*emit)(void *data, uint32_t cas, const jm__jarrs *a,
+                                       size_t n),
                           void *data)
 {
     if (fs->first_cover >= fs->n)
@@ -638,8 +664,8 @@ void jm__filters_coverage(const jm__filters *fs, jm__fcount *c, size_t nc,
             jm__fcount *ct = &c[who[a] >> 40];
             size_t j = who[a] & (((size_t)1 << 40) - 1);
             size_t o = ct->joff[j];
-            size_t n = run_filters(fs, c0, at + 1, next, ct->step + o, ct->chan + o,
-                                   ct->start + o, ct->end + o, len[a]);
+            jm__jarrs ja = kept_at(ct, o);
+            size_t n = run_filters(fs, c0, at + 1, next, &ja, len[a]);
             if (n == 0)
                 continue;
             who[k] = who[a];
@@ -657,7 +683,8 @@ void jm__filters_coverage(const jm__filters *fs, jm__fcount *c, size_t nc,
         jm__fcount *ct = &c[who[a] >> 40];
         size_t j = who[a] & (((size_t)1 << 40) - 1);
         size_t o = ct->joff[j];
-        emit(data, ct->jcas[j], ct->step + o, ct->chan + o, ct->start + o, ct->end + o, len[a]);
+        jm__jarrs ja = kept_at(ct, o);
+        emit(data, ct->jcas[j], &ja, len[a]);
     }
     free(who);
     free(var);

@@ -87,7 +87,9 @@ char *jm__filters_resolve(jm__filters *fs, const jm__intern *steps);
 typedef struct jm__fresult {
     char *text;
     bool rows; /* a row filter */
-    uint64_t before, after, events_removed;
+    uint64_t before, after;
+    uint64_t removed; /* a row filter: the rows it dropped (the first that drops a row counts
+                         it); --window trim: the events it removed; else 0 */
 } jm__fresult;
 
 typedef struct jm__fresults {
@@ -109,9 +111,10 @@ typedef struct jm__where_col {
     size_t col;
 } jm__where_col;
 
-/* Whether a row of fields f, lengths len passes every row filter. */
-static inline bool jm__where_keep(const jm__where_col *wc, size_t n, const char *const *f,
-                                  const size_t *len)
+/* The first row filter that drops a row of fields f, lengths len, or n when every one keeps
+ * it. */
+static inline size_t jm__where_drops(const jm__where_col *wc, size_t n, const char *const *f,
+                                     const size_t *len)
 {
     for (size_t i = 0; i < n; i++) {
         const jm__where *w = wc[i].w;
@@ -121,12 +124,26 @@ static inline bool jm__where_keep(const jm__where_col *wc, size_t n, const char 
         for (size_t v = 0; v < w->nval && !hit; v++)
             hit = w->vlen[v] == sl && (sl == 0 || __builtin_memcmp(w->val[v], s, sl) == 0);
         if (hit == w->negate)
-            return false;
+            return i;
     }
-    return true;
+    return n;
+}
+
+/* Whether a row passes every row filter. */
+static inline bool jm__where_keep(const jm__where_col *wc, size_t n, const char *const *f,
+                                  const size_t *len)
+{
+    return jm__where_drops(wc, n, f, len) == n;
 }
 
 /* ---- Journey filters ---- */
+
+/* A journey's arrays as the report builds them, one entry an event, sorted by start; cust and
+ * res are NULL where the log has no customer or resource column. */
+typedef struct jm__jarrs {
+    uint32_t *step, *chan, *cust, *res;
+    int64_t *start, *end;
+} jm__jarrs;
 
 /* What one thread counts, and, with --keep-coverage, the journeys it keeps for the later passes
  * (a journey: its case, its first event in the arrays, its length). */
@@ -137,7 +154,7 @@ typedef struct jm__fcount {
     uint32_t *jcas;
     size_t *joff;
     size_t nj, jcap;
-    uint32_t *step, *chan;
+    uint32_t *step, *chan, *cust, *res;
     int64_t *start, *end;
     size_t ne, ecap;
 } jm__fcount;
@@ -149,14 +166,16 @@ void jm__fcount_clear(jm__fcount *c);
 /* Add b's counts into a (their kept journeys stay where they are). */
 void jm__fcount_add(jm__fcount *a, const jm__fcount *b, const jm__filters *fs);
 
-/* Run the filters before the first --keep-coverage on the journey of n events (arrays as the
- * report builds them, sorted by start; trimmed in place by --window trim). Returns its new
- * length, or 0 when it is dropped or kept in c for the passes of jm__filters_coverage. */
-size_t jm__filters_journey(const jm__filters *fs, jm__fcount *c, uint32_t cas, uint32_t *step,
-                           uint32_t *chan, int64_t *start, int64_t *end, size_t n);
+/* Run the filters before the first --keep-coverage on the journey of n events in a (trimmed in
+ * place by --window trim). Returns its new length, or 0 when it is dropped or kept in c for the
+ * passes of jm__filters_coverage. */
+size_t jm__filters_journey(const jm__filters *fs, jm__fcount *c, uint32_t cas,
+                           const jm__jarrs *a, size_t n);
 
-/* The results of fs from the merged counts c into res (replacing what it held). */
-void jm__filters_results(const jm__filters *fs, const jm__fcount *c, jm__fresults *res);
+/* The results of fs from the merged counts c and the rows each row filter dropped (where_rows,
+ * by row filter) into res (replacing what it held). */
+void jm__filters_results(const jm__filters *fs, const jm__fcount *c, const uint64_t *where_rows,
+                         jm__fresults *res);
 
 /* The journeys kept by the threads' counts c[0..nc), through every --keep-coverage and the
  * filters after it, a pass each: the variants (steps with runs cut to collapse steps, 0: none)
@@ -166,9 +185,8 @@ void jm__filters_results(const jm__filters *fs, const jm__fcount *c, jm__fresult
  * c[0]. */
 void jm__filters_coverage(const jm__filters *fs, jm__fcount *c, size_t nc,
                           const jm__intern *steps, unsigned collapse,
-                          void (*emit)(void *data, uint32_t cas, const uint32_t *step,
-                                       const uint32_t *chan, const int64_t *start,
-                                       const int64_t *end, size_t n),
+                          void (*emit)(void *data, uint32_t cas, const jm__jarrs *a,
+                                       size_t n),
                           void *data);
 
 #endif

@@ -178,21 +178,23 @@ char *jm__fmt_human(char *buf, int64_t ms)
     const char *sign = ms < 0 ? "-" : "";
     uint64_t a = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
     uint64_t s = a / 1000;
-    /* Two units at most, the smaller one left out when it is zero: "2d", "3h 20m", "42s". */
-    static const uint64_t unit[] = {86400, 3600, 60, 1};
-    static const char *const name[] = {"d", "h", "m", "s"};
+    /* Two units at most, the smaller one left out when it is zero: "2d", "3h 20m", "42s";
+     * years of 365 days past a year ("366y 10d", not "133897d"). */
+    static const uint64_t unit[] = {365 * 86400, 86400, 3600, 60, 1};
+    static const char *const name[] = {"y", "d", "h", "m", "s"};
     if (s < 10 && a % 1000 != 0) {
         snprintf(buf, 32, "%s%" PRIu64 ".%01" PRIu64 "s", sign, s, a % 1000 / 100);
         return buf;
     }
     int i = 0;
-    while (i < 3 && s < unit[i])
+    while (i < 4 && s < unit[i])
         i++;
-    uint64_t big = s / unit[i], rest = i < 3 ? s % unit[i] / unit[i + 1] : 0;
+    uint64_t big = s / unit[i], rest = i < 4 ? s % unit[i] / unit[i + 1] : 0;
     if (rest == 0)
         snprintf(buf, 32, "%s%" PRIu64 "%s", sign, big, name[i]);
     else
-        snprintf(buf, 32, "%s%" PRIu64 "%s %02" PRIu64 "%s", sign, big, name[i], rest, name[i + 1]);
+        snprintf(buf, 32, i == 0 ? "%s%" PRIu64 "%s %" PRIu64 "%s" : "%s%" PRIu64 "%s %02" PRIu64 "%s",
+                 sign, big, name[i], rest, name[i + 1]);
     return buf;
 }
 
@@ -248,6 +250,15 @@ jm__mval *jm__m_strcopy(jm__model *m, jm__mval *parent, const char *key, const c
         memcpy(c, s, n);
     c[n] = '\0';
     return jm__m_str(m, parent, key, c, n);
+}
+
+const char *jm__m_keycopy(jm__model *m, const char *s, size_t n)
+{
+    char *c = carve(m, n + 1);
+    if (n > 0)
+        memcpy(c, s, n);
+    c[n] = '\0';
+    return c;
 }
 
 jm__mval *jm__m_hide(jm__mval *v)

@@ -22,6 +22,7 @@
  *     and Markdown apply to the rankings the JSON lists whole (channel switches, map edges);
  *   - "journeys", "steps_pct" and "edges_pct" in the map command's "cut": the journeys
  *     drawn and the --map-steps and --map-edges that cut it, stated in the DOT label.
+ *   - "tz" at the root of the report: --tz, for the page (html.c) to show instants in that zone.
  *
  * Memory: values live in the model's arena and are freed with it (jm__model_free). Strings
  * added with jm__m_str are borrowed and must outlive the model (names from the log's tables
@@ -104,6 +105,10 @@ jm__mval *jm__m_cstr(jm__model *m, jm__mval *parent, const char *key, const char
 /* n bytes at s, copied into the model (NUL-terminated there). */
 jm__mval *jm__m_strcopy(jm__model *m, jm__mval *parent, const char *key, const char *s, size_t n);
 
+/* A copy of the n bytes at s, NUL-terminated, that lives as long as the model: a key that is
+ * not a literal (a figure's name read back from the history). */
+const char *jm__m_keycopy(jm__model *m, const char *s, size_t n);
+
 /* Mark v hidden: the JSON writer leaves it out. Returns v. */
 jm__mval *jm__m_hide(jm__mval *v);
 
@@ -115,7 +120,8 @@ char *jm__fmt_secs(char *buf, int64_t ms);
 /* num/den rounded to 6 decimals in integers, the same on every machine ("0.25"; "0" when den
  * is 0), into buf of 32 bytes; returns buf. */
 char *jm__fmt_ratio(char *buf, uint64_t num, uint64_t den);
-/* A duration for people, into buf (32 bytes): "42s", "12m 05s", "3h 20m", "2d 04h". */
+/* A duration for people, into buf (32 bytes): "42s", "12m 05s", "3h 20m", "2d 04h", and in years
+ * of 365 days past one: "366y 10d". */
 char *jm__fmt_human(char *buf, int64_t ms);
 /* Rounded mean of sum/count (count > 0), for non-negative or negative sums alike. */
 int64_t jm__mean_ms(int64_t sum_ms, uint64_t count);

@@ -17,6 +17,8 @@ void jm_options_init(jm_options *opt)
     opt->max_rejects = UINT64_MAX;
     opt->step = JM_STEP_ACTIVITY;
     opt->long_wait_ms = 48LL * 3600 * 1000;
+    opt->repeat_window_ms = 7LL * 86400 * 1000;
+    opt->max_handovers = 3;
     opt->map_steps_pct = 100.0;
     opt->map_edges_pct = 100.0;
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The report: rebuilds journeys from the store, runs every analysis, writes the whole report. */
+#include "report.h"
+
 #include "analyses/analysis.h"
 #include "buckets.h"
+#include "fold.h"
 #include "pseudo.h"
 #include "read/locate.h"
 #include "spill.h"
@@ -19,7 +22,8 @@
 /* The analyses, in report order: a new analysis is a new file plus one line here. */
 static const jm__analysis *const analyses[] = {
     &jm__journeys_analysis, &jm__variants_analysis, &jm__loops_analysis,  &jm__channels_analysis,
-    &jm__waits_analysis,    &jm__map_analysis,      &jm__export_analysis,
+    &jm__waits_analysis,    &jm__map_analysis,      &jm__customers_analysis,
+    &jm__handovers_analysis, &jm__business_analysis, &jm__export_analysis,
 };
 #define NANALYSES (sizeof analyses / sizeof analyses[0])
 
@@ -205,12 +209,14 @@ typedef struct worker {
     jm__seqtab *seen;
     uint32_t *seen_id;
     size_t nseen_id, seen_cap;
-    uint32_t *step, *pair, *chan, *seq, *tmp;
+    uint32_t *step, *pair, *chan, *seq, *tmp, *cust, *res;
     int64_t *start, *end;
     size_t cap;
     /* A bucket's cases and grouping (see bucket_journeys). */
     uint32_t *border, *boff, *bat, *bsame;
     size_t border_cap, boff_cap, bat_cap, bsame_cap;
+    const uint32_t **bside; /* the bucket's chunks of customers (buckets.h: side values) */
+    size_t bside_cap;
     uint64_t *btab;
     size_t btab_cap;
     /* Lifecycle pairing (see lifecycle_case): a case's kept events in input order, their ends,
@@ -249,6 +255,8 @@ static void worker_room(worker *w, size_t n)
     w->step = jm__xrealloc(w->step, n * sizeof *w->step);
     w->pair = jm__xrealloc(w->pair, n * sizeof *w->pair);
     w->chan = jm__xrealloc(w->chan, n * sizeof *w->chan);
+    w->cust = jm__xrealloc(w->cust, n * sizeof *w->cust);
+    w->res = jm__xrealloc(w->res, n * sizeof *w->res);
     w->seq = jm__xrealloc(w->seq, n * sizeof *w->seq);
     w->tmp = jm__xrealloc(w->tmp, n * sizeof *w->tmp);
     w->start = jm__xrealloc(w->start, n * sizeof *w->start);
@@ -272,6 +280,8 @@ static void worker_free_scratch(worker *w)
     free(w->step);
     free(w->pair);
     free(w->chan);
+    free(w->cust);
+    free(w->res);
     free(w->seq);
     free(w->tmp);
     free(w->start);
@@ -280,6 +290,7 @@ static void worker_free_scratch(worker *w)
     free(w->boff);
     free(w->bat);
     free(w->bsame);
+    free(w->bside);
     free(w->btab);
     free(w->lc_idx);
     free(w->lc_open);
@@ -356,6 +367,8 @@ static void analyse_journey(worker *w, uint32_t cas, size_t n)
                      .step = w->step,
                      .pair = w->pair,
                      .chan = w->chan,
+                     .cust = rep->log->has_customer ? w->cust : NULL,
+                     .res = rep->log->has_resource ? w->res : NULL,
                      .start = w->start,
                      .end = w->end,
                      .first_start = w->start[0],
@@ -399,7 +412,14 @@ static void add_journey(worker *w, uint32_t cas, size_t n)
 {
     const jm__filters *fs = w->rep->log->filters;
     if (fs != NULL && fs->n > 0) {
-        n = jm__filters_journey(fs, &w->fc, cas, w->step, w->chan, w->start, w->end, n);
+        const jm_log *log = w->rep->log;
+        jm__jarrs a = {.step = w->step,
+                       .chan = w->chan,
+                       .cust = log->has_customer ? w->cust : NULL,
+                       .res = log->has_resource ? w->res : NULL,
+                       .start = w->start,
+                       .end = w->end};
+        n = jm__filters_journey(fs, &w->fc, cas, &a, n);
         if (n == 0)
             return;
     }
@@ -407,15 +427,18 @@ static void add_journey(worker *w, uint32_t cas, size_t n)
 }
 
 /* jm__filters_coverage's emit: a journey that passed every filter, into the first worker. */
-static void emit_journey(void *data, uint32_t cas, const uint32_t *step, const uint32_t *chan,
-                         const int64_t *start, const int64_t *end, size_t n)
+static void emit_journey(void *data, uint32_t cas, const jm__jarrs *a, size_t n)
 {
     worker *w = data;
     worker_room(w, n);
-    memcpy(w->step, step, n * sizeof *step);
-    memcpy(w->chan, chan, n * sizeof *chan);
-    memcpy(w->start, start, n * sizeof *start);
-    memcpy(w->end, end, n * sizeof *end);
+    memcpy(w->step, a->step, n * sizeof *w->step);
+    memcpy(w->chan, a->chan, n * sizeof *w->chan);
+    if (a->cust != NULL)
+        memcpy(w->cust, a->cust, n * sizeof *w->cust);
+    if (a->res != NULL)
+        memcpy(w->res, a->res, n * sizeof *w->res);
+    memcpy(w->start, a->start, n * sizeof *w->start);
+    memcpy(w->end, a->end, n * sizeof *w->end);
     analyse_journey(w, cas, n);
 }
 
@@ -442,13 +465,15 @@ static void finish_filters(jm_report *rep)
             jm__fcount_add(&rep->workers[0].fc, &rep->workers[t].fc, fs);
         c0 = &rep->workers[0].fc;
     }
-    jm__filters_results(fs, c0, &log->fres);
+    jm__filters_results(fs, c0, log->where_rows, &log->fres);
     jm__fcount_clear(&none);
 }
 
 /* The events of one build, grouped by case (see build_part and bucket_journeys). */
 typedef struct grouped {
     const jm__event *const *ev; /* by index, through chunks (ev_at) */
+    /* Customers by index, through chunks likewise (buckets.h: side values), or NULL. */
+    const uint32_t *const *side;
     const jm__long_end *le;
     size_t nle;
     const uint32_t *order;   /* event indices, case by case */
@@ -460,6 +485,14 @@ typedef struct grouped {
 } grouped;
 
 #define CASES_A_CHUNK 4096
+
+/* Whether kinds a and b are the same activity in the same channel (a kind also holds the
+ * resource, which pairing does not look at). */
+static inline bool same_step(const jm_log *log, uint32_t a, uint32_t b)
+{
+    return a == b || (log->has_resource && log->kind_act[a] == log->kind_act[b] &&
+                      log->kind_chan[a] == log->kind_chan[b]);
+}
 
 /* Lifecycle (SPEC §11) of one case whose events idx[0..len) are in input order and carry their
  * transition (event.h). Pairing: a start opens an instance of its step, a complete closes the
@@ -482,7 +515,8 @@ static size_t lifecycle_case(worker *w, const grouped *g, uint32_t *idx, size_t 
         }
         if (pair && code == JM_LCC_COMPLETE) {
             size_t o = 0;
-            while (o < nopen && (ev_at(g->ev, idx[w->lc_open[o]])->act != e->act ||
+            while (o < nopen && (!same_step(w->rep->log, ev_at(g->ev, idx[w->lc_open[o]])->act,
+                                            e->act) ||
                                  ev_at(g->ev, idx[w->lc_open[o]])->start > e->start))
                 o++;
             if (o < nopen) {
@@ -573,6 +607,7 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
         size_t k = 0, run = 0;
         const uint32_t *kact = w->rep->log->kind_act, *kchan = w->rep->kind_chan;
         const uint32_t *kstep = w->rep->kind_step ? w->rep->kind_step : kact;
+        const uint32_t *kres = log->has_resource ? log->kind_res : NULL;
         for (size_t i = 0; i < len; i++) {
             const jm__event *e = ev_at(g->ev, idx[i]);
             /* A row that repeats an earlier row byte for byte: an event of the same case with
@@ -605,6 +640,10 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
             }
             w->step[k] = kstep[e->act];
             w->chan[k] = kchan[e->act];
+            if (g->side != NULL)
+                w->cust[k] = g->side[idx[i] / JM_CHUNK_EVENTS][idx[i] % JM_CHUNK_EVENTS];
+            if (kres != NULL)
+                w->res[k] = kres[e->act];
             w->start[k] = e->start;
             w->end[k] = lifecycle ? lifecycle_end(w, kept, idx[i])
                                   : jm__end_at(e, g->le, g->nle, idx[i]);
@@ -691,8 +730,8 @@ static void group_task(void *ctx, size_t t)
  * journeys are grouped by case id / parts, which is below ncase. Threads take chunks of cases, each with analysis
  * states of its own, merged at the end: aggregates are mergeable, rankings break ties by name,
  * so the result is the same for any thread count. */
-static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__long_end *le,
-                       size_t nle, uint32_t parts, size_t ncase)
+static void build_part(jm_report *rep, const jm__event *ev, const uint32_t *side, size_t n,
+                       const jm__long_end *le, size_t nle, uint32_t parts, size_t ncase)
 {
     const jm_options *opt = rep->log->opt;
 
@@ -724,17 +763,22 @@ static void build_part(jm_report *rep, const jm__event *ev, size_t n, const jm__
     /* The array seen as chunks, as ev_at reads events. */
     size_t nchunk = n / JM_CHUNK_EVENTS + 1;
     const jm__event **chunk = jm__xmalloc(nchunk * sizeof *chunk);
-    for (size_t k = 0; k < nchunk; k++)
+    const uint32_t **schunk = side ? jm__xmalloc(nchunk * sizeof *schunk) : NULL;
+    for (size_t k = 0; k < nchunk; k++) {
         chunk[k] = ev + k * JM_CHUNK_EVENTS;
+        if (side)
+            schunk[k] = side + k * JM_CHUNK_EVENTS;
+    }
 
     if (threads > 1 && ncase < 2 * CASES_A_CHUNK)
         threads = 1; /* too few cases to share */
-    grouped g = {chunk, le, nle, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, -1};
+    grouped g = {chunk, schunk, le, nle, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, -1};
     rep->grouped = &g;
     make_workers(rep);
     run_workers(rep, threads, journeys_thread);
     rep->grouped = NULL;
     free(chunk);
+    free(schunk);
     free(order);
     free(off);
 }
@@ -780,7 +824,15 @@ static void bucket_journeys(worker *w, unsigned i)
         for (size_t j = 0; j < m; j++)
             w->border[at[ev[k][j].cas / JM_BUCKETS]++] = (uint32_t)(k * JM_CHUNK_EVENTS + j);
     }
-    grouped g = {ev, b->le, b->nle, w->border, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, (int)i};
+    const uint32_t **side = NULL;
+    if (bs->side) {
+        jm__grow((void **)&w->bside, &w->bside_cap, b->nchunk, sizeof *w->bside);
+        for (size_t k = 0; k < b->nchunk; k++)
+            w->bside[k] = jm__chunk_side(b->chunk[k]);
+        side = w->bside;
+    }
+    grouped g = {ev,   side,   b->le, b->nle, w->border, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER,
+                 (int)i};
     journeys_of(w, &g, 0, ncase);
 }
 
@@ -819,8 +871,9 @@ static jm_status build_spilled(jm_report *rep)
     jm_log *log = rep->log;
     jm__buckets *bs = log->events;
     jm__event *ev = NULL;
+    uint32_t *side = NULL; /* the events' customers, where the log has them */
     jm__long_end *le = NULL;
-    size_t ev_cap = 0, le_cap = 0;
+    size_t ev_cap = 0, le_cap = 0, side_cap = 0;
     uint32_t *same[PER] = {NULL};
     size_t same_cap[PER] = {0};
     uint64_t *tab = NULL;
@@ -846,12 +899,16 @@ static jm_status build_spilled(jm_report *rep)
             most = bs->b[b].ncase > most ? bs->b[b].ncase : most;
         }
         jm__grow((void **)&ev, &ev_cap, nrec + inmem + 1, sizeof *ev);
+        if (bs->side)
+            jm__grow((void **)&side, &side_cap, nrec + inmem + 1, sizeof *side);
         for (size_t i = 0; i < nrec; i++) {
             int64_t dur = rec[i].end - rec[i].start;
             unsigned b = rec[i].bucket;
             uint32_t cas = same[b / JM_SPILL_PARTS][rec[i].cas] * JM_BUCKETS + b;
             ev[n] = (jm__event){rec[i].start, dur >= JM_DUR_LONG ? JM_DUR_LONG : (uint32_t)dur,
                                 cas, rec[i].act, rec[i].chan};
+            if (side)
+                side[n] = rec[i].side;
             if (dur >= JM_DUR_LONG) {
                 jm__grow((void **)&le, &le_cap, nle + 1, sizeof *le);
                 le[nle++] = (jm__long_end){(uint32_t)n, rec[i].end};
@@ -863,17 +920,18 @@ static jm_status build_spilled(jm_report *rep)
         for (unsigned k = 0; k < PER; k++) {
             unsigned b = p + k * JM_SPILL_PARTS;
             size_t from = n;
-            jm__buckets_copy(bs, b, ev + n, n, &le, &nle, &le_cap);
+            jm__buckets_copy(bs, b, ev + n, side ? side + n : NULL, n, &le, &nle, &le_cap);
             n += bs->b[b].n;
             for (size_t i = from; i < n; i++)
                 ev[i].cas = same[k][ev[i].cas] * JM_BUCKETS + b;
         }
-        build_part(rep, ev, n, le, nle, JM_SPILL_PARTS, most * PER);
+        build_part(rep, ev, side, n, le, nle, JM_SPILL_PARTS, most * PER);
     }
     for (unsigned k = 0; k < PER; k++)
         free(same[k]);
     free(tab);
     free(ev);
+    free(side);
     free(le);
     return st;
 }
@@ -1117,6 +1175,14 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     rep->pairs = jm__pairs_new(nsteps);
     rep->ctx.pairs = rep->pairs;
     rep->ctx.has_channel = log->has_channel;
+    rep->ctx.custs = log->custs;
+    rep->ctx.ress = log->ress;
+    rep->ctx.has_customer = log->has_customer;
+    rep->ctx.has_resource = log->has_resource;
+    if (opt->pseudo_key != NULL) {
+        rep->ctx.cust_key = opt->pseudo_key;
+        rep->ctx.cust_key_len = opt->pseudo_key_len;
+    }
     /* Paired starts and completes have ends of their own. */
     rep->ctx.has_end = log->has_end || log->stats.lifecycle_mode == JM_LIFECYCLE_PAIR;
     for (size_t a = 0; a < NANALYSES; a++)
@@ -1305,29 +1371,91 @@ static void filters_model(const jm_report *rep, jm__model *m, jm__mval *root)
         jm__mval *o = jm__m_obj(m, arr, NULL);
         jm__m_cstr(m, o, "filter", r->text);
         jm__m_cstr(m, o, "on", r->rows ? "rows" : "journeys");
-        if (r->rows)
+        if (r->rows) {
+            jm__m_uint(m, o, "rows_removed", r->removed);
             continue;
+        }
         jm__m_uint(m, o, "journeys_before", r->before);
         jm__m_uint(m, o, "journeys_after", r->after);
         if (strstr(r->text, "--window trim") != NULL)
-            jm__m_uint(m, o, "events_removed", r->events_removed);
+            jm__m_uint(m, o, "events_removed", r->removed);
     }
 }
 
+/* Whether an analysis has a section in the report: the customer's view and the handovers only
+ * where the log has their column (a report of a log without one is as it was before them). */
+static bool section_shown(const jm_report *rep, const jm__analysis *an)
+{
+    if (an == &jm__customers_analysis)
+        return rep->ctx.has_customer;
+    if (an == &jm__handovers_analysis)
+        return rep->ctx.has_resource;
+    if (an == &jm__business_analysis)
+        return rep->ctx.opt->calendar != NULL;
+    return true;
+}
+
+/* The object an analysis fills: a section of the report under its key, or, for a key
+ * "SECTION.MEMBER", a member of a section made before it. */
+static jm__mval *section_of(jm__model *m, jm__mval *root, const char *key)
+{
+    const char *dot = strchr(key, '.');
+    if (dot == NULL)
+        return jm__m_obj(m, root, key);
+    for (jm__mval *v = root->v.kids.first; v != NULL; v = v->next)
+        if (strlen(v->key) == (size_t)(dot - key) && memcmp(v->key, key, (size_t)(dot - key)) == 0)
+            return jm__m_obj(m, v, dot + 1);
+    return jm__m_obj(m, root, key);
+}
+
 /* The whole report: input, a section per analysis in the table's order, "where to act first";
- * and, hidden, --top, which the writers for people apply to rankings the JSON lists whole. */
-static void report_model(const jm_report *rep, jm__model *m)
+ * and, hidden, --top, which the writers for people apply to rankings the JSON lists whole.
+ * ctx is the report's, or a copy with other output options (the history's: --top 0). */
+static void report_model(const jm_report *rep, const jm__ctx *ctx, jm__model *m)
 {
     jm__mval *root = jm__model_root(m);
     input_model(rep, m, root);
     filters_model(rep, m, root);
     for (size_t a = 0; a < NANALYSES; a++)
-        if (analyses[a]->model != NULL)
-            analyses[a]->model(rep->st[a], &rep->ctx, m, jm__m_obj(m, root, analyses[a]->key));
+        if (analyses[a]->model != NULL && section_shown(rep, analyses[a]))
+            analyses[a]->model(rep->st[a], ctx, m, section_of(m, root, analyses[a]->key));
     act_first_model(rep, m, root);
     jm__mval *pv = jm__m_obj(m, root, "privacy");
     jm__m_bool(m, pv, "pseudonymized", rep->pseudonymized);
-    jm__m_hide(jm__m_uint(m, root, "top", rep->ctx.opt->top));
+    jm__m_hide(jm__m_uint(m, root, "top", ctx->opt->top));
+    /* For the page (html.c): the zone that --tz named, to show instants in. */
+    if (rep->ctx.opt->tz != NULL)
+        jm__m_hide(jm__m_cstr(m, root, "tz", rep->ctx.opt->tz));
+}
+
+void jm__report_full_model(const jm_report *rep, jm__model *m)
+{
+    jm_options o = *rep->ctx.opt;
+    o.top = 0;
+    jm__ctx c = rep->ctx;
+    c.opt = &o;
+    report_model(rep, &c, m);
+    jm__model_fold(m, jm__model_root(m), o.min_journeys);
+}
+
+bool jm__report_full_rankings(const jm_report *rep)
+{
+    return rep->ctx.opt->full_rankings;
+}
+
+const jm__state_head *jm__report_head(const jm_report *rep, jm__state_head *own)
+{
+    if (rep->merged != NULL)
+        return rep->merged;
+    const jm_log *log = rep->log;
+    jm__state_head_of(own, rep->ctx.opt, &log->stats, log->files, log->column, log->has_end,
+                      log->has_channel, rep->ctx.cases, rep->ctx.journeys);
+    own->has_lifecycle = log->has_lifecycle;
+    own->encoding = jm__xstrdup(log->encoding ? log->encoding : "UTF-8");
+    own->time_format = jm__xstrdup(jm__timefmt_name(log->tf));
+    own->time_decided = !jm__timefmt_undecided(log->tf);
+    jm__fresults_copy(&own->fres, &log->fres);
+    return own;
 }
 
 static const void *state_of(const jm_report *rep, const jm__analysis *an)
@@ -1366,7 +1494,7 @@ static const struct {
     {W_REPORT, JM_FORMAT_MD, jm__md_report},        {W_VARIANTS, JM_FORMAT_JSON, jm__json_model},
     {W_VARIANTS, JM_FORMAT_TEXT, jm__text_variants}, {W_VARIANTS, JM_FORMAT_MD, jm__md_variants},
     {W_VARIANTS, JM_FORMAT_CSV, jm__csv_variants},  {W_MAP, JM_FORMAT_JSON, jm__json_model},
-    {W_MAP, JM_FORMAT_DOT, jm__dot_map},
+    {W_MAP, JM_FORMAT_DOT, jm__dot_map},       {W_REPORT, JM_FORMAT_HTML, jm__html_report},
 #ifdef JM_HAVE_GRAPHVIZ
     {W_MAP, JM_FORMAT_SVG, jm__svg_map},
 #endif
@@ -1391,11 +1519,12 @@ static jm_status write_model(const jm_report *rep, int what, jm_format fmt, FILE
         return JM_EUSAGE;
     jm__model *m = jm__model_new();
     if (what == W_REPORT)
-        report_model(rep, m);
+        report_model(rep, &rep->ctx, m);
     else if (what == W_VARIANTS)
         variants_model(rep, m);
     else
         map_model(rep, m);
+    jm__model_fold(m, jm__model_root(m), rep->ctx.opt->min_journeys);
     write(jm__model_root(m), out);
     jm__model_free(m);
     return ferror(out) ? JM_EIO : JM_OK;
@@ -1455,17 +1584,7 @@ jm_status jm_report_save_state(jm_report *rep, FILE *out)
     if (log->filters != NULL && log->filters->first_cover < log->filters->n)
         return JM_EUSAGE;
     jm__state_head own;
-    const jm__state_head *h = rep->merged;
-    if (h == NULL) {
-        jm__state_head_of(&own, rep->ctx.opt, &log->stats, log->files, log->column,
-                          log->has_end, log->has_channel, rep->ctx.cases, rep->ctx.journeys);
-        own.has_lifecycle = log->has_lifecycle;
-        own.encoding = jm__xstrdup(log->encoding ? log->encoding : "UTF-8");
-        own.time_format = jm__xstrdup(jm__timefmt_name(log->tf));
-        own.time_decided = !jm__timefmt_undecided(log->tf);
-        jm__fresults_copy(&own.fres, &log->fres);
-        h = &own;
-    }
+    const jm__state_head *h = jm__report_head(rep, &own);
     jm__state_w *w = jm__state_w_new(rep->ctx.steps, rep->variants);
     jm__sw_head(w, h);
     jm__sw_steps(w);
@@ -1555,6 +1674,8 @@ jm_merge *jm_merge_new(const jm_options *opt, char **err)
     rep->ctx.opt = &m->opt;
     rep->ctx.steps = rep->own_steps;
     rep->ctx.chans = m->log->chans;
+    rep->ctx.custs = m->log->custs;
+    rep->ctx.ress = m->log->ress;
     rep->ctx.case_data = m->cases;
     rep->ctx.case_name = merge_case_name;
     rep->ctx.case_cmp = merge_case_cmp;
@@ -1642,7 +1763,7 @@ static void merge_head(jm_merge *m, jm__state_head *h)
         for (size_t i = 0; i < a->fres.n && i < h->fres.n; i++) {
             a->fres.r[i].before += h->fres.r[i].before;
             a->fres.r[i].after += h->fres.r[i].after;
-            a->fres.r[i].events_removed += h->fres.r[i].events_removed;
+            a->fres.r[i].removed += h->fres.r[i].removed;
         }
     }
     a->has_lifecycle |= h->has_lifecycle;
@@ -1768,8 +1889,11 @@ static jm_status merge_state(jm_merge *m, const char *path, jm__state_head *h, j
         m->first = jm__xstrdup(path);
         m->states_pseudo = jm__xstrdup(pv);
         jm_report *rep = m->rep;
-        if (m->opt.pseudo_key != NULL && strcmp(pv, "off") == 0)
+        if (m->opt.pseudo_key != NULL && strcmp(pv, "off") == 0) {
             pseudo_wrap(&rep->ps, &rep->ctx, &m->opt);
+            rep->ctx.cust_key = m->opt.pseudo_key;
+            rep->ctx.cust_key_len = m->opt.pseudo_key_len;
+        }
         rep->pseudonymized = m->opt.pseudo_key != NULL || strcmp(pv, "off") != 0;
         if (m->opt.pseudo_key != NULL) {
             free(h->opt_value[JM_STATE_OPT_PSEUDO]);
@@ -1870,6 +1994,8 @@ jm_status jm_merge_report(jm_merge *m, jm_report **out)
     lifecycle_mode(log); /* the mode and its reason, as one run over every state's rows */
     rep->ctx.has_end = h->has_end || log->stats.lifecycle_mode == JM_LIFECYCLE_PAIR;
     rep->ctx.has_channel = h->has_channel;
+    rep->ctx.has_customer = h->column[JM_ROLE_CUSTOMER] != NULL;
+    rep->ctx.has_resource = h->column[JM_ROLE_RESOURCE] != NULL;
     rep->ctx.cases = h->cases;
     rep->ctx.journeys = h->journeys;
     for (size_t a = 0; a < NANALYSES; a++)

@@ -74,14 +74,14 @@ typedef struct writing {
     char **err;
 } writing;
 
-static void write_event(void *ctx, jm__event *e, int64_t end, unsigned bucket)
+static void write_event(void *ctx, jm__event *e, int64_t end, uint32_t side, unsigned bucket)
 {
     writing *w = ctx;
     jm__spill *sp = w->sp;
     unsigned p = bucket % JM_SPILL_PARTS;
     if (w->st != JM_OK)
         return;
-    sp->buf[p][sp->nbuf[p]++] = (jm__spilled){e->start, end, e->cas, e->act, e->chan, bucket};
+    sp->buf[p][sp->nbuf[p]++] = (jm__spilled){e->start, end, e->cas, e->act, e->chan, bucket, side, 0};
     if (sp->nbuf[p] == BUF_EVENTS)
         w->st = flush(sp, p, w->err);
 }

@@ -11,11 +11,13 @@
  * partition holds whole journeys. */
 #define JM_SPILL_PARTS 64
 
-/* An event as written out: its end spelled out, 32 bytes. */
+/* An event as written out: its end spelled out, and its side value (buckets.h). */
 typedef struct jm__spilled {
     int64_t start, end;
     uint32_t cas, act, chan; /* cas: a case entry of the bucket (buckets.h) */
     uint32_t bucket;
+    uint32_t side;
+    uint32_t pad; /* 0: no byte of the record is left unset */
 } jm__spilled;
 
 typedef struct jm__spill jm__spill;

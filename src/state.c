@@ -2,6 +2,7 @@
 /* The state file (docs/state-format.md): integers, names and value lists written compactly and
  * by names, read back with every read bounded, into a merge's own tables. */
 #include "state.h"
+#include "bizcal.h"
 #include "pseudo.h"
 
 #include <errno.h>
@@ -451,7 +452,8 @@ static const char *const opt_names[JM_STATE_NOPTS] = {
     "--start",       "--end",       "--channel",    "--customer",       "--resource", "--delimiter",
     "--time-format", "--tz",        "--field-limit", "--lifecycle", "--lifecycle-column",
     "--dedupe",      "--trim-ids",  "--stages",     "--stages-date",    "--stages-empty",
-    "--pseudonymize", "--filters"};
+    "--pseudonymize", "--filters", "--repeat-window", "--self-service", "--max-handovers",
+    "--calendar", "--holidays"};
 
 const char *jm__state_opt_name(size_t i)
 {
@@ -526,6 +528,11 @@ void jm__state_head_of(jm__state_head *h, const jm_options *opt, const jm_input_
         ft = t;
     }
     h->opt_value[23] = ft;
+    h->opt_value[24] = duration_text(opt->repeat_window_ms);
+    h->opt_value[25] = jm__xstrdup(opt->self_service ? opt->self_service : "off");
+    h->opt_value[26] = jm__strdupf("%u", opt->max_handovers);
+    h->opt_value[27] = jm__xstrdup(opt->calendar ? opt->calendar : "off");
+    h->opt_value[28] = opt->holidays ? jm__holidays_canon(opt->holidays) : jm__xstrdup("off");
     h->stats = *stats;
     h->files = jm__xcalloc(stats->files ? stats->files : 1, sizeof *h->files);
     for (size_t i = 0; i < stats->files; i++)
@@ -597,7 +604,7 @@ void jm__sw_head(jm__state_w *w, const jm__state_head *h)
         jm__sw_u64(w, f->rows);
         jm__sw_u64(w, f->before);
         jm__sw_u64(w, f->after);
-        jm__sw_u64(w, f->events_removed);
+        jm__sw_u64(w, f->removed);
     }
     size_t ncol = 0;
     for (int i = 0; i < JM_ROLE_COUNT; i++)
@@ -628,6 +635,12 @@ void jm__state_head_apply(const jm__state_head *h, jm_options *opt)
         opt->long_wait_ms = 0;
     opt->collapse_loops =
         strcmp(h->opt_value[3], "off") == 0 ? 0 : (unsigned)strtoul(h->opt_value[3], NULL, 10);
+    if (!jm_parse_duration(h->opt_value[24], &opt->repeat_window_ms))
+        opt->repeat_window_ms = 0;
+    opt->self_service = strcmp(h->opt_value[25], "off") == 0 ? NULL : h->opt_value[25];
+    opt->max_handovers = (unsigned)strtoul(h->opt_value[26], NULL, 10);
+    opt->calendar = strcmp(h->opt_value[27], "off") == 0 ? NULL : h->opt_value[27];
+    opt->holidays = strcmp(h->opt_value[28], "off") == 0 ? NULL : h->opt_value[28];
     opt->lifecycle = strncmp(h->opt_value[15], "pair", 4) == 0   ? JM_LIFECYCLE_PAIR
                      : strncmp(h->opt_value[15], "keep", 4) == 0 ? JM_LIFECYCLE_KEEP
                                                                  : JM_LIFECYCLE_AUTO;
@@ -715,7 +728,7 @@ static bool read_head(jm__state_r *r, jm__state_head *h)
         f->rows = rows;
         f->before = jm__sr_u64(r);
         f->after = jm__sr_u64(r);
-        f->events_removed = jm__sr_u64(r);
+        f->removed = jm__sr_u64(r);
     }
     size_t ncol = jm__sr_count(r);
     for (size_t k = 0; k < ncol && jm__sr_ok(r); k++) {

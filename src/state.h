@@ -127,7 +127,7 @@ jm__state_r *jm__sr_section(jm__state_r *r, const char **key, size_t *klen);
 /* ---- The file's head: version, options, input ---------------------------------- */
 
 /* The options that change the analysis, in the order the file lists them. */
-#define JM_STATE_NOPTS 24
+#define JM_STATE_NOPTS 29
 /* The option that says whether case ids are pseudonyms, and of which key: "off" or "key"
  * and 16 hex digits (jm__pseudo_key_check). */
 #define JM_STATE_OPT_PSEUDO 22

@@ -2,6 +2,7 @@
 /* The log: its events (in buckets by case, or spilled past --memory), names and accounting.
  * Readers (read/) fill it through batches; the report (report.c) consumes it. */
 #include "store.h"
+#include "bizcal.h"
 #include "buckets.h"
 #include "spill.h"
 #include "util.h"
@@ -28,6 +29,19 @@ jm_log *jm_log_new(const jm_options *opt, char **err)
         }
         iconv_close(cd);
     }
+    if (opt->calendar != NULL) {
+        /* Checked here, before any work; each analysis state parses its own copy. */
+        char *e = NULL;
+        jm__bizcal *cal = jm__bizcal_new(opt->calendar, opt->tz, opt->holidays, &e);
+        if (cal == NULL) {
+            if (err != NULL)
+                *err = e;
+            else
+                free(e);
+            return NULL;
+        }
+        jm__bizcal_free(cal);
+    }
     char *ferr = NULL;
     jm__filters *filters = jm__filters_parse(opt, &ferr);
     if (ferr != NULL) {
@@ -46,9 +60,13 @@ jm_log *jm_log_new(const jm_options *opt, char **err)
     log->opt = opt;
     log->tf = tf;
     log->filters = filters;
+    if (filters != NULL)
+        log->where_rows = jm__xcalloc(filters->nwhere + 1, sizeof *log->where_rows);
     log->acts = jm__intern_new();
     log->chans = jm__intern_new();
     log->kinds = jm__intern_new();
+    log->custs = jm__intern_new();
+    log->ress = jm__intern_new();
     log->events = jm__xmalloc(sizeof *log->events);
     jm__buckets_init(log->events);
     log->err = jm__xstrdup("");
@@ -62,11 +80,15 @@ void jm_log_free(jm_log *log)
     jm__timefmt_free(log->tf);
     jm__filters_free(log->filters);
     jm__fresults_clear(&log->fres);
+    free(log->where_rows);
     jm__intern_free(log->acts);
     jm__intern_free(log->chans);
     jm__intern_free(log->kinds);
     free(log->kind_act);
     free(log->kind_chan);
+    free(log->kind_res);
+    jm__intern_free(log->custs);
+    jm__intern_free(log->ress);
     free(log->marks);
     jm__buckets_clear(log->events);
     free(log->events);

@@ -27,12 +27,18 @@ struct jm_log {
     jm__timefmt *tf;
     jm__filters *filters;  /* jm_options.filters parsed, or NULL when there are none */
     jm__fresults fres;     /* what the filters did (the report's, or a merge's sums) */
+    uint64_t *where_rows;  /* by row filter: the rows it dropped */
     jm__intern *acts, *chans; /* case ids are kept in the buckets */
     /* Kinds: (activity, channel) pairs, 8 bytes each. An event in the buckets holds its kind in
      * act and the fingerprint of its row in chan (see batch.c); the report reads them back
      * through kind_act and kind_chan. */
     jm__intern *kinds;
     uint32_t *kind_act, *kind_chan;
+    /* Each kind's resource (JM_NO_SIDE: none): with a resource column, a kind is (activity,
+     * channel, resource). */
+    uint32_t *kind_res;
+    jm__intern *custs, *ress; /* customer ids, resources */
+    bool has_customer, has_resource; /* the first file had the column */
     size_t kind_cap;
     struct jm__buckets *events; /* in buckets by case (buckets.h) */
     struct jm__spill *spill; /* events written out by --memory, or NULL */

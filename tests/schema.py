@@ -7,6 +7,7 @@
     variants  jmine variants --format json    docs/variants.schema.json
     map       jmine map --format json         docs/map.schema.json
     diff      jmine diff --format json        docs/diff.schema.json
+    trend     jmine trend --format json       docs/trend.schema.json
 
 The golden, oracle and hostile tests call validate(doc, kind).  They validate strictly: every
 object the schema leaves open to later keys (`additionalProperties: true`) is closed, so a key
@@ -44,7 +45,7 @@ except ImportError:  # pragma: no cover - depends on the machine
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
 KINDS = ("report", "variants", "map")   # the commands that read logs
-SCHEMAS = KINDS + ("diff",)             # every JSON output with a schema
+SCHEMAS = KINDS + ("diff", "trend")           # every JSON output with a schema
 SHOW_ERRORS = 5
 
 _cache = {}

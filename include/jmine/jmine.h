@@ -248,8 +248,27 @@ typedef struct jm_options {
     jm_step_mode step;
     jm_lifecycle_mode lifecycle; /* AUTO (default), PAIR or KEEP */
     size_t top;              /* variants listed: 0 means all */
+    bool full_rankings;      /* finish every row of every ranking whatever top says (the
+                                medians of rows not listed are otherwise left unsorted):
+                                needed by jm_history_append */
+    uint64_t min_journeys;   /* > 1: every variant, transition, map step and edge, channel
+                                switch and step seen in fewer than this many journeys is
+                                folded into one "(other)" row in the report, variants table,
+                                map and history (SPEC §8; privacy.min_journeys says so) */
     unsigned collapse_loops; /* > 0: runs of one repeated step shortened to this many */
     int64_t long_wait_ms;    /* threshold of a long wait (default 48 h) */
+    /* The customer's view (SPEC §9), with a customer column: a journey followed by another of
+     * the same customer starting within this long after its end is followed by a repeat
+     * (default 7 d). */
+    int64_t repeat_window_ms;
+    const char *self_service; /* "web,bot,...": the self-service channels, or NULL */
+    unsigned max_handovers;   /* with a resource column: journeys with more handovers than
+                                 this are counted (default 3) */
+    /* Business time: "CH=Mon-Fri 08:00-18:00; *=Mon-Fri 08:00-17:00" (opening hours per
+     * channel, read in tz), or NULL; and the holidays (ISO dates, closed all day). */
+    const char *calendar;
+    const char *holidays_file; /* the file the dates came from (named in the state) */
+    const char *holidays;      /* its text: ISO dates, one a line (borrowed), or NULL */
     double map_steps_pct;    /* process map: keep the most frequent steps holding this
                                 percentage of events (default 100: all) */
     double map_edges_pct;    /* process map: keep the most frequent transitions holding this
@@ -407,15 +426,18 @@ typedef enum {
     JM_FORMAT_DOT,
     /* The process map as an SVG picture, laid out in-process by Graphviz's libraries (libgvc,
      * libcgraph); only in a build that found them (jm_format_built). */
-    JM_FORMAT_SVG
+    JM_FORMAT_SVG,
+    /* The analyst's page (jm_write_report only): one self-contained HTML file, the JSON report
+     * embedded, the map laid out by Graphviz where the build has it (SPEC §7). */
+    JM_FORMAT_HTML
 } jm_format;
 
 /* Whether this build has a writer for fmt: false for JM_FORMAT_SVG in a build made without
  * Graphviz's libraries, true for every other format. */
 bool jm_format_built(jm_format fmt);
 
-/* Write the whole report: JM_FORMAT_TEXT, JM_FORMAT_JSON (docs/report.schema.json) or
- * JM_FORMAT_MD. Returns JM_OK; JM_EUSAGE for another format (nothing is written); JM_EIO if
+/* Write the whole report: JM_FORMAT_TEXT, JM_FORMAT_JSON (docs/report.schema.json),
+ * JM_FORMAT_MD or JM_FORMAT_HTML (Graphviz runs on the calling thread, as for the map's SVG). Returns JM_OK; JM_EUSAGE for another format (nothing is written); JM_EIO if
  * the stream's error indicator is set after writing (ferror), the caller's to report. */
 jm_status jm_write_report(const jm_report *rep, jm_format fmt, FILE *out);
 
@@ -480,6 +502,52 @@ const char *jm_merge_error(const jm_merge *m);
  * names); JM_EUSAGE if no state was added, after an error, or if the report was taken;
  * JM_EINPUT if the states do not hold together (jm_merge_error says so). */
 jm_status jm_merge_report(jm_merge *m, jm_report **out);
+
+/* ---- History: runs kept in a SQLite database (SPEC §8, docs/history.md) ---------- */
+
+/* What the caller knows of a run that the report does not: when it started, which command
+ * made it ("report" or "merge"), and the files it read (logs, or states), as named. */
+typedef struct jm_history_run {
+    int64_t started_ms; /* UTC milliseconds since the epoch */
+    const char *command;
+    const char *const *inputs; /* "-" is standard input (its digest is unknown) */
+    size_t ninputs;
+} jm_history_run;
+
+/* Append the report to the history database at db_path (created if missing, its schema
+ * upgraded in place if older), in one transaction: the run (its times, jmine version, the
+ * analysis options, each input's size and SHA-256, which are hashed here), every headline
+ * figure, and every variant, transition, step and channel switch, whatever --top says. A run of
+ * the same command, input digests and options replaces the earlier one under its id. The
+ * database is put in WAL mode and a writer waits up to two minutes for another's transaction.
+ * The log (or merge) must have been made with jm_options.full_rankings, else JM_EUSAGE. On JM_OK *run_id (if not NULL) receives the run's id. Returns JM_EINPUT when the file is not
+ * a jmine history (another SQLite database, another file) or its schema is newer than this
+ * jmine; JM_EIO when it cannot be written (nothing of the run is then kept); *err then
+ * receives a message the caller frees with free(). */
+jm_status jm_history_append(const jm_report *rep, const char *db_path, const jm_history_run *run,
+                            int64_t *run_id, char **err);
+
+/* Whether db_path can take a run: JM_OK when it does not exist, is empty, or is a jmine
+ * history of a schema this jmine writes or upgrades; JM_EINPUT (with *err, freed by the caller)
+ * for any other file. Reads only: a run checks its --history before it reads its inputs. */
+jm_status jm_history_check(const char *db_path, char **err);
+
+/* Write run (its id, "last", or "last-K": the K-th run before the last, by id) of the history
+ * at db_path as a JSON report: "history" (db, run, started_at, finished_at, version,
+ * command), every headline figure at its place in the report (journeys.count, ...), and every
+ * row the history keeps: variants.top (all), waits.by_transition, steps, channels.matrix.
+ * jmine diff reads it as it reads a report. Returns JM_OK; JM_EINPUT when the file is not a
+ * readable history or holds no such run (*err says which, freed by the caller); JM_EIO on a
+ * write error (ferror). */
+jm_status jm_history_write_run(const char *db_path, const char *run, FILE *out, char **err);
+
+/* Write the trend of the history at db_path: its last `last` runs (0: all), oldest first, each
+ * with every headline figure (trend.runs[]{run, started_at, kpis{}}); with variant (an id), that
+ * variant's count and share in each run too (0 where it is absent). fmt: JM_FORMAT_TEXT,
+ * JM_FORMAT_MD, JM_FORMAT_CSV or JM_FORMAT_JSON (docs/trend.schema.json); JM_EUSAGE for another.
+ * JM_EINPUT and JM_EIO as jm_history_write_run. */
+jm_status jm_history_trend(const char *db_path, size_t last, const char *variant, jm_format fmt,
+                           FILE *out, char **err);
 
 /* Write one row as RFC 4180 CSV with the given delimiter, quoting the fields that need it and
  * keeping their bytes, then a LF. Used for the rejects file. Returns JM_OK, or JM_EIO if the

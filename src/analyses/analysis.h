@@ -35,8 +35,15 @@ typedef struct jm__ctx {
     /* By pair id, every wait on that transition (floored at 0), gathered once by the report
      * for the analyses that need its distribution; sorted before finish() is called. */
     const jm__vals *pair_wait;
+    const jm__intern *custs;    /* customer ids (case ids' privacy: see pseudo_key) */
+    const jm__intern *ress;     /* resources */
     bool has_channel;
     bool has_end;
+    bool has_customer, has_resource; /* the log has the column */
+    /* --pseudonymize on a log: customers are named in the state by their pseudonyms under this
+     * key (NULL: by their ids, or a merge's names, which are already what the states hold). */
+    const char *cust_key;
+    size_t cust_key_len;
     uint64_t journeys; /* all journeys: set before finish() */
 } jm__ctx;
 
@@ -47,6 +54,10 @@ typedef struct jm__journey {
     const uint32_t *step;
     const uint32_t *pair; /* pair[i], i >= 1: the id of (step[i-1], step[i]) in ctx->pairs */
     const uint32_t *chan; /* JM_NO_CHANNEL where unknown */
+    /* Each event's customer (an id in ctx->custs) and resource (in ctx->ress), JM_NO_SIDE where
+     * the field is empty; NULL when the log has no such column. */
+    const uint32_t *cust;
+    const uint32_t *res;
     const int64_t *start; /* UTC ms, non-decreasing */
     const int64_t *end;   /* >= start */
     int64_t first_start;
@@ -121,6 +132,10 @@ extern const jm__analysis jm__loops_analysis;
 extern const jm__analysis jm__channels_analysis;
 extern const jm__analysis jm__waits_analysis;
 extern const jm__analysis jm__map_analysis;
+extern const jm__analysis jm__customers_analysis;
+/* Its key, "waits.business", names a member of the waits section (report.c). */
+extern const jm__analysis jm__business_analysis;
+extern const jm__analysis jm__handovers_analysis;
 extern const jm__analysis jm__export_analysis;
 
 /* The map command's model: under root, "cut" (how much of the map is shown) and "map" (the

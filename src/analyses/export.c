@@ -94,6 +94,17 @@ jm_status jm__export_write(const void *st, const jm__ctx *ctx, FILE *out)
     /* Variant ids are computed once per variant, not per journey. */
     uint32_t nv = jm__seqtab_count(ctx->variants);
     char(*ids)[17] = jm__xcalloc(nv ? nv : 1, sizeof *ids);
+    /* --min-journeys: a variant of fewer journeys is written "(other)", as the report folds it
+     * (its journeys: the rows that have it). */
+    if (ctx->opt->min_journeys > 1) {
+        uint64_t *count = jm__xcalloc(nv ? nv : 1, sizeof *count);
+        for (size_t i = 0; i < s->n; i++)
+            count[s->row[i].variant]++;
+        for (uint32_t v = 0; v < nv; v++)
+            if (count[v] > 0 && count[v] < ctx->opt->min_journeys)
+                memcpy(ids[v], "(other)", 8);
+        free(count);
+    }
     for (size_t i = 0; i < s->n; i++) {
         const row *r = &s->row[i];
         size_t n;

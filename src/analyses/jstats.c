@@ -210,6 +210,50 @@ static void hist_model(jm__model *m, jm__mval *sec, const char *key, const hist 
     }
 }
 
+/* The durations' histogram on a log scale (the analyst's page draws it): journeys by bucket,
+ * each from its bound (inclusive) to the next (exclusive), the last open; in milliseconds. */
+static const int64_t dur_bound[] = {0,
+                                    1000,
+                                    10000,
+                                    60000,
+                                    600000,
+                                    3600000,
+                                    6 * 3600000LL,
+                                    86400000LL,
+                                    7 * 86400000LL,
+                                    30 * 86400000LL,
+                                    365 * 86400000LL};
+#define NDUR (sizeof dur_bound / sizeof dur_bound[0])
+
+static size_t dur_bucket(int64_t ms)
+{
+    size_t b = 0;
+    while (b + 1 < NDUR && ms >= dur_bound[b + 1])
+        b++;
+    return b;
+}
+
+static void dur_histogram(jm__model *m, jm__mval *d, const jm__vals *v)
+{
+    uint64_t n[NDUR] = {0};
+    for (size_t i = 0; i < v->n; i++)
+        n[dur_bucket(v->small[i])]++;
+    for (size_t i = 0; i < v->nbig; i++)
+        n[dur_bucket(v->big[i])]++;
+    jm__mval *a = jm__m_arr(m, d, "histogram");
+    if (jm__vals_count(v) == 0)
+        return;
+    for (size_t b = 0; b < NDUR; b++) {
+        jm__mval *row = jm__m_obj(m, a, NULL);
+        jm__m_ms(m, row, "from_s", dur_bound[b]);
+        if (b + 1 < NDUR)
+            jm__m_ms(m, row, "to_s", dur_bound[b + 1]);
+        else
+            jm__m_null(m, row, "to_s");
+        jm__m_uint(m, row, "journeys", n[b]);
+    }
+}
+
 static void j_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *sec)
 {
     const jstats *s = st;
@@ -231,6 +275,7 @@ static void j_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *
         jm__m_ms(m, d, "max", jm__vals_pct(&s->dur, 100));
     }
     jm__m_mean_ms(m, d, "mean", s->sum_ms, jm__vals_count(&s->dur));
+    dur_histogram(m, d, &s->dur);
 }
 
 static void j_free(void *st)

@@ -210,8 +210,9 @@ static void l_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
         const char *name = jm__intern_str(ctx->steps, x, &n);
         jm__findings_add(out, "repeat", s->by[x].journeys, jm__xmemdup(name, n),
                          jm__strdupf("customers repeat this step (%" PRIu64
-                                     " journeys three times or more)",
-                                     s->by[x].journeys_3x));
+                                     " %s three times or more)",
+                                     s->by[x].journeys_3x,
+                                     s->by[x].journeys_3x == 1 ? "journey" : "journeys"));
     }
 }
 

@@ -104,8 +104,9 @@ static void v_finish(void *st, const jm__ctx *ctx)
     const void *data[2] = {s, ctx};
     jm__sort(s->rank, k, sizeof *s->rank, by_rank, (void *)data);
     s->nrank = k;
-    /* Durations are shown for the variants listed only: the others' are not sorted. */
-    for (size_t r = 0; r < listed(s, ctx); r++)
+    /* Durations are shown for the variants listed only: the others' are not sorted (unless
+     * the history keeps them all). */
+    for (size_t r = 0; r < (ctx->opt->full_rankings ? k : listed(s, ctx)); r++)
         jm__vals_sort(&s->v[s->rank[r]].dur);
 }
 

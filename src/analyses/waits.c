@@ -246,7 +246,8 @@ static void w_finish(void *st, const jm__ctx *ctx)
             s->hd_order[s->nhd_rank++] = (uint32_t)i;
     jm__sort(s->hd_order, s->nhd_rank, sizeof *s->hd_order, by_handling, (void *)data);
     /* Handling times are shown for the steps listed only: the others' are not sorted. */
-    for (size_t r = 0; r < listed(s->nhd_rank, ctx); r++)
+    for (size_t r = 0; r < (ctx->opt->full_rankings ? s->nhd_rank : listed(s->nhd_rank, ctx));
+         r++)
         jm__vals_sort(&s->hd[s->hd_order[r]].dur);
 }
 
@@ -295,7 +296,8 @@ static void w_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *
         return;
     }
     a = jm__m_arr(m, sec, "handling_by_step");
-    for (size_t r = 0; r < listed(s->nhd_rank, ctx); r++) {
+    for (size_t r = 0; r < (ctx->opt->full_rankings ? s->nhd_rank : listed(s->nhd_rank, ctx));
+         r++) {
         uint32_t x = s->hd_order[r];
         const handling *h = &s->hd[x];
         size_t n;
@@ -339,8 +341,13 @@ static void w_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
         char med[32], th[32];
         jm__fmt_human(med, jm__vals_pct(&ctx->pair_wait[t->pair], 50));
         jm__fmt_human(th, ctx->opt->long_wait_ms);
+        /* How many of the waits are long, beside the median of them all: "median 37s" alone
+         * read as a contradiction of "wait over 2d". */
         jm__findings_add(out, "wait", t->long_journeys, what,
-                         jm__strdupf("customers wait over %s here (median %s)", th, med));
+                         jm__strdupf("%" PRIu64 " of %" PRIu64 " wait%s here %s over %s (the "
+                                     "median wait here is %s)",
+                                     t->long_waits, t->count, t->count == 1 ? "" : "s",
+                                     t->long_waits == 1 ? "is" : "are", th, med));
     }
     free(cand);
 }

@@ -21,7 +21,8 @@ enum {
     CMD_JOURNEYS = 1u << 2,
     CMD_MAP = 1u << 3,
     CMD_MERGE = 1u << 4,
-    CMD_DIFF = 1u << 5
+    CMD_DIFF = 1u << 5,
+    CMD_TREND = 1u << 6
 };
 /* The commands that read logs. */
 #define CMD_ALL (CMD_REPORT | CMD_VARIANTS | CMD_JOURNEYS | CMD_MAP)
@@ -52,6 +53,7 @@ typedef struct jm__cli {
     const char *rejects_path;
     const char *key_path; /* --pseudonymize */
     char *key;
+    char *holidays; /* --holidays: the file's text */
     jm__output *out, *rejects_out;
     FILE *rejects_file; /* where rejected rows go instead of rejects_out, or NULL */
     long long rejects_header_len; /* bytes of the rejects file's header row, once written */
@@ -67,10 +69,13 @@ typedef struct jm__cli {
     jm_filter_arg *filters; /* the filters in command-line order (SPEC §12) */
     size_t nfilters;
     bool keep_coverage;
+    const char *history, *variant; /* --history; trend's --variant */
+    size_t last;                   /* trend's --last */
     jm__alert *alerts; /* diff's --alert, parsed */
     size_t nalerts;
     bool progress_shown;
     struct timespec t0;
+    int64_t started_ms; /* the wall clock at the start, for the history */
 } jm__cli;
 
 /* A program's way of running a command that reads logs (report, variants, journeys, map),
@@ -96,6 +101,10 @@ int jm__cli_fail(jm__cli *r, int code);
  * commit every output, then the rejection summary of st (when not NULL). Returns the exit
  * code after saying why it is not 0. */
 int jm__cli_write(jm__cli *r, jm_report *rep, const jm_input_stats *st);
+
+/* --history: append the run of rep to the history database (after the outputs are written);
+ * returns code, or the exit code of a failure after saying why. */
+int jm__cli_history(jm__cli *r, jm_report *rep, int code);
 
 /* The line "N of M rows rejected (...)" on standard error, unless quiet or none. */
 void jm__cli_reject_summary(jm__cli *r, const jm_input_stats *st);

@@ -98,6 +98,7 @@ typedef struct side {
     size_t nv;
     GHashTable *by_id; /* id -> variant * */
     JsonArray *waits;  /* waits.by_transition, or NULL */
+    bool folded;       /* a row of variants folded by --min-journeys ("other": true) */
 } side;
 
 /* The node at a dotted path, or NULL. */
@@ -188,6 +189,25 @@ static bool is_variant_id(const char *id)
     return n == 16;
 }
 
+char *jm__diff_history_db(const char *arg)
+{
+    const char *colon = strrchr(arg, ':');
+    if (colon == NULL || colon == arg || g_file_test(arg, G_FILE_TEST_EXISTS))
+        return NULL;
+    char *db = g_strndup(arg, (gsize)(colon - arg));
+    if (g_file_test(db, G_FILE_TEST_EXISTS))
+        return db;
+    g_free(db);
+    return NULL;
+}
+
+/* A row marked "other": true, the rows folded by --min-journeys. */
+static bool is_other(JsonObject *o)
+{
+    JsonNode *n = json_object_get_member(o, "other");
+    return n != NULL && json_node_get_value_type(n) == G_TYPE_BOOLEAN && json_node_get_boolean(n);
+}
+
 static bool side_load(side *s, const char *path)
 {
     memset(s, 0, sizeof *s);
@@ -196,7 +216,22 @@ static bool side_load(side *s, const char *path)
     GError *e = NULL;
     gchar *bytes = NULL;
     gsize len = 0;
-    if (!g_file_get_contents(path, &bytes, &len, &e)) {
+    char *db = jm__diff_history_db(path);
+    if (db != NULL) { /* a history run: its rows written as a report */
+        char *err = NULL;
+        FILE *f = open_memstream(&bytes, &len);
+        jm_status st = f != NULL ? jm_history_write_run(db, path + strlen(db) + 1, f, &err)
+                                 : JM_EIO;
+        if (f != NULL)
+            fclose(f);
+        g_free(db);
+        if (st != JM_OK) {
+            fprintf(stderr, "jmine: %s\n", err ? err : "out of memory");
+            free(err);
+            free(bytes);
+            return false;
+        }
+    } else if (!g_file_get_contents(path, &bytes, &len, &e)) {
         fprintf(stderr, "jmine: %s\n", e->message);
         g_error_free(e);
         return false;
@@ -233,14 +268,20 @@ static bool side_load(side *s, const char *path)
     s->nv = json_array_get_length(a);
     s->v = g_new0(variant, s->nv + 1);
     s->by_id = g_hash_table_new(g_str_hash, g_str_equal);
-    for (size_t i = 0; i < s->nv; i++) {
+    size_t rows = s->nv;
+    s->nv = 0;
+    for (size_t i = 0; i < rows; i++) {
         JsonNode *row = json_array_get_element(a, (guint)i);
         if (!JSON_NODE_HOLDS_OBJECT(row))
             return bad(s, "a row of variants.top is not an object");
         JsonObject *o = json_node_get_object(row);
+        if (is_other(o)) { /* --min-journeys: rare variants folded, so not all are compared */
+            s->folded = true;
+            continue;
+        }
         JsonNode *id = json_object_get_member(o, "id");
         JsonNode *steps = json_object_get_member(o, "steps");
-        variant *v = &s->v[i];
+        variant *v = &s->v[s->nv++];
         if (id == NULL || json_node_get_value_type(id) != G_TYPE_STRING || steps == NULL ||
             !JSON_NODE_HOLDS_ARRAY(steps) || !count_of(json_object_get_member(o, "count"), &v->count))
             return bad(s, "a row of variants.top lacks its id, count or steps");
@@ -352,6 +393,8 @@ static bool wait_row(JsonArray *a, guint i, const char **from, const char **to, 
     if (!JSON_NODE_HOLDS_OBJECT(row))
         return false;
     JsonObject *o = json_node_get_object(row);
+    if (is_other(o)) /* --min-journeys: the folded transitions, no one transition */
+        return false;
     JsonNode *f = json_object_get_member(o, "from"), *t = json_object_get_member(o, "to");
     JsonNode *m = json_object_get_member(o, "median_s");
     if (f == NULL || t == NULL || json_node_get_value_type(f) != G_TYPE_STRING ||
@@ -660,8 +703,11 @@ static void write_text(const diff *d, FILE *f, bool md)
     else
         fprintf(f,
                 "%sOnly the listed variants are compared (old lists %zu of %" PRId64
-                ", new %zu of %" PRId64 "): write both reports with --top 0 to compare all.\n\n",
-                md ? "\n" : "", d->a.nv, d->a.nvariants, d->b.nv, d->b.nvariants);
+                ", new %zu of %" PRId64 "): %s.\n\n",
+                md ? "\n" : "", d->a.nv, d->a.nvariants, d->b.nv, d->b.nvariants,
+                d->a.folded || d->b.folded
+                    ? "rare variants were folded into (other) by --min-journeys"
+                    : "write both reports with --top 0 to compare all");
     list_variants(f, "New variants", d->added, d->added_share, md, "new");
     list_variants(f, "Vanished variants", d->vanished, d->vanished_share, md, "old");
 

@@ -20,7 +20,11 @@ typedef struct jm__alert {
  * NAME<VALUE with a known NAME and a finite number. */
 bool jm__alert_parse(const char *expr, jm__alert *a, char **err);
 
-/* Compare the JSON reports at old_path and new_path and write the diff to out in format (text,
+/* When arg names a history run, DB:RUN (DB an existing file, and arg as a whole not one), the
+ * DB part (g_free it); else NULL. */
+char *jm__diff_history_db(const char *arg);
+
+/* Compare the JSON reports (or history runs, DB:RUN) at old_path and new_path and write the diff to out in format (text,
  * md or json); then check the alerts, each that holds one line on standard error. Returns the
  * exit code: 0, 3 (a file that is not a jmine JSON report, said on standard error), 5 (an alert
  * holds). A write error on out is left for the caller's commit to find. */

@@ -23,9 +23,15 @@
 #endif
 
 static const command commands[] = {
-    {"report", CMD_REPORT, "the whole analysis of a contact log", "text,json,md",
+    {"report", CMD_REPORT, "the whole analysis of a contact log", "text,json,md,html",
      "Reads the logs as one, rebuilds every journey (the events of one case id, ordered by\n"
-     "start time) and reports the input accounting, journeys and their variants."},
+     "start time) and reports the input accounting, journeys and their variants.\n"
+     "--format html -o report.html writes the analyst's page: one self-contained file (no\n"
+     "request leaves it) with the summary, where to act first, the process map laid out by\n"
+     "Graphviz's libraries (a slider over levels of detail, frequency or performance view),\n"
+     "variants, histograms, the channel-switch heat map, waits, loops and the input, as\n"
+     "tables and SVG that read without JavaScript, and the JSON report embedded as\n"
+     "<script id=\"jmine-report\">."},
     {"variants", CMD_VARIANTS, "the table of journey variants, most common first", "text,csv,json",
      "Lists every variant (a journey's sequence of steps) with its stable id, journey count,\n"
      "share, cumulative share and median and mean duration. All variants are listed unless\n"
@@ -44,16 +50,18 @@ static const command commands[] = {
      "stated on the map, each step shown keeps its strongest way in and out, and every step\n"
      "shown that journeys end on keeps its edge to the end node."},
     {"merge", CMD_MERGE, "merge the states of logs cut by case (report --state-out)",
-     "text,json,md,csv,dot,svg",
+     "text,json,md,csv,dot,svg,html",
      "Reads the states that 'jmine report --state-out' wrote for logs whose case ids are\n"
      "disjoint (shards of one export cut by case, or one machine's share each) and writes what\n"
      "the --as command would write for one run over all their files, byte for byte: the input\n"
      "section sums rows, events and rejections and lists every file, in the order the states\n"
      "are given. States made by another jmine version, or with other analysis options\n"
      "(--step, --split-gap, --long-wait, --collapse-loops, the column, delimiter, time and\n"
-     "field-limit options), are refused with exit code 3, naming the option and both values.\n"
+     "field-limit options, --repeat-window, --self-service, --max-handovers, --calendar,\n"
+     "--holidays), are refused with exit code 3, naming the option and both values.\n"
      "The format of a state is in docs/state-format.md."},
-    {"diff", CMD_DIFF, "compare two JSON reports (last night and tonight)", "text,md,json",
+    {"diff", CMD_DIFF, "compare two JSON reports or history runs (last night and tonight)",
+     "text,md,json",
      "Compares OLD and NEW, two reports written by 'jmine report --format json' (write them\n"
      "with --top 0 so that every variant is listed). Variants are matched by their id: those\n"
      "new in NEW and those vanished from it (count, share), and those whose share changed,\n"
@@ -66,13 +74,21 @@ static const command commands[] = {
      "share_with_switch, long_waits, journeys_with_long_wait, share_with_long_wait, overlaps;\n"
      "shares recomputed as counts over journeys), and the transitions found in both whose\n"
      "median wait changed most. Unless both reports list all their variants, only the listed\n"
-     "ones are compared, and the diff says so. History runs (DB.db:RUN) are not yet read.\n\n"
+     "ones are compared, and the diff says so. OLD and NEW may also be runs of a history\n"
+     "database (docs/history.md): DB:RUN (a run id), DB:last, DB:last-1 (the run before the\n"
+     "last); a history run holds every variant, so every variant is compared.\n\n"
      "Alerts (--alert NAME>VALUE or NAME<VALUE) for nightly jobs: NAME is new_variants_share\n"
      "(the share of NEW's journeys in variants absent from OLD), vanished_variants_share (the\n"
      "share of OLD's journeys in variants absent from NEW), max_share_change (the largest\n"
      "absolute change of one variant's share, new and vanished ones included) or FIGURE.change\n"
      "for a headline figure (share_with_long_wait.change>0.05: five points more journeys with\n"
      "a long wait). A figure missing from either report (no channel column) never alerts."},
+    {"trend", CMD_TREND, "headline figures over the runs of a history database", "text,csv,json,md",
+     "Reads DB, a history that 'jmine report --history DB' (or merge) appends each run to\n"
+     "(docs/history.md), and writes its runs oldest first with their headline figures (text\n"
+     "and md: a chosen few; csv and json: every figure the history keeps, by its name in the\n"
+     "report, e.g. journeys.count), or with --variant ID one variant's count and share run by\n"
+     "run (0 where it is absent)."},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -133,6 +149,12 @@ typedef enum {
     O_DURATION,
     O_KEEP_COVERAGE,
     O_COVERAGE,
+    O_REPEAT_WINDOW,
+    O_SELF_SERVICE,
+    O_MAX_HANDOVERS,
+    O_CALENDAR,
+    O_HOLIDAYS,
+    O_HISTORY, O_LAST, O_VARIANT, O_MIN_JOURNEYS,
 } opt_id;
 
 typedef struct opt_def {
@@ -150,9 +172,9 @@ static const opt_def options[] = {
     {O_ALERT, "alert", 0, "EXPR", CMD_DIFF,
      "NAME>VALUE or NAME<VALUE (quote it: > and < are the shell's), repeatable: each that "
      "holds is a line on standard error, and the exit code is 5 (the names: above)"},
-    {O_OUTPUT, "output", 'o', "FILE", CMD_ALL | CMD_MERGE | CMD_DIFF,
+    {O_OUTPUT, "output", 'o', "FILE", CMD_ALL | CMD_MERGE | CMD_DIFF | CMD_TREND,
      "write to FILE (written whole at the end; never an input) instead of standard output"},
-    {O_FORMAT, "format", 'f', "FMT", CMD_ALL | CMD_MERGE | CMD_DIFF, "output format: %s (default %s)"},
+    {O_FORMAT, "format", 'f', "FMT", CMD_ALL | CMD_MERGE | CMD_DIFF | CMD_TREND, "output format: %s (default %s)"},
     {O_STATE_OUT, "state-out", 0, "FILE", CMD_REPORT | CMD_MERGE,
      "also write the analysis state to FILE, for jmine merge (docs/state-format.md)"},
     {O_TOP, "top", 0, "N", CMD_REPORT | CMD_VARIANTS | CMD_MERGE,
@@ -163,6 +185,19 @@ static const opt_def options[] = {
      "--top for the variants)"},
     {O_LONG_WAIT, "long-wait", 0, "DURATION", CMD_REPORT,
      "a wait longer than DURATION is a long wait (default 48h)"},
+    {O_REPEAT_WINDOW, "repeat-window", 0, "DURATION", CMD_REPORT,
+     "with a customer column: a journey is followed by a repeat when the same customer starts "
+     "another within DURATION of its end (default 7d)"},
+    {O_SELF_SERVICE, "self-service", 0, "CH,...", CMD_REPORT,
+     "the self-service channels (web, bot, IVR...): containment of journeys that start in "
+     "them, and where they escalate"},
+    {O_MAX_HANDOVERS, "max-handovers", 0, "N", CMD_REPORT,
+     "with a resource column: count journeys with more than N handovers (default 3)"},
+    {O_CALENDAR, "calendar", 0, "SPEC", CMD_REPORT,
+     "opening hours per channel, read in --tz, e.g. 'phone=Mon-Fri 08:00-18:00; *=Mon-Fri "
+     "08:00-17:00': waits are also measured in business time"},
+    {O_HOLIDAYS, "holidays", 0, "FILE", CMD_REPORT,
+     "with --calendar: ISO dates (YYYY-MM-DD), one a line, closed all day"},
     {O_MAP_STEPS, "map-steps", 0, "PCT", CMD_MAP | CMD_MERGE,
      "show the most frequent steps that hold PCT% of the events (default 100)"},
     {O_MAP_EDGES, "map-edges", 0, "PCT", CMD_MAP | CMD_MERGE,
@@ -253,6 +288,15 @@ static const opt_def options[] = {
      "write every case and customer id (report, journeys, rejects, state) as the first 16 hex "
      "digits of HMAC-SHA-256 keyed by KEYFILE's bytes (less one final newline); KEYFILE must "
      "not be readable by group or others (chmod 600)"},
+    {O_HISTORY, "history", 0, "DB", CMD_REPORT | CMD_MERGE,
+     "also append the run to the SQLite history DB (created if missing; a rerun of the same "
+     "inputs and options replaces its run; docs/history.md), for jmine trend and diff"},
+    {O_MIN_JOURNEYS, "min-journeys", 0, "K", CMD_ALL | CMD_MERGE,
+     "fold every variant, transition, step, map edge and channel switch seen in fewer than K "
+     "journeys into one '(other)' row (report, variants, map, history; stated in privacy; "
+     "journeys: rare variants' ids written (other))"},
+    {O_LAST, "last", 0, "N", CMD_TREND, "the last N runs (default 0: all)"},
+    {O_VARIANT, "variant", 0, "ID", CMD_TREND, "one variant's count and share over the runs"},
     {O_REJECTS, "rejects", 0, "FILE", CMD_ALL,
      "write every rejected row to FILE as CSV: the header, then the rows, fields unchanged"},
     {O_MAX_REJECTS, "max-rejects", 0, "N", CMD_ALL,
@@ -266,7 +310,7 @@ static const opt_def options[] = {
      "$TMPDIR, and the output is the same (default: no limit)"},
     {O_QUIET, "quiet", 'q', NULL, CMD_ALL,
      "no progress line, no rejected-row messages and no notices"},
-    {O_HELP, "help", 'h', NULL, CMD_ALL | CMD_MERGE | CMD_DIFF, "show this help and exit"},
+    {O_HELP, "help", 'h', NULL, CMD_ALL | CMD_MERGE | CMD_DIFF | CMD_TREND, "show this help and exit"},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -294,6 +338,39 @@ static _Noreturn void usage_error(const command *cmd, const char *fmt, ...)
 /* --pseudonymize: the key, the bytes of the file at path less one final newline, into r->key
  * and r->opt. A key that group or others may read, cannot be read, or is empty is a usage
  * error: a leaked key lets anyone recompute the pseudonyms of guessed ids. */
+/* --holidays FILE: its text, for the library to read (it says which line is no date). */
+static void read_holidays(const command *cmd, const char *path, run *r)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        usage_error(cmd, "--holidays: cannot open '%s': %s", path, strerror(errno));
+    size_t cap = 4096, n = 0, got;
+    char *t = malloc(cap);
+    while (t != NULL && (got = fread(t + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *k = realloc(t, cap *= 2);
+            if (k == NULL)
+                free(t);
+            t = k;
+        }
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (t == NULL) {
+        fputs("jmine: out of memory\n", stderr);
+        exit(1);
+    }
+    if (bad) {
+        free(t);
+        usage_error(cmd, "--holidays: cannot read '%s'", path);
+    }
+    t[n] = '\0';
+    free(r->holidays);
+    r->holidays = t;
+    r->opt.holidays = t;
+}
+
 static void read_key(const command *cmd, const char *path, run *r)
 {
     FILE *f = fopen(path, "rb");
@@ -347,13 +424,17 @@ static void read_key(const command *cmd, const char *path, run *r)
 
 static void print_help(const command *cmd)
 {
-    bool merge = cmd->bit == CMD_MERGE, diff = cmd->bit == CMD_DIFF;
+    bool merge = cmd->bit == CMD_MERGE, diff = cmd->bit == CMD_DIFF, trend = cmd->bit == CMD_TREND;
     printf("Usage: jmine %s [OPTION]... %s\n%s.\n\n%s\n\n", cmd->name,
-           diff ? "OLD NEW" : merge ? "STATE..." : "FILE...", cmd->summary, cmd->about);
+           diff ? "OLD NEW" : merge ? "STATE..." : trend ? "DB" : "FILE...", cmd->summary,
+           cmd->about);
     if (diff)
         printf("Example, in the morning: jmine diff --alert 'new_variants_share>0.02'\n"
                "--alert 'share_with_long_wait.change>0.05' last.json tonight.json (exit 5 if one\n"
                "holds).\n\n");
+    else if (trend)
+        printf("Example: jmine trend --last 7 nightly.db; jmine trend --format csv nightly.db\n"
+               "> trend.csv.\n\n");
     else if (merge)
         printf("Example: jmine report --state-out a.state a.csv; jmine report --state-out\n"
                "b.state b.csv; jmine merge --format json a.state b.state (the same bytes as\n"
@@ -368,7 +449,7 @@ static void print_help(const command *cmd)
                "(w, d, h, m, s, ms), added up: 2d12h, 90m, 1h30m, 500ms; a bare number is refused\n"
                "(it is not read as seconds).\n\n",
                SHOWN_REJECTS);
-    if (!merge && !diff)
+    if (!merge && !diff && !trend)
         printf("Times are found by looking: without --time-format, start times sampled across the\n"
            "file are tried as ISO 8601, epoch seconds or milliseconds, and DD.MM.YYYY,\n"
            "DD/MM/YYYY, MM/DD/YYYY, DD-MM-YYYY, MM-DD-YYYY, YYYY/MM/DD, YYYY.MM.DD, DD-Mon-YYYY\n"
@@ -388,7 +469,7 @@ static void print_help(const command *cmd)
                  o->arg ? " " : "", o->arg ? o->arg : "");
         printf("  %-28s ", left);
         if (o->id == O_FORMAT && merge) {
-            fputs("output format of the --as command: report text,json,md; variants "
+            fputs("output format of the --as command: report text,json,md,html; variants "
                   "text,csv,json; map dot,json,svg (default: the first)",
                   stdout);
         } else if (o->id == O_FORMAT) {
@@ -402,7 +483,10 @@ static void print_help(const command *cmd)
     }
     if (diff)
         printf("\nExit codes: 0 done; 1 internal or write error; 2 usage error; 3 unusable input\n"
-               "(not a jmine JSON report); 5 an alert holds.\n");
+               "(not a jmine JSON report, or no such history run); 5 an alert holds.\n");
+    else if (trend)
+        printf("\nExit codes: 0 done; 1 internal or write error; 2 usage error; 3 unusable input\n"
+               "(not a jmine history database).\n");
     else
         printf("\nExit codes: 0 done; 1 internal or write error; 2 usage error; 3 unusable input;\n"
                "4 too many rejected rows.\n");
@@ -443,7 +527,8 @@ static jm_format format_among(const command *cmd, const command *of, const char 
                  {"md", JM_FORMAT_MD},
                  {"csv", JM_FORMAT_CSV},
                  {"dot", JM_FORMAT_DOT},
-                 {"svg", JM_FORMAT_SVG}};
+                 {"svg", JM_FORMAT_SVG},
+                 {"html", JM_FORMAT_HTML}};
     size_t n = strlen(s);
     const char *p = of->formats;
     while (*p) {
@@ -595,6 +680,18 @@ static void apply(run *r, const opt_def *o, const char *arg)
         opt->field_limit = (size_t)u;
         break;
     case O_REJECTS: r->rejects_path = arg; break;
+    case O_HISTORY: r->history = arg; break;
+    case O_VARIANT: r->variant = arg; break;
+    case O_MIN_JOURNEYS:
+        if (!parse_u64(arg, &u) || u < 1)
+            usage_error(cmd, "--min-journeys wants a number of journeys, not '%s'", arg);
+        opt->min_journeys = u;
+        break;
+    case O_LAST:
+        if (!parse_u64(arg, &u) || u > SIZE_MAX)
+            usage_error(cmd, "--last wants a number of runs, not '%s'", arg);
+        r->last = (size_t)u;
+        break;
     case O_PSEUDONYMIZE:
         r->key_path = arg;
         read_key(cmd, arg, r);
@@ -655,6 +752,18 @@ static void apply(run *r, const opt_def *o, const char *arg)
         opt->coverage_pct = v;
         break;
     }
+    case O_REPEAT_WINDOW: duration_arg(cmd, o, arg, &opt->repeat_window_ms); break;
+    case O_SELF_SERVICE: opt->self_service = arg; break;
+    case O_MAX_HANDOVERS:
+        if (!parse_u64(arg, &u) || u > UINT_MAX)
+            usage_error(cmd, "--max-handovers wants a number, not '%s'", arg);
+        opt->max_handovers = (unsigned)u;
+        break;
+    case O_CALENDAR: opt->calendar = arg; break;
+    case O_HOLIDAYS:
+        opt->holidays_file = arg;
+        read_holidays(cmd, arg, r);
+        break;
     case O_MAP_STEPS:
     case O_MAP_EDGES: {
         char *end = NULL;
@@ -948,6 +1057,21 @@ int jm__cli_write(run *r, jm_report *rep, const jm_input_stats *st)
     return 0;
 }
 
+int jm__cli_history(run *r, jm_report *rep, int code)
+{
+    if (r->history == NULL) /* last: a run that failed before adds nothing */
+        return code;
+    char *err = NULL;
+    jm_history_run hr = {r->started_ms, r->cmd->name, (const char *const *)r->files, r->nfiles};
+    jm_status s = jm_history_append(rep, r->history, &hr, NULL, &err);
+    if (s != JM_OK) {
+        fprintf(stderr, "jmine: --history: %s\n", err);
+        free(err);
+        code = jm_status_exit_code(s);
+    }
+    return code;
+}
+
 static int run_command(run *r)
 {
     jm_log *log = NULL;
@@ -1013,10 +1137,45 @@ write: {
             jm_report_input_stats(rep, &st);
         code = jm__cli_write(r, rep, merge == NULL ? &st : NULL);
     }
+    code = jm__cli_history(r, rep, code);
 out:
     jm_report_free(rep);
     jm_merge_free(merge);
     jm_log_free(log);
+    return code;
+}
+
+/* jmine trend DB: the history's runs (history.c in the library), written through -o. */
+static int run_trend(run *r)
+{
+    if (r->nfiles != 1)
+        usage_error(r->cmd, "trend reads one history database (%zu given)", r->nfiles);
+    const jm__out_path outs[] = {{"-o", r->output ? r->output : "-"}};
+    char *bad = jm__paths_check((const char *const *)r->files, 1, outs, 1);
+    if (bad != NULL)
+        usage_error(r->cmd, "%s", bad);
+    jm__output_install_signal_handlers();
+    char *err = NULL;
+    r->out = jm__output_open(r->output, &err);
+    int code = 1;
+    if (r->out != NULL) {
+        jm_status s = jm_history_trend(r->files[0], r->last, r->variant, r->format,
+                                       jm__output_file(r->out), &err);
+        code = jm_status_exit_code(s);
+        if (s != JM_OK && s != JM_EIO)
+            jm__output_abort(r->out);
+        else if (!jm__output_commit(r->out, &err))
+            code = 1;
+    }
+    if (err != NULL) {
+        fprintf(stderr, "jmine: %s\n", err);
+        free(err);
+    }
+    free(r->files);
+    if (fclose(stdout) != 0 && code != 1) {
+        fprintf(stderr, "jmine: write error on standard output: %s\n", strerror(errno));
+        code = 1;
+    }
     return code;
 }
 
@@ -1025,15 +1184,12 @@ static int run_diff(run *r)
 {
     if (r->nfiles != 2)
         usage_error(r->cmd, "diff compares two JSON reports: OLD NEW (%zu given)", r->nfiles);
-    for (size_t i = 0; i < 2; i++) {
-        const char *colon = strrchr(r->files[i], ':');
-        if (colon != NULL && access(r->files[i], F_OK) != 0)
-            usage_error(r->cmd, "'%s': history runs (DB.db:RUN) are not yet read by diff; give "
-                        "two JSON reports", r->files[i]);
-    }
     const jm__out_path outs[] = {{"-o", r->output ? r->output : "-"}};
     for (size_t i = 0; i < 2; i++) { /* one at a time: a report may be diffed with itself */
-        char *bad = jm__paths_check((const char *const *)r->files + i, 1, outs, 1);
+        char *db = jm__diff_history_db(r->files[i]); /* DB:RUN: the database is the input */
+        const char *in = db != NULL ? db : r->files[i];
+        char *bad = jm__paths_check(&in, 1, outs, 1);
+        free(db);
         if (bad != NULL)
             usage_error(r->cmd, "%s", bad);
     }
@@ -1097,11 +1253,16 @@ int jm__cli_main(int argc, char **argv, jm__cli_runner logs, bool others)
         r.format = format_of(r.cmd, def);
     r.as = r.cmd;
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    r.started_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
     parse_args(&r, argc - 2, argv + 2);
     if (!others && (r.cmd->bit & CMD_ALL) == 0)
         return 0;
     if (r.cmd->bit == CMD_DIFF)
         return run_diff(&r);
+    if (r.cmd->bit == CMD_TREND)
+        return run_trend(&r);
     if (r.cmd->bit == CMD_MERGE) {
         if (r.as == r.cmd)
             r.as = &commands[0]; /* report */
@@ -1128,16 +1289,20 @@ int jm__cli_main(int argc, char **argv, jm__cli_runner logs, bool others)
                     "depends on every shard's journeys, so partial states could not be merged "
                     "into what one run gives; filter the merged run's journeys instead, or use "
                     "the other filters");
+    if (r.opt.holidays_file != NULL && r.opt.calendar == NULL)
+        usage_error(r.cmd, "--holidays goes with --calendar");
     if (!r.top_set && r.as->bit == CMD_REPORT)
         r.opt.top = 10;
     r.opt.keep_journeys = r.cmd->bit == CMD_JOURNEYS;
+    r.opt.full_rankings = r.history != NULL;
     {
         /* Before anything is read or written: no output may name an input (SPEC §2). */
         const jm__out_path outs[] = {{"-o", r.output ? r.output : "-"},
                                      {"--rejects", r.rejects_path},
-                                     {"--state-out", r.state_path}};
+                                     {"--state-out", r.state_path},
+                                     {"--history", r.history}};
         /* The key file is an input too. */
-        const char **ins = malloc((r.nfiles + 1) * sizeof *ins);
+        const char **ins = malloc((r.nfiles + 2) * sizeof *ins);
         if (ins == NULL) {
             fputs("jmine: out of memory\n", stderr);
             return 1;
@@ -1147,16 +1312,24 @@ int jm__cli_main(int argc, char **argv, jm__cli_runner logs, bool others)
         size_t nins = r.nfiles;
         if (r.key_path != NULL)
             ins[nins++] = r.key_path;
+        if (r.opt.holidays_file != NULL)
+            ins[nins++] = r.opt.holidays_file;
         char *bad = jm__paths_check(ins, nins, outs, sizeof outs / sizeof outs[0]);
         free(ins);
         if (bad != NULL)
             usage_error(r.cmd, "%s", bad);
+    }
+    if (r.history != NULL) { /* not a history: said before anything is read */
+        char *err = NULL;
+        if (jm_history_check(r.history, &err) != JM_OK)
+            usage_error(r.cmd, "--history: %s", err);
     }
     jm__output_install_signal_handlers();
     int code = logs != NULL && r.cmd->bit != CMD_MERGE ? logs(&r) : run_command(&r);
     free(r.files);
     free(r.filters);
     free(r.key);
+    free(r.holidays);
     if (fclose(stdout) != 0 && code == 0) {
         fprintf(stderr, "jmine: write error on standard output: %s\n", strerror(errno));
         code = 1;

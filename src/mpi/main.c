@@ -940,6 +940,7 @@ static int run_mpi(jm__cli *r)
             } else {
                 jm_report_input_stats(rep, &st);
                 code = jm__cli_write(r, rep, &st);
+                code = jm__cli_history(r, rep, code);
             }
             free(err);
             jm_report_free(rep);

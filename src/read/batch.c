@@ -49,6 +49,7 @@ struct jm__batch {
     size_t nlong, long_cap;
     uint64_t rows;
     uint64_t filtered; /* rows a --where dropped */
+    uint64_t *filtered_by; /* by row filter, the first that dropped each (f->nwhere) */
     uint64_t lc_rows[JM_LC_COUNT]; /* rows by lifecycle transition (see lifecycle_code) */
     uint64_t first_line; /* the line of the batch's first row */
     rejection *rej;
@@ -61,6 +62,14 @@ struct jm__batch {
     uint64_t key_hash; /* the hash of the case field of row key_row (see jm__batch_key) */
     uint64_t key_row;
     uint64_t not_utf8_line; /* the first line whose activity or channel is not UTF-8, or 0 */
+    /* With a customer column: this batch's own customer ids, each event's (JM_NO_SIDE where
+     * the field is empty), and the current row's. */
+    jm__intern *custs;
+    uint32_t *cust;
+    size_t cust_cap;
+    uint32_t row_cust;
+    const char *row_res; /* the current row's resource, and its length */
+    size_t row_nres;
     uint32_t *map; /* scratch for the merge */
     size_t map_cap;
     char *jcase, *jact; /* case and activity values joined from several columns */
@@ -235,12 +244,12 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
         f->header_len[i] = row->len[i];
     }
     if (!log->opt->reject_rows) {
-        /* Only the columns the analyses read are copied from here on (customer and resource
-         * are found and reported, not read). Other columns are still counted and measured, so
+        /* Only the columns the analyses read are copied from here on. Other columns are still counted and measured, so
          * field counts and the field limit are checked on every column. */
         f->keep = jm__xcalloc(row->n, sizeof *f->keep);
-        static const jm_role used[] = {JM_ROLE_CASE,  JM_ROLE_ACTIVITY, JM_ROLE_START,
-                                       JM_ROLE_END,   JM_ROLE_CHANNEL,  JM_ROLE_LIFECYCLE};
+        static const jm_role used[] = {JM_ROLE_CASE,     JM_ROLE_ACTIVITY, JM_ROLE_START,
+                                       JM_ROLE_END,      JM_ROLE_CHANNEL,  JM_ROLE_LIFECYCLE,
+                                       JM_ROLE_CUSTOMER, JM_ROLE_RESOURCE};
         for (size_t i = 0; i < sizeof used / sizeof used[0]; i++)
             for (size_t k = 0; k < f->roles.npart[used[i]]; k++)
                 f->keep[f->roles.part[used[i]][k]] = true;
@@ -264,6 +273,14 @@ jm_status jm__file_header(jm__file *f, const jm__row *row)
     log->has_end |= f->col[JM_ROLE_END] != JM_NO_COLUMN || f->stages != NULL;
     log->has_channel |= f->col[JM_ROLE_CHANNEL] != JM_NO_COLUMN;
     log->has_lifecycle |= f->col[JM_ROLE_LIFECYCLE] != JM_NO_COLUMN;
+    /* Customers are kept beside the events (buckets.h), resources in the kinds: both decided
+     * by the first file (later files must give the same roles). */
+    if (log->stats.files == 1) {
+        log->has_customer = f->col[JM_ROLE_CUSTOMER] != JM_NO_COLUMN;
+        log->has_resource = f->col[JM_ROLE_RESOURCE] != JM_NO_COLUMN;
+        if (log->events->nblocks == 0 && log->events->nfree == 0)
+            log->events->side = log->has_customer;
+    }
     f->have_header = true;
     return JM_OK;
 }
@@ -293,6 +310,7 @@ jm__batch *jm__batch_new(const jm__file *f)
     b->file = f;
     b->cases = jm__intern_new();
     b->kinds = jm__intern_new();
+    b->custs = jm__intern_new();
     b->memo = JM_TIME_MEMO;
     return b;
 }
@@ -303,6 +321,8 @@ void jm__batch_free(jm__batch *b)
         return;
     jm__intern_free(b->cases);
     jm__intern_free(b->kinds);
+    jm__intern_free(b->custs);
+    free(b->cust);
     free(b->key);
     free(b->ev);
     free(b->long_end);
@@ -313,6 +333,7 @@ void jm__batch_free(jm__batch *b)
     free(b->map);
     free(b->jcase);
     free(b->jact);
+    free(b->filtered_by);
     free(b);
 }
 
@@ -433,9 +454,13 @@ static void check_utf8(jm__batch *b, uint64_t line, const char *act, size_t na, 
 /* The batch's id of the kind (activity act of na bytes, channel ch of nc) of the row at line,
  * added if new. */
 static uint32_t kind_id(jm__batch *b, uint64_t line, const char *act, size_t na, const char *ch,
-                        size_t nc)
+                        size_t nc, const char *res, size_t nr)
 {
+    /* With a resource column, its bytes and their length (4) come after the channel's. */
+    size_t rx = b->file->col[JM_ROLE_RESOURCE] != JM_NO_COLUMN ? nr + 4 : 0;
     uint64_t fp = ends_of(act, na) ^ ends_of(ch, nc) * 0xff51afd7ed558ccdULL;
+    if (rx)
+        fp ^= ends_of(res, nr) * 0xc4ceb9fe1a85ec53ULL;
     size_t slot = (size_t)(fp >> 56) % SEEN_SLOTS;
     if (b->seen_id[slot] != 0 && b->seen_fp[slot] == fp) {
         uint32_t id = b->seen_id[slot] - 1;
@@ -443,18 +468,23 @@ static uint32_t kind_id(jm__batch *b, uint64_t line, const char *act, size_t na,
         const char *k = jm__intern_str(b->kinds, id, &len);
         uint32_t ka;
         memcpy(&ka, k + len - KIND_TAIL, 4);
-        if (len == na + nc + KIND_TAIL && ka == na && same_bytes(k, act, na) &&
-            same_bytes(k + na, ch, nc))
+        if (len == na + nc + rx + KIND_TAIL && ka == na && same_bytes(k, act, na) &&
+            same_bytes(k + na, ch, nc) && (rx == 0 || same_bytes(k + na + nc, res, nr)))
             return id;
     }
-    jm__grow((void **)&b->key, &b->key_cap, na + nc + KIND_TAIL, 1);
+    jm__grow((void **)&b->key, &b->key_cap, na + nc + rx + KIND_TAIL, 1);
     memcpy(b->key, act, na);
     memcpy(b->key + na, nc > 0 ? ch : "", nc);
+    if (rx) {
+        uint32_t nr32 = (uint32_t)nr;
+        memcpy(b->key + na + nc, nr > 0 ? res : "", nr);
+        memcpy(b->key + na + nc + nr, &nr32, 4);
+    }
     uint32_t na32 = (uint32_t)na;
-    memcpy(b->key + na + nc, &na32, 4);
-    b->key[na + nc + 4] = nc > 0; /* an empty channel is an unknown one */
+    memcpy(b->key + na + nc + rx, &na32, 4);
+    b->key[na + nc + rx + 4] = nc > 0; /* an empty channel is an unknown one */
     uint32_t known = jm__intern_count(b->kinds);
-    uint32_t id = jm__intern_id(b->kinds, b->key, na + nc + KIND_TAIL);
+    uint32_t id = jm__intern_id(b->kinds, b->key, na + nc + rx + KIND_TAIL);
     if (id == known)
         check_utf8(b, line, act, na, ch, nc);
     b->seen_fp[slot] = fp;
@@ -528,6 +558,29 @@ static inline void role_value(const jm__file *f, const jm__row *row, jm_role r, 
         trim(s, n);
 }
 
+/* The row's customer (interned in the batch; JM_NO_SIDE when empty or no column) and resource
+ * (its bytes; empty when none), for the events the row gives. */
+static void side_values(jm__batch *b, const jm__row *row)
+{
+    const jm__file *f = b->file;
+    size_t cu = f->col[JM_ROLE_CUSTOMER], rs = f->col[JM_ROLE_RESOURCE];
+    b->row_cust = JM_NO_SIDE;
+    if (cu != JM_NO_COLUMN) {
+        const char *s = row->f[cu];
+        size_t n = row->len[cu];
+        if (f->opt->trim_ids)
+            trim(&s, &n);
+        if (n > 0)
+            b->row_cust = jm__intern_id(b->custs, s, n);
+    }
+    b->row_res = "";
+    b->row_nres = 0;
+    if (rs != JM_NO_COLUMN) {
+        b->row_res = row->f[rs];
+        b->row_nres = row->len[rs];
+    }
+}
+
 /* Append event e (its end time end) to the batch. */
 static void push_event(jm__batch *b, jm__event e, int64_t end)
 {
@@ -540,6 +593,13 @@ static void push_event(jm__batch *b, jm__event e, int64_t end)
     }
     if (b->nev == b->cap)
         jm__grow((void **)&b->ev, &b->cap, b->nev + 1, sizeof *b->ev);
+    if (b->file->col[JM_ROLE_CUSTOMER] != JM_NO_COLUMN) {
+        if (b->cust_cap < b->cap) {
+            b->cust_cap = b->cap;
+            b->cust = jm__xrealloc(b->cust, b->cust_cap * sizeof *b->cust);
+        }
+        b->cust[b->nev] = b->row_cust;
+    }
     b->ev[b->nev++] = e;
 }
 
@@ -693,7 +753,7 @@ static jm_status stage_row(jm__batch *b, const jm__row *row, const char *cas, si
             }
         }
         e.cas = 0; /* set below, once the row is kept */
-        e.act = kind_id(b, row->line, g->name, g->len, ch, nc);
+        e.act = kind_id(b, row->line, g->name, g->len, ch, nc, b->row_res, b->row_nres);
         e.chan = row_fp(row, b->nev == first);
         push_event(b, e, end);
         continue;
@@ -730,9 +790,15 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
         return reject(b, row, JM_REJECT_FIELD_COUNT, detail);
     }
     /* --where: a row it drops is counted, and nothing more is done with it. */
-    if (f->nwhere != 0 && !jm__where_keep(f->where, f->nwhere, row->f, row->len)) {
-        b->filtered++;
-        return JM_OK;
+    if (f->nwhere != 0) {
+        size_t w = jm__where_drops(f->where, f->nwhere, row->f, row->len);
+        if (w < f->nwhere) {
+            if (b->filtered_by == NULL)
+                b->filtered_by = jm__xcalloc(f->nwhere, sizeof *b->filtered_by);
+            b->filtered_by[w]++;
+            b->filtered++;
+            return JM_OK;
+        }
     }
     const size_t *c = f->col;
     const char *cas, *act = NULL;
@@ -748,6 +814,7 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
         if (na == 0)
             return reject(b, row, JM_REJECT_EMPTY_ACTIVITY, "empty activity");
     }
+    side_values(b, row);
     if (f->stages != NULL)
         return stage_row(b, row, cas, ncas, ch, nc);
     jm__event e;
@@ -776,7 +843,7 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
                                  b->key_row == b->rows ? b->key_hash : jm__hash(cas, ncas));
     if (na > UINT32_MAX)
         jm__die("activity of %zu bytes", na);
-    e.act = kind_id(b, row->line, act, na, ch, nc);
+    e.act = kind_id(b, row->line, act, na, ch, nc, b->row_res, b->row_nres);
     e.chan = row_fp(row, true);
     size_t li = c[JM_ROLE_LIFECYCLE];
     if (li != JM_NO_COLUMN && ei == JM_NO_COLUMN && row->len[li] > 0) {
@@ -794,11 +861,14 @@ void jm__batch_clear(jm__batch *b)
 {
     jm__intern_clear(b->cases);
     jm__intern_clear(b->kinds);
+    jm__intern_clear(b->custs);
     memset(b->seen_id, 0, sizeof b->seen_id);
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
     memset(b->lc_rows, 0, sizeof b->lc_rows);
     b->rows = 0;
     b->filtered = 0;
+    if (b->filtered_by != NULL) /* a range parsed again (exact lines) counts its rows anew */
+        memset(b->filtered_by, 0, b->file->nwhere * sizeof *b->filtered_by);
     b->key_row = 0;
     b->not_utf8_line = 0;
 }
@@ -915,7 +985,8 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     }
 
     size_t nc = jm__intern_count(b->cases), nk = jm__intern_count(b->kinds);
-    jm__grow((void **)&b->map, &b->map_cap, 2 * nc + nk + 1, sizeof *b->map);
+    size_t ncu = jm__intern_count(b->custs);
+    jm__grow((void **)&b->map, &b->map_cap, 2 * nc + nk + ncu + 1, sizeof *b->map);
     /* Each case of the batch becomes an entry of the bucket its id's hash names: which entries
      * are the same case is found bucket by bucket, when journeys are rebuilt (buckets.h). */
     uint32_t *mc = b->map, *mb = b->map + nc;
@@ -931,20 +1002,36 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     for (size_t k = 0; k < nk; k++) {
         size_t len;
         const char *key = jm__intern_str(b->kinds, (uint32_t)k, &len);
-        uint32_t na;
+        uint32_t na, nr = 0;
         memcpy(&na, key + len - KIND_TAIL, 4);
-        size_t nchan = len - KIND_TAIL - na;
-        uint32_t pair[2] = {jm__intern_id(log->acts, key, na),
+        size_t rx = 0; /* with a resource column: its bytes and their length (see kind_id) */
+        if (f->col[JM_ROLE_RESOURCE] != JM_NO_COLUMN) {
+            memcpy(&nr, key + len - KIND_TAIL - 4, 4);
+            rx = nr + 4;
+        }
+        size_t nchan = len - KIND_TAIL - rx - na;
+        uint32_t pair[3] = {jm__intern_id(log->acts, key, na),
                             key[len - 1] ? jm__intern_id(log->chans, key + na, nchan)
-                                         : JM_NO_CHANNEL};
+                                         : JM_NO_CHANNEL,
+                            nr > 0 ? jm__intern_id(log->ress, key + na + nchan, nr) : JM_NO_SIDE};
         uint32_t before = jm__intern_count(log->kinds);
-        mk[k] = jm__intern_id(log->kinds, (const char *)pair, sizeof pair);
+        mk[k] = jm__intern_id(log->kinds, (const char *)pair,
+                              log->has_resource ? sizeof pair : 2 * sizeof *pair);
         if (mk[k] == before) {
             jm__grow((void **)&log->kind_act, &log->kind_cap, before + 1, sizeof *log->kind_act);
             log->kind_chan = jm__xrealloc(log->kind_chan, log->kind_cap * sizeof *log->kind_chan);
+            log->kind_res = jm__xrealloc(log->kind_res, log->kind_cap * sizeof *log->kind_res);
             log->kind_act[before] = pair[0];
             log->kind_chan[before] = pair[1];
+            log->kind_res[before] = pair[2];
         }
+    }
+    /* Customers become the log's ids. */
+    uint32_t *mcu = b->map + 2 * nc + nk;
+    for (size_t k = 0; k < ncu; k++) {
+        size_t len;
+        const char *id = jm__intern_str(b->custs, (uint32_t)k, &len);
+        mcu[k] = jm__intern_id(log->custs, id, len);
     }
     if (log->events->n + b->nev > UINT32_MAX)
         jm__die("more than 4 billion events");
@@ -968,11 +1055,22 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
         unsigned bucket = mb[e.cas];
         e.cas = mc[e.cas];
         e.act = mk[e.act];
-        jm__buckets_add(log->events, bucket, &e, end);
+        if (log->events->side)
+            jm__buckets_add_side(log->events, bucket, &e, end,
+                                 b->cust != NULL && b->cust[i] != JM_NO_SIDE ? mcu[b->cust[i]]
+                                                                            : JM_NO_SIDE);
+        else
+            jm__buckets_add(log->events, bucket, &e, end);
     }
     log->stats.events += b->nev;
     log->stats.rows += b->rows;
     log->stats.filtered_rows += b->filtered;
+    if (b->filtered != 0) {
+        for (size_t w = 0; w < f->nwhere; w++) {
+            log->where_rows[w] += b->filtered_by[w];
+            b->filtered_by[w] = 0;
+        }
+    }
     log->stats.blank_lines += blank_lines;
     for (int v = 0; v < JM_LC_COUNT; v++)
         log->stats.lifecycle_rows[v] += b->lc_rows[v];

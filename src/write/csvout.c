@@ -30,6 +30,16 @@ void jm__csv_field(FILE *out, char delimiter, const char *s, size_t len)
     fputc('"', out);
 }
 
+/* Seconds of an MS value, or "" for null (a folded row's median, --min-journeys). */
+static const char *secs_or_empty(char buf[32], const jm__mval *v)
+{
+    if (v != NULL && v->type == JM__M_NULL) {
+        buf[0] = '\0';
+        return buf;
+    }
+    return jm__fmt_secs(buf, jm__m_msv(v));
+}
+
 jm_status jm_write_csv_row(FILE *out, char delimiter, size_t n, const char *const *fields,
                            const size_t *lens)
 {
@@ -65,8 +75,8 @@ void jm__csv_variants(const jm__mval *root, FILE *out)
                 jm__m_u(jm__m_get(v, "count")),
                 jm__fmt_ratio(a, share->v.ratio.num, share->v.ratio.den),
                 jm__fmt_ratio(b, cum->v.ratio.num, cum->v.ratio.den),
-                jm__fmt_secs(c, jm__m_msv(jm__m_at(v, "duration_s.median"))),
-                jm__fmt_secs(d, jm__m_msv(jm__m_at(v, "duration_s.mean"))), steps->n);
+                secs_or_empty(c, jm__m_at(v, "duration_s.median")),
+                secs_or_empty(d, jm__m_at(v, "duration_s.mean")), steps->n);
         /* The steps joined with " > ", as one field. */
         size_t k = 0;
         for (const jm__mval *st = steps->v.kids.first; st != NULL; st = st->next) {

@@ -152,7 +152,8 @@ void jm__dot_map(const jm__mval *root, FILE *o)
         fputs(" -> ", o);
         node_id(o, &ns, to, true);
         char wait[32] = "";
-        if (!jm__m_isnull(from) && !jm__m_isnull(to)) {
+        if (!jm__m_isnull(from) && !jm__m_isnull(to) &&
+            !jm__m_isnull(jm__m_get(e, "median_wait_s"))) { /* null: a folded row's */
             char h[32];
             snprintf(wait, sizeof wait, "\\nmedian %s",
                      jm__fmt_human(h, jm__m_msv(jm__m_get(e, "median_wait_s"))));

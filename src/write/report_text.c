@@ -92,9 +92,20 @@ static size_t listed(const out *o, size_t n)
     return top && top < n ? (size_t)top : n;
 }
 
+/* The noun for a count of n: "1 contact", "2 contacts". */
+static const char *pl(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
 /* A duration member for people ("3h 20m"), into buf (32 bytes). */
 static char *human(char *buf, const jm__mval *obj, const char *path)
 {
+    const jm__mval *v = jm__m_at(obj, path);
+    if (v != NULL && v->type == JM__M_NULL) { /* a folded row's median (--min-journeys) */
+        strcpy(buf, "-");
+        return buf;
+    }
     return jm__fmt_human(buf, ms(obj, path));
 }
 
@@ -159,7 +170,8 @@ static void journeys_text(const out *o, const jm__mval *s)
     FILE *f = o->f;
     char a[32], b[32], c[32];
     heading(o, "## Journeys\n\n", "Journeys\n--------\n");
-    fprintf(f, "%" PRIu64 " journeys of %" PRIu64 " cases.\n", u(s, "count"), u(s, "cases"));
+    fprintf(f, "%" PRIu64 " %s of %" PRIu64 " %s.\n", u(s, "count"),
+            pl(u(s, "count"), "journey", "journeys"), u(s, "cases"), pl(u(s, "cases"), "case", "cases"));
     if (u(s, "count") == 0) {
         fputc('\n', f);
         return;
@@ -191,9 +203,10 @@ static void journeys_summary(const out *o, const jm__mval *s)
         return;
     }
     fprintf(f,
-            "%" PRIu64 " journeys (of %" PRIu64 " cases) take a median of %" PRIu64
-            " contacts (p90 %" PRIu64 ")",
-            u(s, "count"), u(s, "cases"), u(s, "contacts.median"), u(s, "contacts.p90"));
+            "%" PRIu64 " %s (of %" PRIu64 " %s) take a median of %" PRIu64 " %s (p90 %" PRIu64 ")",
+            u(s, "count"), pl(u(s, "count"), "journey", "journeys"), u(s, "cases"),
+            pl(u(s, "cases"), "case", "cases"), u(s, "contacts.median"),
+            pl(u(s, "contacts.median"), "contact", "contacts"), u(s, "contacts.p90"));
     if (!jm__m_isnull(get(s, "channels")))
         fprintf(f, " over %" PRIu64 " channel%s (p90 %" PRIu64 ")", u(s, "channels.median"),
                 u(s, "channels.median") == 1 ? "" : "s", u(s, "channels.p90"));
@@ -201,6 +214,10 @@ static void journeys_summary(const out *o, const jm__mval *s)
 }
 
 /* ---- Variants ---- */
+
+/* The variants table's steps column is cut to this many bytes (at a UTF-8 boundary, " ..."
+ * added): sepsis.csv's longest variant made a 2,000-character separator line. */
+enum { STEPS_SHOWN = 120 };
 
 /* The steps of a variant joined with " > ", malloc'd. */
 static char *joined(const jm__mval *steps, size_t *len)
@@ -226,6 +243,7 @@ static void variants_table(const out *o, const jm__mval *top)
         "rank",          "journeys", "share", "cumulative", "median duration",
         "mean duration", "id",       "steps"};
     jm__table *t = jm__table_new(8, head, "rrrrrrll");
+    bool cut = false;
     for (const jm__mval *v = first(top); v != NULL; v = v->next) {
         char rank[24], cnt[24], share[40], cshare[40], med[32], mean[32];
         snprintf(rank, sizeof rank, "%" PRIu64, u(v, "rank"));
@@ -237,6 +255,14 @@ static void variants_table(const out *o, const jm__mval *top)
         size_t idn, sl;
         const char *id = str(v, "id", &idn);
         char *steps = joined(get(v, "steps"), &sl);
+        if (sl > STEPS_SHOWN) {
+            size_t k = STEPS_SHOWN;
+            while (k > 0 && ((unsigned char)steps[k] & 0xC0) == 0x80)
+                k--;
+            memcpy(steps + k, " ...", 5);
+            sl = k + 4;
+            cut = true;
+        }
         const char *cells[] = {rank, cnt, share, cshare, med, mean, id, steps};
         size_t lens[] = {strlen(rank), strlen(cnt),  strlen(share), strlen(cshare),
                          strlen(med),  strlen(mean), idn,           sl};
@@ -245,6 +271,11 @@ static void variants_table(const out *o, const jm__mval *top)
     }
     jm__table_print(t, o->f, o->md);
     jm__table_free(t);
+    if (cut)
+        fprintf(o->f,
+                "%sSteps longer than %d characters are cut (...); `jmine variants --format csv` "
+                "or `--format json` lists every step.\n",
+                o->md ? "\n" : "", (int)STEPS_SHOWN);
 }
 
 static void variants_text(const out *o, const jm__mval *s)
@@ -253,12 +284,22 @@ static void variants_text(const out *o, const jm__mval *s)
     const jm__mval *top = get(s, "top");
     size_t k = count(top);
     uint64_t all = journeys(o), cum = 0;
-    for (const jm__mval *v = first(top); v != NULL; v = v->next)
+    const jm__mval *folded = NULL;
+    for (const jm__mval *v = first(top); v != NULL; v = v->next) {
         cum += u(v, "count");
+        if (jm__m_get(v, "other") != NULL && jm__m_get(v, "other")->v.b)
+            folded = v; /* --min-journeys: the rare variants in one row */
+    }
+    k -= folded != NULL;
     heading(o, "## Variants\n\n", "Variants\n--------\n");
-    fprintf(f, "%" PRIu64 " journeys follow %" PRIu64 " variants", all, u(s, "count"));
+    fprintf(f, "%" PRIu64 " %s %" PRIu64 " %s", all, all == 1 ? "journey follows" : "journeys follow",
+            u(s, "count"), pl(u(s, "count"), "variant", "variants"));
     if (all > 0)
         fprintf(f, "; the %zu listed cover %.1f%% of journeys", k, pct(cum, all));
+    if (folded != NULL)
+        fprintf(f, " (with the rare ones in one row, (other): variants seen in fewer than %" PRIu64
+                   " journeys)",
+                jm__m_u(jm__m_at(o->root, "privacy.min_journeys")));
     fputs(".\n\n", f);
     if (k > 0) {
         variants_table(o, top);
@@ -314,8 +355,9 @@ static void loops_summary(const out *o, const jm__mval *s)
     if (b != NULL) {
         char *name = safe(b, "step", false);
         fprintf(f,
-                "; most often '%s' (%" PRIu64 " journeys, %" PRIu64 " of them three times or more)",
-                name, u(b, "journeys"), u(b, "journeys_3_or_more"));
+                "; most often '%s' (%" PRIu64 " %s, %" PRIu64 " of them three times or more)",
+                name, u(b, "journeys"), pl(u(b, "journeys"), "journey", "journeys"),
+                u(b, "journeys_3_or_more"));
         free(name);
     }
     fputs(".\n", f);
@@ -332,8 +374,10 @@ static void channels_text(const out *o, const jm__mval *s)
         fputs("Absent: the log has no channel column (name one with --channel).\n\n", f);
         return;
     }
-    fprintf(f, "%" PRIu64 " switches in %" PRIu64 " of %" PRIu64 " journeys (%.1f%%).\n\n",
-            u(s, "switches"), u(s, "journeys_with_switch"), ratio_den(s, "share_with_switch"),
+    fprintf(f, "%" PRIu64 " %s in %" PRIu64 " of %" PRIu64 " %s (%.1f%%).\n\n",
+            u(s, "switches"), pl(u(s, "switches"), "switch", "switches"),
+            u(s, "journeys_with_switch"), ratio_den(s, "share_with_switch"),
+            pl(ratio_den(s, "share_with_switch"), "journey", "journeys"),
             ratio_pct(s, "share_with_switch"));
     const jm__mval *matrix = get(s, "matrix");
     if (count(matrix) == 0)
@@ -379,6 +423,45 @@ static void channels_summary(const out *o, const jm__mval *s)
 
 /* ---- Waits ---- */
 
+/* waits.business (--calendar): the waits per transition in business time. */
+static void business_text(const out *o, const jm__mval *b)
+{
+    if (b == NULL || b->type != JM__M_OBJ)
+        return;
+    FILE *f = o->f;
+    heading(o, "### Waits in business time\n\n", "Waits in business time:\n");
+    size_t nc, nz;
+    const char *cal = str(b, "calendar", &nc), *tz = str(b, "time_zone", &nz);
+    char *sc = jm__safe(cal, nc, o->md), *sz = jm__safe(tz, nz, o->md);
+    fprintf(f, "Opening hours %s (in %s)%s; %" PRIu64 " waits are long even in business time.\n\n",
+            sc, sz, jm__m_isnull(get(b, "holidays")) ? "" : ", holidays closed",
+            u(b, "long_waits"));
+    free(sc);
+    free(sz);
+    const jm__mval *bt = get(b, "by_transition");
+    if (count(bt) == 0)
+        return;
+    static const char *const head[] = {"from", "to", "count", "median", "p90", "total"};
+    jm__table *tb = jm__table_new(6, head, "llrrrr");
+    size_t k = listed(o, count(bt)), r = 0;
+    for (const jm__mval *t = first(bt); t != NULL && r < k; t = t->next, r++) {
+        char c[4][32];
+        snprintf(c[0], 32, "%" PRIu64, u(t, "count"));
+        human(c[1], t, "median_s");
+        human(c[2], t, "p90_s");
+        human(c[3], t, "total_s");
+        size_t nf, nt;
+        const char *fr = str(t, "from", &nf);
+        const char *to = str(t, "to", &nt);
+        const char *cells[] = {fr, to, c[0], c[1], c[2], c[3]};
+        size_t lens[] = {nf, nt, strlen(c[0]), strlen(c[1]), strlen(c[2]), strlen(c[3])};
+        jm__table_row(tb, cells, lens);
+    }
+    jm__table_print(tb, f, o->md);
+    jm__table_free(tb);
+    fputc('\n', f);
+}
+
 static void waits_text(const out *o, const jm__mval *s)
 {
     FILE *f = o->f;
@@ -386,10 +469,12 @@ static void waits_text(const out *o, const jm__mval *s)
     human(th, s, "threshold_s");
     heading(o, "## Waits\n\n", "Waits\n-----\n");
     fprintf(f,
-            "%" PRIu64 " waits longer than %s in %" PRIu64 " journeys (%.1f%%); %" PRIu64
-            " overlaps (an event starting before the previous one ended) counted as no wait.\n\n",
-            u(s, "long_waits"), th, u(s, "journeys_with_long_wait"),
-            pct(u(s, "journeys_with_long_wait"), journeys(o)), u(s, "overlaps"));
+            "%" PRIu64 " %s longer than %s in %" PRIu64 " %s (%.1f%%); %" PRIu64
+            " %s (an event starting before the previous one ended) counted as no wait.\n\n",
+            u(s, "long_waits"), pl(u(s, "long_waits"), "wait", "waits"), th,
+            u(s, "journeys_with_long_wait"), pl(u(s, "journeys_with_long_wait"), "journey", "journeys"),
+            pct(u(s, "journeys_with_long_wait"), journeys(o)), u(s, "overlaps"),
+            pl(u(s, "overlaps"), "overlap", "overlaps"));
     const jm__mval *by = get(s, "by_transition");
     if (count(by) > 0) {
         static const char *const head[] = {"from", "to",  "count", "median",
@@ -459,6 +544,7 @@ static void waits_text(const out *o, const jm__mval *s)
         jm__table_free(tb);
         fputc('\n', f);
     }
+    business_text(o, get(s, "business"));
 }
 
 static void waits_summary(const out *o, const jm__mval *s)
@@ -473,10 +559,23 @@ static void waits_summary(const out *o, const jm__mval *s)
     human(th, s, "threshold_s");
     fprintf(o->f,
             "Customers wait longest in all between '%s' and '%s' (%s in all, median %s); "
-            "%.0f%% of journeys hold a wait over %s.\n",
-            fr, to, total, med, pct(u(s, "journeys_with_long_wait"), journeys(o)), th);
+            "%" PRIu64 " %s longer than %s, in %.0f%% of journeys.\n",
+            fr, to, total, med, u(s, "long_waits"),
+            u(s, "long_waits") == 1 ? "wait is" : "waits are", th,
+            pct(u(s, "journeys_with_long_wait"), journeys(o)));
     free(fr);
     free(to);
+    const jm__mval *bt = first(get(s, "business.by_transition"));
+    if (bt != NULL) {
+        char *bf = safe(bt, "from", false), *bto = safe(bt, "to", false);
+        char bm[32], btot[32];
+        fprintf(o->f,
+                "In business hours, the most waiting is between '%s' and '%s' (%s in all, median "
+                "%s).\n",
+                bf, bto, human(btot, bt, "total_s"), human(bm, bt, "median_s"));
+        free(bf);
+        free(bto);
+    }
 }
 
 /* ---- The process map ---- */
@@ -627,6 +726,196 @@ static void generic_text(const out *o, const jm__mval *s)
             generic_table(o, v);
 }
 
+/* ---- The customer's view ---- */
+
+/* A generic ranking table: for each row of arr, the string key (null: "(unknown)") and three
+ * counts and a ratio. */
+static void group_table(const out *o, const jm__mval *arr, const char *key, const char *head0)
+{
+    if (count(arr) == 0)
+        return;
+    const char *head[] = {head0, "journeys", "followed", "repeat rate"};
+    jm__table *tb = jm__table_new(4, head, "lrrr");
+    size_t k = listed(o, count(arr)), r = 0;
+    for (const jm__mval *g = first(arr); g != NULL && r < k; g = g->next, r++) {
+        char c[3][32];
+        snprintf(c[0], 32, "%" PRIu64, u(g, "journeys"));
+        snprintf(c[1], 32, "%" PRIu64, u(g, "followed"));
+        snprintf(c[2], 32, "%.1f%%", ratio_pct(g, "rate"));
+        size_t n;
+        const char *name = str(g, key, &n);
+        if (jm__m_isnull(get(g, key))) {
+            name = "(unknown)";
+            n = 9;
+        }
+        const char *cells[] = {name, c[0], c[1], c[2]};
+        size_t lens[] = {n, strlen(c[0]), strlen(c[1]), strlen(c[2])};
+        jm__table_row(tb, cells, lens);
+    }
+    jm__table_print(tb, o->f, o->md);
+    jm__table_free(tb);
+    fputc('\n', o->f);
+}
+
+static void customers_text(const out *o, const jm__mval *s)
+{
+    FILE *f = o->f;
+    heading(o, "## Customers\n\n", "Customers\n---------\n");
+    fprintf(f,
+            "%" PRIu64 " customers in %" PRIu64 " journeys (%" PRIu64
+            " journeys without a customer id left out). Contacts per customer: median %" PRIu64
+            ", p90 %" PRIu64 ", max %" PRIu64 ".",
+            u(s, "count"), u(s, "journeys"), u(s, "journeys_without_customer"),
+            u(s, "contacts.median"), u(s, "contacts.p90"), u(s, "contacts.max"));
+    if (!jm__m_isnull(get(s, "channels")))
+        fprintf(f, " Channels per customer: median %" PRIu64 ", p90 %" PRIu64 ", max %" PRIu64 ".",
+                u(s, "channels.median"), u(s, "channels.p90"), u(s, "channels.max"));
+    fputs("\n\n", f);
+    const jm__mval *r = get(s, "repeat");
+    char win[32], g50[32], g90[32];
+    human(win, r, "window_s");
+    fprintf(f,
+            "Repeat contact within %s: %" PRIu64 " of %" PRIu64
+            " journeys followed by another of the same customer (%.1f%%); first-contact "
+            "resolution %.1f%%; %" PRIu64 " %s too recent to tell (provisional, left out).",
+            win, u(r, "followed"), u(r, "journeys"), ratio_pct(r, "rate"), ratio_pct(r, "fcr"),
+            u(r, "provisional"), pl(u(r, "provisional"), "journey", "journeys"));
+    if (!jm__m_isnull(get(r, "gap_s.median")))
+        fprintf(f, " Gap to the first repeat: median %s, p90 %s.", human(g50, r, "gap_s.median"),
+                human(g90, r, "gap_s.p90"));
+    fputs("\n\n", f);
+    if (!jm__m_isnull(get(r, "by_first_channel"))) {
+        heading(o, "By first channel:\n\n", "By first channel:\n");
+        group_table(o, get(r, "by_first_channel"), "channel", "first channel");
+    }
+    heading(o, "By first step:\n\n", "By first step:\n");
+    group_table(o, get(r, "by_first_step"), "step", "first step");
+    const jm__mval *c = get(s, "containment");
+    if (jm__m_isnull(c))
+        return;
+    fprintf(f,
+            "Containment in self-service: %" PRIu64 " of %" PRIu64
+            " journeys that start there stay there and do not come back (%.1f%%).\n\n",
+            u(c, "contained"), u(c, "journeys"), ratio_pct(c, "rate"));
+    {
+        static const char *const head[] = {"starting channel", "journeys", "contained", "rate"};
+        jm__table *tb = jm__table_new(4, head, "lrrr");
+        for (const jm__mval *g = first(get(c, "channels")); g != NULL; g = g->next) {
+            char x[3][32];
+            snprintf(x[0], 32, "%" PRIu64, u(g, "journeys"));
+            snprintf(x[1], 32, "%" PRIu64, u(g, "contained"));
+            snprintf(x[2], 32, "%.1f%%", ratio_pct(g, "rate"));
+            size_t n;
+            const char *name = str(g, "channel", &n);
+            const char *cells[] = {name, x[0], x[1], x[2]};
+            size_t lens[] = {n, strlen(x[0]), strlen(x[1]), strlen(x[2])};
+            jm__table_row(tb, cells, lens);
+        }
+        jm__table_print(tb, f, o->md);
+        jm__table_free(tb);
+        fputc('\n', f);
+    }
+    const jm__mval *esc = get(c, "escalations");
+    if (count(esc) == 0)
+        return;
+    heading(o, "Escalations (the first step outside self-service):\n\n",
+            "Escalations (the first step outside self-service):\n");
+    static const char *const head[] = {"step", "channel", "journeys"};
+    jm__table *tb = jm__table_new(3, head, "llr");
+    size_t k = listed(o, count(esc)), i = 0;
+    for (const jm__mval *e = first(esc); e != NULL && i < k; e = e->next, i++) {
+        char x[32];
+        snprintf(x, 32, "%" PRIu64, u(e, "journeys"));
+        size_t ns, nc;
+        const char *st = str(e, "step", &ns);
+        const char *ch = str(e, "channel", &nc);
+        if (jm__m_isnull(get(e, "channel"))) {
+            ch = "(unknown)";
+            nc = 9;
+        }
+        const char *cells[] = {st, ch, x};
+        size_t lens[] = {ns, nc, strlen(x)};
+        jm__table_row(tb, cells, lens);
+    }
+    jm__table_print(tb, f, o->md);
+    jm__table_free(tb);
+    fputc('\n', f);
+}
+
+static void customers_summary(const out *o, const jm__mval *s)
+{
+    FILE *f = o->f;
+    const jm__mval *r = get(s, "repeat");
+    if (u(r, "journeys") == 0)
+        return;
+    char win[32];
+    fprintf(f,
+            "%" PRIu64 " customers need a median of %" PRIu64 " contacts; %.0f%% of journeys are "
+            "followed by a repeat contact within %s, and %.0f%% are resolved in one contact",
+            u(s, "count"), u(s, "contacts.median"), ratio_pct(r, "rate"),
+            human(win, r, "window_s"), ratio_pct(r, "fcr"));
+    const jm__mval *top = first(get(r, "by_first_step"));
+    if (top != NULL && u(top, "followed") > 0) {
+        char *st = safe(top, "step", false);
+        fprintf(f, "; most repeats follow journeys that start with '%s' (%.0f%% of them)", st,
+                ratio_pct(top, "rate"));
+        free(st);
+    }
+    const jm__mval *c = get(s, "containment");
+    if (!jm__m_isnull(c) && u(c, "journeys") > 0)
+        fprintf(f, "; self-service contains %.0f%% of the journeys that start there",
+                ratio_pct(c, "rate"));
+    fputs(".\n", f);
+}
+
+/* ---- Handovers ---- */
+
+static void handovers_text(const out *o, const jm__mval *s)
+{
+    FILE *f = o->f;
+    heading(o, "## Handovers\n\n", "Handovers\n---------\n");
+    fprintf(f,
+            "%" PRIu64 " handovers between resources in %" PRIu64 " of %" PRIu64
+            " journeys (%.1f%%); %" PRIu64 " handed straight back (ping-pong); %" PRIu64
+            " journeys with more than %" PRIu64 " handovers.\n\n",
+            u(s, "count"), u(s, "journeys"), ratio_den(s, "share_with_handover"),
+            ratio_pct(s, "share_with_handover"), u(s, "ping_pong"), u(s, "journeys_over_max"),
+            u(s, "max_handovers"));
+    const jm__mval *matrix = get(s, "matrix");
+    if (count(matrix) == 0)
+        return;
+    static const char *const head[] = {"from", "to", "handovers", "journeys", "ping-pong",
+                                       "median wait"};
+    jm__table *tb = jm__table_new(6, head, "llrrrr");
+    size_t k = listed(o, count(matrix)), r = 0;
+    for (const jm__mval *h = first(matrix); h != NULL && r < k; h = h->next, r++) {
+        char c[4][32];
+        snprintf(c[0], 32, "%" PRIu64, u(h, "count"));
+        snprintf(c[1], 32, "%" PRIu64, u(h, "journeys"));
+        snprintf(c[2], 32, "%" PRIu64, u(h, "ping_pong"));
+        human(c[3], h, "median_wait_s");
+        size_t nf, nt;
+        const char *fr = str(h, "from", &nf);
+        const char *to = str(h, "to", &nt);
+        const char *cells[] = {fr, to, c[0], c[1], c[2], c[3]};
+        size_t lens[] = {nf, nt, strlen(c[0]), strlen(c[1]), strlen(c[2]), strlen(c[3])};
+        jm__table_row(tb, cells, lens);
+    }
+    jm__table_print(tb, f, o->md);
+    jm__table_free(tb);
+    fputc('\n', f);
+}
+
+static void handovers_summary(const out *o, const jm__mval *s)
+{
+    if (ratio_den(s, "share_with_handover") == 0)
+        return;
+    fprintf(o->f,
+            "%.0f%% of journeys pass from one agent to another (%" PRIu64
+            " handovers, %" PRIu64 " straight back).\n",
+            ratio_pct(s, "share_with_handover"), u(s, "count"), u(s, "ping_pong"));
+}
+
 /* ---- The report ---- */
 
 /* The renderers, by the key of the section they phrase. A new analysis adds its line here; until
@@ -639,6 +928,8 @@ static const struct {
     {"journeys", journeys_text, journeys_summary}, {"variants", variants_text, NULL},
     {"loops", loops_text, loops_summary},          {"channels", channels_text, channels_summary},
     {"waits", waits_text, waits_summary},          {"map", map_text, NULL},
+    {"customers", customers_text, customers_summary},
+    {"handovers", handovers_text, handovers_summary},
 };
 #define NSECTIONS (sizeof sections / sizeof sections[0])
 
@@ -669,9 +960,10 @@ static void summary_text(const out *o)
             size_t nk, nd;
             const char *kind = str(a, "kind", &nk);
             const char *detail = str(a, "detail", &nd);
-            fprintf(f, "%s%" PRIu64 ". %.*s '%s': %" PRIu64 " journeys (%.1f%%); %.*s.\n",
+            fprintf(f, "%s%" PRIu64 ". %.*s '%s': %" PRIu64 " %s (%.1f%%); %.*s.\n",
                     o->md ? "" : "  ", u(a, "rank"), (int)nk, kind, what, u(a, "journeys"),
-                    ratio_pct(a, "share"), (int)nd, detail);
+                    pl(u(a, "journeys"), "journey", "journeys"), ratio_pct(a, "share"), (int)nd,
+                    detail);
             free(what);
         }
     }
@@ -689,7 +981,7 @@ static char *safe_str(const out *o, const jm__mval *v)
 }
 
 /* The filters (SPEC §12), in the order applied, each with what it removed. */
-static void filters_text(const out *o, const jm__mval *in)
+static void filters_text(const out *o)
 {
     const jm__mval *fl = get(o->root, "filters");
     if (fl == NULL)
@@ -701,8 +993,7 @@ static void filters_text(const out *o, const jm__mval *in)
         fprintf(f, "%s%s%s%s: ", o->md ? "  - " : "  ", o->md ? "`" : "", text, o->md ? "`" : "");
         free(text);
         if (get(v, "journeys_before") == NULL) {
-            fprintf(f, "rows (%" PRIu64 " rows dropped by the row filters together)\n",
-                    u(in, "filtered_rows"));
+            fprintf(f, "%" PRIu64 " rows removed as read\n", u(v, "rows_removed"));
             continue;
         }
         uint64_t b = u(v, "journeys_before"), a = u(v, "journeys_after");
@@ -777,12 +1068,18 @@ static void input_text(const out *o, const jm__mval *in)
     char *tf = safe_str(o, get(in, "time_format"));
     fprintf(f, "\n%sTime format: %s\n", o->md ? "- " : "", tf);
     free(tf);
-    filters_text(o, in);
+    filters_text(o);
     /* The privacy policy (the report's privacy section), said only when it is on. */
     const jm__mval *pv = get(o->root, "privacy.pseudonymized");
     if (pv != NULL && pv->type == JM__M_BOOL && pv->v.b)
         fprintf(f, "%sCase and customer ids: pseudonymized (keyed HMAC-SHA-256)\n",
                 o->md ? "- " : "");
+    const jm__mval *mj = get(o->root, "privacy.min_journeys");
+    if (mj != NULL)
+        fprintf(f,
+                "%sRows seen in fewer than %" PRIu64 " journeys (variants, transitions, steps, "
+                "map edges, channel switches) folded into one (other) row\n",
+                o->md ? "- " : "", jm__m_u(mj));
     fputc('\n', f);
 }
 

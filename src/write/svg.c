@@ -118,7 +118,7 @@ static const char *const fill[] = {"#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "
  * the map command writes one map, so only one thread is ever inside Graphviz. Nodes are named by
  * rank and added in the model's order (nodes by rank, edges by rank, ties broken by names), so
  * the same log gives the same picture, byte for byte. */
-void jm__svg_map(const jm__mval *root, FILE *o)
+void jm__svg_draw(const jm__mval *root, FILE *o, const char *prefix)
 {
     const jm__mval *nl = jm__m_at(root, "map.nodes"), *el = jm__m_at(root, "map.edges");
     size_t n = nl != NULL && nl->type == JM__M_ARR ? nl->n : 0;
@@ -136,7 +136,11 @@ void jm__svg_map(const jm__mval *root, FILE *o)
     GVC_t *gvc = gvContextPlugins(builtins, 0);
     Agraph_t *g = agopen("jmine", Agdirected, NULL);
     char label[512], num[64];
-    jm__map_cut_label(root, label, sizeof label);
+    const jm__mval *own = jm__m_get(root, "label");
+    if (own != NULL && own->type == JM__M_STR)
+        snprintf(label, sizeof label, "%.*s", (int)own->v.str.n, own->v.str.s);
+    else
+        jm__map_cut_label(root, label, sizeof label);
     if (nedges > CURVED_MAX) {
         size_t k = strlen(label);
         snprintf(label + k, sizeof label - k, " Edges drawn straight (over %d transitions).",
@@ -151,6 +155,13 @@ void jm__svg_map(const jm__mval *root, FILE *o)
     set(g, "rankdir", "TB");
     set(g, "fontname", "Helvetica");
     set(g, "fontsize", "12");
+    /* The caller's own settings ("graph": name -> value), after the defaults. */
+    for (const jm__mval *v = jm__m_get(root, "graph"), *a = v != NULL && v->type == JM__M_OBJ
+                                                             ? v->v.kids.first
+                                                             : NULL;
+         a != NULL; a = a->next)
+        if (a->type == JM__M_STR)
+            set(g, a->key, a->v.str.s);
 
     Agnode_t *start = agnode(g, "start", 1), *end = agnode(g, "end", 1);
     set(start, "label", "start");
@@ -165,6 +176,12 @@ void jm__svg_map(const jm__mval *root, FILE *o)
     set(end, "fillcolor", "#d9d9d9");
     set(end, "fontname", "Helvetica");
     set(end, "fontsize", "11");
+    if (prefix != NULL) {
+        snprintf(num, sizeof num, "%sstart", prefix);
+        set(start, "id", num);
+        snprintf(num, sizeof num, "%send", prefix);
+        set(end, "id", num);
+    }
 
     Agnode_t **node = jm__xmalloc((n ? n : 1) * sizeof *node);
     const jm__mval **step = jm__xmalloc((n ? n : 1) * sizeof *step);
@@ -193,6 +210,10 @@ void jm__svg_map(const jm__mval *root, FILE *o)
         set(node[r], "fontcolor", level >= 3 ? "#ffffff" : "#000000");
         set(node[r], "fontname", "Helvetica");
         set(node[r], "fontsize", "11");
+        if (prefix != NULL) {
+            snprintf(num, sizeof num, "%sn%" PRIu64, prefix, jm__m_u(jm__m_get(v, "i")));
+            set(node[r], "id", num);
+        }
     }
     for (const jm__mval *e = first_edge; e != NULL; e = e->next) {
         const jm__mval *from = jm__m_get(e, "from"), *to = jm__m_get(e, "to");
@@ -200,7 +221,8 @@ void jm__svg_map(const jm__mval *root, FILE *o)
         Agedge_t *ed = agedge(g, end_node(node, step, n, start, from),
                               end_node(node, step, n, end, to), NULL, 1);
         char wait[64] = "", h[32];
-        if (!jm__m_isnull(from) && !jm__m_isnull(to))
+        if (!jm__m_isnull(from) && !jm__m_isnull(to) &&
+            !jm__m_isnull(jm__m_get(e, "median_wait_s"))) /* null: a folded row's */
             snprintf(wait, sizeof wait, "\\nmedian %s",
                      jm__fmt_human(h, jm__m_msv(jm__m_get(e, "median_wait_s"))));
         snprintf(label, sizeof label, "%" PRIu64 "%s", c, wait);
@@ -210,6 +232,10 @@ void jm__svg_map(const jm__mval *root, FILE *o)
         set(ed, "color", "#525252");
         set(ed, "fontname", "Helvetica");
         set(ed, "fontsize", "9");
+        if (prefix != NULL) {
+            snprintf(num, sizeof num, "%se%" PRIu64, prefix, jm__m_u(jm__m_get(e, "i")));
+            set(ed, "id", num);
+        }
     }
     free(b.s);
     free(node);
@@ -225,6 +251,11 @@ void jm__svg_map(const jm__mval *root, FILE *o)
     agclose(g);
     gvFreeContext(gvc);
     agseterrf(was);
+}
+
+void jm__svg_map(const jm__mval *root, FILE *o)
+{
+    jm__svg_draw(root, o, NULL);
 }
 
 #endif

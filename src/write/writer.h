@@ -38,4 +38,22 @@ void jm__map_cut_label(const jm__mval *root, char *buf, size_t n);
  * no two threads may write SVG at once. */
 jm__writer jm__svg_map;
 
+/* The same picture for a page that shows several maps (html.c): root as for jm__svg_map, and
+ * besides, a "label" string that replaces the stated cut, and on each node and edge an "i"
+ * count (its place in the report's whole map), and a "graph" object of strings (NUL-terminated)
+ * set as Graphviz's graph attributes after the defaults. With prefix non-NULL every node and edge gets
+ * the SVG id PREFIX "n" i, PREFIX "e" i, and the start and end nodes PREFIX "start" and
+ * PREFIX "end", for the page's script. Graphviz's rules as jm__svg_map. */
+void jm__svg_draw(const jm__mval *root, FILE *o, const char *prefix);
+
+/* HTML (html.c): the analyst's page, one self-contained file (SPEC §7): the report's sections
+ * as tables and inline SVG, the JSON report embedded, a small script. */
+jm__writer jm__html_report;
+
+/* The trend of a history database (trend.c; root holds "trend": db, variant, runs[]): text,
+ * Markdown (the headline figures, or one variant's count and share) and CSV (every figure). */
+jm__writer jm__text_trend;
+jm__writer jm__md_trend;
+jm__writer jm__csv_trend;
+
 #endif

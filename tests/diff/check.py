@@ -11,7 +11,7 @@ z-test's p-values to 1e-9), the headline figures, the transitions whose median w
 hand-made pair's variants are also computed from its CSV here (ids by SHA-256). Reports with
 the default --top 10 must say that only the listed variants were compared. Alerts: exit 5 with
 one line each on standard error when one holds, 0 when none does, 2 on a bad expression; a
-history run (DB.db:last) is exit 2, a file that is not a JSON report exit 3. Every diff JSON
+run of a missing history (DB.db:last) and a file that is not a JSON report are exit 3. Every diff JSON
 is validated against docs/diff.schema.json (tests/schema.py), and broken diffs must fail it;
 files that are not reports (empty, an array, deep nesting, bad ids, counts) are exit 3.
 
@@ -315,7 +315,7 @@ def check_alerts(tally, binary, old, new, new_doc, work):
         tally.record("bad alert %r: exit 2" % bad,
                      [] if p.returncode == 2 and p.stdout == b"" else
                      ["exit %d, out %r" % (p.returncode, p.stdout[:80])])
-    for args, rc, what in [([work / "hist.db:last", new], 2, "a history run is not yet read"),
+    for args, rc, what in [([work / "hist.db:last", new], 3, "a run of a history that is not there"),
                            ([old], 2, "one report"),
                            ([REPO / "sample-logs" / "contacts.csv", new], 3, "a CSV log"),
                            ([work / "missing.json", new], 3, "a missing file")]:

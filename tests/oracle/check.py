@@ -8,9 +8,10 @@
 
 --generated makes small logs with scripts/gen-log in every input order, with and without
 malformed rows and optional columns, plus runs for the step kinds, --split-gap,
---collapse-loops, --long-wait, gzip, CRLF and a log split over two files; each
-`jmine report --format json --top 0` is compared key by key with the oracle (input, journeys,
-variants, loops, channels, waits, map), and the three orders of one seed must give the same
+--collapse-loops, --long-wait, gzip, CRLF, a log split over two files and the customer's view
+(--self-service, --repeat-window, --max-handovers, --calendar in a zone with summer time,
+--holidays); each `jmine report --format json --top 0` is compared key by key with the oracle
+(input, journeys, variants, loops, channels, waits, map, customers, handovers), and the three orders of one seed must give the same
 jmine JSON.  `jmine journeys` is compared row by row with the oracle's rows on most of them.
 Every JSON output is validated against its schema in docs/ (tests/schema.py).
 
@@ -351,6 +352,14 @@ def compare_orders(tally, name, results):
 # ---------------------------------------------------------------------------------------------
 # The two modes.
 
+# Options only `jmine report` takes.
+REPORT_ONLY = {"--long-wait", "--repeat-window", "--self-service", "--max-handovers",
+               "--calendar", "--holidays"}
+CALENDAR = ("phone=Mon-Fri 08:00-18:00; email=Mon-Sun 00:00-24:00; "
+            "*=Mon-Fri 08:00-17:00, Sat 10:00-14:00")
+HOLIDAYS = str(REPO / "tests" / "cli" / "data" / "holidays-se.txt")
+
+
 def journeys_for(seed):
     """Between 300 and 800 journeys, varied by seed so sizes differ from log to log."""
     return 300 + (seed * 97) % 501
@@ -385,15 +394,26 @@ def run_generated(tally, jmine, work):
         ("--long-wait 90m --split-gap 30d, customer as case", ["--order", "time"],
          ["--long-wait", "90m", "--case", "customer_id", "--split-gap", "30d"]),
         ("gzip input (no .gz in its name)", ["--order", "shuffle", "--gzip"], []),
+        ("customer's view: --self-service web,chat --repeat-window 3d --max-handovers 2",
+         ["--order", "shuffle"],
+         ["--self-service", "web,chat", "--repeat-window", "3d", "--max-handovers", "2"]),
+        ("customer's view: --repeat-window 1h --split-gap 2d, no channel",
+         ["--order", "case", "--no-channel"], ["--repeat-window", "1h", "--split-gap", "2d"]),
+        ("business time: --calendar in Europe/Stockholm, --holidays",
+         ["--order", "time"], ["--calendar", CALENDAR, "--tz", "Europe/Stockholm",
+                               "--holidays", HOLIDAYS, "--self-service", "web"]),
+        ("business time: --calendar in Europe/Berlin, no end column",
+         ["--order", "shuffle", "--no-end"], ["--calendar", CALENDAR, "--tz", "Europe/Berlin"]),
         ("CRLF line ends", ["--order", "time", "--crlf"], []),
     ]
     for i, (name, gen_flags, flags) in enumerate(extras):
         seed = 40 + i
         path = work / ("extra-%d.csv" % i)
         generate(path, seed, journeys_for(seed), gen_flags + ["--malformed", "0.03"])
-        # --long-wait changes nothing in `jmine journeys` (nor does it take the option).
+        # --long-wait and the customer's view change nothing in `jmine journeys` (nor does it
+        # take those options).
         compare_report(tally, jmine, "report " + name, [path], flags,
-                       journeys="--long-wait" not in flags)
+                       journeys=not REPORT_ONLY & set(flags))
 
     # Made to tie, so that every ordering rule has to break ties by byte order.
     for i, flags in enumerate([[], ["--long-wait", "20m"], ["--step", "channel:activity"],

@@ -21,6 +21,7 @@ count check), the others on the journeys, the time window where --from or --to f
 """
 
 import argparse
+import bisect
 import csv
 import datetime
 import functools
@@ -47,6 +48,8 @@ CANDIDATES = {
             "completedate"],
     "channel": ["channel", "contacttype", "contactchannel", "contactchannelid", "case:channel",
                 "channelid"],
+    "customer": ["customerid", "customer", "clientid", "client"],
+    "resource": ["agent", "resource", "org:resource", "agentid", "agentname"],
 }
 
 # Where several columns match a role, the one spelt exactly like one of these wins (the
@@ -60,11 +63,14 @@ EXACT = {
             "end_date", "complete_date"],
     "channel": ["channel", "contact_type", "contact_channel", "contact_channel_id",
                 "case:channel", "channel_id"],
+    "customer": ["customer_id", "customer", "client_id", "client"],
+    "resource": ["agent", "resource", "org:resource", "agent_id", "agent_name"],
 }
 
 DELIMITERS = [",", ";", "\t", "|"]  # in the order that breaks ties
 
 UTC = datetime.timezone.utc
+LOCAL_ZONE = [UTC]  # --tz: the zone of times without an offset (set by make_options)
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -194,7 +200,8 @@ def parse_time(text):
     except ValueError:
         return None  # month 13, 30 February, hour 24, offset beyond 23:59 ...
     if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)  # a time without an offset is UTC
+        # Z is UTC; a time without an offset is read in --tz (UTC by default).
+        when = when.replace(tzinfo=UTC if zone == "Z" else LOCAL_ZONE[0])
     return (when - EPOCH) // datetime.timedelta(milliseconds=1)
 
 
@@ -211,7 +218,9 @@ def parse_duration(text):
 # Events.
 
 class Event:
-    def __init__(self, case, activity, channel, start, end, seq):
+    def __init__(self, case, activity, channel, start, end, seq, customer=b"", resource=b""):
+        self.customer = customer  # bytes, empty when none
+        self.resource = resource  # bytes, empty when none
         self.case = case          # bytes
         self.activity = activity  # bytes
         self.channel = channel    # bytes (empty without a channel column)
@@ -268,6 +277,7 @@ def load(files, options):
     events = []
     have_channel = False
     have_end = False
+    counts["have_customer"] = counts["have_resource"] = False
     for path in files:
         header, records = read_records(path, options.delimiter)
         roles = find_roles(header, options.overrides)
@@ -275,12 +285,18 @@ def load(files, options):
         have_end = have_end or roles["end"] is not None
         wheres = [(where_column(header, col), negate, values)
                   for col, negate, values in options.wheres]
+        counts["have_customer"] |= roles["customer"] is not None
+        counts["have_resource"] |= roles["resource"] is not None
         for row in records:
             counts["rows"] += 1
-            if (len(row) == len(header) and not any(len(f) > FIELD_LIMIT for f in row)
-                    and not all((row[col] in values) != negate for col, negate, values in wheres)):
-                counts["filtered_rows"] = counts.get("filtered_rows", 0) + 1
-                continue
+            if len(row) == len(header) and not any(len(f) > FIELD_LIMIT for f in row):
+                dropped = [k for k, (col, negate, values) in enumerate(wheres)
+                           if (row[col] in values) == negate]
+                if dropped:
+                    counts["filtered_rows"] = counts.get("filtered_rows", 0) + 1
+                    by = counts.setdefault("filtered_by", [0] * len(wheres))
+                    by[dropped[0]] += 1
+                    continue
             reason = check_row(row, len(header), roles)
             if reason:
                 counts["rejected_by_reason"][reason] += 1
@@ -289,8 +305,11 @@ def load(files, options):
             end_text = row[roles["end"]] if roles["end"] is not None else ""
             end = parse_time(end_text) if end_text else start
             channel = row[roles["channel"]] if roles["channel"] is not None else ""
+            customer = row[roles["customer"]] if roles["customer"] is not None else ""
+            resource = row[roles["resource"]] if roles["resource"] is not None else ""
             events.append(Event(to_bytes(row[roles["case"]]), to_bytes(row[roles["activity"]]),
-                                to_bytes(channel), start, end, len(events)))
+                                to_bytes(channel), start, end, len(events), to_bytes(customer),
+                                to_bytes(resource)))
     return counts, events, have_channel, have_end
 
 
@@ -448,7 +467,8 @@ def coverage_keep(journeys, pct, options):
 
 def apply_filters(journeys, options):
     """The journeys left by the journey filters in order, and the report's filters[]."""
-    out = [{"filter": "--where " + text, "on": "rows"} for text in options.where_texts]
+    out = [{"filter": "--where " + text, "on": "rows", "rows_removed": 0}
+           for text in options.where_texts]
     names = lambda j: [step_name(e, options.step) for e in j]
     for name, value in options.journey_filters:
         before = len(journeys)
@@ -779,8 +799,260 @@ def journey_rows(journeys, all_steps, options, have_channel):
     return [r[2] for r in rows]
 
 
+# ---------------------------------------------------------------------------------------------
+# The customer's view (SPEC section 9): customers, repeat contact, containment, handovers and
+# business time. Written from the spec's sentences, journey by journey and customer by
+# customer, with no shortcuts.
+
+def none_last(name):
+    """Sort key for a channel that may be None (unknown): None after every name."""
+    return (1, b"") if name is None else (0, name)
+
+
+def journey_customer(journey):
+    """The customer id of the journey's first event that has one, or None."""
+    for e in journey:
+        if e.customer:
+            return e.customer
+    return None
+
+
+def customers_section(journeys, all_steps, have_channel, options):
+    window = options.repeat_window
+    last_start = max((e.start for j in journeys for e in j), default=None)
+    self_service = [c.encode("utf-8") for c in (options.self_service or "").split(",") if c]
+    ss = set(self_service)
+    by_customer = {}
+    without = 0
+    for journey, steps in zip(journeys, all_steps):
+        customer = journey_customer(journey)
+        if customer is None:
+            without += 1
+            continue
+        by_customer.setdefault(customer, []).append((journey, steps))
+    contacts, channels = [], []
+    for customer, mine in by_customer.items():
+        contacts.append(sum(len(j) for j, _ in mine))
+        channels.append(len({e.channel for j, _ in mine for e in j if e.channel}))
+    contacts.sort()
+    channels.sort()
+
+    def dist(values):
+        if not values:
+            return {"median": 0, "p90": 0, "max": 0}
+        return {"median": nearest_rank(values, 50), "p90": nearest_rank(values, 90),
+                "max": values[-1]}
+
+    counted = followed_n = fcr = provisional = 0
+    gaps = []
+    first_channel = {}  # channel or None -> [journeys, followed]
+    first_step = {}
+    ss_counts = {c: [0, 0] for c in self_service}
+    escalations = {}    # (step, channel or None) -> journeys
+    for customer, mine in by_customer.items():
+        starts = sorted(j[0].start for j, _ in mine)
+        for journey, steps in mine:
+            start = journey[0].start
+            end = max(e.end for e in journey)
+            # The customer's first journey that starts after this one (a sorted list and a
+            # binary search: one customer of a real log has 20,000 journeys). It is a repeat
+            # when it starts within the window; a later one cannot start earlier.
+            k = bisect.bisect_right(starts, start)
+            followed = k < len(starts) and starts[k] <= end + window
+            chan = journey[0].channel or None
+            if chan in ss:
+                out = [i for i, e in enumerate(journey) if e.channel not in ss]
+                if out:
+                    e = journey[out[0]]
+                    key = (steps[out[0]], e.channel or None)
+                    escalations[key] = escalations.get(key, 0) + 1
+            if end + window > last_start:
+                provisional += 1
+                continue
+            counted += 1
+            g = first_channel.setdefault(chan, [0, 0])
+            h = first_step.setdefault(steps[0], [0, 0])
+            g[0] += 1
+            h[0] += 1
+            if followed:
+                followed_n += 1
+                g[1] += 1
+                h[1] += 1
+                gaps.append(max(0, starts[k] - end))
+            elif len(journey) == 1:
+                fcr += 1
+            if chan in ss_counts:
+                ss_counts[chan][0] += 1
+                if not followed and all(e.channel in ss for e in journey):
+                    ss_counts[chan][1] += 1
+    gaps.sort()
+
+    def ranked(groups, key, name_key):
+        return [{key: (None if name is None else text_of(name)), "journeys": n,
+                 "followed": f, "rate": share(f, n)}
+                for name, (n, f) in sorted(groups.items(),
+                                           key=lambda it: (-it[1][1], -it[1][0],
+                                                           name_key(it[0])))]
+
+    repeat = {
+        "window_s": seconds(window), "journeys": counted, "provisional": provisional,
+        "followed": followed_n, "rate": share(followed_n, counted), "fcr": share(fcr, counted),
+        "gap_s": {"median": seconds(nearest_rank(gaps, 50)),
+                  "p90": seconds(nearest_rank(gaps, 90))},
+        "by_first_channel": ranked(first_channel, "channel", none_last) if have_channel
+        else None,
+        "by_first_step": ranked(first_step, "step", lambda n: n),
+    }
+    containment = None
+    if self_service and have_channel:
+        total = [sum(v[0] for v in ss_counts.values()), sum(v[1] for v in ss_counts.values())]
+        containment = {
+            "channels": [{"channel": text_of(c), "journeys": ss_counts[c][0],
+                          "contained": ss_counts[c][1],
+                          "rate": share(ss_counts[c][1], ss_counts[c][0])}
+                         for c in self_service],
+            "journeys": total[0], "contained": total[1], "rate": share(total[1], total[0]),
+            "escalations": [{"step": text_of(step), "channel": None if ch is None
+                             else text_of(ch), "journeys": n}
+                            for (step, ch), n in sorted(escalations.items(),
+                                                        key=lambda it: (-it[1], it[0][0],
+                                                                        none_last(it[0][1])))],
+        }
+    return {"present": True, "count": len(by_customer),
+            "journeys": sum(len(m) for m in by_customer.values()),
+            "journeys_without_customer": without, "contacts": dist(contacts),
+            "channels": dist(channels) if have_channel else None, "repeat": repeat,
+            "containment": containment}
+
+
+def handovers_section(journeys, options):
+    limit = options.max_handovers
+    pairs = {}  # (from, to) -> {"waits": [...], "journeys": set, "ping_pong": n}
+    total = ping_pong = with_one = over = 0
+    for number, journey in enumerate(journeys):
+        res = [e.resource for e in journey]
+        n = 0
+        for i in range(1, len(journey)):
+            if not (res[i - 1] and res[i] and res[i - 1] != res[i]):
+                continue
+            n += 1
+            p = pairs.setdefault((res[i - 1], res[i]),
+                                 {"waits": [], "journeys": set(), "ping_pong": 0})
+            p["waits"].append(wait(journey, i))
+            p["journeys"].add(number)
+            if i >= 2 and res[i - 2] and res[i - 2] == res[i]:
+                back = pairs.setdefault((res[i - 2], res[i - 1]),
+                                        {"waits": [], "journeys": set(), "ping_pong": 0})
+                back["ping_pong"] += 1
+                ping_pong += 1
+        total += n
+        with_one += n > 0
+        over += n > limit
+    ranked = sorted(pairs.items(), key=lambda it: (-len(it[1]["waits"]), it[0][0], it[0][1]))
+    return {"present": True, "count": total, "journeys": with_one,
+            "share_with_handover": share(with_one, len(journeys)), "ping_pong": ping_pong,
+            "max_handovers": limit, "journeys_over_max": over,
+            "matrix": [{"from": text_of(a), "to": text_of(b), "count": len(p["waits"]),
+                        "journeys": len(p["journeys"]), "ping_pong": p["ping_pong"],
+                        "median_wait_s": seconds(median_p90(p["waits"])[0])}
+                       for (a, b), p in ranked]}
+
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def parse_calendar(text):
+    """{channel bytes or b"*": [(set of weekdays 0-6, from minute, to minute), ...]}."""
+    out = {}
+    for entry in text.split(";"):
+        if not entry.strip():
+            continue
+        chan, spans = entry.split("=", 1)
+        rules = []
+        for part in spans.split(","):
+            days, hours = part.split()
+            a, _, b = days.partition("-")
+            first, last = WEEKDAYS.index(a.lower()), WEEKDAYS.index((b or a).lower())
+            ds = {(first + k) % 7 for k in range((last - first) % 7 + 1)}
+            h1, h2 = hours.split("-")
+            rules.append((ds, int(h1[:2]) * 60 + int(h1[3:]), int(h2[:2]) * 60 + int(h2[3:])))
+        out[chan.strip().encode("utf-8")] = rules
+    return out
+
+
+def business_ms(rules, zone, holidays, a, b):
+    """The milliseconds of [a, b) inside the opening hours, in zone, holidays closed."""
+    if b <= a:
+        return 0
+    if rules is None:
+        return b - a
+    first = (EPOCH + datetime.timedelta(milliseconds=a)).astimezone(zone).date()
+    last = (EPOCH + datetime.timedelta(milliseconds=b)).astimezone(zone).date()
+    total = 0
+    day = first
+    while day <= last:
+        if day.isoformat() not in holidays:
+            for days, m1, m2 in rules:
+                if day.weekday() not in days:
+                    continue
+                midnight = datetime.datetime(day.year, day.month, day.day)
+
+                def instant(minutes):
+                    local = midnight + datetime.timedelta(minutes=minutes)
+                    return (local.replace(tzinfo=zone) - EPOCH) // datetime.timedelta(
+                        milliseconds=1)
+                lo, hi = max(a, instant(m1)), min(b, instant(m2))
+                if hi > lo:
+                    total += hi - lo
+        day += datetime.timedelta(days=1)
+    return total
+
+
+def business_section(journeys, all_steps, options):
+    calendar = parse_calendar(options.calendar)
+    zone = LOCAL_ZONE[0]
+    holidays = set()
+    if options.holidays:
+        with open(options.holidays, encoding="utf-8") as f:
+            holidays = {line.strip() for line in f if line.strip() and not line.startswith("#")}
+    transitions = {}
+    long_waits = 0
+    for journey, steps in zip(journeys, all_steps):
+        for i in range(1, len(journey)):
+            ch = journey[i].channel
+            rules = calendar.get(ch) if ch and ch in calendar else calendar.get(b"*")
+            ms = business_ms(rules, zone, holidays, journey[i - 1].end, journey[i].start)
+            transitions.setdefault((steps[i - 1], steps[i]), []).append(ms)
+            if ms > options.long_wait:
+                long_waits += 1
+    ranked = sorted(transitions.items(), key=lambda it: (-sum(it[1]), it[0][0], it[0][1]))
+    return {"calendar": options.calendar, "time_zone": options.tz or "UTC",
+            "holidays": options.holidays, "long_waits": long_waits,
+            "by_transition": [{"from": text_of(a), "to": text_of(b), "count": len(w),
+                               "median_s": seconds(median_p90(w)[0]),
+                               "p90_s": seconds(median_p90(w)[1]), "total_s": seconds(sum(w))}
+                              for (a, b), w in ranked]}
+
+
 JOURNEYS_HEADER = ["case_id", "start", "end", "events", "channels", "switches", "self_loops",
                    "repetitions", "longest_wait_s", "variant_id"]
+
+
+# Bucket bounds of the durations' log-scale histogram, in seconds: 0, 1 s, 10 s, 1 min, 10 min,
+# 1 h, 6 h, 1 day, 7 days, 30 days, 365 days, the last bucket open.
+DURATION_BOUNDS = [0, 1, 10, 60, 600, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400, 365 * 86400]
+
+
+def duration_histogram(durations_ms):
+    """Journeys per bucket, every bucket listed (none without journeys)."""
+    if not durations_ms:
+        return []
+    rows = []
+    for i, lo in enumerate(DURATION_BOUNDS):
+        hi = DURATION_BOUNDS[i + 1] if i + 1 < len(DURATION_BOUNDS) else None
+        n = sum(1 for d in durations_ms if d >= lo * 1000 and (hi is None or d < hi * 1000))
+        rows.append({"from_s": lo, "to_s": hi, "journeys": n})
+    return rows
 
 
 def analyse(files, options):
@@ -791,13 +1063,16 @@ def analyse(files, options):
         raise OracleError("--step %s needs a channel column" % options.step)
     journeys = build_journeys(events, options.split_gap)
     journeys, filter_counts = apply_filters(journeys, options)
+    for k, entry in enumerate(e for e in filter_counts if e["on"] == "rows"):
+        entry["rows_removed"] = counts.get("filtered_by", [0] * (k + 1))[k]
     all_steps = [[step_name(e, options.step) for e in j] for j in journeys]
     durations = [max(e.end for e in j) - min(e.start for e in j) for j in journeys]
     sorted_durations = sorted(durations)
     duration_s = {"median": seconds(nearest_rank(sorted_durations, 50)),
                   "p90": seconds(nearest_rank(sorted_durations, 90)),
                   "max": seconds(sorted_durations[-1]) if durations else None,
-                  "mean": sum(durations) / len(durations) / 1000 if durations else None}
+                  "mean": sum(durations) / len(durations) / 1000 if durations else None,
+                  "histogram": duration_histogram(durations)}
     channels = None
     if have_channel:
         channels = distribution([len({e.channel for e in j if e.channel}) for j in journeys],
@@ -818,6 +1093,12 @@ def analyse(files, options):
     if options.filters:
         report["input"]["filtered_rows"] = counts.get("filtered_rows", 0)
         report["filters"] = filter_counts
+    if counts["have_customer"]:
+        report["customers"] = customers_section(journeys, all_steps, have_channel, options)
+    if counts["have_resource"]:
+        report["handovers"] = handovers_section(journeys, options)
+    if options.calendar:
+        report["waits"]["business"] = business_section(journeys, all_steps, options)
     return report, journey_rows(journeys, all_steps, options, have_channel)
 
 
@@ -847,6 +1128,13 @@ def make_options(argv):
                  "ends-with", "follows", "eventually", "size", "duration", "keep-coverage"):
         p.add_argument("--" + name, action=Filter, metavar="VALUE")
     p.add_argument("--coverage", default=None, metavar="P%")
+    p.add_argument("--repeat-window", type=parse_duration, default=parse_duration("7d"),
+                   metavar="DURATION")
+    p.add_argument("--self-service", default=None, metavar="CH,...")
+    p.add_argument("--max-handovers", type=int, default=3, metavar="N")
+    p.add_argument("--calendar", default=None, metavar="SPEC")
+    p.add_argument("--holidays", default=None, metavar="FILE")
+    p.add_argument("--tz", default=None, metavar="ZONE")
     p.add_argument("--journeys", action="store_true",
                    help="print the rows of `jmine journeys` (CSV), not the report")
     for role in CANDIDATES:
@@ -857,6 +1145,12 @@ def make_options(argv):
     if options.collapse_loops is not None and options.collapse_loops < 1:
         p.error("--collapse-loops must be >= 1")
     options.overrides = {role: getattr(options, "role_" + role) for role in CANDIDATES}
+    if options.tz and options.tz != "UTC":
+        import zoneinfo
+        LOCAL_ZONE[0] = zoneinfo.ZoneInfo(options.tz)
+    else:
+        LOCAL_ZONE[0] = UTC
+    parse_time.cache_clear()
     # The filters: --where apart (rows), the window where --from or --to first stands.
     options.wheres, options.where_texts, options.journey_filters = [], [], []
     window = {}

@@ -26,6 +26,8 @@ typedef struct law_journey {
     const char *step[LAW_MAX_EVENTS];
     const char *chan[LAW_MAX_EVENTS]; /* NULL: unknown */
     int64_t start[LAW_MAX_EVENTS], end[LAW_MAX_EVENTS];
+    const char *cust[LAW_MAX_EVENTS]; /* NULL: none (the customer's view) */
+    const char *res[LAW_MAX_EVENTS];  /* NULL: none (handovers) */
 } law_journey;
 
 /* The fixture: the analysis under test, the log, and the options of the run. */
@@ -35,11 +37,12 @@ typedef struct law {
     size_t n;
     jm_options opt;
     bool has_end, has_channel;
+    bool has_customer, has_resource; /* the log has the column (default: no) */
 } law;
 
 /* A process: its own tables, filled in its own first-seen order, and its context. */
 typedef struct law_proc {
-    jm__intern *steps, *chans, *cases;
+    jm__intern *steps, *chans, *cases, *custs, *ress;
     jm__seqtab *variants;
     jm__pairs *pairs;
     jm__ctx ctx;
@@ -50,6 +53,13 @@ static const char *const law_steps[] = {
     "Call: billing", "Email: follow-up", "Resolved", "Web: visit FAQ",
     "Ticket: open",  "SMS survey",       "Chat",     "Call"};
 static const char *const law_chans[] = {"phone", "email", "web", "chat", "sms"};
+/* Customers (several journeys each, so that repeats span cases) and resources. */
+static const char *const law_custs[] = {"K01", "K02", "K03", "K04", "K05", "K06", "K07",
+                                        "K08", "K09", "K10", "K11", "K12", "K13", "K14",
+                                        "K15", "K16", "K17", "K18", "K19", "K20"};
+static const char *const law_ress[] = {"ann", "bo", "cy", "di", "ed"};
+#define LAW_NCUSTS (sizeof law_custs / sizeof law_custs[0])
+#define LAW_NRESS (sizeof law_ress / sizeof law_ress[0])
 #define LAW_NSTEPS (sizeof law_steps / sizeof law_steps[0])
 #define LAW_NCHANS (sizeof law_chans / sizeof law_chans[0])
 
@@ -92,6 +102,23 @@ static law *law_new(const jm__analysis *an, size_t n, uint64_t seed)
             j->end[k] = j->start[k] + (int64_t)(law_rand(&s) % 4) * 300000;
         }
     }
+    /* Customers and resources from a stream of their own (the journeys above stay as they
+     * were): a journey's customer mostly on every event, sometimes only on later ones, or
+     * none; resources that hand over, and straight back. */
+    uint64_t c = seed ^ 0x5eedc0ffeeULL;
+    for (size_t i = 0; i < n; i++) {
+        law_journey *j = &L->j[i];
+        uint64_t r = law_rand(&c);
+        const char *cu = r % 13 == 0 ? NULL : law_custs[(r / 13) % LAW_NCUSTS];
+        for (size_t k = 0; k < j->n; k++) {
+            uint64_t q = law_rand(&c);
+            j->cust[k] = q % 9 == 0 ? NULL : q % 31 == 1 ? law_custs[q % LAW_NCUSTS] : cu;
+            j->res[k] = q % 7 == 0                    ? NULL
+                        : k >= 2 && q % 5 == 0        ? j->res[k - 2]
+                        : k >= 1 && q % 3 == 0        ? j->res[k - 1]
+                                                      : law_ress[(q / 7) % LAW_NRESS];
+        }
+    }
     return L;
 }
 
@@ -124,6 +151,14 @@ static law_proc *law_proc_new(const law *L, size_t rotate, bool has_end, bool ha
     p->steps = jm__intern_new();
     p->chans = jm__intern_new();
     p->cases = jm__intern_new();
+    p->custs = jm__intern_new();
+    p->ress = jm__intern_new();
+    for (size_t i = 0; i < LAW_NRESS; i++)
+        jm__intern_id(p->ress, law_ress[(i + rotate) % LAW_NRESS],
+                      strlen(law_ress[(i + rotate) % LAW_NRESS]));
+    for (size_t i = 0; i < LAW_NCUSTS; i++)
+        jm__intern_id(p->custs, law_custs[(LAW_NCUSTS - i + rotate) % LAW_NCUSTS],
+                      strlen(law_custs[(LAW_NCUSTS - i + rotate) % LAW_NCUSTS]));
     p->variants = jm__seqtab_new();
     p->pairs = jm__pairs_new(UINT32_MAX);
     for (size_t i = 0; i < LAW_NSTEPS; i++)
@@ -140,8 +175,12 @@ static law_proc *law_proc_new(const law *L, size_t rotate, bool has_end, bool ha
                        .case_cmp = law_case_cmp,
                        .variants = p->variants,
                        .pairs = p->pairs,
+                       .custs = p->custs,
+                       .ress = p->ress,
                        .has_channel = has_channel,
-                       .has_end = has_end};
+                       .has_end = has_end,
+                       .has_customer = L->has_customer,
+                       .has_resource = L->has_resource};
     p->tables = (jm__state_tables){p->steps, p->chans, p->cases, p->variants, p->pairs};
     return p;
 }
@@ -151,6 +190,8 @@ static void law_proc_free(law_proc *p)
     jm__intern_free(p->steps);
     jm__intern_free(p->chans);
     jm__intern_free(p->cases);
+    jm__intern_free(p->custs);
+    jm__intern_free(p->ress);
     jm__seqtab_free(p->variants);
     jm__pairs_free(p->pairs);
     free(p);
@@ -161,12 +202,15 @@ static void law_proc_free(law_proc *p)
 static void law_add(law_proc *p, const law *L, void *st, const law_journey *src)
 {
     uint32_t step[LAW_MAX_EVENTS], pair[LAW_MAX_EVENTS], chan[LAW_MAX_EVENTS], seq[LAW_MAX_EVENTS];
+    uint32_t cust[LAW_MAX_EVENTS], res[LAW_MAX_EVENTS];
     int64_t end[LAW_MAX_EVENTS];
     jm__journey j = {.cas = jm__intern_id(p->cases, src->cas, strlen(src->cas)),
                      .n = src->n,
                      .step = step,
                      .pair = pair,
                      .chan = chan,
+                     .cust = p->ctx.has_customer ? cust : NULL,
+                     .res = p->ctx.has_resource ? res : NULL,
                      .start = src->start,
                      .end = end,
                      .first_start = src->start[0]};
@@ -177,6 +221,10 @@ static void law_add(law_proc *p, const law *L, void *st, const law_journey *src)
                       ? jm__intern_id(p->chans, src->chan[i], strlen(src->chan[i]))
                       : JM_NO_CHANNEL;
         end[i] = p->ctx.has_end ? src->end[i] : src->start[i];
+        cust[i] = src->cust[i] ? jm__intern_id(p->custs, src->cust[i], strlen(src->cust[i]))
+                               : JM_NO_SIDE;
+        res[i] = src->res[i] ? jm__intern_id(p->ress, src->res[i], strlen(src->res[i]))
+                             : JM_NO_SIDE;
         j.last_end = i == 0 || end[i] > j.last_end ? end[i] : j.last_end;
         pair[i] = i == 0 ? UINT32_MAX : jm__pairs_id(p->pairs, step[i - 1], step[i]);
         run = i > 0 && step[i] == step[i - 1] ? run + 1 : 1;

@@ -115,7 +115,7 @@ static void test_filter_where_rows(void **state)
 
 /* A journey of steps given as letters (step id = letter - 'A'), one event an hour from 0. */
 typedef struct jny {
-    uint32_t step[16], chan[16];
+    uint32_t step[16], chan[16], cust[16], res[16];
     int64_t start[16], end[16];
     size_t n;
 } jny;
@@ -128,8 +128,24 @@ static jny make(const char *steps)
         j.chan[i] = 0;
         j.start[i] = (int64_t)i * 3600000;
         j.end[i] = j.start[i] + 60000;
+        j.cust[i] = 100 + (uint32_t)i; /* the event's place, to see that it moves with it */
+        j.res[i] = 200 + (uint32_t)i;
     }
     return j;
+}
+
+static jm__jarrs arrs(jny *j)
+{
+    return (jm__jarrs){j->step, j->chan, j->cust, j->res, j->start, j->end};
+}
+
+/* Each event's customer and resource still beside its time after a filter moved it. */
+static void assert_aligned(const jm__jarrs *a, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(a->cust[i], 100 + a->start[i] / 3600000);
+        assert_int_equal(a->res[i], 200 + a->start[i] / 3600000);
+    }
 }
 
 static jm__intern *letters(void)
@@ -151,7 +167,9 @@ static size_t run1(const char *const *kv, const char *steps)
     jm__fcount c;
     jm__fcount_init(&c, fs);
     jny j = make(steps);
-    size_t n = jm__filters_journey(fs, &c, 0, j.step, j.chan, j.start, j.end, j.n);
+    jm__jarrs a = arrs(&j);
+    size_t n = jm__filters_journey(fs, &c, 0, &a, j.n);
+    assert_aligned(&a, n);
     jm__fcount_clear(&c);
     jm__intern_free(t);
     jm__filters_free(fs);
@@ -216,10 +234,10 @@ typedef struct emitted {
     uint32_t cas[64];
 } emitted;
 
-static void collect(void *data, uint32_t cas, const uint32_t *step, const uint32_t *chan,
-                    const int64_t *start, const int64_t *end, size_t n)
+static void collect(void *data, uint32_t cas, const jm__jarrs *a, size_t n)
 {
-    (void)step, (void)chan, (void)start, (void)end, (void)n;
+    if (a != NULL)
+        assert_aligned(a, n);
     emitted *e = data;
     e->cas[e->n++] = cas;
 }
@@ -239,13 +257,14 @@ static emitted cover(const char *const *kv, const char *const *journeys, jm__fre
     emitted e = {0};
     for (uint32_t i = 0; journeys[i] != NULL; i++) {
         jny j = make(journeys[i]);
-        size_t n = jm__filters_journey(fs, &c[i % 2], i, j.step, j.chan, j.start, j.end, j.n);
+        jm__jarrs a = arrs(&j);
+        size_t n = jm__filters_journey(fs, &c[i % 2], i, &a, j.n);
         if (n > 0)
-            collect(&e, i, NULL, NULL, NULL, NULL, n);
+            collect(&e, i, &a, n);
     }
     jm__filters_coverage(fs, c, 2, t, 0, collect, &e);
     jm__fcount_add(&c[0], &c[1], fs);
-    jm__filters_results(fs, &c[0], res);
+    jm__filters_results(fs, &c[0], NULL, res);
     jm__fcount_clear(&c[0]);
     jm__fcount_clear(&c[1]);
     jm__intern_free(t);

@@ -343,13 +343,72 @@ static void test_model_text_unknown_section(void **state)
                                     "A          2\n\n");
 }
 
+/* Durations for people: two units at most; years of 365 days past one, days unpadded after them. */
+static void test_model_fmt_human(void **state)
+{
+    (void)state;
+    char b[32];
+    const int64_t day = 86400000;
+    assert_string_equal(jm__fmt_human(b, 42000), "42s");
+    assert_string_equal(jm__fmt_human(b, 2500), "2.5s");
+    assert_string_equal(jm__fmt_human(b, 12 * 60000 + 5000), "12m 05s");
+    assert_string_equal(jm__fmt_human(b, 2 * day + 4 * 3600000), "2d 04h");
+    assert_string_equal(jm__fmt_human(b, 364 * day), "364d");
+    assert_string_equal(jm__fmt_human(b, 365 * day), "1y");
+    assert_string_equal(jm__fmt_human(b, 133897 * day), "366y 307d");
+    assert_string_equal(jm__fmt_human(b, (366 * 365 + 10) * day), "366y 10d");
+    assert_string_equal(jm__fmt_human(b, -(400 * day)), "-1y 35d");
+}
+
+/* The page shows a section it has no renderer for (as the customers' or filters' sections of
+ * other analyses) with a heading and its numbers marked for the JSON; a "filters" section goes
+ * first, before the summary; a name with markup stays text. */
+static void test_model_html_unknown_section(void **state)
+{
+    struct fixture *f = *state;
+    jm__mval *root = jm__model_root(f->m);
+    jm__mval *flt = jm__m_obj(f->m, root, "filters");
+    jm__m_cstr(f->m, flt, "case", "c<1>");
+    jm__m_uint(f->m, flt, "journeys_kept", 7);
+    jm__mval *s = jm__m_obj(f->m, root, "business_time");
+    jm__m_ms(f->m, s, "median_s", 90000);
+    jm__mval *arr = jm__m_arr(f->m, s, "by_queue");
+    jm__mval *row = jm__m_obj(f->m, arr, NULL);
+    jm__m_cstr(f->m, row, "queue", "</script>");
+    jm__m_uint(f->m, row, "waits", 2);
+    jm__m_hide(jm__m_uint(f->m, root, "top", 0));
+    jm__html_report(root, f->out);
+    const char *h = written(f);
+    const char *filters = strstr(h, "<section id=\"s-filters\" class=filters><h2>Filters</h2>");
+    const char *summary = strstr(h, "<section id=\"summary\">");
+    const char *bt = strstr(h, "<section id=\"s-business_time\"><h2>Business time</h2>");
+    const char *input = strstr(h, "<section id=\"input\">");
+    assert_non_null(filters);
+    assert_non_null(summary);
+    assert_non_null(bt);
+    assert_non_null(input);
+    assert_true(filters < summary && summary < bt && bt < input);
+    assert_non_null(strstr(h, "c&lt;1&gt;"));
+    assert_non_null(strstr(h, "data-k=\"filters.journeys_kept\" data-v=\"7\""));
+    assert_non_null(strstr(h, "data-k=\"business_time.median_s\" data-v=\"90\">1m 30s<"));
+    assert_non_null(strstr(h, "data-k=\"business_time.by_queue.0.waits\" data-v=\"2\""));
+    assert_non_null(strstr(h, "<td>&lt;/script&gt;</td>"));
+    /* In the embedded JSON, '<' is escaped: "</script>" occurs only where scripts end. */
+    assert_non_null(strstr(h, "\"\\u003c/script>\""));
+    size_t ends = 0;
+    for (const char *x = h; (x = strstr(x, "</script>")) != NULL; x++)
+        ends++;
+    assert_int_equal(ends, 2);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_model_order_and_lookup),     T(test_model_strings),       T(test_model_json),
         T(test_model_variants_csv),         T(test_model_variants_text), T(test_model_dot),
-        T(test_model_text_unknown_section),
+        T(test_model_text_unknown_section), T(test_model_html_unknown_section),
+        T(test_model_fmt_human),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

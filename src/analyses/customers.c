@@ -1,0 +1,711 @@
+/* SPDX-License-Identifier: MIT */
+/* The customer's view (SPEC §9): customers, contacts and channels per customer, repeat contact
+ * within --repeat-window, first-contact resolution, containment of --self-service channels. */
+#include "analysis.h"
+#include "../pseudo.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A journey with a customer, as kept until the end: 32 bytes, one per such journey (the
+ * largest thing this analysis keeps; SPEC §6). */
+typedef struct cjour {
+    int64_t start, end; /* first start, latest end */
+    uint32_t cust;      /* id in ctx->custs */
+    uint32_t n;         /* events; the top bit: every event in a self-service channel */
+    uint32_t fstep;     /* first step */
+    uint32_t fchan;     /* first channel, JM_NO_CHANNEL when unknown */
+} cjour;
+
+#define ALL_SS 0x80000000u
+#define N_OF(x) ((x) & ~ALL_SS)
+
+/* An escalation: the first step outside self-service of a journey that started in it. */
+typedef struct escal {
+    uint32_t step, chan;
+    uint64_t journeys;
+} escal;
+
+/* A group of journeys by first channel or first step, for the repeat rankings. */
+typedef struct group {
+    uint32_t id;
+    uint64_t journeys, followed;
+} group;
+
+typedef struct customers {
+    cjour *j;
+    size_t nj, jcap;
+    /* (customer << 32 | channel): the known channels of a journey other than its first, each
+     * once a journey; with the first channels they give the channels per customer. */
+    uint64_t *extra;
+    size_t nextra, extra_cap;
+    uint64_t without;   /* journeys without a customer */
+    int64_t last_start; /* the latest start of any event (INT64_MIN: none) */
+    bool *ss;           /* by channel id: a self-service channel (add() only) */
+    size_t nss;
+    jm__seqtab *esc_ids; /* (step, chan) -> index in esc */
+    escal *esc;
+    size_t nesc, esc_cap;
+    /* Finished. */
+    bool finished;
+    uint64_t ncust;
+    jm__vals contacts, channels; /* per customer */
+    uint64_t journeys, provisional, followed, fcr;
+    jm__vals gap;
+    group *by_chan, *by_step;
+    size_t nby_chan, nby_step;
+    uint32_t *esc_order;
+    /* Containment, by the channels of --self-service in their order. */
+    size_t nssn;
+    char **ss_name;
+    uint32_t *ss_id; /* in ctx->chans, UINT32_MAX when the log has no such channel */
+    uint64_t *ss_journeys, *ss_contained;
+} customers;
+
+/* The --self-service channels, split at commas (each malloc'd into *names). */
+static size_t ss_names(const jm_options *opt, char ***names)
+{
+    *names = NULL;
+    if (opt->self_service == NULL)
+        return 0;
+    size_t n = 0, cap = 0;
+    const char *p = opt->self_service;
+    for (;;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len > 0) {
+            jm__grow((void **)names, &cap, n + 1, sizeof **names);
+            (*names)[n++] = jm__xmemdup(p, len);
+        }
+        if (e == NULL)
+            break;
+        p = e + 1;
+    }
+    return n;
+}
+
+static void *cu_begin(const jm__ctx *ctx)
+{
+    customers *s = jm__xcalloc(1, sizeof *s);
+    s->last_start = INT64_MIN;
+    s->esc_ids = jm__seqtab_new();
+    /* Journeys are rebuilt once every channel is known: which are self-service is settled
+     * here. (A merge adds no journeys: it reads what add() found.) */
+    char **names;
+    size_t n = ss_names(ctx->opt, &names);
+    s->nss = jm__intern_count(ctx->chans);
+    s->ss = jm__xcalloc(s->nss ? s->nss : 1, sizeof *s->ss);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = jm__intern_find(ctx->chans, names[i], strlen(names[i]));
+        if (id != UINT32_MAX && id < s->nss)
+            s->ss[id] = true;
+        free(names[i]);
+    }
+    free(names);
+    return s;
+}
+
+static inline bool is_ss(const customers *s, uint32_t chan)
+{
+    return chan != JM_NO_CHANNEL && chan < s->nss && s->ss[chan];
+}
+
+static escal *esc_of(customers *s, uint32_t step, uint32_t chan)
+{
+    uint32_t key[2] = {step, chan};
+    uint32_t id = jm__seqtab_id(s->esc_ids, key, 2);
+    if (id == s->nesc) {
+        jm__grow((void **)&s->esc, &s->esc_cap, s->nesc + 1, sizeof *s->esc);
+        s->esc[s->nesc++] = (escal){step, chan, 0};
+    }
+    return &s->esc[id];
+}
+
+/* The customer of a journey: that of its first event that has one (SPEC §9). */
+static uint32_t journey_customer(const jm__journey *j)
+{
+    if (j->cust == NULL)
+        return JM_NO_SIDE;
+    for (size_t i = 0; i < j->n; i++)
+        if (j->cust[i] != JM_NO_SIDE)
+            return j->cust[i];
+    return JM_NO_SIDE;
+}
+
+static void cu_add(void *st, const jm__ctx *ctx, const jm__journey *j)
+{
+    (void)ctx;
+    customers *s = st;
+    if (j->start[j->n - 1] > s->last_start)
+        s->last_start = j->start[j->n - 1];
+    uint32_t c = journey_customer(j);
+    if (c == JM_NO_SIDE) {
+        s->without++;
+        return;
+    }
+    bool all_ss = true;
+    size_t out = SIZE_MAX; /* the first event outside self-service */
+    for (size_t i = 0; i < j->n; i++) {
+        if (!is_ss(s, j->chan[i])) {
+            all_ss = false;
+            out = i;
+            break;
+        }
+    }
+    if (j->n > 0x7fffffff)
+        jm__die("a journey of %zu events", j->n);
+    jm__grow((void **)&s->j, &s->jcap, s->nj + 1, sizeof *s->j);
+    s->j[s->nj++] = (cjour){j->first_start, j->last_end, c,
+                            (uint32_t)j->n | (all_ss ? ALL_SS : 0), j->step[0], j->chan[0]};
+    if (out != SIZE_MAX && out > 0) /* started in self-service, then left it */
+        esc_of(s, j->step[out], j->chan[out])->journeys++;
+    /* The journey's other known channels, each once. */
+    for (size_t i = 1; i < j->n; i++) {
+        uint32_t ch = j->chan[i];
+        if (ch == JM_NO_CHANNEL || ch == j->chan[0])
+            continue;
+        bool seen = false;
+        for (size_t k = 1; k < i && !seen; k++)
+            seen = j->chan[k] == ch;
+        if (seen)
+            continue;
+        jm__grow((void **)&s->extra, &s->extra_cap, s->nextra + 1, sizeof *s->extra);
+        s->extra[s->nextra++] = (uint64_t)c << 32 | ch;
+    }
+}
+
+static void cu_merge(void *into, const void *from, const jm__ctx *ctx)
+{
+    (void)ctx;
+    customers *a = into;
+    const customers *b = from;
+    if (b->nj) {
+        jm__grow((void **)&a->j, &a->jcap, a->nj + b->nj, sizeof *a->j);
+        memcpy(a->j + a->nj, b->j, b->nj * sizeof *b->j);
+        a->nj += b->nj;
+    }
+    if (b->nextra) {
+        jm__grow((void **)&a->extra, &a->extra_cap, a->nextra + b->nextra, sizeof *a->extra);
+        memcpy(a->extra + a->nextra, b->extra, b->nextra * sizeof *b->extra);
+        a->nextra += b->nextra;
+    }
+    a->without += b->without;
+    if (b->last_start > a->last_start)
+        a->last_start = b->last_start;
+    for (size_t i = 0; i < b->nesc; i++)
+        esc_of(a, b->esc[i].step, b->esc[i].chan)->journeys += b->esc[i].journeys;
+}
+
+/* Channel names, unknown (JM_NO_CHANNEL) last. */
+static int chan_cmp(const jm__ctx *ctx, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return 0;
+    if (a == JM_NO_CHANNEL || b == JM_NO_CHANNEL)
+        return a == JM_NO_CHANNEL ? 1 : -1;
+    return jm__intern_cmp(ctx->chans, a, b);
+}
+
+/* Journeys by customer, then start, end, events, first step and channel by name: an order that
+ * does not depend on the order journeys came in (the state is written in it). */
+static int by_journey(const void *pa, const void *pb, void *data)
+{
+    const jm__ctx *ctx = data;
+    const cjour *x = pa, *y = pb;
+    if (x->cust != y->cust)
+        return x->cust < y->cust ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->end != y->end)
+        return x->end < y->end ? -1 : 1;
+    if (x->n != y->n)
+        return x->n < y->n ? -1 : 1;
+    if (x->fstep != y->fstep) {
+        int c = jm__intern_cmp(ctx->steps, x->fstep, y->fstep);
+        if (c)
+            return c;
+    }
+    return chan_cmp(ctx, x->fchan, y->fchan);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The group of id (a step or channel id; JM_NO_CHANNEL is slot 0 of *map), found through
+ * *map (by id + 1: its index in *g + 1; capacity *mcap). */
+static group *group_of(group **g, size_t *n, size_t *cap, uint32_t **map, size_t *mcap,
+                       uint32_t id)
+{
+    size_t slot = id == JM_NO_CHANNEL ? 0 : (size_t)id + 1;
+    jm__grow_zeroed((void **)map, mcap, slot + 1, sizeof **map);
+    if ((*map)[slot] == 0) {
+        jm__grow((void **)g, cap, *n + 1, sizeof **g);
+        (*g)[*n] = (group){id, 0, 0};
+        (*map)[slot] = (uint32_t)++*n;
+    }
+    return &(*g)[(*map)[slot] - 1];
+}
+
+/* Most journeys followed first, then most journeys, then by name (steps: ctx->steps; channels:
+ * ctx->chans, unknown last). */
+static int by_followed(const void *pa, const void *pb, void *data)
+{
+    const void **d = data;
+    const jm__ctx *ctx = d[0];
+    bool steps = d[1] != NULL;
+    const group *x = pa, *y = pb;
+    if (x->followed != y->followed)
+        return x->followed > y->followed ? -1 : 1;
+    if (x->journeys != y->journeys)
+        return x->journeys > y->journeys ? -1 : 1;
+    return steps ? jm__intern_cmp(ctx->steps, x->id, y->id) : chan_cmp(ctx, x->id, y->id);
+}
+
+static int esc_cmp(const void *pa, const void *pb, void *data)
+{
+    const void **d = data;
+    const customers *s = d[0];
+    const jm__ctx *ctx = d[1];
+    const escal *x = &s->esc[*(const uint32_t *)pa], *y = &s->esc[*(const uint32_t *)pb];
+    if (x->journeys != y->journeys)
+        return x->journeys > y->journeys ? -1 : 1;
+    int c = jm__intern_cmp(ctx->steps, x->step, y->step);
+    return c ? c : chan_cmp(ctx, x->chan, y->chan);
+}
+
+static void cu_finish(void *st, const jm__ctx *ctx)
+{
+    customers *s = st;
+    const jm_options *opt = ctx->opt;
+    int64_t w = opt->repeat_window_ms;
+    jm__sort(s->j, s->nj, sizeof *s->j, by_journey, (void *)ctx);
+    qsort(s->extra, s->nextra, sizeof *s->extra, u64_cmp);
+    /* Containment: the --self-service channels by name. */
+    s->nssn = ss_names(opt, &s->ss_name);
+    s->ss_id = jm__xmalloc((s->nssn ? s->nssn : 1) * sizeof *s->ss_id);
+    s->ss_journeys = jm__xcalloc(s->nssn ? s->nssn : 1, sizeof *s->ss_journeys);
+    s->ss_contained = jm__xcalloc(s->nssn ? s->nssn : 1, sizeof *s->ss_contained);
+    for (size_t i = 0; i < s->nssn; i++)
+        s->ss_id[i] = jm__intern_find(ctx->chans, s->ss_name[i], strlen(s->ss_name[i]));
+    size_t cap_c = 0, cap_s = 0, x = 0, mcap_c = 0, mcap_s = 0;
+    uint32_t *map_c = NULL, *map_s = NULL;
+    uint32_t *chs = NULL;
+    size_t chs_cap = 0;
+    for (size_t a = 0; a < s->nj;) {
+        size_t b = a;
+        while (b < s->nj && s->j[b].cust == s->j[a].cust)
+            b++;
+        uint32_t c = s->j[a].cust;
+        /* Contacts and channels of customer c. */
+        uint64_t events = 0;
+        size_t nch = 0;
+        while (x < s->nextra && (uint32_t)(s->extra[x] >> 32) < c)
+            x++;
+        for (size_t i = a; i < b; i++) {
+            events += N_OF(s->j[i].n);
+            if (s->j[i].fchan != JM_NO_CHANNEL) {
+                jm__grow((void **)&chs, &chs_cap, nch + 1, sizeof *chs);
+                chs[nch++] = s->j[i].fchan;
+            }
+        }
+        for (; x < s->nextra && (uint32_t)(s->extra[x] >> 32) == c; x++) {
+            jm__grow((void **)&chs, &chs_cap, nch + 1, sizeof *chs);
+            chs[nch++] = (uint32_t)s->extra[x];
+        }
+        jm__sort_u32(chs, nch);
+        size_t distinct = 0;
+        for (size_t i = 0; i < nch; i++)
+            distinct += i == 0 || chs[i] != chs[i - 1];
+        jm__vals_push(&s->contacts, (int64_t)events);
+        jm__vals_push(&s->channels, (int64_t)distinct);
+        s->ncust++;
+        /* Repeat contact: the first journey that starts later, within the window. */
+        for (size_t i = a; i < b; i++) {
+            const cjour *J = &s->j[i];
+            size_t k = i + 1;
+            while (k < b && s->j[k].start == J->start)
+                k++;
+            bool followed = k < b && s->j[k].start <= J->end + w;
+            if (J->end + w > s->last_start) {
+                s->provisional++;
+                continue;
+            }
+            s->journeys++;
+            group *gc = group_of(&s->by_chan, &s->nby_chan, &cap_c, &map_c, &mcap_c, J->fchan);
+            group *gs = group_of(&s->by_step, &s->nby_step, &cap_s, &map_s, &mcap_s, J->fstep);
+            gc->journeys++;
+            gs->journeys++;
+            if (followed) {
+                s->followed++;
+                gc->followed++;
+                gs->followed++;
+                int64_t gap = s->j[k].start - J->end;
+                jm__vals_push(&s->gap, gap > 0 ? gap : 0);
+            } else if (N_OF(J->n) == 1) {
+                s->fcr++;
+            }
+            for (size_t q = 0; q < s->nssn; q++) {
+                if (s->ss_id[q] == J->fchan && J->fchan != JM_NO_CHANNEL) {
+                    s->ss_journeys[q]++;
+                    s->ss_contained[q] += (J->n & ALL_SS) && !followed;
+                }
+            }
+        }
+        a = b;
+    }
+    free(chs);
+    free(map_c);
+    free(map_s);
+    jm__vals_sort(&s->contacts);
+    jm__vals_sort(&s->channels);
+    jm__vals_sort(&s->gap);
+    const void *dc[2] = {ctx, NULL}, *ds[2] = {ctx, ctx};
+    jm__sort(s->by_chan, s->nby_chan, sizeof *s->by_chan, by_followed, (void *)dc);
+    jm__sort(s->by_step, s->nby_step, sizeof *s->by_step, by_followed, (void *)ds);
+    s->esc_order = jm__xmalloc((s->nesc ? s->nesc : 1) * sizeof *s->esc_order);
+    for (size_t i = 0; i < s->nesc; i++)
+        s->esc_order[i] = (uint32_t)i;
+    const void *de[2] = {s, ctx};
+    jm__sort(s->esc_order, s->nesc, sizeof *s->esc_order, esc_cmp, (void *)de);
+    s->finished = true;
+}
+
+static void dist(jm__model *m, jm__mval *sec, const char *key, const jm__vals *v)
+{
+    jm__mval *o = jm__m_obj(m, sec, key);
+    bool any = jm__vals_count(v) > 0;
+    jm__m_uint(m, o, "median", any ? (uint64_t)jm__vals_pct(v, 50) : 0);
+    jm__m_uint(m, o, "p90", any ? (uint64_t)jm__vals_pct(v, 90) : 0);
+    jm__m_uint(m, o, "max", any ? (uint64_t)jm__vals_pct(v, 100) : 0);
+}
+
+static void chan_str(jm__model *m, jm__mval *o, const char *key, const jm__ctx *ctx, uint32_t c)
+{
+    if (c == JM_NO_CHANNEL) {
+        jm__m_null(m, o, key);
+        return;
+    }
+    size_t n;
+    const char *s = jm__intern_str(ctx->chans, c, &n);
+    jm__m_str(m, o, key, s, n);
+}
+
+static void cu_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *sec)
+{
+    const customers *s = st;
+    jm__m_bool(m, sec, "present", ctx->has_customer);
+    if (!ctx->has_customer) {
+        jm__m_cstr(m, sec, "note", "the log has no customer column");
+        jm__m_null(m, sec, "count");
+        jm__m_null(m, sec, "repeat");
+        jm__m_null(m, sec, "containment");
+        return;
+    }
+    jm__m_uint(m, sec, "count", s->ncust);
+    jm__m_uint(m, sec, "journeys", s->nj);
+    jm__m_uint(m, sec, "journeys_without_customer", s->without);
+    dist(m, sec, "contacts", &s->contacts);
+    if (ctx->has_channel)
+        dist(m, sec, "channels", &s->channels);
+    else
+        jm__m_null(m, sec, "channels");
+    jm__mval *r = jm__m_obj(m, sec, "repeat");
+    jm__m_ms(m, r, "window_s", ctx->opt->repeat_window_ms);
+    jm__m_uint(m, r, "journeys", s->journeys);
+    jm__m_uint(m, r, "provisional", s->provisional);
+    jm__m_uint(m, r, "followed", s->followed);
+    jm__m_ratio(m, r, "rate", s->followed, s->journeys);
+    jm__m_ratio(m, r, "fcr", s->fcr, s->journeys);
+    jm__mval *g = jm__m_obj(m, r, "gap_s");
+    if (jm__vals_count(&s->gap) > 0) {
+        jm__m_ms(m, g, "median", jm__vals_pct(&s->gap, 50));
+        jm__m_ms(m, g, "p90", jm__vals_pct(&s->gap, 90));
+    } else {
+        jm__m_null(m, g, "median");
+        jm__m_null(m, g, "p90");
+    }
+    if (ctx->has_channel) {
+        jm__mval *a = jm__m_arr(m, r, "by_first_channel");
+        for (size_t i = 0; i < s->nby_chan; i++) {
+            const group *x = &s->by_chan[i];
+            jm__mval *o = jm__m_obj(m, a, NULL);
+            chan_str(m, o, "channel", ctx, x->id);
+            jm__m_uint(m, o, "journeys", x->journeys);
+            jm__m_uint(m, o, "followed", x->followed);
+            jm__m_ratio(m, o, "rate", x->followed, x->journeys);
+        }
+    } else {
+        jm__m_null(m, r, "by_first_channel");
+    }
+    jm__mval *a = jm__m_arr(m, r, "by_first_step");
+    for (size_t i = 0; i < s->nby_step; i++) {
+        const group *x = &s->by_step[i];
+        size_t n;
+        const char *name = jm__intern_str(ctx->steps, x->id, &n);
+        jm__mval *o = jm__m_obj(m, a, NULL);
+        jm__m_str(m, o, "step", name, n);
+        jm__m_uint(m, o, "journeys", x->journeys);
+        jm__m_uint(m, o, "followed", x->followed);
+        jm__m_ratio(m, o, "rate", x->followed, x->journeys);
+    }
+    if (s->nssn == 0 || !ctx->has_channel) {
+        jm__m_null(m, sec, "containment");
+        return;
+    }
+    jm__mval *c = jm__m_obj(m, sec, "containment");
+    jm__mval *ca = jm__m_arr(m, c, "channels");
+    uint64_t tj = 0, tc = 0;
+    for (size_t i = 0; i < s->nssn; i++) {
+        jm__mval *o = jm__m_obj(m, ca, NULL);
+        jm__m_cstr(m, o, "channel", s->ss_name[i]);
+        jm__m_uint(m, o, "journeys", s->ss_journeys[i]);
+        jm__m_uint(m, o, "contained", s->ss_contained[i]);
+        jm__m_ratio(m, o, "rate", s->ss_contained[i], s->ss_journeys[i]);
+        tj += s->ss_journeys[i];
+        tc += s->ss_contained[i];
+    }
+    jm__m_uint(m, c, "journeys", tj);
+    jm__m_uint(m, c, "contained", tc);
+    jm__m_ratio(m, c, "rate", tc, tj);
+    jm__mval *ea = jm__m_arr(m, c, "escalations");
+    for (size_t i = 0; i < s->nesc; i++) {
+        const escal *e = &s->esc[s->esc_order[i]];
+        size_t n;
+        const char *name = jm__intern_str(ctx->steps, e->step, &n);
+        jm__mval *o = jm__m_obj(m, ea, NULL);
+        jm__m_str(m, o, "step", name, n);
+        chan_str(m, o, "channel", ctx, e->chan);
+        jm__m_uint(m, o, "journeys", e->journeys);
+    }
+}
+
+/* "Where to act first": the first steps whose journeys come back most. */
+static void cu_findings(const void *st, const jm__ctx *ctx, jm__findings *out)
+{
+    const customers *s = st;
+    if (!ctx->has_customer || s->journeys == 0)
+        return;
+    for (size_t i = 0, k = 0; i < s->nby_step && k < 3; i++) {
+        const group *x = &s->by_step[i];
+        /* A first step whose repeat rate is at least a tenth above the overall rate, with at
+         * least 5 journeys followed. */
+        if (x->followed < 5 || 10 * x->followed * s->journeys <= 11 * s->followed * x->journeys)
+            continue;
+        size_t n;
+        const char *name = jm__intern_str(ctx->steps, x->id, &n);
+        char rate[32], all[32];
+        jm__fmt_ratio(rate, x->followed * 100, x->journeys);
+        jm__fmt_ratio(all, s->followed * 100, s->journeys);
+        jm__findings_add(out, "repeat_contact", x->followed, jm__xmemdup(name, n),
+                         jm__strdupf("customers who start here come back within the repeat "
+                                     "window: %.4s%% of journeys, against %.4s%% overall",
+                                     rate, all));
+        k++;
+    }
+}
+
+/* The name a customer is written under in the state: its id, or its pseudonym. */
+static const char *cust_name(const jm__ctx *ctx, uint32_t c, size_t *n, char buf[17])
+{
+    const char *s = jm__intern_str(ctx->custs, c, n);
+    if (ctx->cust_key != NULL) {
+        jm__pseudonym(ctx->cust_key, ctx->cust_key_len, s, *n, buf);
+        *n = 16;
+        return buf;
+    }
+    return s;
+}
+
+/* A customer's journeys s->j[a, b) and its extra channels s->extra[xa, xb), under name. */
+typedef struct span {
+    size_t a, b, xa, xb;
+    char *name;
+    size_t n;
+} span;
+
+static int span_cmp(const void *pa, const void *pb)
+{
+    const span *x = pa, *y = pb;
+    return jm__bytes_cmp(x->name, x->n, y->name, y->n);
+}
+
+static void sw_chan(jm__state_w *w, const jm__ctx *ctx, uint32_t c)
+{
+    jm__sw_u64(w, c != JM_NO_CHANNEL);
+    if (c != JM_NO_CHANNEL) {
+        size_t n;
+        const char *s = jm__intern_str(ctx->chans, c, &n);
+        jm__sw_bytes(w, s, n);
+    }
+}
+
+static uint32_t sr_chan(jm__state_r *r)
+{
+    return jm__sr_u64(r) ? jm__sr_chan(r) : JM_NO_CHANNEL;
+}
+
+/* The totals; each customer by its name (or pseudonym): its journeys (start, end, events with
+ * the self-service bit, first step, first channel) and its channels; the escalations. */
+static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
+{
+    customers *s = st;
+    jm__sw_u64(w, s->without);
+    jm__sw_i64(w, s->last_start);
+    size_t ns = 0, cap = 0, x = 0;
+    span *sp = NULL;
+    for (size_t a = 0; a < s->nj;) { /* by customer id, as the journeys and extras are */
+        size_t b = a;
+        uint32_t c = s->j[a].cust;
+        while (b < s->nj && s->j[b].cust == c)
+            b++;
+        while (x < s->nextra && (uint32_t)(s->extra[x] >> 32) < c)
+            x++;
+        size_t xa = x;
+        while (x < s->nextra && (uint32_t)(s->extra[x] >> 32) == c)
+            x++;
+        char buf[17];
+        size_t n;
+        const char *name = cust_name(ctx, c, &n, buf);
+        jm__grow((void **)&sp, &cap, ns + 1, sizeof *sp);
+        sp[ns++] = (span){a, b, xa, x, jm__xmemdup(name, n), n};
+        a = b;
+    }
+    qsort(sp, ns, sizeof *sp, span_cmp);
+    jm__sw_u64(w, ns);
+    uint32_t *chs = NULL;
+    size_t chs_cap = 0;
+    for (size_t i = 0; i < ns; i++) {
+        jm__sw_bytes(w, sp[i].name, sp[i].n);
+        jm__sw_u64(w, sp[i].b - sp[i].a);
+        size_t nch = 0;
+        for (size_t k = sp[i].a; k < sp[i].b; k++) {
+            const cjour *J = &s->j[k];
+            jm__sw_i64(w, J->start);
+            jm__sw_i64(w, J->end);
+            jm__sw_u64(w, J->n);
+            jm__sw_step(w, J->fstep);
+            sw_chan(w, ctx, J->fchan);
+        }
+        /* The channels of its journeys past their first, each once, by name. */
+        for (size_t q = sp[i].xa; q < sp[i].xb; q++) {
+            jm__grow((void **)&chs, &chs_cap, nch + 1, sizeof *chs);
+            chs[nch++] = (uint32_t)s->extra[q];
+        }
+        jm__sort_u32(chs, nch);
+        size_t d = 0;
+        for (size_t k = 0; k < nch; k++)
+            if (k == 0 || chs[k] != chs[k - 1])
+                chs[d++] = chs[k];
+        for (size_t k = 1; k < d; k++) { /* by name: an insertion sort of a few */
+            uint32_t v = chs[k];
+            size_t q = k;
+            while (q > 0 && jm__intern_cmp(ctx->chans, chs[q - 1], v) > 0) {
+                chs[q] = chs[q - 1];
+                q--;
+            }
+            chs[q] = v;
+        }
+        jm__sw_u64(w, d);
+        for (size_t k = 0; k < d; k++)
+            sw_chan(w, ctx, chs[k]);
+        free(sp[i].name);
+    }
+    free(chs);
+    free(sp);
+    jm__sw_u64(w, s->nesc);
+    for (size_t i = 0; i < s->nesc; i++) { /* esc_order: by journeys, then names */
+        const escal *e = &s->esc[s->esc_order[i]];
+        jm__sw_step(w, e->step);
+        sw_chan(w, ctx, e->chan);
+        jm__sw_u64(w, e->journeys);
+    }
+}
+
+static void *cu_load(const jm__ctx *ctx, jm__state_r *r)
+{
+    customers *s = jm__xcalloc(1, sizeof *s);
+    s->esc_ids = jm__seqtab_new();
+    s->without = jm__sr_u64(r);
+    s->last_start = jm__sr_i64(r);
+    jm__intern *custs = (jm__intern *)ctx->custs; /* a merge's own table, named as it loads */
+    size_t ns = jm__sr_count(r);
+    for (size_t i = 0; i < ns && jm__sr_ok(r); i++) {
+        size_t n;
+        const char *name = jm__sr_bytes(r, &n);
+        uint32_t c = jm__intern_id(custs, name, n);
+        size_t k = jm__sr_count(r);
+        if (k == 0)
+            jm__sr_fail(r);
+        for (size_t q = 0; q < k && jm__sr_ok(r); q++) {
+            cjour J;
+            J.start = jm__sr_i64(r);
+            J.end = jm__sr_i64(r);
+            uint64_t nev = jm__sr_u64(r);
+            J.fstep = jm__sr_step(r);
+            J.fchan = sr_chan(r);
+            J.cust = c;
+            if (N_OF(nev) == 0 || nev > UINT32_MAX || J.end < J.start)
+                jm__sr_fail(r);
+            J.n = (uint32_t)nev;
+            jm__grow((void **)&s->j, &s->jcap, s->nj + 1, sizeof *s->j);
+            s->j[s->nj++] = J;
+        }
+        size_t d = jm__sr_count(r);
+        for (size_t q = 0; q < d && jm__sr_ok(r); q++) {
+            uint32_t ch = sr_chan(r);
+            jm__grow((void **)&s->extra, &s->extra_cap, s->nextra + 1, sizeof *s->extra);
+            s->extra[s->nextra++] = (uint64_t)c << 32 | ch;
+        }
+    }
+    size_t ne = jm__sr_count(r);
+    for (size_t i = 0; i < ne && jm__sr_ok(r); i++) {
+        uint32_t step = jm__sr_step(r);
+        uint32_t chan = sr_chan(r);
+        escal *e = esc_of(s, step, chan);
+        if (e->journeys != 0)
+            jm__sr_fail(r);
+        e->journeys = jm__sr_u64(r);
+    }
+    return s;
+}
+
+static void cu_free(void *st)
+{
+    customers *s = st;
+    free(s->j);
+    free(s->extra);
+    free(s->ss);
+    jm__seqtab_free(s->esc_ids);
+    free(s->esc);
+    jm__vals_free(&s->contacts);
+    jm__vals_free(&s->channels);
+    jm__vals_free(&s->gap);
+    free(s->by_chan);
+    free(s->by_step);
+    free(s->esc_order);
+    for (size_t i = 0; i < s->nssn; i++)
+        free(s->ss_name[i]);
+    free(s->ss_name);
+    free(s->ss_id);
+    free(s->ss_journeys);
+    free(s->ss_contained);
+    free(s);
+}
+
+const jm__analysis jm__customers_analysis = {
+    .key = "customers",
+    .begin = cu_begin,
+    .add = cu_add,
+    .merge = cu_merge,
+    .finish = cu_finish,
+    .model = cu_model,
+    .findings = cu_findings,
+    .free = cu_free,
+    .save = cu_save,
+    .load = cu_load,
+};

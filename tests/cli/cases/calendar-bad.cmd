@@ -1,0 +1,1 @@
+jmine report --calendar 'phone=Mon-Fri 8-18' sample-logs/contacts.csv; echo "rc $?"; jmine report --calendar 'phone=Mon-Fri 08:00-18:00' --holidays sample-logs/contacts.csv sample-logs/contacts.csv; echo "rc $?"; jmine report --holidays tests/cli/data/holidays-se.txt sample-logs/contacts.csv; echo "rc $?"; jmine report --repeat-window 7 sample-logs/contacts.csv

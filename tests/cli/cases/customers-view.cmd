@@ -1,0 +1,1 @@
+jmine report --self-service web,chat --repeat-window 3d --max-handovers 5 --calendar 'phone=Mon-Fri 08:00-18:00; email=Mon-Sun 00:00-24:00; *=Mon-Fri 08:00-17:00' --tz Europe/Stockholm --holidays tests/cli/data/holidays-se.txt --top 4 --format md sample-logs/contacts.csv
