@@ -2,8 +2,6 @@
 /* A run spread over processes: plain files cut at record boundaries, events sent by the name of
  * their case, a log made a share of the run (dist.h). */
 #include "dist.h"
-
-#include <glib.h>
 #include "buckets.h"
 #include "read/sniff.h"
 #include "read/source.h"
@@ -204,13 +202,11 @@ static void put32(jm__dist_buf *b, uint32_t v)
     put(b, &v, 4);
 }
 
-/* A record: case (or DEF), kind, start, duration, fingerprint; a long duration's end after it;
- * with customers, the customer's number (NONE: none) last. DEF starts a name: 0 and a case id,
- * 1 and a kind's activity and channel (NONE: none) and, with resources, its resource (NONE:
- * none), or 2 and a customer id. */
+/* A record: case (or DEF), kind, start, duration, fingerprint, customer (NONE: none); a long
+ * duration's end after it. DEF starts a name: 0 and a case id, 1 and a kind's activity, channel
+ * and resource (NONE: none), or 2 and a customer id. */
 #define DEF UINT32_MAX
 #define NONE UINT32_MAX
-#define RECORD 24
 
 /* Entry i of bucket k: its bytes and length (entries lie back to back, as buckets.c keeps
  * them; a case id may hold NUL bytes). */
@@ -229,28 +225,11 @@ typedef struct export_ctx {
     uint32_t *wire;                 /* by case entry: its number in its owner's buffer */
     uint32_t *kind_wire;            /* by (kind, owner): its number there, or NONE */
     uint32_t *ncases, *nkinds;      /* by owner: names sent so far */
-    uint32_t *ncusts;               /* by owner: customers named so far */
-    GHashTable *cust_wire;          /* customer * n + owner -> its number there + 1 */
+    uint32_t *ncusts;
+    uint32_t *cust_wire;            /* by (customer, owner): its number there, or NONE */
+    size_t ncust_wire, cust_cap;
     uint64_t events;
 } export_ctx;
-
-/* The number of customer c in owner o's buffer, named there first when new. */
-static uint32_t customer_wire(export_ctx *x, jm__dist_buf *b, uint32_t c, uint32_t o)
-{
-    gpointer key = (gpointer)(uintptr_t)((uint64_t)c * x->n + o);
-    uintptr_t w = (uintptr_t)g_hash_table_lookup(x->cust_wire, key);
-    if (w != 0)
-        return (uint32_t)(w - 1);
-    size_t len;
-    const char *id = jm__intern_str(x->log->custs, c, &len);
-    put32(b, DEF);
-    put32(b, 2);
-    put32(b, (uint32_t)len);
-    put(b, id, len);
-    uint32_t nw = x->ncusts[o]++;
-    g_hash_table_insert(x->cust_wire, key, (gpointer)(uintptr_t)(nw + 1));
-    return nw;
-}
 
 static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, unsigned bucket)
 {
@@ -274,6 +253,9 @@ static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, u
         const char *a = jm__intern_str(log->acts, log->kind_act[e->act], &al);
         uint32_t chan = log->kind_chan[e->act];
         const char *c = chan == JM_NO_CHANNEL ? NULL : jm__intern_str(log->chans, chan, &cl);
+        uint32_t res = log->has_resource ? log->kind_res[e->act] : JM_NO_SIDE;
+        size_t rl = 0;
+        const char *rs = res == JM_NO_SIDE ? NULL : jm__intern_str(log->ress, res, &rl);
         put32(b, DEF);
         put32(b, 1);
         put32(b, (uint32_t)al);
@@ -281,28 +263,37 @@ static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, u
         put32(b, c == NULL ? NONE : (uint32_t)cl);
         if (c != NULL)
             put(b, c, cl);
-        if (log->has_resource) {
-            uint32_t res = log->kind_res[e->act];
-            size_t rl = 0;
-            const char *rs = res == JM_NO_SIDE ? NULL : jm__intern_str(log->ress, res, &rl);
-            put32(b, rs == NULL ? NONE : (uint32_t)rl);
-            if (rs != NULL)
-                put(b, rs, rl);
-        }
+        put32(b, rs == NULL ? NONE : (uint32_t)rl);
+        if (rs != NULL)
+            put(b, rs, rl);
         *kw = x->nkinds[o]++;
     }
-    uint32_t cw = NONE;
-    if (x->log->events->side && side != JM_NO_SIDE)
-        cw = customer_wire(x, b, side, o);
+    uint32_t sw = NONE;
+    if (side != JM_NO_SIDE) {
+        jm__grow((void **)&x->cust_wire, &x->cust_cap, ((size_t)side + 1) * x->n,
+                 sizeof *x->cust_wire);
+        while (x->ncust_wire < ((size_t)side + 1) * x->n)
+            x->cust_wire[x->ncust_wire++] = NONE;
+        uint32_t *cw = &x->cust_wire[(size_t)side * x->n + o];
+        if (*cw == NONE) {
+            size_t ul;
+            const char *u = jm__intern_str(x->log->custs, side, &ul);
+            put32(b, DEF);
+            put32(b, 2);
+            put32(b, (uint32_t)ul);
+            put(b, u, ul);
+            *cw = x->ncusts[o]++;
+        }
+        sw = *cw;
+    }
     put32(b, x->wire[e->cas]);
     put32(b, *kw);
     put(b, &e->start, 8);
     put32(b, e->dur);
     put32(b, e->chan);
+    put32(b, sw);
     if (e->dur == JM_DUR_LONG)
         put(b, &end, 8);
-    if (x->log->events->side)
-        put32(b, cw);
     x->events++;
 }
 
@@ -317,8 +308,6 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
     x.ncases = jm__xcalloc(n, sizeof *x.ncases);
     x.nkinds = jm__xcalloc(n, sizeof *x.nkinds);
     x.ncusts = jm__xcalloc(n, sizeof *x.ncusts);
-    x.cust_wire = g_hash_table_new(g_direct_hash, g_direct_equal);
-    bool side = log->events->side;
     for (unsigned i = 0; i < JM_BUCKETS; i++) {
         jm__bucket *k = &log->events->b[i];
         x.owner = jm__xmalloc((k->nentry + 1) * sizeof *x.owner);
@@ -337,11 +326,11 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
     free(x.ncases);
     free(x.nkinds);
     free(x.ncusts);
-    g_hash_table_destroy(x.cust_wire);
+    free(x.cust_wire);
     /* The events left: the log takes what the owners send it, from a fresh set of buckets. */
     jm__buckets_clear(log->events);
     jm__buckets_init(log->events);
-    log->events->side = side;
+    log->events->side = log->has_customer;
     log->nmarks = 0;
     log->marks_lost = true;
     /* The log's events are now those its owners send it (a state's event count bounds what it
@@ -364,9 +353,8 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
 {
     const char *p = bytes, *end = p + n;
     uint32_t *cb = NULL, *ce = NULL, *kd = NULL; /* wire case -> bucket, entry; wire kind */
-    uint32_t *cu = NULL;                         /* wire customer -> the log's customer */
+    uint32_t *cu = NULL;                         /* wire customer -> the log's */
     size_t ncase = 0, ccap = 0, ecap = 0, nkind = 0, kcap = 0, ncu = 0, cucap = 0;
-    bool side = log->events->side;
     bool ok = true;
     while (ok && p < end) {
         uint32_t a;
@@ -388,24 +376,21 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
                 ok = get32(&p, end, &cl) && (cl == NONE || (size_t)(end - p) >= cl);
                 if (!ok)
                     break;
-                /* As batch.c makes the log's kinds: activity, channel and, with
-                 * resources, the resource. */
-                uint32_t pair[3] = {jm__intern_id(log->acts, act, len),
-                                    cl == NONE ? JM_NO_CHANNEL
-                                               : jm__intern_id(log->chans, p, cl),
-                                    JM_NO_SIDE};
+                const char *chan = p;
                 if (cl != NONE)
                     p += cl;
-                if (log->has_resource) {
-                    uint32_t rl;
-                    ok = get32(&p, end, &rl) && (rl == NONE || (size_t)(end - p) >= rl);
-                    if (!ok)
-                        break;
-                    if (rl != NONE) {
-                        pair[2] = jm__intern_id(log->ress, p, rl);
-                        p += rl;
-                    }
-                }
+                uint32_t rl;
+                ok = get32(&p, end, &rl) && (rl == NONE || (size_t)(end - p) >= rl);
+                if (!ok)
+                    break;
+                /* As batch.c makes them: (activity, channel), and the resource with a resource
+                 * column. */
+                uint32_t pair[3] = {jm__intern_id(log->acts, act, len),
+                                    cl == NONE ? JM_NO_CHANNEL
+                                               : jm__intern_id(log->chans, chan, cl),
+                                    rl == NONE ? JM_NO_SIDE : jm__intern_id(log->ress, p, rl)};
+                if (rl != NONE)
+                    p += rl;
                 uint32_t before = jm__intern_count(log->kinds);
                 uint32_t id = jm__intern_id(log->kinds, (const char *)pair,
                                             log->has_resource ? sizeof pair : 2 * sizeof *pair);
@@ -422,7 +407,7 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
                 }
                 jm__grow((void **)&kd, &kcap, nkind + 1, sizeof *kd);
                 kd[nkind++] = id;
-            } else if (ok && what == 2 && side) {
+            } else if (ok && what == 2) {
                 jm__grow((void **)&cu, &cucap, ncu + 1, sizeof *cu);
                 cu[ncu++] = jm__intern_id(log->custs, p, len);
                 p += len;
@@ -433,13 +418,18 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
         }
         jm__event e;
         uint32_t kind;
-        ok = ok && get32(&p, end, &kind) && end - p >= 16 && a < ncase && kind < nkind;
+        uint32_t side;
+        ok = ok && get32(&p, end, &kind) && end - p >= 20 && a < ncase && kind < nkind;
         if (!ok)
             break;
         memcpy(&e.start, p, 8);
         memcpy(&e.dur, p + 8, 4);
         memcpy(&e.chan, p + 12, 4);
-        p += 16;
+        memcpy(&side, p + 16, 4);
+        p += 20;
+        ok = side == NONE || side < ncu;
+        if (!ok)
+            break;
         int64_t fin = 0;
         if (e.dur == JM_DUR_LONG) {
             ok = end - p >= 8;
@@ -448,18 +438,12 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
             memcpy(&fin, p, 8);
             p += 8;
         }
-        uint32_t cw = NONE;
-        if (side) {
-            ok = get32(&p, end, &cw) && (cw == NONE || cw < ncu);
-            if (!ok)
-                break;
-        }
         if (log->events->n >= UINT32_MAX)
             jm__die("more than 4 billion events");
         e.cas = ce[a];
         e.act = kd[kind];
-        if (side)
-            jm__buckets_add_side(log->events, cb[a], &e, fin, cw == NONE ? JM_NO_SIDE : cu[cw]);
+        if (log->events->side)
+            jm__buckets_add_side(log->events, cb[a], &e, fin, side == NONE ? JM_NO_SIDE : cu[side]);
         else
             jm__buckets_add(log->events, cb[a], &e, fin);
         log->stats.events++;
@@ -479,26 +463,21 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
 
 /* ---- The log as a share ---- */
 
-void jm__dist_share(jm_log *log, const jm__dist_flagset *f, const uint64_t lc_rows[JM_LC_COUNT])
+void jm__dist_share(jm_log *log, bool has_end, bool has_channel, bool has_lifecycle,
+                    const uint64_t lc_rows[JM_LC_COUNT])
 {
     log->share = true;
-    log->has_end = f->has_end;
-    log->has_channel = f->has_channel;
-    log->has_lifecycle = f->has_lifecycle;
-    log->has_customer = f->has_customer;
-    log->has_resource = f->has_resource;
-    if (log->events->n == 0)
-        log->events->side = f->has_customer;
+    log->has_end = has_end;
+    log->has_channel = has_channel;
+    log->has_lifecycle = has_lifecycle;
     memcpy(log->share_lc_rows, lc_rows, sizeof log->share_lc_rows);
 }
 
-void jm__dist_flags(const jm_log *log, jm__dist_flagset *f)
+void jm__dist_flags(const jm_log *log, bool *has_end, bool *has_channel, bool *has_lifecycle)
 {
-    f->has_end = log->has_end;
-    f->has_channel = log->has_channel;
-    f->has_lifecycle = log->has_lifecycle;
-    f->has_customer = log->has_customer;
-    f->has_resource = log->has_resource;
+    *has_end = log->has_end;
+    *has_channel = log->has_channel;
+    *has_lifecycle = log->has_lifecycle;
 }
 
 const jm_input_stats *jm__dist_stats(const jm_log *log)
@@ -524,7 +503,9 @@ bool jm__dist_read_any(const jm_log *log)
 
 char *jm__dist_columns(const jm_log *log)
 {
-    char *s = jm__strdupf("encoding=%s\n", log->encoding ? log->encoding : "UTF-8");
+    char *s = jm__strdupf("encoding=%s\ncustomer=%d\nresource=%d\n",
+                          log->encoding ? log->encoding : "UTF-8", log->has_customer,
+                          log->has_resource);
     for (int r = 0; r < JM_ROLE_COUNT; r++) {
         if (log->column[r] == NULL)
             continue;
@@ -547,6 +528,11 @@ void jm__dist_set_columns(jm_log *log, const char *cols)
             if (strncmp(p, "encoding=", 9) == 0) {
                 free(log->encoding);
                 log->encoding = val;
+            } else if (strncmp(p, "customer=", 9) == 0 || strncmp(p, "resource=", 9) == 0) {
+                *(p[0] == 'c' ? &log->has_customer : &log->has_resource) = val[0] == '1';
+                if (p[0] == 'c' && log->events->n == 0)
+                    log->events->side = log->has_customer;
+                free(val);
             } else {
                 int r = atoi(p);
                 if (r >= 0 && r < JM_ROLE_COUNT) {

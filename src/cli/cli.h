@@ -103,6 +103,10 @@ int jm__cli_fail(jm__cli *r, int code);
  * code after saying why it is not 0. */
 int jm__cli_write(jm__cli *r, jm_report *rep, const jm_input_stats *st);
 
+/* --history: append the run of rep to the history database (after the outputs are written);
+ * returns code, or the exit code of a failure after saying why. */
+int jm__cli_history(jm__cli *r, jm_report *rep, int code);
+
 /* The line "N of M rows rejected (...)" on standard error, unless quiet or none. */
 void jm__cli_reject_summary(jm__cli *r, const jm_input_stats *st);
 

@@ -1057,6 +1057,21 @@ int jm__cli_write(run *r, jm_report *rep, const jm_input_stats *st)
     return 0;
 }
 
+int jm__cli_history(run *r, jm_report *rep, int code)
+{
+    if (r->history == NULL) /* last: a run that failed before adds nothing */
+        return code;
+    char *err = NULL;
+    jm_history_run hr = {r->started_ms, r->cmd->name, (const char *const *)r->files, r->nfiles};
+    jm_status s = jm_history_append(rep, r->history, &hr, NULL, &err);
+    if (s != JM_OK) {
+        fprintf(stderr, "jmine: --history: %s\n", err);
+        free(err);
+        code = jm_status_exit_code(s);
+    }
+    return code;
+}
+
 static int run_command(run *r)
 {
     jm_log *log = NULL;
@@ -1122,16 +1137,7 @@ write: {
             jm_report_input_stats(rep, &st);
         code = jm__cli_write(r, rep, merge == NULL ? &st : NULL);
     }
-    if (r->history != NULL) { /* last: a run that failed before adds nothing */
-        jm_history_run hr = {r->started_ms, r->cmd->name, (const char *const *)r->files,
-                             r->nfiles};
-        s = jm_history_append(rep, r->history, &hr, NULL, &err);
-        if (s != JM_OK) {
-            fprintf(stderr, "jmine: --history: %s\n", err);
-            free(err);
-            code = jm_status_exit_code(s);
-        }
-    }
+    code = jm__cli_history(r, rep, code);
 out:
     jm_report_free(rep);
     jm_merge_free(merge);
