@@ -878,9 +878,9 @@ void jm__svg_page_map(const jm__mval *root, FILE *o)
 
 /* ---- Variants ---- */
 
-/* A step's chip colour: one of eight tints of Okabe and Ito's palette, by the name's bytes (the
- * same step has the same colour everywhere on the page). */
-static unsigned chip_colour(const jm__mval *s)
+/* A step's chip colour by name, for a log without channels: one of seven tints of Okabe and
+ * Ito's palette, by the name's bytes (the same step has the same colour everywhere). */
+static unsigned name_colour(const jm__mval *s)
 {
     if (s == NULL || s->type != JM__M_STR)
         return 7;
@@ -888,6 +888,135 @@ static unsigned chip_colour(const jm__mval *s)
     for (size_t i = 0; i < s->v.str.n; i++)
         h = (h ^ (unsigned char)s->v.str.s[i]) * 16777619u;
     return h % 7;
+}
+
+/* Two strings of the model in byte order (shorter first on a tie of the common bytes). */
+static int str_cmp(const jm__mval *a, const jm__mval *b)
+{
+    size_t n = a->v.str.n < b->v.str.n ? a->v.str.n : b->v.str.n;
+    int c = n ? memcmp(a->v.str.s, b->v.str.s, n) : 0;
+    return c ? c : (a->v.str.n > b->v.str.n) - (a->v.str.n < b->v.str.n);
+}
+
+/* The steps' channels (the map's hidden "step_channels": each step's most frequent channel),
+ * sorted by step name for lookup, and the colour of each channel: the first seven channels
+ * met in the map's ranking (busiest step first) take Okabe and Ito's seven hues, the others
+ * grey. */
+typedef struct chans {
+    const jm__mval **by_step; /* step_channels' rows, by step name */
+    size_t n;
+    const jm__mval *order[7]; /* the channels coloured c0..c6 */
+    size_t ncol;
+    bool present; /* the log has a channel column */
+} chans;
+
+static int row_by_step(const void *pa, const void *pb)
+{
+    return str_cmp(jm__m_get(*(const jm__mval *const *)pa, "step"),
+                   jm__m_get(*(const jm__mval *const *)pb, "step"));
+}
+
+static void chans_make(chans *c, const jm__mval *root)
+{
+    memset(c, 0, sizeof *c);
+    c->present = is_true(get(root, "channels.present"));
+    const jm__mval *sc = get(root, "map.step_channels");
+    c->by_step = jm__xmalloc((count(sc) + 1) * sizeof *c->by_step);
+    for (const jm__mval *r = first(sc); r != NULL; r = r->next) {
+        const jm__mval *s = get(r, "step"), *ch = get(r, "channel");
+        if (s == NULL || s->type != JM__M_STR || ch == NULL || ch->type != JM__M_STR)
+            continue;
+        c->by_step[c->n++] = r;
+        bool known = false;
+        for (size_t k = 0; k < c->ncol && !known; k++)
+            known = str_cmp(c->order[k], ch) == 0;
+        if (!known && c->ncol < 7)
+            c->order[c->ncol++] = ch;
+    }
+    qsort(c->by_step, c->n, sizeof *c->by_step, row_by_step);
+}
+
+/* A step's row in step_channels, or NULL (a step seen in no known channel, or "(other)"). */
+static const jm__mval *chans_row(const chans *c, const jm__mval *step)
+{
+    if (step == NULL || step->type != JM__M_STR)
+        return NULL;
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = str_cmp(get(c->by_step[mid], "step"), step);
+        if (r == 0)
+            return c->by_step[mid];
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* A channel's colour: its place among the seven coloured, else 7 (grey). */
+static unsigned chans_colour(const chans *c, const jm__mval *ch)
+{
+    for (size_t k = 0; ch != NULL && k < c->ncol; k++)
+        if (str_cmp(c->order[k], ch) == 0)
+            return (unsigned)k;
+    return 7;
+}
+
+/* A variant's step as a chip: coloured by its channel where the log has channels (the rule
+ * stated above the table), by its name where it has none; its channel in the tooltip. */
+static void chip(const page *p, const chans *c, const jm__mval *step)
+{
+    const jm__mval *row = c->present ? chans_row(c, step) : NULL;
+    const jm__mval *ch = row != NULL ? get(row, "channel") : NULL;
+    unsigned colour = c->present ? chans_colour(c, ch) : name_colour(step);
+    pf(p, "<span class=\"chip c%u\"", colour);
+    if (ch != NULL) {
+        pf(p, " data-channel=\"");
+        estr(p->f, ch, "");
+        pf(p, "\"");
+    }
+    pf(p, " title=\"");
+    estr(p->f, step, "");
+    if (ch != NULL) {
+        pf(p, " \xE2\x80\x94 ");
+        estr(p->f, ch, "");
+        uint64_t k = u(row, "channels");
+        if (k > 1)
+            pf(p, " (%" PRIu64 " of its %" PRIu64 " events; seen in %" PRIu64 " channels)",
+               u(row, "events"), u(row, "of"), k);
+    } else if (c->present) {
+        pf(p, " \xE2\x80\x94 no channel");
+    }
+    pf(p, "\">");
+    estr(p->f, step, "");
+    pf(p, "</span>");
+}
+
+/* The rule the chips follow, and the channels' colours, above the variants table. */
+static void chips_legend(const page *p, const chans *c)
+{
+    if (!c->present) {
+        pf(p, "<p class=note>Each step is coloured by its name (the log has no channel "
+              "column).</p>\n");
+        return;
+    }
+    bool more = false;
+    for (size_t i = 0; i < c->n && !more; i++)
+        more = chans_colour(c, get(c->by_step[i], "channel")) == 7;
+    pf(p, "<p class=note id=chip-rule>Each step is coloured by its channel: the channel most "
+          "of its events came through (a step seen in several channels names its share in its "
+          "tooltip)%s. <span class=chips style=\"display:inline-flex\">",
+       more ? "; channels past the seventh in grey" : "");
+    for (size_t k = 0; k < c->ncol; k++) {
+        pf(p, "<span class=\"chip c%zu\">", k);
+        estr(p->f, c->order[k], "");
+        pf(p, "</span>");
+    }
+    if (more)
+        pf(p, "<span class=\"chip c7\">other channels</span>");
+    pf(p, "</span></p>\n");
 }
 
 /* The variants as bars (share) with the cumulative coverage as a line, then the table, each
@@ -964,6 +1093,9 @@ static void variants_section(const page *p)
           "&nbsp; <span style=\"color:#D55E00\">&#9473;</span> cumulative coverage</p></div>\n");
     (void)maxshare;
 
+    chans cs;
+    chans_make(&cs, p->root);
+    chips_legend(p, &cs);
     table_head(p, NULL, "#rank|#journeys|#share|#cumulative|#median duration|#mean duration|steps");
     i = 0;
     for (const jm__mval *x = first(top); x != NULL; x = x->next, i++) {
@@ -984,18 +1116,14 @@ static void variants_section(const page *p)
         num(p, "td", get(x, "duration_s.median"), "variants.top.%zu.duration_s.median", i);
         num(p, "td", get(x, "duration_s.mean"), "variants.top.%zu.duration_s.mean", i);
         pf(p, "<td data-v=\"%zu\"><div class=chips>", count(get(x, "steps")));
-        for (const jm__mval *st = first(get(x, "steps")); st != NULL; st = st->next) {
-            pf(p, "<span class=\"chip c%u\" title=\"", chip_colour(st));
-            estr(p->f, st, "");
-            pf(p, "\">");
-            estr(p->f, st, "");
-            pf(p, "</span>");
-        }
+        for (const jm__mval *st = first(get(x, "steps")); st != NULL; st = st->next)
+            chip(p, &cs, st);
         pf(p, "</div><span class=note>id ");
         estr(p->f, get(x, "id"), "");
         pf(p, "</span></td></tr>\n");
     }
     table_end(p);
+    free(cs.by_step);
     extras(p, v, "variants", "count|top");
     section_end(p);
 }
