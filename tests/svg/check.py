@@ -188,6 +188,14 @@ def main():
             errors.append(f"45 steps: {len(nodes)} nodes drawn of "
                           f"{len(model['map']['nodes'])} steps, want 30 + start + end")
         check_map(a.jmine, many, ["--min-journeys", "4"], errors)
+        # merge --as map: the same picture from the log's state.
+        state = os.path.join(tmp, "many.state")
+        subprocess.run([a.jmine, "report", "--format", "json", "--state-out", state, many],
+                       capture_output=True, check=True)
+        p = subprocess.run([a.jmine, "merge", "--as", "map", "--format", "svg", state],
+                           capture_output=True)
+        if p.returncode != 0 or p.stdout != svg:
+            errors.append("merge --as map --format svg: not the picture of one run")
         check_map(a.jmine, dense, [], errors)
         empty = os.path.join(tmp, "empty.csv")
         with open(empty, "w") as f:
