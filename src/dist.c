@@ -2,6 +2,8 @@
 /* A run spread over processes: plain files cut at record boundaries, events sent by the name of
  * their case, a log made a share of the run (dist.h). */
 #include "dist.h"
+
+#include <glib.h>
 #include "buckets.h"
 #include "read/sniff.h"
 #include "read/source.h"
@@ -202,8 +204,10 @@ static void put32(jm__dist_buf *b, uint32_t v)
     put(b, &v, 4);
 }
 
-/* A record: case (or DEF), kind, start, duration, fingerprint; a long duration's end after it.
- * DEF starts a name: 0 and a case id, or 1 and a kind's activity and channel (NONE: none). */
+/* A record: case (or DEF), kind, start, duration, fingerprint; a long duration's end after it;
+ * with customers, the customer's number (NONE: none) last. DEF starts a name: 0 and a case id,
+ * 1 and a kind's activity and channel (NONE: none) and, with resources, its resource (NONE:
+ * none), or 2 and a customer id. */
 #define DEF UINT32_MAX
 #define NONE UINT32_MAX
 #define RECORD 24
@@ -225,12 +229,31 @@ typedef struct export_ctx {
     uint32_t *wire;                 /* by case entry: its number in its owner's buffer */
     uint32_t *kind_wire;            /* by (kind, owner): its number there, or NONE */
     uint32_t *ncases, *nkinds;      /* by owner: names sent so far */
+    uint32_t *ncusts;               /* by owner: customers named so far */
+    GHashTable *cust_wire;          /* customer * n + owner -> its number there + 1 */
     uint64_t events;
 } export_ctx;
 
+/* The number of customer c in owner o's buffer, named there first when new. */
+static uint32_t customer_wire(export_ctx *x, jm__dist_buf *b, uint32_t c, uint32_t o)
+{
+    gpointer key = (gpointer)(uintptr_t)((uint64_t)c * x->n + o);
+    uintptr_t w = (uintptr_t)g_hash_table_lookup(x->cust_wire, key);
+    if (w != 0)
+        return (uint32_t)(w - 1);
+    size_t len;
+    const char *id = jm__intern_str(x->log->custs, c, &len);
+    put32(b, DEF);
+    put32(b, 2);
+    put32(b, (uint32_t)len);
+    put(b, id, len);
+    uint32_t nw = x->ncusts[o]++;
+    g_hash_table_insert(x->cust_wire, key, (gpointer)(uintptr_t)(nw + 1));
+    return nw;
+}
+
 static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, unsigned bucket)
 {
-    (void)side;
     export_ctx *x = data;
     jm__bucket *k = &x->log->events->b[bucket];
     uint32_t o = x->owner[e->cas];
@@ -258,8 +281,19 @@ static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, u
         put32(b, c == NULL ? NONE : (uint32_t)cl);
         if (c != NULL)
             put(b, c, cl);
+        if (log->has_resource) {
+            uint32_t res = log->kind_res[e->act];
+            size_t rl = 0;
+            const char *rs = res == JM_NO_SIDE ? NULL : jm__intern_str(log->ress, res, &rl);
+            put32(b, rs == NULL ? NONE : (uint32_t)rl);
+            if (rs != NULL)
+                put(b, rs, rl);
+        }
         *kw = x->nkinds[o]++;
     }
+    uint32_t cw = NONE;
+    if (x->log->events->side && side != JM_NO_SIDE)
+        cw = customer_wire(x, b, side, o);
     put32(b, x->wire[e->cas]);
     put32(b, *kw);
     put(b, &e->start, 8);
@@ -267,6 +301,8 @@ static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, u
     put32(b, e->chan);
     if (e->dur == JM_DUR_LONG)
         put(b, &end, 8);
+    if (x->log->events->side)
+        put32(b, cw);
     x->events++;
 }
 
@@ -280,6 +316,9 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
     memset(x.kind_wire, 0xff, ((size_t)nk * n + 1) * sizeof *x.kind_wire);
     x.ncases = jm__xcalloc(n, sizeof *x.ncases);
     x.nkinds = jm__xcalloc(n, sizeof *x.nkinds);
+    x.ncusts = jm__xcalloc(n, sizeof *x.ncusts);
+    x.cust_wire = g_hash_table_new(g_direct_hash, g_direct_equal);
+    bool side = log->events->side;
     for (unsigned i = 0; i < JM_BUCKETS; i++) {
         jm__bucket *k = &log->events->b[i];
         x.owner = jm__xmalloc((k->nentry + 1) * sizeof *x.owner);
@@ -297,9 +336,12 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
     free(x.kind_wire);
     free(x.ncases);
     free(x.nkinds);
+    free(x.ncusts);
+    g_hash_table_destroy(x.cust_wire);
     /* The events left: the log takes what the owners send it, from a fresh set of buckets. */
     jm__buckets_clear(log->events);
     jm__buckets_init(log->events);
+    log->events->side = side;
     log->nmarks = 0;
     log->marks_lost = true;
     /* The log's events are now those its owners send it (a state's event count bounds what it
@@ -322,7 +364,9 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
 {
     const char *p = bytes, *end = p + n;
     uint32_t *cb = NULL, *ce = NULL, *kd = NULL; /* wire case -> bucket, entry; wire kind */
-    size_t ncase = 0, ccap = 0, ecap = 0, nkind = 0, kcap = 0;
+    uint32_t *cu = NULL;                         /* wire customer -> the log's customer */
+    size_t ncase = 0, ccap = 0, ecap = 0, nkind = 0, kcap = 0, ncu = 0, cucap = 0;
+    bool side = log->events->side;
     bool ok = true;
     while (ok && p < end) {
         uint32_t a;
@@ -344,23 +388,44 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
                 ok = get32(&p, end, &cl) && (cl == NONE || (size_t)(end - p) >= cl);
                 if (!ok)
                     break;
-                uint32_t pair[2] = {jm__intern_id(log->acts, act, len),
+                /* As batch.c makes the log's kinds: activity, channel and, with
+                 * resources, the resource. */
+                uint32_t pair[3] = {jm__intern_id(log->acts, act, len),
                                     cl == NONE ? JM_NO_CHANNEL
-                                               : jm__intern_id(log->chans, p, cl)};
+                                               : jm__intern_id(log->chans, p, cl),
+                                    JM_NO_SIDE};
                 if (cl != NONE)
                     p += cl;
+                if (log->has_resource) {
+                    uint32_t rl;
+                    ok = get32(&p, end, &rl) && (rl == NONE || (size_t)(end - p) >= rl);
+                    if (!ok)
+                        break;
+                    if (rl != NONE) {
+                        pair[2] = jm__intern_id(log->ress, p, rl);
+                        p += rl;
+                    }
+                }
                 uint32_t before = jm__intern_count(log->kinds);
-                uint32_t id = jm__intern_id(log->kinds, (const char *)pair, sizeof pair);
+                uint32_t id = jm__intern_id(log->kinds, (const char *)pair,
+                                            log->has_resource ? sizeof pair : 2 * sizeof *pair);
                 if (id == before) {
                     jm__grow((void **)&log->kind_act, &log->kind_cap, before + 1,
                              sizeof *log->kind_act);
                     log->kind_chan =
                         jm__xrealloc(log->kind_chan, log->kind_cap * sizeof *log->kind_chan);
+                    log->kind_res =
+                        jm__xrealloc(log->kind_res, log->kind_cap * sizeof *log->kind_res);
                     log->kind_act[before] = pair[0];
                     log->kind_chan[before] = pair[1];
+                    log->kind_res[before] = pair[2];
                 }
                 jm__grow((void **)&kd, &kcap, nkind + 1, sizeof *kd);
                 kd[nkind++] = id;
+            } else if (ok && what == 2 && side) {
+                jm__grow((void **)&cu, &cucap, ncu + 1, sizeof *cu);
+                cu[ncu++] = jm__intern_id(log->custs, p, len);
+                p += len;
             } else {
                 ok = false;
             }
@@ -383,16 +448,26 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
             memcpy(&fin, p, 8);
             p += 8;
         }
+        uint32_t cw = NONE;
+        if (side) {
+            ok = get32(&p, end, &cw) && (cw == NONE || cw < ncu);
+            if (!ok)
+                break;
+        }
         if (log->events->n >= UINT32_MAX)
             jm__die("more than 4 billion events");
         e.cas = ce[a];
         e.act = kd[kind];
-        jm__buckets_add(log->events, cb[a], &e, fin);
+        if (side)
+            jm__buckets_add_side(log->events, cb[a], &e, fin, cw == NONE ? JM_NO_SIDE : cu[cw]);
+        else
+            jm__buckets_add(log->events, cb[a], &e, fin);
         log->stats.events++;
     }
     free(cb);
     free(ce);
     free(kd);
+    free(cu);
     if (!ok) {
         jm__log_set_error(log, jm__xstrdup("events from another process are malformed"));
         return JM_EINPUT;
@@ -404,21 +479,26 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
 
 /* ---- The log as a share ---- */
 
-void jm__dist_share(jm_log *log, bool has_end, bool has_channel, bool has_lifecycle,
-                    const uint64_t lc_rows[JM_LC_COUNT])
+void jm__dist_share(jm_log *log, const jm__dist_flagset *f, const uint64_t lc_rows[JM_LC_COUNT])
 {
     log->share = true;
-    log->has_end = has_end;
-    log->has_channel = has_channel;
-    log->has_lifecycle = has_lifecycle;
+    log->has_end = f->has_end;
+    log->has_channel = f->has_channel;
+    log->has_lifecycle = f->has_lifecycle;
+    log->has_customer = f->has_customer;
+    log->has_resource = f->has_resource;
+    if (log->events->n == 0)
+        log->events->side = f->has_customer;
     memcpy(log->share_lc_rows, lc_rows, sizeof log->share_lc_rows);
 }
 
-void jm__dist_flags(const jm_log *log, bool *has_end, bool *has_channel, bool *has_lifecycle)
+void jm__dist_flags(const jm_log *log, jm__dist_flagset *f)
 {
-    *has_end = log->has_end;
-    *has_channel = log->has_channel;
-    *has_lifecycle = log->has_lifecycle;
+    f->has_end = log->has_end;
+    f->has_channel = log->has_channel;
+    f->has_lifecycle = log->has_lifecycle;
+    f->has_customer = log->has_customer;
+    f->has_resource = log->has_resource;
 }
 
 const jm_input_stats *jm__dist_stats(const jm_log *log)

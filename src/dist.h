@@ -53,7 +53,9 @@ typedef struct jm__dist_buf {
  * owner, each event as a 24-byte record (case, kind, start, duration, fingerprint) after the
  * names of its case and kind, each named once per buffer: per process, the events of a case
  * stay in input order. Events must not have been spilled (read with memory_bytes 0). Returns
- * the events taken; the log's event count is then 0, and grows as events are imported. */
+ * the events taken; the log's event count is then 0, and grows as events are imported. With a
+ * customer column, each record also carries its event's customer (4 bytes), named once per
+ * buffer; with a resource column, a kind's name carries its resource. */
 uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n);
 
 /* Add the events of one process's buffer (jm__dist_export) to the log, after those added
@@ -63,15 +65,21 @@ jm_status jm__dist_import(jm_log *log, const void *p, size_t n);
 
 /* ---- The log as a share of the run ---- */
 
-/* What a share needs to know of the whole run before jm_report_build: whether some file had an
- * end, channel or lifecycle column, and the lifecycle rows of every process (the pairing mode
- * is decided on them). jm_report_build then leaves "every row rejected" to the caller, and
- * notices of repeated rows are not given (their rows are elsewhere). */
-void jm__dist_share(jm_log *log, bool has_end, bool has_channel, bool has_lifecycle,
-                    const uint64_t lc_rows[JM_LC_COUNT]);
+/* Which columns a log (or some process's log) had: end, channel, lifecycle, customer and
+ * resource. */
+typedef struct jm__dist_flagset {
+    bool has_end, has_channel, has_lifecycle, has_customer, has_resource;
+} jm__dist_flagset;
 
-/* The log's own end, channel and lifecycle flags and input accounting. */
-void jm__dist_flags(const jm_log *log, bool *has_end, bool *has_channel, bool *has_lifecycle);
+/* What a share needs to know of the whole run: whether some file had an end, channel,
+ * lifecycle, customer or resource column, and the lifecycle rows of every process (the pairing
+ * mode is decided on them). Called before the first jm__dist_import (customers and resources
+ * travel only where the run has them) and before jm_report_build, which then leaves "every row
+ * rejected" to the caller; notices of repeated rows are not given (their rows are elsewhere). */
+void jm__dist_share(jm_log *log, const jm__dist_flagset *f, const uint64_t lc_rows[JM_LC_COUNT]);
+
+/* The log's own column flags. */
+void jm__dist_flags(const jm_log *log, jm__dist_flagset *f);
 const jm_input_stats *jm__dist_stats(const jm_log *log);
 
 /* The files the log's state lists: names[0..n) (copied), instead of those it read. */

@@ -402,13 +402,13 @@ static void print_messages(mem *msgs, int upto)
 
 typedef struct globals {
     jm_input_stats st;
-    bool has_end, has_channel, has_lifecycle;
+    jm__dist_flagset flags; /* whether some rank's log had each column */
 } globals;
 
 static void sum_stats(const jm_log *log, globals *g)
 {
     const jm_input_stats *s = jm__dist_stats(log);
-    enum { N = 6 + JM_REJECT_COUNT + JM_LC_COUNT + 3 };
+    enum { N = 6 + JM_REJECT_COUNT + JM_LC_COUNT + 5 };
     uint64_t v[N], t[N];
     size_t k = 0;
     v[k++] = s->rows;
@@ -421,11 +421,13 @@ static void sum_stats(const jm_log *log, globals *g)
         v[k++] = s->rejected_by_reason[i];
     for (int i = 0; i < JM_LC_COUNT; i++)
         v[k++] = s->lifecycle_rows[i];
-    bool e, c, l;
-    jm__dist_flags(log, &e, &c, &l);
-    v[k++] = e;
-    v[k++] = c;
-    v[k++] = l;
+    jm__dist_flagset f;
+    jm__dist_flags(log, &f);
+    v[k++] = f.has_end;
+    v[k++] = f.has_channel;
+    v[k++] = f.has_lifecycle;
+    v[k++] = f.has_customer;
+    v[k++] = f.has_resource;
     MPI_Allreduce(v, t, N, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
     memset(g, 0, sizeof *g);
     k = 0;
@@ -439,9 +441,11 @@ static void sum_stats(const jm_log *log, globals *g)
         g->st.rejected_by_reason[i] = t[k++];
     for (int i = 0; i < JM_LC_COUNT; i++)
         g->st.lifecycle_rows[i] = t[k++];
-    g->has_end = t[k++] != 0;
-    g->has_channel = t[k++] != 0;
-    g->has_lifecycle = t[k++] != 0;
+    g->flags.has_end = t[k++] != 0;
+    g->flags.has_channel = t[k++] != 0;
+    g->flags.has_lifecycle = t[k++] != 0;
+    g->flags.has_customer = t[k++] != 0;
+    g->flags.has_resource = t[k++] != 0;
 }
 
 /* ---- The shuffle: each event to the rank owning its case ---- */
@@ -840,6 +844,7 @@ static int run_mpi(jm__cli *r)
     free(out);
     phase("shuffle");
     r->opt.memory_bytes = memory;
+    jm__dist_share(log, &g.flags, g.st.lifecycle_rows);
     s = JM_OK;
     for (size_t d = 0; d < n; d++) {
         if (s == JM_OK)
@@ -860,10 +865,8 @@ static int run_mpi(jm__cli *r)
     }
 
     /* Journeys rebuilt where they landed; the ranks' results to rank 0. */
-    if (s == JM_OK) {
-        jm__dist_share(log, g.has_end, g.has_channel, g.has_lifecycle, g.st.lifecycle_rows);
+    if (s == JM_OK)
         s = jm_report_build(log, &rep);
-    }
     phase("journeys");
     mem res;
     mem_open(&res);

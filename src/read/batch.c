@@ -50,6 +50,7 @@ struct jm__batch {
     uint64_t rows;
     uint64_t filtered; /* rows a --where dropped */
     uint64_t *filtered_by; /* by row filter, the first that dropped each (f->nwhere) */
+    size_t nfiltered_by;
     uint64_t lc_rows[JM_LC_COUNT]; /* rows by lifecycle transition (see lifecycle_code) */
     uint64_t first_line; /* the line of the batch's first row */
     rejection *rej;
@@ -804,8 +805,10 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
     if (f->nwhere != 0) {
         size_t w = jm__where_drops(f->where, f->nwhere, row->f, row->len);
         if (w < f->nwhere) {
-            if (b->filtered_by == NULL)
+            if (b->filtered_by == NULL) {
                 b->filtered_by = jm__xcalloc(f->nwhere, sizeof *b->filtered_by);
+                b->nfiltered_by = f->nwhere;
+            }
             b->filtered_by[w]++;
             b->filtered++;
             return JM_OK;
@@ -877,6 +880,9 @@ void jm__batch_clear(jm__batch *b)
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
     memset(b->lc_rows, 0, sizeof b->lc_rows);
     b->rows = 0;
+    /* A batch cleared without being merged (a range read again) drops its counts. */
+    if (b->filtered_by != NULL)
+        memset(b->filtered_by, 0, b->nfiltered_by * sizeof *b->filtered_by);
     b->filtered = 0;
     b->key_row = 0;
     b->cust_row = 0;

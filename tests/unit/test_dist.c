@@ -178,13 +178,14 @@ static void test_shares(void **state)
     assert_int_equal(sum.rejected, 1);
     jm_merge *m = jm_merge_new(&opt[0], NULL);
     for (int r = 0; r < N; r++) {
+        jm__dist_flagset fl = {.has_end = true, .has_channel = true};
+        jm__dist_share(log[r], &fl, lc);
         for (int s = 0; s < N; s++) {
             assert_int_equal(jm__dist_import(log[r], out[s][r].p, out[s][r].n), JM_OK);
             free(out[s][r].p);
         }
         char *files[] = {path};
         jm__dist_set_files(log[r], files, r == 0 ? 1 : 0);
-        jm__dist_share(log[r], true, true, false, lc);
         jm_report *rep = NULL;
         assert_int_equal(jm_report_build(log[r], &rep), JM_OK);
         char *buf = NULL;
