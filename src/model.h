@@ -23,6 +23,8 @@
  *   - "journeys", "steps_pct" and "edges_pct" in the map command's "cut": the journeys
  *     drawn and the --map-steps and --map-edges that cut it, stated in the DOT label.
  *   - "tz" at the root of the report: --tz, for the page (html.c) to show instants in that zone.
+ *   - "step_channels" in the report's "map": each step's most frequent channel (step,
+ *     channel, events, of, channels), for the page's variant chips (html.c).
  *
  * Memory: values live in the model's arena and are freed with it (jm__model_free). Strings
  * added with jm__m_str are borrowed and must outlive the model (names from the log's tables

@@ -1482,9 +1482,20 @@ static void map_model(const jm_report *rep, jm__model *m)
     jm__map_cut_model(state_of(rep, &jm__map_analysis), &rep->ctx, m, jm__model_root(m));
 }
 
+/* The map command's SVG without --map-steps or --map-edges: what the page draws its map from,
+ * the report's "map" and "variants" sections, for the page's default level. */
+static void page_map_model(const jm_report *rep, jm__model *m)
+{
+    jm__mval *root = jm__model_root(m);
+    jm__map_analysis.model(state_of(rep, &jm__map_analysis), &rep->ctx, m,
+                           jm__m_obj(m, root, "map"));
+    jm__variants_analysis.model(state_of(rep, &jm__variants_analysis), &rep->ctx, m,
+                                jm__m_obj(m, root, "variants"));
+}
+
 /* The writers, by what they write and in which format: a new format is a writer file
  * (src/write/writer.h) and a line here. */
-enum { W_REPORT, W_VARIANTS, W_MAP };
+enum { W_REPORT, W_VARIANTS, W_MAP, W_MAP_PAGE };
 static const struct {
     int what;
     jm_format fmt;
@@ -1496,7 +1507,7 @@ static const struct {
     {W_VARIANTS, JM_FORMAT_CSV, jm__csv_variants},  {W_MAP, JM_FORMAT_JSON, jm__json_model},
     {W_MAP, JM_FORMAT_DOT, jm__dot_map},       {W_REPORT, JM_FORMAT_HTML, jm__html_report},
 #ifdef JM_HAVE_GRAPHVIZ
-    {W_MAP, JM_FORMAT_SVG, jm__svg_map},
+    {W_MAP, JM_FORMAT_SVG, jm__svg_map},       {W_MAP_PAGE, JM_FORMAT_SVG, jm__svg_page_map},
 #endif
 };
 
@@ -1522,6 +1533,8 @@ static jm_status write_model(const jm_report *rep, int what, jm_format fmt, FILE
         report_model(rep, &rep->ctx, m);
     else if (what == W_VARIANTS)
         variants_model(rep, m);
+    else if (what == W_MAP_PAGE)
+        page_map_model(rep, m);
     else
         map_model(rep, m);
     jm__model_fold(m, jm__model_root(m), rep->ctx.opt->min_journeys);
@@ -1548,7 +1561,9 @@ jm_status jm_write_journeys(const jm_report *rep, jm_format fmt, FILE *out)
 
 jm_status jm_write_map(const jm_report *rep, jm_format fmt, FILE *out)
 {
-    return write_model(rep, W_MAP, fmt, out);
+    /* SVG: the page's default level (SPEC §7), unless --map-steps or --map-edges cut it. */
+    bool page = fmt == JM_FORMAT_SVG && !rep->ctx.opt->map_cut;
+    return write_model(rep, page ? W_MAP_PAGE : W_MAP, fmt, out);
 }
 
 jm_status jm_write_variants(const jm_report *rep, jm_format fmt, FILE *out)

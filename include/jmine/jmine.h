@@ -273,6 +273,9 @@ typedef struct jm_options {
                                 percentage of events (default 100: all) */
     double map_edges_pct;    /* process map: keep the most frequent transitions holding this
                                 percentage of the count (default 100: all) */
+    bool map_cut;            /* map_steps_pct or map_edges_pct was asked for: jm_write_map's
+                                SVG draws that cut; without, the analyst's page's default
+                                level (at most 30 steps, SPEC §7) */
     bool keep_journeys;      /* keep one row per journey for jm_write_journeys */
     /* Filters (SPEC §12), applied in this order: "where" filters as rows are read (rows they
      * drop counted in jm_input_stats.filtered_rows), the others on journeys after --split-gap
@@ -455,7 +458,8 @@ jm_status jm_write_journeys(const jm_report *rep, jm_format fmt, FILE *out);
 /* Write the process map, JM_FORMAT_DOT, JM_FORMAT_JSON (docs/map.schema.json) or JM_FORMAT_SVG
  * (laid out by Graphviz on the calling thread: Graphviz is not thread safe, so never call this
  * with JM_FORMAT_SVG from two threads at once), cut to the share of steps and transitions the
- * options ask for, the cut stated on it. Returns JM_OK, JM_EUSAGE for another format or for
+ * options ask for, the cut stated on it; JM_FORMAT_SVG without jm_options.map_cut draws the
+ * analyst's page's default level instead (at most 30 steps, the cut stated). Returns JM_OK, JM_EUSAGE for another format or for
  * JM_FORMAT_SVG in a build without Graphviz (nothing is written) or JM_EIO, as
  * jm_write_report. */
 jm_status jm_write_map(const jm_report *rep, jm_format fmt, FILE *out);

@@ -8,8 +8,16 @@
 
 #define TERMINAL UINT32_MAX /* the start node as a source, the end node as a target */
 
+/* A channel and the events of a step seen in it. */
+typedef struct chan_n {
+    uint32_t chan;
+    uint64_t events;
+} chan_n;
+
 typedef struct node {
     uint64_t events, journeys, stamp;
+    chan_n *ch; /* the known channels of its events, first seen first (few a step) */
+    size_t nch, chcap;
 } node;
 
 typedef struct edge {
@@ -46,6 +54,18 @@ static node *node_of(pmap *s, uint32_t step)
     if (step >= s->nnode)
         jm__grow_zeroed((void **)&s->node, &s->nnode, (size_t)step + 1, sizeof *s->node);
     return &s->node[step];
+}
+
+/* Count n events of a node in channel c. */
+static void count_chan(node *nd, uint32_t c, uint64_t n)
+{
+    for (size_t i = 0; i < nd->nch; i++)
+        if (nd->ch[i].chan == c) {
+            nd->ch[i].events += n;
+            return;
+        }
+    jm__grow((void **)&nd->ch, &nd->chcap, nd->nch + 1, sizeof *nd->ch);
+    nd->ch[nd->nch++] = (chan_n){c, n};
 }
 
 static edge *new_edge(pmap *s, uint32_t from, uint32_t to)
@@ -106,6 +126,8 @@ static void m_add(void *st, const jm__ctx *ctx, const jm__journey *j)
     for (size_t i = 0; i < j->n; i++) {
         node *nd = node_of(s, j->step[i]);
         nd->events++;
+        if (j->chan != NULL && j->chan[i] != JM_NO_CHANNEL)
+            count_chan(nd, j->chan[i], 1);
         if (nd->stamp != jid) {
             nd->stamp = jid;
             nd->journeys++;
@@ -131,6 +153,8 @@ static void m_merge(void *into, const void *from, const jm__ctx *ctx)
         node *nd = node_of(a, (uint32_t)i);
         nd->events += b->node[i].events;
         nd->journeys += b->node[i].journeys;
+        for (size_t k = 0; k < b->node[i].nch; k++)
+            count_chan(nd, b->node[i].ch[k].chan, b->node[i].ch[k].events);
     }
     for (size_t i = 0; i < b->nedge; i++) {
         const edge *y = &b->edge[i];
@@ -317,9 +341,40 @@ static void map_model(const pmap *s, const jm__ctx *ctx, jm__model *m, jm__mval 
     }
 }
 
+/* For the page's step chips (html.c), hidden from the JSON: each step seen in a known channel,
+ * by rank, with its most frequent channel (ties: the first name in byte order), that
+ * channel's events, all the step's events ("of") and how many channels it was seen in. */
+static void step_channels(const pmap *s, const jm__ctx *ctx, jm__model *m, jm__mval *sec)
+{
+    jm__mval *a = NULL;
+    for (size_t r = 0; r < s->nnode_rank; r++) {
+        const node *nd = &s->node[s->node_order[r]];
+        if (nd->nch == 0)
+            continue;
+        const chan_n *best = &nd->ch[0];
+        for (size_t i = 1; i < nd->nch; i++)
+            if (nd->ch[i].events > best->events ||
+                (nd->ch[i].events == best->events &&
+                 jm__intern_cmp(ctx->chans, nd->ch[i].chan, best->chan) < 0))
+                best = &nd->ch[i];
+        if (a == NULL)
+            a = jm__m_hide(jm__m_arr(m, sec, "step_channels"));
+        size_t n, cn;
+        const char *name = jm__intern_str(ctx->steps, s->node_order[r], &n);
+        const char *c = jm__intern_str(ctx->chans, best->chan, &cn);
+        jm__mval *o = jm__m_obj(m, a, NULL);
+        jm__m_str(m, o, "step", name, n);
+        jm__m_str(m, o, "channel", c, cn);
+        jm__m_uint(m, o, "events", best->events);
+        jm__m_uint(m, o, "of", nd->events);
+        jm__m_uint(m, o, "channels", nd->nch);
+    }
+}
+
 static void m_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *sec)
 {
     map_model(st, ctx, m, sec, NULL);
+    step_channels(st, ctx, m, sec);
 }
 
 void jm__map_cut_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *root)
@@ -364,6 +419,11 @@ static int edge_by_index(const void *pa, const void *pb, void *data)
     return 0;
 }
 
+static int chan_by_name(const void *pa, const void *pb, void *data)
+{
+    return jm__intern_cmp(data, ((const chan_n *)pa)->chan, ((const chan_n *)pb)->chan);
+}
+
 static int node_by_index(const void *pa, const void *pb, void *data)
 {
     uint32_t a = jm__sw_step_index(data, *(const uint32_t *)pa);
@@ -371,11 +431,11 @@ static int node_by_index(const void *pa, const void *pb, void *data)
     return (a > b) - (a < b);
 }
 
-/* Events and journeys; each node (step, events, journeys); each edge (kind: 0 from the start,
+/* Events and journeys; each node (step, events, journeys; its channels, each by name, with its
+ * events, in byte order of the names); each edge (kind: 0 from the start,
  * 1 to the end, 2 between steps; its step or steps; count, journeys, total wait). */
 static void m_save(void *st, const jm__ctx *ctx, jm__state_w *w)
 {
-    (void)ctx;
     pmap *s = st;
     jm__sw_u64(w, s->events);
     jm__sw_u64(w, s->journeys);
@@ -389,8 +449,17 @@ static void m_save(void *st, const jm__ctx *ctx, jm__state_w *w)
     jm__sw_u64(w, k);
     for (size_t r = 0; r < k; r++) {
         jm__sw_step(w, ids[r]);
-        jm__sw_u64(w, s->node[ids[r]].events);
-        jm__sw_u64(w, s->node[ids[r]].journeys);
+        node *nd = &s->node[ids[r]];
+        jm__sw_u64(w, nd->events);
+        jm__sw_u64(w, nd->journeys);
+        jm__sort(nd->ch, nd->nch, sizeof *nd->ch, chan_by_name, (void *)ctx->chans);
+        jm__sw_u64(w, nd->nch);
+        for (size_t i = 0; i < nd->nch; i++) {
+            size_t cn;
+            const char *c = jm__intern_str(ctx->chans, nd->ch[i].chan, &cn);
+            jm__sw_bytes(w, c, cn);
+            jm__sw_u64(w, nd->ch[i].events);
+        }
     }
     for (size_t i = 0; i < s->nedge; i++)
         ids[i] = (uint32_t)i;
@@ -426,6 +495,15 @@ static void *m_load(const jm__ctx *ctx, jm__state_r *r)
         nd->journeys = jm__sr_u64(r);
         if (nd->events == 0)
             jm__sr_fail(r);
+        size_t nc = jm__sr_count(r);
+        for (size_t c = 0; c < nc && jm__sr_ok(r); c++) {
+            uint32_t ch = jm__sr_chan(r);
+            uint64_t ev = jm__sr_u64(r);
+            size_t before = nd->nch;
+            count_chan(nd, ch, ev);
+            if (ev == 0 || nd->nch == before) /* none, or a channel listed twice */
+                jm__sr_fail(r);
+        }
     }
     k = jm__sr_count(r);
     for (size_t i = 0; i < k && jm__sr_ok(r); i++) {
@@ -453,6 +531,8 @@ static void *m_load(const jm__ctx *ctx, jm__state_r *r)
 static void m_free(void *st)
 {
     pmap *s = st;
+    for (size_t i = 0; i < s->nnode; i++)
+        free(s->node[i].ch);
     free(s->node);
     free(s->edge);
     free(s->node_order);

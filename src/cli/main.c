@@ -44,7 +44,9 @@ static const command commands[] = {
      "Draws the steps as nodes (with event counts) and the transitions between them as edges\n"
      "(count and median wait; width by count), from a start node to an end node. --format svg\n"
      "writes the picture, laid out by Graphviz's libraries inside jmine (the same log gives\n"
-     "the same bytes; past 150 transitions its edges are drawn straight, which is fast); or\n"
+     "the same bytes; past 150 transitions its edges are drawn straight, which is fast): by\n"
+     "default the map 'report --format html' shows first, at most 30 steps, the cut stated on\n"
+     "it (--map-steps or --map-edges draw their cut instead; --map-steps 100 all steps); or\n"
      "render the DOT with Graphviz: jmine map LOG | dot -Tsvg > map.svg. On big logs,\n"
      "--map-steps and --map-edges keep the most frequent steps and transitions; the cut is\n"
      "stated on the map, each step shown keeps its strongest way in and out, and every step\n"
@@ -199,9 +201,11 @@ static const opt_def options[] = {
     {O_HOLIDAYS, "holidays", 0, "FILE", CMD_REPORT,
      "with --calendar: ISO dates (YYYY-MM-DD), one a line, closed all day"},
     {O_MAP_STEPS, "map-steps", 0, "PCT", CMD_MAP | CMD_MERGE,
-     "show the most frequent steps that hold PCT% of the events (default 100)"},
+     "show the most frequent steps that hold PCT% of the events (default 100; --format svg: "
+     "the page's default of at most 30 steps)"},
     {O_MAP_EDGES, "map-edges", 0, "PCT", CMD_MAP | CMD_MERGE,
-     "show the most frequent transitions that hold PCT% of their count (default 100)"},
+     "show the most frequent transitions that hold PCT% of their count (default 100; --format "
+     "svg: the page's default)"},
     {O_COLLAPSE, "collapse-loops", 0, "K", CMD_ALL,
      "in variants, shorten each run of one repeated step to K steps (default: off)"},
     {O_STEP, "step", 0, "MODE", CMD_ALL,
@@ -771,6 +775,7 @@ static void apply(run *r, const opt_def *o, const char *arg)
         if (end == arg || *end != '\0' || !(v > 0 && v <= 100))
             usage_error(cmd, "--%s wants a percentage above 0 and at most 100, not '%s'", o->name,
                         arg);
+        opt->map_cut = true;
         if (o->id == O_MAP_STEPS)
             opt->map_steps_pct = v;
         else

@@ -569,9 +569,10 @@ static size_t node_index(const jm__mval *const *node, size_t nn, const jm__mval 
 }
 
 #ifdef JM_HAVE_GRAPHVIZ
-/* One level laid out by Graphviz, its SVG written without the XML prolog. */
-static void draw_level(const page *p, const level *l, const jm__mval *const *node, size_t nn,
-                       const jm__mval *const *edge, size_t ne, const char *label,
+/* One level laid out by Graphviz, its SVG written to f; with `prolog` as Graphviz writes it
+ * (a file of its own), else from "<svg" on (inline in the page). */
+static void draw_level(FILE *f, bool prolog, const level *l, const jm__mval *const *node,
+                       size_t nn, const jm__mval *const *edge, size_t ne, const char *label,
                        const char *prefix)
 {
     jm__model *m = jm__model_new();
@@ -623,20 +624,28 @@ static void draw_level(const page *p, const level *l, const jm__mval *const *nod
     jm__svg_draw(root, mem, prefix);
     fclose(mem);
     jm__model_free(m);
-    const char *at = strstr(svg, "<svg");
+    const char *at = prolog ? svg : strstr(svg, "<svg");
     if (at != NULL)
-        fwrite(at, 1, len - (size_t)(at - svg), p->f);
+        fwrite(at, 1, len - (size_t)(at - svg), f);
     free(svg);
 }
 #endif
 
-/* The map: levels from the most common path to all steps (MAX_STEPS at most), each laid out on
- * its own; the default level of DEFAULT_STEPS steps shown, the others hidden until the slider
- * asks; beside it the strongest transitions as a table. */
-static void map_section(const page *p)
+/* The map's levels, as the page and the map command's SVG draw them: the report's map (nodes
+ * and edges, by rank), where each edge's ends are among the nodes (nn: start or end), and the
+ * levels from the most common path to all steps (MAX_STEPS at most); def the default one. */
+typedef struct levels {
+    const jm__mval **node, **edge;
+    size_t nn, ne, *from, *to;
+    uint64_t events, transitions;
+    level lv[MAX_LEVELS + 2];
+    size_t n, def;
+} levels;
+
+static void levels_make(levels *L, const jm__mval *root)
 {
-    const jm__mval *map = get(p->root, "map");
-    section(p, "map", "Process map");
+    const jm__mval *map = get(root, "map");
+    memset(L, 0, sizeof *L);
     size_t nn = count(get(map, "nodes")), ne = count(get(map, "edges"));
     const jm__mval **node = jm__xmalloc((nn + 1) * sizeof *node);
     const jm__mval **edge = jm__xmalloc((ne + 1) * sizeof *edge);
@@ -654,13 +663,20 @@ static void map_section(const page *p)
         to[i] = node_index(node, nn, jm__m_get(e, "to"));
         transitions += jm__m_u(jm__m_get(e, "count"));
     }
+    L->node = node;
+    L->edge = edge;
+    L->nn = nn;
+    L->ne = ne;
+    L->from = from;
+    L->to = to;
+    L->events = events;
+    L->transitions = transitions;
 
     /* The levels' sizes: the most common path, then steps growing geometrically to all of
      * them (at most MAX_STEPS), DEFAULT_STEPS among them when it lies between. */
     size_t all = nn < MAX_STEPS ? nn : MAX_STEPS, sizes[MAX_LEVELS + 2], nl = 0;
-    level lv[MAX_LEVELS + 2];
-    memset(lv, 0, sizeof lv);
-    const jm__mval *top = first(get(p->root, "variants.top"));
+    level *lv = L->lv;
+    const jm__mval *top = first(get(root, "variants.top"));
     if (nn > 0 && top != NULL) {
         level *l = &lv[nl++];
         l->path = true;
@@ -735,6 +751,51 @@ static void map_section(const page *p)
          * more, 0.15 s with this. */
         level_edges(l, edge, ne, from, to, nn, l->nodes);
     }
+    L->n = nl;
+    L->def = def;
+}
+
+/* Level k's title, stated on its picture, into buf of size n. */
+static void levels_label(const levels *L, size_t k, char *buf, size_t n)
+{
+    const level *l = &L->lv[k];
+    if (l->path)
+        snprintf(buf, n,
+                 "The most common path: %zu of %zu steps (%.1f%% of events), %zu of %zu "
+                 "transitions (%.1f%% of transitions).",
+                 l->nodes, L->nn, pct(l->events, L->events), l->edges, L->ne,
+                 pct(l->transitions, L->transitions));
+    else
+        snprintf(buf, n,
+                 "The %zu most frequent of %zu steps (%.1f%% of events), %zu of %zu "
+                 "transitions (%.1f%% of transitions)%s.",
+                 l->nodes, L->nn, pct(l->events, L->events), l->edges, L->ne,
+                 pct(l->transitions, L->transitions),
+                 l->nodes == DEFAULT_STEPS ? "; the default cut of 30 steps" : "");
+}
+
+static void levels_free(levels *L)
+{
+    for (size_t k = 0; k < L->n; k++) {
+        free(L->lv[k].node);
+        free(L->lv[k].edge);
+    }
+    free(L->node);
+    free(L->edge);
+    free(L->from);
+    free(L->to);
+}
+
+/* The map: its levels, each laid out on its own; the default level of DEFAULT_STEPS steps
+ * shown, the others hidden until the slider asks; beside it the strongest transitions as a
+ * table. */
+static void map_section(const page *p)
+{
+    const jm__mval *map = get(p->root, "map");
+    section(p, "map", "Process map");
+    levels L;
+    levels_make(&L, p->root);
+    size_t nl = L.n, ne = L.ne;
 
     pf(p, "<p>");
     num(p, "b", jm__m_at(p->root, "journeys.count"), "journeys.count");
@@ -742,7 +803,7 @@ static void map_section(const page *p)
        " journeys through %zu steps and %zu transitions (start and end included). Boxes are "
        "steps (deeper blue: more events), arrows transitions (wider: more often; labelled "
        "with the count and the median wait).</p>\n",
-       nn, ne);
+       L.nn, ne);
     pf(p, "<div class=\"ctl noprint\" id=map-ctl hidden><label>Detail <input type=range "
           "id=map-level min=0 max=0 step=1 aria-describedby=map-level-out></label> <output "
           "id=map-level-out></output> <span><button type=button data-view=freq "
@@ -752,27 +813,14 @@ static void map_section(const page *p)
           "</b> &rarr; <b style=\"color:#D55E00\">long</b></span></div>\n");
     pf(p, "<div class=map id=map-view>\n");
     for (size_t k = 0; k < nl; k++) {
-        level *l = &lv[k];
-        char label[512], prefix[16];
-        if (l->path)
-            snprintf(label, sizeof label,
-                     "The most common path: %zu of %zu steps (%.1f%% of events), %zu of %zu "
-                     "transitions (%.1f%% of transitions).",
-                     l->nodes, nn, pct(l->events, events), l->edges, ne,
-                     pct(l->transitions, transitions));
-        else
-            snprintf(label, sizeof label,
-                     "The %zu most frequent of %zu steps (%.1f%% of events), %zu of %zu "
-                     "transitions (%.1f%% of transitions)%s.",
-                     l->nodes, nn, pct(l->events, events), l->edges, ne,
-                     pct(l->transitions, transitions),
-                     l->nodes == DEFAULT_STEPS ? "; the default cut of 30 steps" : "");
+        char label[512], prefix[24];
+        levels_label(&L, k, label, sizeof label);
         snprintf(prefix, sizeof prefix, "L%zu", k);
         pf(p, "<div class=lvl id=map-%zu data-p=\"%s\" data-title=\"", k, prefix);
         escs(p->f, label);
-        pf(p, "\"%s>\n", k == def ? "" : " hidden");
+        pf(p, "\"%s>\n", k == L.def ? "" : " hidden");
 #ifdef JM_HAVE_GRAPHVIZ
-        draw_level(p, l, node, nn, edge, ne, label, prefix);
+        draw_level(p->f, false, &L.lv[k], L.node, L.nn, L.edge, ne, label, prefix);
         jm__trace("map level laid out");
 #else
         pf(p, "<p class=note>");
@@ -783,10 +831,7 @@ static void map_section(const page *p)
     }
     pf(p, "</div>\n<noscript><p class=note>The other levels of detail need JavaScript.</p>"
           "</noscript>\n");
-    for (size_t k = 0; k < nl; k++) {
-        free(lv[k].node);
-        free(lv[k].edge);
-    }
+    levels_free(&L);
 
     pf(p, "<h3>The most frequent transitions</h3>\n");
     table_head(p, NULL, "from|to|#count|#journeys|#median wait|#mean wait");
@@ -805,19 +850,37 @@ static void map_section(const page *p)
     }
     table_end(p);
     listed_note(p, r, ne, "transitions");
-    free(node);
-    free(edge);
-    free(from);
-    free(to);
     extras(p, map, "map", "nodes|edges");
     section_end(p);
 }
 
+#ifdef JM_HAVE_GRAPHVIZ
+void jm__svg_page_map(const jm__mval *root, FILE *o)
+{
+    levels L;
+    levels_make(&L, root);
+    char label[512], prefix[24];
+    if (L.n == 0) { /* no steps: the start and end nodes alone */
+        level none = {0};
+        none.node = jm__xcalloc(L.nn + 1, 1);
+        none.edge = jm__xcalloc(L.ne + 1, 1);
+        draw_level(o, true, &none, L.node, L.nn, L.edge, L.ne, "The map has no steps.", "L0");
+        free(none.node);
+        free(none.edge);
+    } else {
+        levels_label(&L, L.def, label, sizeof label);
+        snprintf(prefix, sizeof prefix, "L%zu", L.def);
+        draw_level(o, true, &L.lv[L.def], L.node, L.nn, L.edge, L.ne, label, prefix);
+    }
+    levels_free(&L);
+}
+#endif
+
 /* ---- Variants ---- */
 
-/* A step's chip colour: one of eight tints of Okabe and Ito's palette, by the name's bytes (the
- * same step has the same colour everywhere on the page). */
-static unsigned chip_colour(const jm__mval *s)
+/* A step's chip colour by name, for a log without channels: one of seven tints of Okabe and
+ * Ito's palette, by the name's bytes (the same step has the same colour everywhere). */
+static unsigned name_colour(const jm__mval *s)
 {
     if (s == NULL || s->type != JM__M_STR)
         return 7;
@@ -825,6 +888,135 @@ static unsigned chip_colour(const jm__mval *s)
     for (size_t i = 0; i < s->v.str.n; i++)
         h = (h ^ (unsigned char)s->v.str.s[i]) * 16777619u;
     return h % 7;
+}
+
+/* Two strings of the model in byte order (shorter first on a tie of the common bytes). */
+static int str_cmp(const jm__mval *a, const jm__mval *b)
+{
+    size_t n = a->v.str.n < b->v.str.n ? a->v.str.n : b->v.str.n;
+    int c = n ? memcmp(a->v.str.s, b->v.str.s, n) : 0;
+    return c ? c : (a->v.str.n > b->v.str.n) - (a->v.str.n < b->v.str.n);
+}
+
+/* The steps' channels (the map's hidden "step_channels": each step's most frequent channel),
+ * sorted by step name for lookup, and the colour of each channel: the first seven channels
+ * met in the map's ranking (busiest step first) take Okabe and Ito's seven hues, the others
+ * grey. */
+typedef struct chans {
+    const jm__mval **by_step; /* step_channels' rows, by step name */
+    size_t n;
+    const jm__mval *order[7]; /* the channels coloured c0..c6 */
+    size_t ncol;
+    bool present; /* the log has a channel column */
+} chans;
+
+static int row_by_step(const void *pa, const void *pb)
+{
+    return str_cmp(jm__m_get(*(const jm__mval *const *)pa, "step"),
+                   jm__m_get(*(const jm__mval *const *)pb, "step"));
+}
+
+static void chans_make(chans *c, const jm__mval *root)
+{
+    memset(c, 0, sizeof *c);
+    c->present = is_true(get(root, "channels.present"));
+    const jm__mval *sc = get(root, "map.step_channels");
+    c->by_step = jm__xmalloc((count(sc) + 1) * sizeof *c->by_step);
+    for (const jm__mval *r = first(sc); r != NULL; r = r->next) {
+        const jm__mval *s = get(r, "step"), *ch = get(r, "channel");
+        if (s == NULL || s->type != JM__M_STR || ch == NULL || ch->type != JM__M_STR)
+            continue;
+        c->by_step[c->n++] = r;
+        bool known = false;
+        for (size_t k = 0; k < c->ncol && !known; k++)
+            known = str_cmp(c->order[k], ch) == 0;
+        if (!known && c->ncol < 7)
+            c->order[c->ncol++] = ch;
+    }
+    qsort(c->by_step, c->n, sizeof *c->by_step, row_by_step);
+}
+
+/* A step's row in step_channels, or NULL (a step seen in no known channel, or "(other)"). */
+static const jm__mval *chans_row(const chans *c, const jm__mval *step)
+{
+    if (step == NULL || step->type != JM__M_STR)
+        return NULL;
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = str_cmp(get(c->by_step[mid], "step"), step);
+        if (r == 0)
+            return c->by_step[mid];
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* A channel's colour: its place among the seven coloured, else 7 (grey). */
+static unsigned chans_colour(const chans *c, const jm__mval *ch)
+{
+    for (size_t k = 0; ch != NULL && k < c->ncol; k++)
+        if (str_cmp(c->order[k], ch) == 0)
+            return (unsigned)k;
+    return 7;
+}
+
+/* A variant's step as a chip: coloured by its channel where the log has channels (the rule
+ * stated above the table), by its name where it has none; its channel in the tooltip. */
+static void chip(const page *p, const chans *c, const jm__mval *step)
+{
+    const jm__mval *row = c->present ? chans_row(c, step) : NULL;
+    const jm__mval *ch = row != NULL ? get(row, "channel") : NULL;
+    unsigned colour = c->present ? chans_colour(c, ch) : name_colour(step);
+    pf(p, "<span class=\"chip c%u\"", colour);
+    if (ch != NULL) {
+        pf(p, " data-channel=\"");
+        estr(p->f, ch, "");
+        pf(p, "\"");
+    }
+    pf(p, " title=\"");
+    estr(p->f, step, "");
+    if (ch != NULL) {
+        pf(p, " \xE2\x80\x94 ");
+        estr(p->f, ch, "");
+        uint64_t k = u(row, "channels");
+        if (k > 1)
+            pf(p, " (%" PRIu64 " of its %" PRIu64 " events; seen in %" PRIu64 " channels)",
+               u(row, "events"), u(row, "of"), k);
+    } else if (c->present) {
+        pf(p, " \xE2\x80\x94 no channel");
+    }
+    pf(p, "\">");
+    estr(p->f, step, "");
+    pf(p, "</span>");
+}
+
+/* The rule the chips follow, and the channels' colours, above the variants table. */
+static void chips_legend(const page *p, const chans *c)
+{
+    if (!c->present) {
+        pf(p, "<p class=note>Each step is coloured by its name (the log has no channel "
+              "column).</p>\n");
+        return;
+    }
+    bool more = false;
+    for (size_t i = 0; i < c->n && !more; i++)
+        more = chans_colour(c, get(c->by_step[i], "channel")) == 7;
+    pf(p, "<p class=note id=chip-rule>Each step is coloured by its channel: the channel most "
+          "of its events came through (a step seen in several channels names its share in its "
+          "tooltip)%s. <span class=chips style=\"display:inline-flex\">",
+       more ? "; channels past the seventh in grey" : "");
+    for (size_t k = 0; k < c->ncol; k++) {
+        pf(p, "<span class=\"chip c%zu\">", k);
+        estr(p->f, c->order[k], "");
+        pf(p, "</span>");
+    }
+    if (more)
+        pf(p, "<span class=\"chip c7\">other channels</span>");
+    pf(p, "</span></p>\n");
 }
 
 /* The variants as bars (share) with the cumulative coverage as a line, then the table, each
@@ -901,6 +1093,9 @@ static void variants_section(const page *p)
           "&nbsp; <span style=\"color:#D55E00\">&#9473;</span> cumulative coverage</p></div>\n");
     (void)maxshare;
 
+    chans cs;
+    chans_make(&cs, p->root);
+    chips_legend(p, &cs);
     table_head(p, NULL, "#rank|#journeys|#share|#cumulative|#median duration|#mean duration|steps");
     i = 0;
     for (const jm__mval *x = first(top); x != NULL; x = x->next, i++) {
@@ -921,18 +1116,14 @@ static void variants_section(const page *p)
         num(p, "td", get(x, "duration_s.median"), "variants.top.%zu.duration_s.median", i);
         num(p, "td", get(x, "duration_s.mean"), "variants.top.%zu.duration_s.mean", i);
         pf(p, "<td data-v=\"%zu\"><div class=chips>", count(get(x, "steps")));
-        for (const jm__mval *st = first(get(x, "steps")); st != NULL; st = st->next) {
-            pf(p, "<span class=\"chip c%u\" title=\"", chip_colour(st));
-            estr(p->f, st, "");
-            pf(p, "\">");
-            estr(p->f, st, "");
-            pf(p, "</span>");
-        }
+        for (const jm__mval *st = first(get(x, "steps")); st != NULL; st = st->next)
+            chip(p, &cs, st);
         pf(p, "</div><span class=note>id ");
         estr(p->f, get(x, "id"), "");
         pf(p, "</span></td></tr>\n");
     }
     table_end(p);
+    free(cs.by_step);
     extras(p, v, "variants", "count|top");
     section_end(p);
 }

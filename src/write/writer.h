@@ -46,6 +46,11 @@ jm__writer jm__svg_map;
  * PREFIX "end", for the page's script. Graphviz's rules as jm__svg_map. */
 void jm__svg_draw(const jm__mval *root, FILE *o, const char *prefix);
 
+/* SVG (html.c): the map command's picture without a cut asked for: the analyst's page's
+ * default level of the map alone, the same bytes as the page's from "<svg" on (root holds the
+ * report's "map" and "variants"). Graphviz's rules as jm__svg_map. */
+jm__writer jm__svg_page_map;
+
 /* HTML (html.c): the analyst's page, one self-contained file (SPEC §7): the report's sections
  * as tables and inline SVG, the JSON report embedded, a small script. */
 jm__writer jm__html_report;

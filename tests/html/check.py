@@ -5,8 +5,11 @@ exactly as the spec writes it, no external URL in any src or href, the embedded 
 equal to --format json of the same run, every number marked on the page (data-k, data-v)
 equal to the JSON's, the sections in the spec's order, at least four map levels, hostile step
 names kept as text (no '</script>' can end the embedded JSON), and the same bytes on two runs
-and with -j 1 and -j 2."""
+and with -j 1 and -j 2. The variants' step chips are coloured by channel: each step's most
+frequent channel, counted here from the log's rows, one colour per channel; and a page merged
+from the states of two shards equals the page of one run over both."""
 import argparse
+import collections
 import html.parser
 import json
 import os
@@ -139,6 +142,96 @@ def check_page(jmine, log, extra, errors, graphviz):
     return text
 
 
+class Chips(html.parser.HTMLParser):
+    """The variants' step chips (not the legend's): [(text, colour class, data-channel)]."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.chips, self.cur, self.in_legend = [], None, False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "p" and a.get("id") == "chip-rule":
+            self.in_legend = True
+        classes = (a.get("class") or "").split()
+        if tag == "span" and "chip" in classes and not self.in_legend:
+            colour = [c for c in classes if c != "chip"]
+            self.cur = [colour[0] if colour else None, a.get("data-channel"), ""]
+
+    def handle_endtag(self, tag):
+        if tag == "p":
+            self.in_legend = False
+        if tag == "span" and self.cur is not None:
+            self.chips.append((self.cur[2], self.cur[0], self.cur[1]))
+            self.cur = None
+
+    def handle_data(self, data):
+        if self.cur is not None:
+            self.cur[2] += data
+
+
+def check_chips(jmine, tmp, errors):
+    """A log whose steps have known channels: each chip's channel is its step's most frequent
+    (ties: the first name in byte order), none where no event has one; one colour a channel.
+    The same page from merged states of two shards (SPEC §10: the same bytes)."""
+    rows = []  # (case, step, channel)
+    plan = {"Call": ["phone"] * 3, "Mixed": ["phone", "web", "web", "phone", "web"],
+            "Tie": ["email", "chat"], "Web form": ["web"], "Nowhere": [""],
+            "Chat: bot": ["chat", "chat", "email", "chat"]}
+    for c in range(24):
+        steps = list(plan)[c % 3:] + list(plan)[:c % 3]
+        for i, step in enumerate(steps):
+            chans = plan[step]
+            rows.append((f"k{c:02d}", step, chans[(c + i) % len(chans)], i))
+    counts = collections.defaultdict(collections.Counter)
+    for _, step, ch, _ in rows:
+        if ch:
+            counts[step][ch] += 1
+    want = {step: min(cnt, key=lambda ch: (-cnt[ch], ch.encode())) for step, cnt in
+            counts.items()}
+    logs = []
+    for part in (0, 1):
+        path = os.path.join(tmp, f"chan{part}.csv")
+        with open(path, "w") as f:
+            f.write("case,activity,timestamp,channel\n")
+            for case, step, ch, i in rows:
+                if int(case[1:]) % 2 == part:
+                    f.write(f"{case},{step},2024-02-{1 + int(case[1:]):02d}T0{i}:00:00Z,{ch}\n")
+        logs.append(path)
+    page = run(jmine, ["report", "--format", "html", "--top", "0"] + logs)
+    c = Chips()
+    c.feed(page.decode("utf-8"))
+    if not c.chips:
+        errors.append("chips: no step chips on the page")
+    colour_of = {}
+    for text, colour, ch in c.chips:
+        if ch != want.get(text):
+            errors.append(f"chips: {text!r} shows channel {ch!r}, want {want.get(text)!r}")
+        if ch is None:
+            if colour != "c7":
+                errors.append(f"chips: {text!r} has no channel but colour {colour}")
+            continue
+        if colour_of.setdefault(ch, colour) != colour:
+            errors.append(f"chips: channel {ch!r} in two colours ({colour_of[ch]}, {colour})")
+    if len(set(colour_of.values())) != len(colour_of):
+        errors.append(f"chips: two channels share a colour: {colour_of}")
+    if b"Each step is coloured by its channel" not in page:
+        errors.append("chips: the page does not state the chips' rule")
+    states = []
+    for k, log in enumerate(logs):
+        st = os.path.join(tmp, f"chan{k}.state")
+        run(jmine, ["report", "--format", "json", "--state-out", st, log])
+        states.append(st)
+    merged = run(jmine, ["merge", "--as", "report", "--format", "html", "--top", "0"] + states)
+    if merged != page:
+        errors.append("chips: the page merged from two states differs from one run's")
+    plain = run(jmine, ["report", "--format", "html", "sample-logs/contacts-nochannel.csv"])
+    c = Chips()
+    c.feed(plain.decode("utf-8"))
+    if any(ch is not None for _, _, ch in c.chips) or b"coloured by its name" not in plain:
+        errors.append("chips: a log without channels does not colour steps by name")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--jmine", required=True)
@@ -188,6 +281,7 @@ def main():
         with open(empty, "w") as f:
             f.write("case,activity,timestamp\n")
         check_page(args.jmine, empty, [], errors, False)
+        check_chips(args.jmine, tmp, errors)
     for e in errors:
         print("FAIL:", e)
     if errors:
