@@ -181,8 +181,10 @@ def check_other_outputs(tally, binary, log, k, full, doc):
             problems.append("map dot shows folded step %r" % s)
     if shown and OTHER not in dot:
         problems.append("map dot has no (other) node")
-    p = subprocess.run([binary, "map", "--format", "svg", "--min-journeys", str(k), "--quiet",
-                        str(log)], capture_output=True)
+    # Every step drawn (the default SVG is the page's 30-step level, which may leave the
+    # (other) node out as it leaves any step outside the 30 out).
+    p = subprocess.run([binary, "map", "--format", "svg", "--map-steps", "200", "--min-journeys",
+                        str(k), "--quiet", str(log)], capture_output=True)
     if p.returncode == 0:
         import xml.etree.ElementTree as ET
         ET.fromstring(p.stdout)
