@@ -78,7 +78,8 @@ static int64_t *holiday_days(const char *text, size_t *n, const char **bad)
             break;
         p = e + 1;
     }
-    qsort(d, k, sizeof *d, i64_cmp);
+    if (k > 0)
+        qsort(d, k, sizeof *d, i64_cmp);
     size_t u = 0;
     for (size_t i = 0; i < k; i++)
         if (u == 0 || d[i] != d[u - 1])

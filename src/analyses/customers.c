@@ -311,7 +311,8 @@ static void cu_finish(void *st, const jm__ctx *ctx)
     const jm_options *opt = ctx->opt;
     int64_t w = opt->repeat_window_ms;
     sort_journeys(s, ctx);
-    qsort(s->extra, s->nextra, sizeof *s->extra, u64_cmp);
+    if (s->nextra > 0) /* qsort is not handed a NULL array, even empty */
+        qsort(s->extra, s->nextra, sizeof *s->extra, u64_cmp);
     /* Containment: the --self-service channels by name. */
     s->nssn = ss_names(opt, &s->ss_name);
     s->ss_id = jm__xmalloc((s->nssn ? s->nssn : 1) * sizeof *s->ss_id);
@@ -602,7 +603,8 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
         sp[ns++] = (span){a, b, xa, x, jm__xmemdup(name, n), n};
         a = b;
     }
-    qsort(sp, ns, sizeof *sp, span_cmp);
+    if (ns > 0)
+        qsort(sp, ns, sizeof *sp, span_cmp);
     jm__sw_u64(w, ns);
     uint32_t *chs = NULL;
     size_t chs_cap = 0;

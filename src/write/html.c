@@ -933,7 +933,8 @@ static void chans_make(chans *c, const jm__mval *root)
         if (!known && c->ncol < 7)
             c->order[c->ncol++] = ch;
     }
-    qsort(c->by_step, c->n, sizeof *c->by_step, row_by_step);
+    if (c->n > 0)
+        qsort(c->by_step, c->n, sizeof *c->by_step, row_by_step);
 }
 
 /* A step's row in step_channels, or NULL (a step seen in no known channel, or "(other)"). */
