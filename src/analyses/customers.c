@@ -230,22 +230,36 @@ static int by_journey(const void *pa, const void *pb, void *data)
     return chan_cmp(ctx, x->fchan, y->fchan);
 }
 
-/* The journeys in by_journey's order: a counting sort by customer id (in one pass, whatever
- * their number), then each customer's few journeys sorted. */
+/* The journeys in by_journey's order: a counting sort by customer id in place (each journey
+ * swapped straight to its customer's next free place: no second array of journeys at the
+ * peak), then each customer's few journeys sorted. Journeys equal under by_journey are equal
+ * in every field, so the order is one whatever the sort's stability. */
 static void sort_journeys(customers *s, const jm__ctx *ctx)
 {
     size_t ncust = jm__intern_count(ctx->custs);
-    uint32_t *at = jm__xcalloc(ncust + 1, sizeof *at);
+    uint32_t *end = jm__xcalloc(ncust + 1, sizeof *end);  /* where customer c's journeys end */
+    uint32_t *next = jm__xmalloc((ncust + 1) * sizeof *next); /* c's next place to fill */
     for (size_t i = 0; i < s->nj; i++)
-        at[s->j[i].cust + 1]++;
-    for (size_t c = 0; c < ncust; c++)
-        at[c + 1] += at[c];
-    cjour *out = jm__xmalloc((s->nj ? s->nj : 1) * sizeof *out);
-    for (size_t i = 0; i < s->nj; i++)
-        out[at[s->j[i].cust]++] = s->j[i];
-    free(s->j);
-    s->j = out;
-    s->jcap = s->nj;
+        end[s->j[i].cust]++;
+    uint32_t base = 0;
+    for (size_t c = 0; c < ncust; c++) {
+        next[c] = base;
+        base += end[c];
+        end[c] = base;
+    }
+    for (size_t c = 0; c < ncust; c++) {
+        while (next[c] < end[c]) {
+            cjour v = s->j[next[c]];
+            while (v.cust != c) { /* v goes to its customer's next place; take what was there */
+                cjour t = s->j[next[v.cust]];
+                s->j[next[v.cust]++] = v;
+                v = t;
+            }
+            s->j[next[c]++] = v;
+        }
+    }
+    free(next);
+    free(end);
     for (size_t a = 0; a < s->nj;) {
         size_t b = a + 1;
         while (b < s->nj && s->j[b].cust == s->j[a].cust)
@@ -254,7 +268,6 @@ static void sort_journeys(customers *s, const jm__ctx *ctx)
             jm__sort(s->j + a, b - a, sizeof *s->j, by_journey, (void *)ctx);
         a = b;
     }
-    free(at);
 }
 
 static int u64_cmp(const void *a, const void *b)
