@@ -203,7 +203,9 @@ static void put32(jm__dist_buf *b, uint32_t v)
 }
 
 /* A record: case (or DEF), kind, start, duration, fingerprint; a long duration's end after it.
- * DEF starts a name: 0 and a case id, or 1 and a kind's activity and channel (NONE: none). */
+ * DEF starts a name: 0 and a case id, or 1 and a kind's activity and channel (NONE: none), or
+ * 4 and a kind's activity, channel and resource (NONE: none), or 2 and a customer id; or DEF,
+ * 3 and a customer's number (in the order of its 2s) gives the next record its customer. */
 #define DEF UINT32_MAX
 #define NONE UINT32_MAX
 #define RECORD 24
@@ -225,12 +227,13 @@ typedef struct export_ctx {
     uint32_t *wire;                 /* by case entry: its number in its owner's buffer */
     uint32_t *kind_wire;            /* by (kind, owner): its number there, or NONE */
     uint32_t *ncases, *nkinds;      /* by owner: names sent so far */
+    uint32_t *cust_wire;            /* by (customer, owner): its number there, or NONE */
+    uint32_t *ncusts;               /* by owner: customers sent so far */
     uint64_t events;
 } export_ctx;
 
 static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, unsigned bucket)
 {
-    (void)side;
     export_ctx *x = data;
     jm__bucket *k = &x->log->events->b[bucket];
     uint32_t o = x->owner[e->cas];
@@ -252,13 +255,36 @@ static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, u
         uint32_t chan = log->kind_chan[e->act];
         const char *c = chan == JM_NO_CHANNEL ? NULL : jm__intern_str(log->chans, chan, &cl);
         put32(b, DEF);
-        put32(b, 1);
+        put32(b, log->has_resource ? 4 : 1); /* 4: with the resource */
         put32(b, (uint32_t)al);
         put(b, a, al);
         put32(b, c == NULL ? NONE : (uint32_t)cl);
         if (c != NULL)
             put(b, c, cl);
+        if (log->has_resource) {
+            uint32_t res = log->kind_res[e->act];
+            size_t rl = 0;
+            const char *r = res == JM_NO_SIDE ? NULL : jm__intern_str(log->ress, res, &rl);
+            put32(b, r == NULL ? NONE : (uint32_t)rl);
+            if (r != NULL)
+                put(b, r, rl);
+        }
         *kw = x->nkinds[o]++;
+    }
+    if (side != JM_NO_SIDE && x->cust_wire != NULL) {
+        uint32_t *cw = &x->cust_wire[(size_t)side * x->n + o];
+        if (*cw == NONE) {
+            size_t ul;
+            const char *u = jm__intern_str(x->log->custs, side, &ul);
+            put32(b, DEF);
+            put32(b, 2);
+            put32(b, (uint32_t)ul);
+            put(b, u, ul);
+            *cw = x->ncusts[o]++;
+        }
+        put32(b, DEF);
+        put32(b, 3);
+        put32(b, *cw);
     }
     put32(b, x->wire[e->cas]);
     put32(b, *kw);
@@ -280,6 +306,12 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
     memset(x.kind_wire, 0xff, ((size_t)nk * n + 1) * sizeof *x.kind_wire);
     x.ncases = jm__xcalloc(n, sizeof *x.ncases);
     x.nkinds = jm__xcalloc(n, sizeof *x.nkinds);
+    if (log->events->side) {
+        size_t nu = (size_t)jm__intern_count(log->custs) * n + 1;
+        x.cust_wire = jm__xmalloc(nu * sizeof *x.cust_wire);
+        memset(x.cust_wire, 0xff, nu * sizeof *x.cust_wire);
+        x.ncusts = jm__xcalloc(n, sizeof *x.ncusts);
+    }
     for (unsigned i = 0; i < JM_BUCKETS; i++) {
         jm__bucket *k = &log->events->b[i];
         x.owner = jm__xmalloc((k->nentry + 1) * sizeof *x.owner);
@@ -297,9 +329,12 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
     free(x.kind_wire);
     free(x.ncases);
     free(x.nkinds);
+    free(x.cust_wire);
+    free(x.ncusts);
     /* The events left: the log takes what the owners send it, from a fresh set of buckets. */
     jm__buckets_clear(log->events);
     jm__buckets_init(log->events);
+    log->events->side = log->has_customer;
     log->nmarks = 0;
     log->marks_lost = true;
     /* The log's events are now those its owners send it (a state's event count bounds what it
@@ -322,14 +357,16 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
 {
     const char *p = bytes, *end = p + n;
     uint32_t *cb = NULL, *ce = NULL, *kd = NULL; /* wire case -> bucket, entry; wire kind */
-    size_t ncase = 0, ccap = 0, ecap = 0, nkind = 0, kcap = 0;
+    uint32_t *cu = NULL, next_cust = JM_NO_SIDE; /* wire customer -> id; the next record's */
+    size_t ncase = 0, ccap = 0, ecap = 0, nkind = 0, kcap = 0, ncu = 0, cucap = 0;
     bool ok = true;
     while (ok && p < end) {
         uint32_t a;
         ok = get32(&p, end, &a);
         if (ok && a == DEF) {
             uint32_t what, len;
-            ok = get32(&p, end, &what) && get32(&p, end, &len) && (size_t)(end - p) >= len;
+            ok = get32(&p, end, &what) && get32(&p, end, &len) &&
+                 (what == 3 || (size_t)(end - p) >= len); /* 3: len is a number */
             if (ok && what == 0) {
                 unsigned b = jm__bucket_of((uint32_t)(jm__hash(p, len) >> 32));
                 jm__grow((void **)&cb, &ccap, ncase + 1, sizeof *cb);
@@ -337,27 +374,48 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
                 cb[ncase] = b;
                 ce[ncase++] = jm__buckets_add_case(log->events, b, p, len);
                 p += len;
-            } else if (ok && what == 1) {
+            } else if (ok && what == 2) { /* a customer */
+                jm__grow((void **)&cu, &cucap, ncu + 1, sizeof *cu);
+                cu[ncu++] = jm__intern_id(log->custs, p, len);
+                p += len;
+            } else if (ok && what == 3) { /* the next record's customer: len is its number */
+                ok = len < ncu;
+                if (ok && log->events->side)
+                    next_cust = cu[len];
+            } else if (ok && (what == 1 || what == 4)) {
                 const char *act = p;
                 p += len;
-                uint32_t cl;
+                uint32_t cl, rl = NONE;
                 ok = get32(&p, end, &cl) && (cl == NONE || (size_t)(end - p) >= cl);
                 if (!ok)
                     break;
-                uint32_t pair[2] = {jm__intern_id(log->acts, act, len),
-                                    cl == NONE ? JM_NO_CHANNEL
-                                               : jm__intern_id(log->chans, p, cl)};
+                const char *ch = p;
                 if (cl != NONE)
                     p += cl;
+                if (what == 4) {
+                    ok = get32(&p, end, &rl) && (rl == NONE || (size_t)(end - p) >= rl);
+                    if (!ok)
+                        break;
+                }
+                /* As batch.c keys the log's kinds: with a resource column, three ids. */
+                uint32_t pair[3] = {jm__intern_id(log->acts, act, len),
+                                    cl == NONE ? JM_NO_CHANNEL : jm__intern_id(log->chans, ch, cl),
+                                    rl == NONE ? JM_NO_SIDE : jm__intern_id(log->ress, p, rl)};
+                if (rl != NONE)
+                    p += rl;
                 uint32_t before = jm__intern_count(log->kinds);
-                uint32_t id = jm__intern_id(log->kinds, (const char *)pair, sizeof pair);
+                uint32_t id = jm__intern_id(log->kinds, (const char *)pair,
+                                            log->has_resource ? sizeof pair : 2 * sizeof *pair);
                 if (id == before) {
                     jm__grow((void **)&log->kind_act, &log->kind_cap, before + 1,
                              sizeof *log->kind_act);
                     log->kind_chan =
                         jm__xrealloc(log->kind_chan, log->kind_cap * sizeof *log->kind_chan);
+                    log->kind_res =
+                        jm__xrealloc(log->kind_res, log->kind_cap * sizeof *log->kind_res);
                     log->kind_act[before] = pair[0];
                     log->kind_chan[before] = pair[1];
+                    log->kind_res[before] = pair[2];
                 }
                 jm__grow((void **)&kd, &kcap, nkind + 1, sizeof *kd);
                 kd[nkind++] = id;
@@ -387,12 +445,17 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
             jm__die("more than 4 billion events");
         e.cas = ce[a];
         e.act = kd[kind];
-        jm__buckets_add(log->events, cb[a], &e, fin);
+        if (log->events->side)
+            jm__buckets_add_side(log->events, cb[a], &e, fin, next_cust);
+        else
+            jm__buckets_add(log->events, cb[a], &e, fin);
+        next_cust = JM_NO_SIDE;
         log->stats.events++;
     }
     free(cb);
     free(ce);
     free(kd);
+    free(cu);
     if (!ok) {
         jm__log_set_error(log, jm__xstrdup("events from another process are malformed"));
         return JM_EINPUT;
@@ -412,6 +475,20 @@ void jm__dist_share(jm_log *log, bool has_end, bool has_channel, bool has_lifecy
     log->has_channel = has_channel;
     log->has_lifecycle = has_lifecycle;
     memcpy(log->share_lc_rows, lc_rows, sizeof log->share_lc_rows);
+}
+
+void jm__dist_side_flags(const jm_log *log, bool *has_customer, bool *has_resource)
+{
+    *has_customer = log->has_customer;
+    *has_resource = log->has_resource;
+}
+
+void jm__dist_set_side_flags(jm_log *log, bool has_customer, bool has_resource)
+{
+    log->has_customer = has_customer;
+    log->has_resource = has_resource;
+    if (log->events->nblocks == 0 && log->events->nfree == 0)
+        log->events->side = has_customer;
 }
 
 void jm__dist_flags(const jm_log *log, bool *has_end, bool *has_channel, bool *has_lifecycle)

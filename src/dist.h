@@ -70,6 +70,13 @@ jm_status jm__dist_import(jm_log *log, const void *p, size_t n);
 void jm__dist_share(jm_log *log, bool has_end, bool has_channel, bool has_lifecycle,
                     const uint64_t lc_rows[JM_LC_COUNT]);
 
+/* Whether the log has a customer and a resource column (decided by its first file): a rank
+ * reads them before jm__dist_export, and after it sets those of the run's first file (of the
+ * first rank that read any) before jm__dist_import, so every rank keeps customers and keys kinds
+ * as one process would. */
+void jm__dist_side_flags(const jm_log *log, bool *has_customer, bool *has_resource);
+void jm__dist_set_side_flags(jm_log *log, bool has_customer, bool has_resource);
+
 /* The log's own end, channel and lifecycle flags and input accounting. */
 void jm__dist_flags(const jm_log *log, bool *has_end, bool *has_channel, bool *has_lifecycle);
 const jm_input_stats *jm__dist_stats(const jm_log *log);

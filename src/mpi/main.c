@@ -807,7 +807,13 @@ static int run_mpi(jm__cli *r)
         jm__dist_set_files(log, NULL, 0);
     int have = jm__dist_read_any(log) ? rank : nranks, first;
     MPI_Allreduce(&have, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    bool has_cust, has_res;
+    jm__dist_side_flags(log, &has_cust, &has_res);
     if (first < nranks) {
+        int side[2] = {has_cust, has_res};
+        MPI_Bcast(side, 2, MPI_INT, first, MPI_COMM_WORLD);
+        has_cust = side[0] != 0;
+        has_res = side[1] != 0;
         char *cols = rank == first ? jm__dist_columns(log) : NULL;
         char *all = bcast_str(cols ? cols : "", first);
         if (!jm__dist_read_any(log))
@@ -832,6 +838,8 @@ static int run_mpi(jm__cli *r)
     size_t n = (size_t)nranks;
     jm__dist_buf *out = jm__xcalloc(n, sizeof *out), *in = jm__xcalloc(n, sizeof *in);
     uint64_t events = jm__dist_export(log, out, n);
+    /* Customers and resources as the run's first file has them (its own may differ). */
+    jm__dist_set_side_flags(log, has_cust, has_res);
     phase("export");
     char *block = NULL;
     uint64_t sent = shuffle(out, in, &block);
