@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 
 /* Chunks are carved from blocks that start small (a small log touches little memory) and grow
@@ -178,6 +179,24 @@ void jm__buckets_compact(jm__buckets *bs)
     }
 }
 
+#define PAGE ((size_t)4096)
+
+void jm__buckets_release(jm__buckets *bs, unsigned i)
+{
+#ifdef MADV_DONTNEED
+    const jm__bucket *b = &bs->b[i];
+    for (size_t k = 0; k < b->nchunk; k++) {
+        uintptr_t a = ((uintptr_t)b->chunk[k] + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+        uintptr_t e = ((uintptr_t)b->chunk[k] + CHUNK_BYTES) & ~(uintptr_t)(PAGE - 1);
+        if (e > a)
+            madvise((void *)a, e - a, MADV_DONTNEED);
+    }
+#else
+    (void)bs;
+    (void)i;
+#endif
+}
+
 static jm__event *new_chunk(jm__buckets *bs)
 {
     if (bs->nfree > 0)
@@ -185,7 +204,9 @@ static jm__event *new_chunk(jm__buckets *bs)
     if (bs->carve_left == 0) {
         size_t chunks = bs->nblocks < 6 ? (size_t)1 << bs->nblocks : BLOCK_CHUNKS_MAX;
         jm__grow((void **)&bs->blocks, &bs->blocks_cap, bs->nblocks + 1, sizeof *bs->blocks);
-        bs->carve = jm__xmalloc(chunks * CHUNK_BYTES);
+        /* Page-aligned: a chunk is a whole number of pages (2,048 events of 24 bytes, with
+         * side values 28), so jm__buckets_release gives each back whole. */
+        bs->carve = jm__xmalloc_aligned(PAGE, chunks * CHUNK_BYTES);
         bs->blocks[bs->nblocks++] = bs->carve;
         bs->carve_left = chunks;
     }

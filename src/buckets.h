@@ -147,6 +147,11 @@ int jm__buckets_case_cmp(const jm__buckets *bs, uint32_t a, uint32_t b);
 /* Cases told apart so far, in every bucket. */
 uint32_t jm__buckets_case_count(const jm__buckets *bs);
 
+/* Give the memory of bucket i's events back to the system (their pages, not their blocks):
+ * once its journeys are rebuilt, nothing reads them again (jm__buckets_free_events frees the
+ * blocks). Their contents are lost; the case ids stay. */
+void jm__buckets_release(jm__buckets *bs, unsigned i);
+
 /* Copy bucket i's events to ev (room for bs->b[i].n), their side values to side (likewise; NULL
  * or no side values: none copied), and append its long ends to *le (capacity
  * *le_cap, count *nle), their indices moved up by base: the position of ev[0] in the array the

@@ -175,6 +175,18 @@ void jm__intern_prefetch(const jm__intern *t, uint64_t h)
     __builtin_prefetch(&t->slot[home(h, t->mask)]);
 }
 
+void jm__intern_prefetch_step(const jm__intern *t, uint64_t h, int step)
+{
+    uint64_t v = t->slot[home(h, t->mask)];
+    if (v == 0 || (v & SLOT_HASH) != (h & SLOT_HASH))
+        return;
+    const entry *e = &t->ent[(uint32_t)v - 1];
+    if (step == 1)
+        __builtin_prefetch(e);
+    else
+        __builtin_prefetch(e->s);
+}
+
 uint32_t jm__intern_id_hashed(jm__intern *t, const char *s, size_t n, uint64_t h)
 {
     if (n > UINT32_MAX)

@@ -642,6 +642,8 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
             w->chan[k] = kchan[e->act];
             if (g->side != NULL)
                 w->cust[k] = g->side[idx[i] / JM_CHUNK_EVENTS][idx[i] % JM_CHUNK_EVENTS];
+            else if (log->has_customer) /* events that came without theirs (dist.c) */
+                w->cust[k] = JM_NO_SIDE;
             if (kres != NULL)
                 w->res[k] = kres[e->act];
             w->start[k] = e->start;
@@ -834,6 +836,9 @@ static void bucket_journeys(worker *w, unsigned i)
     grouped g = {ev,   side,   b->le, b->nle, w->border, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER,
                  (int)i};
     journeys_of(w, &g, 0, ncase);
+    /* Nothing reads the bucket's events again: their pages go back now, so that the analyses'
+     * states grow into them rather than on top of the whole log. */
+    jm__buckets_release(bs, i);
 }
 
 static void *buckets_thread(void *arg)

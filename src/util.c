@@ -53,6 +53,14 @@ void *jm__xmalloc(size_t n)
     return huge_hint(p, n);
 }
 
+void *jm__xmalloc_aligned(size_t align, size_t n)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, align, n ? n : 1) != 0)
+        oom(n);
+    return huge_hint(p, n);
+}
+
 void *jm__xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);

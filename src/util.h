@@ -11,6 +11,9 @@
 
 /* Allocation that never returns NULL: out of memory prints one line and aborts. */
 void *jm__xmalloc(size_t n);
+/* Like jm__xmalloc, the block aligned to align (a power of two, a multiple of sizeof(void *));
+ * freed with free(). */
+void *jm__xmalloc_aligned(size_t align, size_t n);
 void *jm__xcalloc(size_t n, size_t size);
 
 /* Like jm__xcalloc, but the zeros are written here, for a big table that is read and written at

@@ -230,8 +230,15 @@ static int by_journey(const void *pa, const void *pb, void *data)
     return chan_cmp(ctx, x->fchan, y->fchan);
 }
 
-/* The journeys in by_journey's order: a counting sort by customer id (in one pass, whatever
- * their number), then each customer's few journeys sorted. */
+/* Parts of sort_journeys' counting sort: the sorted array is filled part by part, so it and
+ * what is left of the journeys take 1 + 1/SORT_PARTS times their memory at most. */
+#define SORT_PARTS 8
+
+/* The journeys in by_journey's order: a counting sort by customer id, then each customer's few
+ * journeys sorted. The customers are cut into SORT_PARTS ranges of about as many journeys; in
+ * each pass a range's journeys go to their places in the sorted array (only its pages are
+ * touched) and the others move down over them, the array shrinking as it empties: a copy of
+ * all the journeys at once was the peak of a report's memory (64 MB on the benchmark log). */
 static void sort_journeys(customers *s, const jm__ctx *ctx)
 {
     size_t ncust = jm__intern_count(ctx->custs);
@@ -241,8 +248,26 @@ static void sort_journeys(customers *s, const jm__ctx *ctx)
     for (size_t c = 0; c < ncust; c++)
         at[c + 1] += at[c];
     cjour *out = jm__xmalloc((s->nj ? s->nj : 1) * sizeof *out);
-    for (size_t i = 0; i < s->nj; i++)
-        out[at[s->j[i].cust]++] = s->j[i];
+    size_t left = s->nj, c0 = 0;
+    for (unsigned p = 1; p <= SORT_PARTS && left > 0; p++) {
+        /* This pass: customers c0 .. c1 - 1, whose journeys end at about p parts of them. */
+        size_t goal = p == SORT_PARTS ? s->nj : s->nj / SORT_PARTS * p, c1 = c0;
+        while (c1 < ncust && at[c1] < goal)
+            c1++;
+        if (p == SORT_PARTS)
+            c1 = ncust;
+        size_t k = 0;
+        for (size_t i = 0; i < left; i++) {
+            uint32_t c = s->j[i].cust;
+            if (c < c1)
+                out[at[c]++] = s->j[i];
+            else
+                s->j[k++] = s->j[i];
+        }
+        left = k;
+        s->j = jm__xrealloc(s->j, (left ? left : 1) * sizeof *s->j);
+        c0 = c1;
+    }
     free(s->j);
     s->j = out;
     s->jcap = s->nj;
