@@ -77,6 +77,23 @@ static bool exec(sqlite3 *db, const char *sql)
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
 }
 
+/* exec, tried again while the database is busy, for up to the busy timeout: SQLite answers
+ * SQLITE_BUSY without waiting in a few cases (another connection turning a new file to WAL,
+ * or recovering its WAL), which would fail one of several jobs that start at once. */
+static bool exec_busy(sqlite3 *db, const char *sql)
+{
+    for (int waited = 0;; waited += 10) {
+        int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return true;
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            return false;
+        if (waited >= BUSY_MS)
+            return false;
+        g_usleep(10 * 1000);
+    }
+}
+
 /* A single integer from sql (0 if it gives no row); false on an error. */
 static bool int_of(sqlite3 *db, const char *sql, int64_t *v)
 {
@@ -116,10 +133,22 @@ static sqlite3 *db_open(const char *path, bool write, char **err)
  * Returns the schema version, or 0 with *err set. */
 static int schema_check(sqlite3 *db, const char *path, bool write, bool check_only, char **err)
 {
-    int64_t version, app, tables;
-    if (!int_of(db, "PRAGMA user_version", &version) ||
-        !int_of(db, "PRAGMA application_id", &app) ||
-        !int_of(db, "SELECT count(*) FROM sqlite_master", &tables)) {
+    /* One statement, so one snapshot: read one by one, outside a transaction, the three could
+     * straddle another writer's commit of a new history (its tables, but not yet its ids). */
+    int64_t version = 0, app = 0, tables = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db,
+                                "SELECT (SELECT user_version FROM pragma_user_version), "
+                                "(SELECT application_id FROM pragma_application_id), "
+                                "(SELECT count(*) FROM sqlite_master)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        version = sqlite3_column_int64(st, 0);
+        app = sqlite3_column_int64(st, 1);
+        tables = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
         *err = sql_err(db, path, "cannot read");
         return 0;
     }
@@ -551,7 +580,7 @@ jm_status jm_history_append(const jm_report *rep, const char *db_path, const jm_
         goto done;
     /* WAL: readers never block the writer, and a writer waits for another (busy timeout). The
      * mode is kept in the file; setting it needs no transaction. */
-    if (!exec(a.db, "PRAGMA journal_mode = WAL") || !exec(a.db, "BEGIN IMMEDIATE")) {
+    if (!exec_busy(a.db, "PRAGMA journal_mode = WAL") || !exec_busy(a.db, "BEGIN IMMEDIATE")) {
         *err = sql_err(a.db, db_path, "cannot start a transaction");
         goto done;
     }
