@@ -339,20 +339,15 @@ static _Noreturn void usage_error(const command *cmd, const char *fmt, ...)
     exit(2);
 }
 
-/* --pseudonymize: the key, the bytes of the file at path less one final newline, into r->key
- * and r->opt. A key that group or others may read, cannot be read, or is empty is a usage
- * error: a leaked key lets anyone recompute the pseudonyms of guessed ids. */
-/* --holidays FILE: its text, for the library to read (it says which line is no date). */
-static void read_holidays(const command *cmd, const char *path, run *r)
+/* The rest of f's bytes, NUL-terminated (*n of them before the NUL); NULL after a read error.
+ * Out of memory ends the program. Closes f. */
+static char *read_rest(FILE *f, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        usage_error(cmd, "--holidays: cannot open '%s': %s", path, strerror(errno));
-    size_t cap = 4096, n = 0, got;
+    size_t cap = 4096, len = 0, got;
     char *t = malloc(cap);
-    while (t != NULL && (got = fread(t + n, 1, cap - n - 1, f)) > 0) {
-        n += got;
-        if (n + 1 == cap) {
+    while (t != NULL && (got = fread(t + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
             char *k = realloc(t, cap *= 2);
             if (k == NULL)
                 free(t);
@@ -367,14 +362,31 @@ static void read_holidays(const command *cmd, const char *path, run *r)
     }
     if (bad) {
         free(t);
-        usage_error(cmd, "--holidays: cannot read '%s'", path);
+        return NULL;
     }
-    t[n] = '\0';
+    t[len] = '\0';
+    *n = len;
+    return t;
+}
+
+/* --holidays FILE: its text, for the library to read (it says which line is no date). */
+static void read_holidays(const command *cmd, const char *path, run *r)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        usage_error(cmd, "--holidays: cannot open '%s': %s", path, strerror(errno));
+    size_t n;
+    char *t = read_rest(f, &n);
+    if (t == NULL)
+        usage_error(cmd, "--holidays: cannot read '%s'", path);
     free(r->holidays);
     r->holidays = t;
     r->opt.holidays = t;
 }
 
+/* --pseudonymize: the key, the bytes of the file at path less one final newline, into r->key
+ * and r->opt. A key that group or others may read, cannot be read, or is empty is a usage
+ * error: a leaked key lets anyone recompute the pseudonyms of guessed ids. */
 static void read_key(const command *cmd, const char *path, run *r)
 {
     FILE *f = fopen(path, "rb");
@@ -392,28 +404,10 @@ static void read_key(const command *cmd, const char *path, run *r)
                     "run chmod 600 '%s'",
                     path, (unsigned)(sb.st_mode & 0777), path);
     }
-    size_t cap = 256, n = 0;
-    char *key = malloc(cap);
-    size_t got;
-    while (key != NULL && (got = fread(key + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *k = realloc(key, cap *= 2);
-            if (k == NULL)
-                free(key);
-            key = k;
-        }
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (key == NULL) {
-        fputs("jmine: out of memory\n", stderr);
-        exit(1);
-    }
-    if (bad) {
-        free(key);
+    size_t n;
+    char *key = read_rest(f, &n);
+    if (key == NULL)
         usage_error(cmd, "--pseudonymize: cannot read key file '%s'", path);
-    }
     if (n > 0 && key[n - 1] == '\n')
         n--;
     if (n == 0) {
