@@ -46,6 +46,21 @@ static const char *str(const jm__mval *obj, const char *path, size_t *n)
     return v->v.str.s;
 }
 
+/* A row of tb for a pair (a transition, a channel switch, a handover): its "from" and "to"
+ * names, then the nc (at most 6) cells c. */
+static void pair_row(jm__table *tb, const jm__mval *t, char (*c)[32], size_t nc)
+{
+    const char *cells[8];
+    size_t lens[8];
+    cells[0] = str(t, "from", &lens[0]);
+    cells[1] = str(t, "to", &lens[1]);
+    for (size_t i = 0; i < nc; i++) {
+        cells[2 + i] = c[i];
+        lens[2 + i] = strlen(c[i]);
+    }
+    jm__table_row(tb, cells, lens);
+}
+
 /* The members of an array (or object); NULL when it is missing, null or empty. */
 static const jm__mval *first(const jm__mval *v)
 {
@@ -391,12 +406,7 @@ static void channels_text(const out *o, const jm__mval *s)
         snprintf(c[0], 32, "%" PRIu64, u(h, "count"));
         snprintf(c[1], 32, "%" PRIu64, u(h, "journeys"));
         human(c[2], h, "median_wait_s");
-        size_t nf, nt;
-        const char *fr = str(h, "from", &nf);
-        const char *to = str(h, "to", &nt);
-        const char *cells[] = {fr, to, c[0], c[1], c[2]};
-        size_t lens[] = {nf, nt, strlen(c[0]), strlen(c[1]), strlen(c[2])};
-        jm__table_row(tb, cells, lens);
+        pair_row(tb, h, c, 3);
     }
     jm__table_print(tb, f, o->md);
     jm__table_free(tb);
@@ -451,12 +461,7 @@ static void business_text(const out *o, const jm__mval *b)
         human(c[1], t, "median_s");
         human(c[2], t, "p90_s");
         human(c[3], t, "total_s");
-        size_t nf, nt;
-        const char *fr = str(t, "from", &nf);
-        const char *to = str(t, "to", &nt);
-        const char *cells[] = {fr, to, c[0], c[1], c[2], c[3]};
-        size_t lens[] = {nf, nt, strlen(c[0]), strlen(c[1]), strlen(c[2]), strlen(c[3])};
-        jm__table_row(tb, cells, lens);
+        pair_row(tb, t, c, 4);
     }
     jm__table_print(tb, f, o->md);
     jm__table_free(tb);
@@ -491,13 +496,7 @@ static void waits_text(const out *o, const jm__mval *s)
             human(c[3], t, "max_s");
             human(c[4], t, "total_s");
             snprintf(c[5], 32, "%" PRIu64, u(t, "long_waits"));
-            size_t nf, nt;
-            const char *fr = str(t, "from", &nf);
-            const char *to = str(t, "to", &nt);
-            const char *cells[] = {fr, to, c[0], c[1], c[2], c[3], c[4], c[5]};
-            size_t lens[] = {nf,           nt,           strlen(c[0]), strlen(c[1]),
-                             strlen(c[2]), strlen(c[3]), strlen(c[4]), strlen(c[5])};
-            jm__table_row(tb, cells, lens);
+            pair_row(tb, t, c, 6);
         }
         jm__table_print(tb, f, o->md);
         jm__table_free(tb);
@@ -896,12 +895,7 @@ static void handovers_text(const out *o, const jm__mval *s)
         snprintf(c[1], 32, "%" PRIu64, u(h, "journeys"));
         snprintf(c[2], 32, "%" PRIu64, u(h, "ping_pong"));
         human(c[3], h, "median_wait_s");
-        size_t nf, nt;
-        const char *fr = str(h, "from", &nf);
-        const char *to = str(h, "to", &nt);
-        const char *cells[] = {fr, to, c[0], c[1], c[2], c[3]};
-        size_t lens[] = {nf, nt, strlen(c[0]), strlen(c[1]), strlen(c[2]), strlen(c[3])};
-        jm__table_row(tb, cells, lens);
+        pair_row(tb, h, c, 4);
     }
     jm__table_print(tb, f, o->md);
     jm__table_free(tb);
