@@ -18,8 +18,9 @@
 
 /* Slots of the memo of kinds (see jm__batch.seen_fp): with a resource column a kind is (activity,
  * channel, resource), thousands in a batch (5,600 of 65,536 rows on the benchmark log, whose
- * 256 slots then missed most rows and cost a probe of the batch's kinds each). */
-#define SEEN_BITS 12
+ * 256 slots then missed most rows and cost a probe of the batch's kinds each; 4,096 slots
+ * still left a third of those kinds sharing a slot). 192 KiB a batch. */
+#define SEEN_BITS 14
 #define SEEN_SLOTS ((size_t)1 << SEEN_BITS)
 
 /* A rejected row, kept until the merge hands it on in file order. */

@@ -101,6 +101,57 @@ static void test_handovers_by_hand(void **state)
     law_free(L);
 }
 
+/* More handovers than handovers.c keeps before it folds them into their pairs (2^18): 100,000
+ * journeys ann, bo, ann, bo, the waits 1, 2 or 3 hours by journey. Every handover must be
+ * counted once, with its journey and its wait, whichever fold it fell in. */
+static void test_handovers_many_folds(void **state)
+{
+    (void)state;
+    enum { JOURNEYS = 100000 };
+    law *L = law_new(&jm__handovers_analysis, 1, 1);
+    L->has_resource = true;
+    L->opt.max_handovers = 2;
+    static const char *const res[] = {"ann", "bo", "ann", "bo"};
+    law_journey *j = &L->j[0];
+    j->n = 4;
+    law_proc *p = law_proc_new(L, 0, true, true);
+    void *st = L->an->begin(&p->ctx);
+    for (int64_t k = 0; k < JOURNEYS; k++) {
+        for (size_t i = 0; i < j->n; i++) {
+            j->res[i] = res[i];
+            j->step[i] = "Call";
+            j->chan[i] = "phone";
+            j->start[i] = (int64_t)i * (k % 3 + 1) * LAW_HOUR;
+            j->end[i] = j->start[i];
+        }
+        law_add(p, L, st, j);
+    }
+    p->ctx.journeys = JOURNEYS;
+    L->an->finish(st, &p->ctx);
+    jm__model *m = jm__model_new();
+    jm__mval *sec = jm__m_obj(m, jm__model_root(m), "handovers");
+    L->an->model(st, &p->ctx, m, sec);
+    assert_int_equal(jm__m_u(jm__m_at(sec, "count")), 3 * JOURNEYS);
+    assert_int_equal(jm__m_u(jm__m_at(sec, "journeys")), JOURNEYS);
+    assert_int_equal(jm__m_u(jm__m_at(sec, "ping_pong")), 2 * JOURNEYS);
+    assert_int_equal(jm__m_u(jm__m_at(sec, "journeys_over_max")), JOURNEYS);
+    const jm__mval *ab = jm__m_at(sec, "matrix")->v.kids.first; /* the most frequent */
+    assert_memory_equal(jm__m_get(ab, "from")->v.str.s, "ann", 3);
+    assert_int_equal(jm__m_u(jm__m_get(ab, "count")), 2 * JOURNEYS);
+    assert_int_equal(jm__m_u(jm__m_get(ab, "journeys")), JOURNEYS);
+    assert_int_equal(jm__m_u(jm__m_get(ab, "ping_pong")), JOURNEYS);
+    assert_int_equal(jm__m_msv(jm__m_get(ab, "median_wait_s")), 2 * LAW_HOUR);
+    const jm__mval *ba = ab->next;
+    assert_memory_equal(jm__m_get(ba, "from")->v.str.s, "bo", 2);
+    assert_int_equal(jm__m_u(jm__m_get(ba, "count")), JOURNEYS);
+    assert_int_equal(jm__m_u(jm__m_get(ba, "journeys")), JOURNEYS);
+    assert_null(ba->next);
+    jm__model_free(m);
+    L->an->free(st);
+    law_proc_free(p);
+    law_free(L);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +164,7 @@ int main(void)
                                         law_teardown),
         cmocka_unit_test_setup_teardown(test_handovers_state_truncated, law_setup, law_teardown),
         cmocka_unit_test(test_handovers_by_hand),
+        cmocka_unit_test(test_handovers_many_folds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
