@@ -219,7 +219,9 @@ typedef struct jm_options {
     /* Column names set by flag, or NULL to find the role by header name. A name is matched
      * exactly first, then ignoring case, spaces, '_' and '-'; "#N" is the N-th column (from 1).
      * Case and activity may join several columns with '+' ("concept:name+lifecycle"): their
-     * values are joined with '+' (empty values left out). */
+     * values are joined with '+' (empty values left out). An empty name ("") for the end,
+     * channel, customer, resource or lifecycle says the log has none: a column the header
+     * names like one is then read as any other (e.g. a customer's view left out). */
     const char *column[JM_ROLE_COUNT];
     char delimiter;          /* 0: sniff from the header line (',' ';' TAB '|'), or take it
                                 from an Excel "sep=X" first line */

@@ -220,12 +220,13 @@ static const opt_def options[] = {
      "the activity column, or columns joined with + into one step (e.g. "
      "'concept:name+lifecycle:transition')"},
     {O_START, "start", 0, "COLUMN", CMD_ALL, "the start time column (a name or #N)"},
-    {O_END, "end", 0, "COLUMN", CMD_ALL, "the end time column (optional)"},
-    {O_CHANNEL, "channel", 0, "COLUMN", CMD_ALL, "the channel column (optional)"},
-    {O_CUSTOMER, "customer", 0, "COLUMN", CMD_ALL, "the customer id column (optional)"},
-    {O_RESOURCE, "resource", 0, "COLUMN", CMD_ALL, "the agent or resource column (optional)"},
+    {O_END, "end", 0, "COLUMN", CMD_ALL, "the end time column (optional; '' for none, even where the header has one)"},
+    {O_CHANNEL, "channel", 0, "COLUMN", CMD_ALL, "the channel column (optional; '' for none)"},
+    {O_CUSTOMER, "customer", 0, "COLUMN", CMD_ALL, "the customer id column (optional; '' for none: no customer's view)"},
+    {O_RESOURCE, "resource", 0, "COLUMN", CMD_ALL, "the agent or resource column (optional; '' for none: no handovers)"},
     {O_LIFECYCLE_COLUMN, "lifecycle-column", 0, "COLUMN", CMD_ALL,
-     "the lifecycle transition column (default: lifecycle:transition, lifecycle, ...)"},
+     "the lifecycle transition column (default: lifecycle:transition, lifecycle, ...; '' for "
+     "none)"},
     {O_LIFECYCLE, "lifecycle", 0, "MODE", CMD_ALL,
      "auto (default: pair a start with its complete where every value is an XES transition), "
      "pair, or keep (each row an event)"},

@@ -285,6 +285,14 @@ jm_status jm__roles_find(size_t n, const char *const *name, const size_t *len,
     for (int r = 0; r < JM_ROLE_COUNT; r++) {
         out->col[r] = JM_NO_COLUMN;
         out->npart[r] = 0;
+        if (set[r] != NULL && set[r][0] == '\0') { /* "none", where the role may be absent */
+            if (r == JM_ROLE_CASE || r == JM_ROLE_ACTIVITY || r == JM_ROLE_START) {
+                *err = jm__strdupf("--%s '' names no column: a log must have its %s column",
+                                   jm_role_key((jm_role)r), jm_role_key((jm_role)r));
+                return JM_EUSAGE;
+            }
+            continue;
+        }
         if (set[r] != NULL) {
             jm_status st = named(n, name, len, (jm_role)r, set[r], out, err);
             if (st != JM_OK)

@@ -355,7 +355,7 @@ static jm_status xes_read(jm__file *f, jm__source *src, unsigned threads, char *
     x.col[column_of(&x, "org:resource", false)].optional = true;
     for (int r = 0; r < JM_ROLE_COUNT; r++) {
         const char *k = f->opt->column[r];
-        if (k == NULL)
+        if (k == NULL || k[0] == '\0') /* "" says the log has none (jm_options.column) */
             continue;
         size_t i = strncmp(k, "case:", 5) == 0 ? column_of(&x, k + 5, true)
                                                 : column_of(&x, k, false);

@@ -1,0 +1,1 @@
+jmine report --case '' sample-logs/contacts.csv
