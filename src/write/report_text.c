@@ -878,10 +878,11 @@ static void handovers_text(const out *o, const jm__mval *s)
     fprintf(f,
             "%" PRIu64 " handovers between resources in %" PRIu64 " of %" PRIu64
             " journeys (%.1f%%); %" PRIu64 " handed straight back (ping-pong); %" PRIu64
-            " journeys with more than %" PRIu64 " handovers.\n\n",
+            " journeys with more than %" PRIu64 " handovers; %" PRIu64
+            " pairs of resources.\n\n",
             u(s, "count"), u(s, "journeys"), ratio_den(s, "share_with_handover"),
             ratio_pct(s, "share_with_handover"), u(s, "ping_pong"), u(s, "journeys_over_max"),
-            u(s, "max_handovers"));
+            u(s, "max_handovers"), u(s, "pairs"));
     const jm__mval *matrix = get(s, "matrix");
     if (count(matrix) == 0)
         return;
