@@ -286,9 +286,60 @@ void jm__vals_append(jm__vals *into, const jm__vals *from)
     into->nbig += from->nbig;
 }
 
+/* Runs that sort_runs merges at most; a list of more is radix-sorted. */
+#define MAX_RUNS 8
+
+/* If v's n values are a few ascending runs (sorted lists appended one after another: states
+ * merged, ranks' states gathered), sort them by merging the runs, and return true; false,
+ * touching nothing, where there are more than MAX_RUNS (found within the first descents). */
+static bool sort_runs(uint32_t *v, size_t n)
+{
+    size_t at[MAX_RUNS + 1], k = 0;
+    at[k++] = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (v[i] >= v[i - 1])
+            continue;
+        if (k == MAX_RUNS)
+            return false;
+        at[k++] = i;
+    }
+    if (k == 1)
+        return true;
+    at[k] = n;
+    uint32_t *a = v, *t = jm__xmalloc(n * sizeof *t);
+    while (k > 1) { /* merge runs pairwise: 2j and 2j + 1 into run j */
+        size_t m = 0;
+        for (size_t r = 0; r < k; r += 2) {
+            /* at[k] is n: a last run without a partner is copied (mid = hi). */
+            size_t lo = at[r], mid = at[r + 1], hi = r + 1 < k ? at[r + 2] : mid;
+            size_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi)
+                t[o++] = a[j] < a[i] ? a[j++] : a[i++];
+            while (i < mid)
+                t[o++] = a[i++];
+            while (j < hi)
+                t[o++] = a[j++];
+            at[m++] = lo;
+        }
+        at[m] = n;
+        k = m;
+        uint32_t *x = a;
+        a = t;
+        t = x;
+    }
+    if (a != v) {
+        memcpy(v, a, n * sizeof *a);
+        t = a;
+    }
+    free(t);
+    return true;
+}
+
 void jm__vals_sort(jm__vals *l)
 {
-    jm__sort_u32(l->small, l->n);
+    /* Lists loaded from states arrive sorted, one run per state. */
+    if (l->n < 64 || !sort_runs(l->small, l->n))
+        jm__sort_u32(l->small, l->n);
     jm__sort_i64(l->big, l->nbig);
 }
 

@@ -588,16 +588,30 @@ static const char *cust_name(const jm__ctx *ctx, uint32_t c, size_t *n, char buf
     return s;
 }
 
-/* A customer's journeys s->j[a, b) and its extra channels s->extra[xa, xb), under name. */
+/* A customer's journeys s->j[a, b) and its extra channels s->extra[xa, xb), under name (in the
+ * table of customers, or a pseudonym in cu_save's arena); head: the name's first 8 bytes read
+ * big-endian, so that most comparisons need not reach the bytes. */
 typedef struct span {
+    uint64_t head;
     size_t a, b, xa, xb;
-    char *name;
+    const char *name;
     size_t n;
 } span;
 
+static uint64_t name_head(const char *s, size_t n)
+{
+    uint64_t h = 0;
+    for (size_t i = 0; i < 8; i++)
+        h = h << 8 | (i < n ? (unsigned char)s[i] : 0);
+    return h;
+}
+
+/* By name, in byte order. */
 static int span_cmp(const void *pa, const void *pb)
 {
     const span *x = pa, *y = pb;
+    if (x->head != y->head)
+        return x->head < y->head ? -1 : 1;
     return jm__bytes_cmp(x->name, x->n, y->name, y->n);
 }
 
@@ -625,6 +639,13 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
     jm__sw_i64(w, s->last_start);
     size_t ns = 0, cap = 0, x = 0;
     span *sp = NULL;
+    char *arena = NULL; /* the pseudonyms, 16 bytes each, with --pseudonymize */
+    if (ctx->cust_key != NULL) {
+        size_t nc = 0;
+        for (size_t a = 0; a < s->nj; a++)
+            nc += a == 0 || s->j[a].cust != s->j[a - 1].cust;
+        arena = jm__xmalloc((nc ? nc : 1) * 16);
+    }
     for (size_t a = 0; a < s->nj;) { /* by customer id, as the journeys and extras are */
         size_t b = a;
         uint32_t c = s->j[a].cust;
@@ -638,8 +659,12 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
         char buf[17];
         size_t n;
         const char *name = cust_name(ctx, c, &n, buf);
+        if (arena != NULL) {
+            memcpy(arena + 16 * ns, name, 16);
+            name = arena + 16 * ns;
+        }
         jm__grow((void **)&sp, &cap, ns + 1, sizeof *sp);
-        sp[ns++] = (span){a, b, xa, x, jm__xmemdup(name, n), n};
+        sp[ns++] = (span){name_head(name, n), a, b, xa, x, name, n};
         a = b;
     }
     if (ns > 0)
@@ -681,10 +706,10 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
         jm__sw_u64(w, d);
         for (size_t k = 0; k < d; k++)
             sw_chan(w, ctx, chs[k]);
-        free(sp[i].name);
     }
     free(chs);
     free(sp);
+    free(arena);
     jm__sw_u64(w, s->nesc);
     for (size_t i = 0; i < s->nesc; i++) { /* esc_order: by journeys, then names */
         const escal *e = &s->esc[s->esc_order[i]];

@@ -81,6 +81,39 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Sorted lists appended one after another (states merged: a run each) sort as a qsort does,
+ * for 1 to 12 runs (past the runs util.c merges, it radix-sorts), runs of any length
+ * (one value, ties across runs), in lists long enough to take either path. */
+static void test_util_vals_sorted_runs_match_qsort(void **state)
+{
+    fixture *f = *state;
+    for (size_t runs = 1; runs <= 12; runs++) {
+        for (size_t len = 1; len < 5000; len = len * 7 + 3) {
+            jm__vals all = {0};
+            size_t n = 0;
+            uint32_t *copy = NULL;
+            for (size_t r = 0; r < runs; r++) {
+                jm__vals one = {0};
+                size_t k = r % 3 == 1 ? 1 : len + r; /* some runs of one value */
+                for (size_t i = 0; i < k; i++)
+                    jm__vals_push(&one, (int64_t)(next(f) % (r % 2 ? 50 : 100000)));
+                jm__vals_sort(&one); /* a run, as a state holds it */
+                jm__vals_append(&all, &one);
+                copy = realloc(copy, (n + one.n) * sizeof *copy);
+                memcpy(copy + n, one.small, one.n * sizeof *copy);
+                n += one.n;
+                jm__vals_free(&one);
+            }
+            jm__vals_sort(&all);
+            qsort(copy, n, sizeof *copy, cmp_u32);
+            assert_int_equal(all.n, n);
+            assert_memory_equal(all.small, copy, n * sizeof *copy);
+            jm__vals_free(&all);
+            free(copy);
+        }
+    }
+}
+
 static void test_util_radix_sorts_match_qsort(void **state)
 {
     fixture *f = *state;
@@ -156,6 +189,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_util_vals_percentiles_match_sorted_copy, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_util_radix_sorts_match_qsort, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_util_vals_sorted_runs_match_qsort, setup, teardown),
         cmocka_unit_test(test_util_count_text_matches_naive_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
