@@ -190,14 +190,15 @@ unsigned jm__dist_owner(const char *id, size_t len, unsigned n)
     return (unsigned)((uint32_t)jm__hash(id, len) % n);
 }
 
-static void put(jm__dist_buf *b, const void *p, size_t n)
+static inline void put(jm__dist_buf *b, const void *p, size_t n)
 {
-    jm__grow((void **)&b->p, &b->cap, b->n + n, 1);
+    if (b->cap - b->n < n)
+        jm__grow((void **)&b->p, &b->cap, b->n + n, 1);
     memcpy(b->p + b->n, p, n);
     b->n += n;
 }
 
-static void put32(jm__dist_buf *b, uint32_t v)
+static inline void put32(jm__dist_buf *b, uint32_t v)
 {
     put(b, &v, 4);
 }
@@ -270,10 +271,12 @@ static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, u
     }
     uint32_t sw = NONE;
     if (side != JM_NO_SIDE) {
-        jm__grow((void **)&x->cust_wire, &x->cust_cap, ((size_t)side + 1) * x->n,
-                 sizeof *x->cust_wire);
-        while (x->ncust_wire < ((size_t)side + 1) * x->n)
-            x->cust_wire[x->ncust_wire++] = NONE;
+        if (x->ncust_wire < ((size_t)side + 1) * x->n) {
+            jm__grow((void **)&x->cust_wire, &x->cust_cap, ((size_t)side + 1) * x->n,
+                     sizeof *x->cust_wire);
+            while (x->ncust_wire < ((size_t)side + 1) * x->n)
+                x->cust_wire[x->ncust_wire++] = NONE;
+        }
         uint32_t *cw = &x->cust_wire[(size_t)side * x->n + o];
         if (*cw == NONE) {
             size_t ul;
@@ -286,14 +289,20 @@ static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, u
         }
         sw = *cw;
     }
-    put32(b, x->wire[e->cas]);
-    put32(b, *kw);
-    put(b, &e->start, 8);
-    put32(b, e->dur);
-    put32(b, e->chan);
-    put32(b, sw);
-    if (e->dur == JM_DUR_LONG)
-        put(b, &end, 8);
+    /* The record built whole, then copied once. */
+    unsigned char rec[36];
+    memcpy(rec, &x->wire[e->cas], 4);
+    memcpy(rec + 4, kw, 4);
+    memcpy(rec + 8, &e->start, 8);
+    memcpy(rec + 16, &e->dur, 4);
+    memcpy(rec + 20, &e->chan, 4);
+    memcpy(rec + 24, &sw, 4);
+    if (e->dur == JM_DUR_LONG) {
+        memcpy(rec + 28, &end, 8);
+        put(b, rec, 36);
+    } else {
+        put(b, rec, 28);
+    }
     x->events++;
 }
 
@@ -340,7 +349,7 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
 }
 
 /* Read 4 bytes, or fail. */
-static bool get32(const char **p, const char *end, uint32_t *v)
+static inline bool get32(const char **p, const char *end, uint32_t *v)
 {
     if (end - *p < 4)
         return false;
