@@ -127,22 +127,35 @@ def kind_of_args(args):
 # The schema test.
 
 class Tally:
-    def __init__(self):
+    """Counts passes and failures of a test script's checks and prints one line per check (the
+    first `show` problems of a failed one under it)."""
+
+    def __init__(self, show=8):
         self.passed = 0
         self.failed = 0
+        self.show = show
 
     def record(self, name, problems):
+        """A check named name, failed when problems (a list of lines) is not empty."""
         if problems:
             self.failed += 1
             print("FAIL %s" % name)
-            for line in problems[:8]:
+            for line in problems[:self.show]:
                 print("    " + line)
-            if len(problems) > 8:
-                print("    ... and %d more" % (len(problems) - 8))
+            if len(problems) > self.show:
+                print("    ... and %d more" % (len(problems) - self.show))
         else:
             self.passed += 1
             print("ok   %s" % name)
         sys.stdout.flush()
+        return not problems
+
+    def check(self, ok, name, detail=""):
+        """A check named name that passed when ok; detail tells what was seen if not."""
+        return self.record(name, [] if ok else [detail or "failed"])
+
+    def summary(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
 
 
 def undescribed(schema, root, path="#"):

@@ -53,20 +53,7 @@ KPIS = [("journeys", "journeys.count", None),
         ("overlaps", "waits.overlaps", None)]
 
 
-class Tally:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def record(self, name, problems):
-        if problems:
-            self.failed += 1
-            print("FAIL %s" % name)
-            for line in problems[:10]:
-                print("    " + line)
-        else:
-            self.passed += 1
-            print("ok   %s" % name)
-        sys.stdout.flush()
+Tally = schema.Tally
 
 
 def jmine(binary, args):
@@ -390,7 +377,7 @@ def main(argv):
     ap.add_argument("--jmine", required=True)
     args = ap.parse_args(argv)
     binary = str(Path(args.jmine).resolve())
-    tally = Tally()
+    tally = schema.Tally(show=10)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         nights = []

@@ -67,34 +67,6 @@ class CheckError(Exception):
     """A run that gave no result to compare (crash, bad JSON, missing file)."""
 
 
-class Tally:
-    """Counts passes and failures and prints one line per check."""
-
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def record(self, name, problems):
-        if problems:
-            self.failed += 1
-            print("FAIL %s" % name)
-            for line in problems[:SHOW_DIFFS]:
-                print("    " + line)
-            if len(problems) > SHOW_DIFFS:
-                print("    ... and %d more" % (len(problems) - SHOW_DIFFS))
-        else:
-            self.passed += 1
-            print("ok   %s" % name)
-        sys.stdout.flush()
-        return not problems
-
-    def summary(self):
-        print("%d passed, %d failed" % (self.passed, self.failed))
-
-
-# ---------------------------------------------------------------------------------------------
-# Running things.
-
 def jmine_stdout(jmine, args):
     """(the command line, jmine's stdout bytes); CheckError if it cannot run or exits non-zero."""
     cmd = [jmine] + [str(a) for a in args]
@@ -538,7 +510,7 @@ def main(argv):
     p.add_argument("--keep", action="store_true", help="keep the generated logs and say where")
     args = p.parse_args(argv)
 
-    tally = Tally()
+    tally = schema.Tally(show=SHOW_DIFFS)
     if args.real:
         if run_real(tally, args.jmine) == EXIT_SKIP:
             return EXIT_SKIP

@@ -35,22 +35,6 @@ import schema  # noqa: E402
 OTHER = "(other)"
 
 
-class Tally:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def record(self, name, problems):
-        if problems:
-            self.failed += 1
-            print("FAIL %s" % name)
-            for line in problems[:8]:
-                print("    " + line)
-        else:
-            self.passed += 1
-            print("ok   %s" % name)
-        sys.stdout.flush()
-
-
 def run(binary, args):
     p = subprocess.run([binary] + [str(a) for a in args], capture_output=True, timeout=300)
     if p.returncode != 0:
@@ -250,7 +234,7 @@ def main(argv):
     ap.add_argument("--jmine", required=True)
     args = ap.parse_args(argv)
     binary = str(Path(args.jmine).resolve())
-    tally = Tally()
+    tally = schema.Tally()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         gen = work / "gen.csv"

@@ -43,19 +43,6 @@ TIMEOUT = 120
 ID_RE = re.compile(rb"J\d{6}|CU\d{6}")  # the generator's case and customer ids
 
 
-class Tally:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, ok, what, detail=""):
-        if ok:
-            self.passed += 1
-            print("ok   " + what)
-        else:
-            self.failed += 1
-            print("FAIL " + what + ("\n    " + detail if detail else ""))
-
-
 def pseudonym(key, ident):
     return hmac.new(key, ident, hashlib.sha256).hexdigest()[:16]
 
@@ -69,7 +56,7 @@ def main():
     ap.add_argument("--jmine", required=True)
     a = ap.parse_args()
     jm = str(Path(a.jmine).resolve())
-    t = Tally()
+    t = schema.Tally()
     with tempfile.TemporaryDirectory(prefix="jmine-privacy-") as tmp:
         tmp = Path(tmp)
         log = tmp / "log.csv"

@@ -28,6 +28,8 @@ import zlib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))
+import schema  # noqa: E402  (tests/schema.py: Tally)
 GEN_LOG = REPO / "scripts" / "gen-log"
 TIMEOUT = 120
 
@@ -39,19 +41,6 @@ OUTPUTS = [
     ("map", "dot", []), ("map", "json", []),
     ("map", "dot", ["--map-steps", "80", "--map-edges", "70"]),
 ]
-
-
-class Tally:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL %s%s" % (name, (": " + detail) if detail else ""))
 
 
 def run(jmine, args, check=True):
@@ -118,7 +107,7 @@ def compare(jmine, tally, name, shards, states, opts, outdir, outputs=OUTPUTS):
         one = run(jmine, [cmd, "-q", "-f", fmt] + extra + own + shards)
         merged = run(jmine, ["merge", "--as", cmd, "-f", fmt] + extra + states, check=False)
         label = "%s: %s -f %s %s" % (name, cmd, fmt, " ".join(extra))
-        tally.check(label, merged.returncode == 0 and merged.stdout == one.stdout,
+        tally.check(merged.returncode == 0 and merged.stdout == one.stdout, label,
                     "exit %d, %s" % (merged.returncode,
                                      merged.stderr.decode(errors="replace").strip()
                                      or "output differs"))
@@ -126,8 +115,8 @@ def compare(jmine, tally, name, shards, states, opts, outdir, outputs=OUTPUTS):
     run(jmine, ["report", "-q", "-o", "/dev/null", "--state-out", whole] + opts + shards)
     mst = str(outdir / "merged.state")
     run(jmine, ["merge", "-o", "/dev/null", "--state-out", mst] + states)
-    tally.check("%s: merged state = the one run's" % name,
-                Path(whole).read_bytes() == Path(mst).read_bytes())
+    tally.check(Path(whole).read_bytes() == Path(mst).read_bytes(),
+                "%s: merged state = the one run's" % name)
 
 
 def main():
@@ -135,7 +124,7 @@ def main():
     ap.add_argument("--jmine", required=True)
     args = ap.parse_args()
     jmine = str(Path(args.jmine).resolve())
-    tally = Tally()
+    tally = schema.Tally()
     with tempfile.TemporaryDirectory(prefix="jm-merge-") as tmp:
         tmp = Path(tmp)
         log = tmp / "log.csv"
@@ -179,9 +168,10 @@ def main():
             one = run(jmine, ["report", "-q"] + shards, check=False)
             p = run(jmine, ["merge"] + states, check=False)
             err = p.stderr.decode(errors="replace")
-            tally.check("states of files that disagree on the %s column: refused" % role,
-                        one.returncode == 3 and p.returncode == 3 and role in err
-                        and p.stdout == b"", "exit %d/%d: %s" % (one.returncode, p.returncode, err))
+            tally.check(one.returncode == 3 and p.returncode == 3 and role in err
+                        and p.stdout == b"",
+                        "states of files that disagree on the %s column: refused" % role,
+                        "exit %d/%d: %s" % (one.returncode, p.returncode, err))
 
         # Refusals.
         d = tmp / "refused"
@@ -195,9 +185,9 @@ def main():
                         shards[1]])
             p = run(jmine, ["merge", a, b], check=False)
             err = p.stderr.decode(errors="replace")
-            tally.check("refused: %s %s" % (opt, val),
-                        p.returncode == 3 and opt in err and val in err and shown in err
-                        and b in err and p.stdout == b"", "exit %d: %s" % (p.returncode, err))
+            tally.check(p.returncode == 3 and opt in err and val in err and shown in err
+                        and b in err and p.stdout == b"",
+                        "refused: %s %s" % (opt, val), "exit %d: %s" % (p.returncode, err))
         whole = Path(a).read_bytes()
         for what, data in (("truncated", whole[: len(whole) // 2]),
                            ("damaged", whole[:40] + bytes([whole[40] ^ 0x10]) + whole[41:]),
@@ -206,10 +196,10 @@ def main():
             bad.write_bytes(data)
             p = run(jmine, ["merge", a, str(bad)], check=False)
             err = p.stderr.decode(errors="replace")
-            tally.check("refused: %s state" % what,
-                        p.returncode == 3 and str(bad) in err and p.stdout == b"", err)
+            tally.check(p.returncode == 3 and str(bad) in err and p.stdout == b"",
+                        "refused: %s state" % what, err)
         p = run(jmine, ["report", "-q", "--state-out", shards[0], shards[0]], check=False)
-        tally.check("--state-out naming an input: exit 2", p.returncode == 2,
+        tally.check(p.returncode == 2, "--state-out naming an input: exit 2",
                     "exit %d" % p.returncode)
     print("%d passed, %d failed" % (tally.passed, tally.failed))
     return 0 if tally.failed == 0 else 1
