@@ -286,6 +286,17 @@ void jm__vals_append(jm__vals *into, const jm__vals *from)
     into->nbig += from->nbig;
 }
 
+/* The end of a sort that passed n values between v and a scratch array: the sorted ones are in
+ * a (v or the scratch), the other is t. Leaves them in v and frees the scratch. */
+static void settle_u32(uint32_t *v, uint32_t *a, uint32_t *t, size_t n)
+{
+    if (a != v) {
+        memcpy(v, a, n * sizeof *a);
+        t = a;
+    }
+    free(t);
+}
+
 /* Runs that sort_runs merges at most; a list of more is radix-sorted. */
 #define MAX_RUNS 8
 
@@ -327,11 +338,7 @@ static bool sort_runs(uint32_t *v, size_t n)
         a = t;
         t = x;
     }
-    if (a != v) {
-        memcpy(v, a, n * sizeof *a);
-        t = a;
-    }
-    free(t);
+    settle_u32(v, a, t, n);
     return true;
 }
 
@@ -393,11 +400,7 @@ static void sort_u32_long(uint32_t *v, size_t n)
         a = t;
         t = x;
     }
-    if (a != v) {
-        memcpy(v, a, n * sizeof *a);
-        t = a;
-    }
-    free(t);
+    settle_u32(v, a, t, n);
     free(count);
 }
 
@@ -434,11 +437,7 @@ void jm__sort_u32(uint32_t *v, size_t n)
         a = t;
         t = x;
     }
-    if (a != v) {
-        memcpy(v, a, n * sizeof *a);
-        t = a;
-    }
-    free(t);
+    settle_u32(v, a, t, n);
 }
 
 #if defined(__SSE2__)
