@@ -884,7 +884,28 @@ static int run_mpi(jm__cli *r)
     }
     char **part = jm__xcalloc(n, sizeof *part);
     size_t *npart = jm__xcalloc(n, sizeof *npart);
-    gather_bytes(res.p ? res.p : "", res.n, nranks - 1, part, npart);
+    jm_merge *m = NULL;
+    char *merr = NULL;
+    jm_status ms = JM_OK;
+    if (r->cmd->bit == CMD_JOURNEYS) {
+        gather_bytes(res.p ? res.p : "", res.n, nranks - 1, part, npart);
+    } else if (rank == 0) {
+        /* Each state merged as it arrives, rank 0's own first while the others still finish
+         * theirs (the states are not all held at once). */
+        m = jm_merge_new(&r->opt, &merr);
+        ms = m != NULL ? JM_OK : JM_EUSAGE;
+        for (int i = 0; i < nranks; i++) {
+            size_t len = res.n;
+            char *st = i == 0 ? NULL : recv_bytes(i, &len);
+            char name[32];
+            snprintf(name, sizeof name, "rank %d", i);
+            if (ms == JM_OK)
+                ms = jm_merge_add_state(m, name, i == 0 ? (res.p ? res.p : "") : st, len);
+            free(st);
+        }
+    } else {
+        send_bytes(res.p ? res.p : "", res.n);
+    }
     mem_free(&res);
     jm_report_free(rep);
     rep = NULL;
@@ -918,34 +939,24 @@ static int run_mpi(jm__cli *r)
             free(nr);
         }
         jm_input_stats st = g.st;
-        jm_merge *m = NULL;
         if (r->cmd->bit == CMD_JOURNEYS) {
             r->body = merge_journeys(part, npart, &r->nbody);
             code = jm__cli_write(r, NULL, &st);
             free((char *)r->body);
         } else {
-            char *err = NULL;
-            m = jm_merge_new(&r->opt, &err);
-            s = m != NULL ? JM_OK : JM_EUSAGE;
-            for (size_t i = 0; i < n && s == JM_OK; i++) {
-                char name[32];
-                snprintf(name, sizeof name, "rank %zu", i);
-                s = jm_merge_add_state(m, name, part[i], npart[i]);
-            }
+            s = ms;
             if (s == JM_OK)
                 s = jm_merge_report(m, &rep);
             if (s != JM_OK) {
-                fprintf(stderr, "jmine: %s\n", m ? jm_merge_error(m) : err);
+                fprintf(stderr, "jmine: %s\n", m ? jm_merge_error(m) : merr);
                 code = jm__cli_fail(r, jm_status_exit_code(s));
             } else {
                 jm_report_input_stats(rep, &st);
                 code = jm__cli_write(r, rep, &st);
                 code = jm__cli_history(r, rep, code);
             }
-            free(err);
             jm_report_free(rep);
             rep = NULL;
-            jm_merge_free(m);
         }
     } else if (r->rejects_path != NULL) {
         mem_close(&rej);
@@ -957,6 +968,8 @@ static int run_mpi(jm__cli *r)
         free(part[i]);
     free(part);
     free(npart);
+    jm_merge_free(m);
+    free(merr);
     phase("write");
     MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
     trace_report();
