@@ -16,11 +16,13 @@
 /* The bytes after the activity and channel in a kind key (see jm__batch.kinds). */
 #define KIND_TAIL 5
 
-/* Slots of the memo of kinds (see jm__batch.seen_fp): with a resource column a kind is (activity,
+/* Slots of the memo of kinds (see jm__batch.seen): with a resource column a kind is (activity,
  * channel, resource), thousands in a batch (5,600 of 65,536 rows on the benchmark log, whose
- * 256 slots then missed most rows and cost a probe of the batch's kinds each; 4,096 slots
- * still left a third of those kinds sharing a slot). 192 KiB a batch. */
-#define SEEN_BITS 14
+ * 256 slots then missed most rows and cost a probe of the batch's kinds each). A slot holds the
+ * fingerprint, the key's place and the id together: a hit reads the slot and the key's bytes,
+ * where separate arrays of fingerprints and ids and the key through the table's entry read
+ * four places (perf showed the first two and the key as kind_id's misses). 192 KiB a batch. */
+#define SEEN_BITS 13
 #define SEEN_SLOTS ((size_t)1 << SEEN_BITS)
 
 /* A rejected row, kept until the merge hands it on in file order. */
@@ -42,9 +44,13 @@ struct jm__batch {
     /* A log holds few kinds, and most rows repeat one seen a few rows before: a memo by a
      * fingerprint of the activity's and channel's ends finds it with neither the hash of the
      * whole key nor a probe. Its bytes are compared in full, so fingerprints that collide only
-     * cost a lookup. Entries are kind id + 1; 0 is empty. */
-    uint64_t seen_fp[SEEN_SLOTS];
-    uint32_t seen_id[SEEN_SLOTS];
+     * cost a lookup. */
+    struct seen {
+        uint64_t fp;
+        const char *key; /* the kind's key in kinds (its bytes never move until a clear) */
+        uint32_t len;    /* its length */
+        uint32_t id;     /* kind id + 1 */
+    } seen[SEEN_SLOTS];
     char *key;
     size_t key_cap;
     jm__event *ev;
@@ -476,10 +482,11 @@ static uint32_t kind_id(jm__batch *b, uint64_t line, const char *act, size_t na,
     if (rx)
         fp ^= ends_of(res, nr) * 0xc4ceb9fe1a85ec53ULL;
     size_t slot = (size_t)((fp * 0x9e3779b97f4a7c15ULL) >> (64 - SEEN_BITS));
-    if (b->seen_id[slot] != 0 && b->seen_fp[slot] == fp) {
-        uint32_t id = b->seen_id[slot] - 1;
-        size_t len;
-        const char *k = jm__intern_str(b->kinds, id, &len);
+    const struct seen *m = &b->seen[slot];
+    if (m->id != 0 && m->fp == fp) {
+        uint32_t id = m->id - 1;
+        size_t len = m->len;
+        const char *k = m->key;
         uint32_t ka;
         memcpy(&ka, k + len - KIND_TAIL, 4);
         if (len == na + nc + rx + KIND_TAIL && ka == na && same_bytes(k, act, na) &&
@@ -501,8 +508,9 @@ static uint32_t kind_id(jm__batch *b, uint64_t line, const char *act, size_t na,
     uint32_t id = jm__intern_id(b->kinds, b->key, na + nc + rx + KIND_TAIL);
     if (id == known)
         check_utf8(b, line, act, na, ch, nc);
-    b->seen_fp[slot] = fp;
-    b->seen_id[slot] = id + 1;
+    size_t len;
+    const char *k = jm__intern_str(b->kinds, id, &len);
+    b->seen[slot] = (struct seen){fp, k, (uint32_t)len, id + 1};
     return id;
 }
 
@@ -877,7 +885,7 @@ void jm__batch_clear(jm__batch *b)
     jm__intern_clear(b->cases);
     jm__intern_clear(b->kinds);
     jm__intern_clear(b->custs);
-    memset(b->seen_id, 0, sizeof b->seen_id);
+    memset(b->seen, 0, sizeof b->seen);
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
     memset(b->lc_rows, 0, sizeof b->lc_rows);
     b->rows = 0;
