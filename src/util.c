@@ -164,10 +164,7 @@ size_t jm__rank(size_t n, unsigned pct)
     return r < 1 ? 1 : r;
 }
 
-/* A radix pass: turn the counts of each of the digits' values among n keys into where the first
- * key with that digit goes. True when all keys share one digit, so that the pass can be
- * skipped. */
-static bool digit_places(size_t *count, size_t digits, size_t n)
+bool jm__radix_places(size_t *count, size_t digits, size_t n)
 {
     size_t sum = 0;
     bool trivial = false;
@@ -212,7 +209,7 @@ void jm__sort_i64(int64_t *v, size_t n)
     for (size_t i = 0; i < n; i++)
         a[i] ^= UINT64_C(1) << 63;
     for (int b = 0; b < 8; b++) {
-        if (digit_places(count[b], 256, n))
+        if (jm__radix_places(count[b], 256, n))
             continue;
         for (size_t i = 0; i < n; i++)
             t[count[b][(a[i] >> (8 * b)) & 0xff]++] = a[i];
@@ -392,7 +389,7 @@ static void sort_u32_long(uint32_t *v, size_t n)
     uint32_t *a = v, *t = jm__xmalloc(n * sizeof *t);
     for (int p = 0; p < 3; p++) {
         size_t *c = count + (size_t)p * BUCKETS;
-        if (digit_places(c, BUCKETS, n))
+        if (jm__radix_places(c, BUCKETS, n))
             continue;
         for (size_t i = 0; i < n; i++)
             t[c[(a[i] >> shift[p]) & (BUCKETS - 1)]++] = a[i];
@@ -429,7 +426,7 @@ void jm__sort_u32(uint32_t *v, size_t n)
             count[b][(v[i] >> (8 * b)) & 0xff]++;
     uint32_t *a = v, *t = jm__xmalloc(n * sizeof *t);
     for (int b = 0; b < 4; b++) {
-        if (digit_places(count[b], 256, n))
+        if (jm__radix_places(count[b], 256, n))
             continue;
         for (size_t i = 0; i < n; i++)
             t[count[b][(a[i] >> (8 * b)) & 0xff]++] = a[i];

@@ -62,6 +62,11 @@ void jm__sort(void *base, size_t n, size_t elem, int (*cmp)(const void *, const 
 /* Sort int64 values ascending. */
 void jm__sort_i64(int64_t *v, size_t n);
 
+/* A radix pass over n keys: count[0 .. digits) holds how many keys have each value of the
+ * pass's digit; it becomes where the first key with that value goes. True when all keys share
+ * one value, so that the pass can be skipped. */
+bool jm__radix_places(size_t *count, size_t digits, size_t n);
+
 /* In one pass over the n bytes at s (sixteen at a time where the CPU has SSE2, as every x86-64
  * does): how many are '"', and how many line ends they hold (LF, CRLF and a lone CR each count
  * once). next is the byte after them (0 at the end): a CR last followed by a LF is left to that

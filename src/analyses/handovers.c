@@ -100,17 +100,8 @@ static void fold(handovers *s)
             count[d][(s->p[i].key >> (8 * d)) & 0xff]++;
     pend *a = s->p, *t = jm__xmalloc(s->np * sizeof *t);
     for (int d = 0; d < 8; d++) {
-        size_t sum = 0;
-        bool one = false;
-        for (int v = 0; v < 256 && !one; v++)
-            one = count[d][v] == s->np;
-        if (one)
+        if (jm__radix_places(count[d], 256, s->np))
             continue;
-        for (int v = 0; v < 256; v++) {
-            size_t c = count[d][v];
-            count[d][v] = sum;
-            sum += c;
-        }
         for (size_t i = 0; i < s->np; i++)
             t[count[d][(a[i].key >> (8 * d)) & 0xff]++] = a[i];
         pend *x = a;
@@ -155,7 +146,8 @@ static void h_add(void *st, const jm__ctx *ctx, const jm__journey *j)
         bool first = true; /* the pair's first handover in this journey (a few at most) */
         for (size_t k = 0; k < n && first; k++)
             first = s->seen[k] != key;
-        jm__grow((void **)&s->seen, &s->seen_cap, n + 1, sizeof *s->seen);
+        if (n == s->seen_cap)
+            jm__grow((void **)&s->seen, &s->seen_cap, n + 1, sizeof *s->seen);
         s->seen[n++] = key;
         keep(s, (pend){key, (uint64_t)jm__wait_at(j, i) | (first ? FIRST_IN_JOURNEY : 0)});
         /* A, B, A: the handover back to A at i makes i - 2, i - 1, i a ping-pong of A -> B. */
