@@ -14,8 +14,8 @@
 /* Chunks are carved from blocks that start small (a small log touches little memory) and grow
  * to this many chunks: 3 MiB, which asks for big pages. */
 #define BLOCK_CHUNKS_MAX 64
-/* A chunk's bytes: its events, then with a side value (bs->side) one uint32_t per event. */
-#define CHUNK_BYTES (JM_CHUNK_EVENTS * (sizeof(jm__event) + (bs->side ? sizeof(uint32_t) : 0)))
+/* A chunk's bytes: its events. */
+#define CHUNK_BYTES (JM_CHUNK_EVENTS * sizeof(jm__event))
 
 void jm__buckets_init(jm__buckets *bs)
 {
@@ -28,9 +28,12 @@ void jm__buckets_free_events(jm__buckets *bs)
         jm__bucket *b = &bs->b[i];
         free(b->chunk);
         free(b->le);
+        free(b->sx);
         b->chunk = NULL;
         b->le = NULL;
+        b->sx = NULL;
         b->nchunk = b->chunk_cap = b->n = b->nle = b->le_cap = b->room = 0;
+        b->nsx = b->sx_cap = 0;
         b->tail = NULL;
     }
     for (size_t k = 0; k < bs->nblocks; k++)
@@ -49,10 +52,13 @@ void jm__buckets_clear(jm__buckets *bs)
     for (unsigned i = 0; i < JM_BUCKETS; i++) {
         free(bs->b[i].names);
         free(bs->b[i].entry);
+        free(bs->b[i].eside);
         free(bs->b[i].name);
     }
     free(bs->ctab);
     free(bs->cmap);
+    free(bs->cside);
+    free(bs->csx);
     memset(bs, 0, sizeof *bs);
 }
 
@@ -66,7 +72,7 @@ void jm__buckets_empty(jm__buckets *bs)
             memcpy(bs->free_chunk + bs->nfree, b->chunk, b->nchunk * sizeof *b->chunk);
             bs->nfree += b->nchunk;
         }
-        b->nchunk = b->n = b->nle = b->room = 0;
+        b->nchunk = b->n = b->nle = b->nsx = b->room = 0;
         b->tail = NULL;
     }
     bs->n = 0;
@@ -80,8 +86,13 @@ uint32_t jm__buckets_add_case(jm__buckets *bs, unsigned b, const char *s, size_t
     jm__grow((void **)&k->names, &k->names_cap, k->names_len + n + 1, 1);
     memcpy(k->names + k->names_len, s, n);
     k->names[k->names_len + n] = '\0';
-    if (k->nentry == k->entry_cap)
+    if (k->nentry == k->entry_cap) {
         jm__grow((void **)&k->entry, &k->entry_cap, k->nentry + 1, sizeof *k->entry);
+        if (bs->side)
+            k->eside = jm__xrealloc(k->eside, k->entry_cap * sizeof *k->eside);
+    }
+    if (bs->side)
+        k->eside[k->nentry] = JM_SIDE_UNSET;
     k->entry[k->nentry] = (uint32_t)k->names_len;
     k->names_len += n + 1;
     return (uint32_t)k->nentry++;
@@ -97,6 +108,33 @@ static const char *entry_bytes(const jm__bucket *k, size_t i, size_t *len)
 
 /* Entries a bucket gathers before its first compaction. */
 #define COMPACT_FIRST 1024
+
+/* Bucket k's exceptions once its entries are merged by map (their values were was[], now
+ * k->eside[map[]]): each event since the last compaction whose entry's value changed, and that
+ * had no exception, gets one with its old entry's value; in event order, as before. */
+static void side_exceptions(jm__buckets *bs, jm__bucket *k, const uint32_t *was,
+                            const uint32_t *map)
+{
+    size_t from = k->nsx; /* the exceptions of the events since the last compaction */
+    while (from > 0 && k->sx[from - 1].ev >= k->canon_events)
+        from--;
+    size_t n = 0, q = from;
+    for (size_t e = k->canon_events; e < k->n; e++) {
+        uint32_t o = k->chunk[e / JM_CHUNK_EVENTS][e % JM_CHUNK_EVENTS].cas;
+        jm__side_exc x;
+        if (q < k->nsx && k->sx[q].ev == e)
+            x = k->sx[q++];
+        else if (was[o] != k->eside[map[o]])
+            x = (jm__side_exc){(uint32_t)e, was[o]};
+        else
+            continue;
+        jm__grow((void **)&bs->csx, &bs->csx_cap, n + 1, sizeof *bs->csx);
+        bs->csx[n++] = x;
+    }
+    jm__grow((void **)&k->sx, &k->sx_cap, from + n, sizeof *k->sx);
+    memcpy(k->sx + from, bs->csx, n * sizeof *k->sx);
+    k->nsx = from + n;
+}
 
 /* Bucket b's entries told apart (as jm__buckets_cases does) and the duplicates merged: the
  * distinct ones keep the order they came in, their names moved down over the duplicates', and
@@ -122,6 +160,17 @@ static void compact_bucket(jm__buckets *bs, unsigned b)
     memset(t, 0, size * sizeof *t);
     uint32_t next = 0;
     size_t w = 0, before = k->nentry;
+    /* The entries' side values as they were: the distinct ones move down with their names. */
+    uint32_t *was = NULL;
+    if (bs->side) {
+        if (bs->cside_cap < before) {
+            free(bs->cside);
+            bs->cside = jm__xmalloc(before * sizeof *bs->cside);
+            bs->cside_cap = before;
+        }
+        was = bs->cside;
+        memcpy(was, k->eside, before * sizeof *was);
+    }
     for (size_t i = 0; i < before; i++) {
         size_t len;
         const char *s = entry_bytes(k, i, &len); /* read before anything below i moves */
@@ -133,6 +182,8 @@ static void compact_bucket(jm__buckets *bs, unsigned b)
                 /* A case not met before: its name moves down to the distinct ones'. */
                 memmove(k->names + w, s, len + 1);
                 k->entry[next] = (uint32_t)w;
+                if (was != NULL)
+                    k->eside[next] = was[i];
                 w += len + 1;
                 t[at] = (h & 0xffffffff00000000ULL) | (uint64_t)(next + 1);
                 map[i] = next++;
@@ -145,6 +196,8 @@ static void compact_bucket(jm__buckets *bs, unsigned b)
                     (c + 1 == next ? end == w : k->entry[c + 1] == end) &&
                     memcmp(k->names + k->entry[c], s, len) == 0) {
                     map[i] = c;
+                    if (was != NULL && k->eside[c] == JM_SIDE_UNSET)
+                        k->eside[c] = was[i]; /* c has no event yet: i's first is its first */
                     break;
                 }
             }
@@ -153,6 +206,13 @@ static void compact_bucket(jm__buckets *bs, unsigned b)
     }
     k->nentry = next;
     k->names_len = w;
+    /* An entry merged into one whose side value differs: its events that took its value
+     * take it as exceptions now. */
+    bool differ = false;
+    for (size_t i = 0; was != NULL && i < before && !differ; i++)
+        differ = was[i] != JM_SIDE_UNSET && was[i] != k->eside[map[i]];
+    if (differ)
+        side_exceptions(bs, k, was, map);
     /* Events since the last compaction name entries by their old numbers. */
     for (size_t e = k->canon_events; e < k->n; e++)
         k->chunk[e / JM_CHUNK_EVENTS][e % JM_CHUNK_EVENTS].cas =
@@ -204,8 +264,8 @@ static jm__event *new_chunk(jm__buckets *bs)
     if (bs->carve_left == 0) {
         size_t chunks = bs->nblocks < 6 ? (size_t)1 << bs->nblocks : BLOCK_CHUNKS_MAX;
         jm__grow((void **)&bs->blocks, &bs->blocks_cap, bs->nblocks + 1, sizeof *bs->blocks);
-        /* Page-aligned: a chunk is a whole number of pages (2,048 events of 24 bytes, with
-         * side values 28), so jm__buckets_release gives each back whole. */
+        /* Page-aligned: a chunk is a whole number of pages (2,048 events of 24 bytes), so
+         * jm__buckets_release gives each back whole. */
         bs->carve = jm__xmalloc_aligned(PAGE, chunks * CHUNK_BYTES);
         bs->blocks[bs->nblocks++] = bs->carve;
         bs->carve_left = chunks;
@@ -232,6 +292,30 @@ void jm__buckets_add_slow(jm__buckets *bs, unsigned b, const jm__event *e, int64
     k->room--;
     k->n++;
     bs->n++;
+}
+
+void jm__buckets_side_slow(jm__buckets *bs, unsigned b, uint32_t entry, uint32_t v)
+{
+    jm__bucket *k = &bs->b[b];
+    if (k->eside[entry] == JM_SIDE_UNSET) {
+        k->eside[entry] = v;
+        return;
+    }
+    jm__grow((void **)&k->sx, &k->sx_cap, k->nsx + 1, sizeof *k->sx);
+    k->sx[k->nsx++] = (jm__side_exc){(uint32_t)(k->n - 1), v};
+}
+
+void jm__buckets_sides(const jm__buckets *bs, unsigned i, uint32_t *side)
+{
+    const jm__bucket *b = &bs->b[i];
+    for (size_t c = 0; c < b->nchunk; c++) {
+        const jm__event *e = b->chunk[c];
+        uint32_t *d = side + c * JM_CHUNK_EVENTS;
+        for (size_t j = 0, m = jm__chunk_len(b->n, c); j < m; j++)
+            d[j] = b->eside[e[j].cas];
+    }
+    for (size_t q = 0; q < b->nsx; q++)
+        side[b->sx[q].ev] = b->sx[q].v;
 }
 
 void jm__buckets_cases(jm__buckets *bs, unsigned b, uint32_t *same, uint64_t **tab,
@@ -316,12 +400,10 @@ void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, uint32_t
                       size_t base, jm__long_end **le, size_t *nle, size_t *le_cap)
 {
     const jm__bucket *b = &bs->b[i];
-    for (size_t k = 0; k < b->nchunk; k++) {
+    for (size_t k = 0; k < b->nchunk; k++)
         memcpy(ev + k * JM_CHUNK_EVENTS, b->chunk[k], jm__chunk_len(b->n, k) * sizeof *ev);
-        if (bs->side && side != NULL)
-            memcpy(side + k * JM_CHUNK_EVENTS, jm__chunk_side(b->chunk[k]),
-                   jm__chunk_len(b->n, k) * sizeof *side);
-    }
+    if (bs->side && side != NULL)
+        jm__buckets_sides(bs, i, side);
     jm__grow((void **)le, le_cap, *nle + b->nle, sizeof **le);
     for (size_t k = 0; k < b->nle; k++)
         (*le)[(*nle)++] = (jm__long_end){(uint32_t)(base + b->le[k].ev), b->le[k].end};
@@ -333,15 +415,18 @@ void jm__buckets_each(jm__buckets *bs, unsigned i,
                       void *ctx)
 {
     jm__bucket *b = &bs->b[i];
-    size_t l = 0;
+    size_t l = 0, q = 0;
     for (size_t k = 0; k < b->n; k++) {
         jm__event *e = &b->chunk[k / JM_CHUNK_EVENTS][k % JM_CHUNK_EVENTS];
         int64_t end = e->start + e->dur;
         if (e->dur == JM_DUR_LONG)
             end = b->le[l++].end;
-        fn(ctx, e, end,
-           bs->side ? jm__chunk_side(b->chunk[k / JM_CHUNK_EVENTS])[k % JM_CHUNK_EVENTS]
-                    : JM_NO_SIDE,
-           i);
+        uint32_t v = JM_NO_SIDE;
+        if (bs->side) {
+            v = b->eside[e->cas];
+            if (q < b->nsx && b->sx[q].ev == k)
+                v = b->sx[q++].v;
+        }
+        fn(ctx, e, end, v, i);
     }
 }

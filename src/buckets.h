@@ -19,6 +19,16 @@ static inline unsigned jm__bucket_of(uint32_t hi)
     return hi % JM_BUCKETS;
 }
 
+/* An event whose side value is not its case entry's (jm__bucket.eside): its index in the
+ * bucket, and its value. */
+typedef struct jm__side_exc {
+    uint32_t ev;
+    uint32_t v;
+} jm__side_exc;
+
+/* The side value of an entry with no event yet. */
+#define JM_SIDE_UNSET (UINT32_MAX - 1)
+
 /* Events a chunk holds: a bucket's events are a list of chunks, carved from blocks of many, so
  * that a bucket that grows copies nothing and fresh memory comes in big pages (see util.c). */
 #define JM_CHUNK_EVENTS 2048
@@ -48,6 +58,13 @@ typedef struct jm__bucket {
     size_t names_len, names_cap;
     uint32_t *entry;       /* offset in names of each case entry */
     size_t nentry, entry_cap;
+    /* With side values (jm__buckets.side): each entry's, the value of its first event
+     * (JM_SIDE_UNSET before it has one; capacity entry_cap); an event whose value is not its
+     * entry's is an exception, kept here in event order (a case's customer rarely changes, so
+     * a side value costs about 4 bytes a case entry, not 4 an event). */
+    uint32_t *eside;
+    jm__side_exc *sx;
+    size_t nsx, sx_cap;
     uint32_t *name;        /* offset in names of each case, once told apart */
     uint32_t ncase;
     /* Compaction (jm__buckets_compact): entries 0 .. ncanon-1 are distinct cases, and events
@@ -67,13 +84,14 @@ typedef struct jm__buckets {
     char *carve;     /* the block chunks are being carved from, and what is left of it */
     size_t carve_left;
     /* Each event has a side value (the customer id, event.h's JM_NO_SIDE where none), kept
-     * after the chunk's events: set before the first event is added, when the log has a
-     * customer column. */
+     * by its case entry (jm__bucket.eside): set before the first case entry is added, when the
+     * log has a customer column. */
     bool side;
     bool no_compact;  /* entries are named by events written out (spill.c): keep them */
     uint64_t *ctab;   /* scratch of jm__buckets_compact */
-    uint32_t *cmap;
-    size_t ctab_cap, cmap_cap;
+    uint32_t *cmap, *cside;
+    jm__side_exc *csx;
+    size_t ctab_cap, cmap_cap, cside_cap, csx_cap;
 } jm__buckets;
 
 /* Empty buckets, in *bs (zeroed first). */
@@ -117,20 +135,22 @@ static inline void jm__buckets_add(jm__buckets *bs, unsigned b, const jm__event 
     bs->n++;
 }
 
-/* The side values of a chunk (jm__buckets.side): one per event, after its events. */
-static inline uint32_t *jm__chunk_side(jm__event *chunk)
-{
-    return (uint32_t *)(chunk + JM_CHUNK_EVENTS);
-}
+/* The slow half of jm__buckets_add_side: an entry's first value, or an exception. */
+void jm__buckets_side_slow(jm__buckets *bs, unsigned b, uint32_t entry, uint32_t v);
 
 /* Append event e with side value v to bucket b (the buckets have side values). */
 static inline void jm__buckets_add_side(jm__buckets *bs, unsigned b, const jm__event *e,
                                         int64_t end, uint32_t v)
 {
     jm__buckets_add(bs, b, e, end);
-    jm__bucket *k = &bs->b[b];
-    jm__chunk_side(k->chunk[(k->n - 1) / JM_CHUNK_EVENTS])[(k->n - 1) % JM_CHUNK_EVENTS] = v;
+    if (bs->b[b].eside[e->cas] != v)
+        jm__buckets_side_slow(bs, b, e->cas, v);
 }
+
+/* The side values of bucket i's events, in order, to side[0 .. bs->b[i].n): each its entry's
+ * or its exception's. The events' cas must still be case entries (before the report numbers
+ * its cases). */
+void jm__buckets_sides(const jm__buckets *bs, unsigned i, uint32_t *side);
 
 /* Tell bucket b's cases apart: same[i] (room for its case entries, supplied) gets the case
  * number of entry i, numbers going from 0 in the order cases first came. The scratch table
@@ -153,14 +173,15 @@ uint32_t jm__buckets_case_count(const jm__buckets *bs);
 void jm__buckets_release(jm__buckets *bs, unsigned i);
 
 /* Copy bucket i's events to ev (room for bs->b[i].n), their side values to side (likewise; NULL
- * or no side values: none copied), and append its long ends to *le (capacity
+ * or no side values: none copied; the events' cas must be case entries), and append its long ends to *le (capacity
  * *le_cap, count *nle), their indices moved up by base: the position of ev[0] in the array the
  * caller fills. */
 void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, uint32_t *side,
                       size_t base, jm__long_end **le, size_t *nle, size_t *le_cap);
 
 /* Call fn on every event of bucket i in order, with its end time, side value (JM_NO_SIDE
- * without side values) and bucket; fn may change the event's act and chan only. */
+ * without side values; the events' cas must be case entries) and bucket; fn may change the
+ * event's act and chan only. */
 void jm__buckets_each(jm__buckets *bs, unsigned i,
                       void (*fn)(void *ctx, jm__event *e, int64_t end, uint32_t side,
                                  unsigned bucket),

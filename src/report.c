@@ -215,7 +215,7 @@ typedef struct worker {
     /* A bucket's cases and grouping (see bucket_journeys). */
     uint32_t *border, *boff, *bat, *bsame;
     size_t border_cap, boff_cap, bat_cap, bsame_cap;
-    const uint32_t **bside; /* the bucket's chunks of customers (buckets.h: side values) */
+    uint32_t *bside; /* the bucket's events' customers (buckets.h: side values) */
     size_t bside_cap;
     uint64_t *btab;
     size_t btab_cap;
@@ -472,8 +472,8 @@ static void finish_filters(jm_report *rep)
 /* The events of one build, grouped by case (see build_part and bucket_journeys). */
 typedef struct grouped {
     const jm__event *const *ev; /* by index, through chunks (ev_at) */
-    /* Customers by index, through chunks likewise (buckets.h: side values), or NULL. */
-    const uint32_t *const *side;
+    /* Customers by index (buckets.h: side values), or NULL. */
+    const uint32_t *side;
     const jm__long_end *le;
     size_t nle;
     const uint32_t *order;   /* event indices, case by case */
@@ -641,7 +641,7 @@ static void journeys_of(worker *w, const grouped *g, size_t from, size_t to)
             w->step[k] = kstep[e->act];
             w->chan[k] = kchan[e->act];
             if (g->side != NULL)
-                w->cust[k] = g->side[idx[i] / JM_CHUNK_EVENTS][idx[i] % JM_CHUNK_EVENTS];
+                w->cust[k] = g->side[idx[i]];
             else if (log->has_customer) /* events that came without theirs (dist.c) */
                 w->cust[k] = JM_NO_SIDE;
             if (kres != NULL)
@@ -765,22 +765,17 @@ static void build_part(jm_report *rep, const jm__event *ev, const uint32_t *side
     /* The array seen as chunks, as ev_at reads events. */
     size_t nchunk = n / JM_CHUNK_EVENTS + 1;
     const jm__event **chunk = jm__xmalloc(nchunk * sizeof *chunk);
-    const uint32_t **schunk = side ? jm__xmalloc(nchunk * sizeof *schunk) : NULL;
-    for (size_t k = 0; k < nchunk; k++) {
+    for (size_t k = 0; k < nchunk; k++)
         chunk[k] = ev + k * JM_CHUNK_EVENTS;
-        if (side)
-            schunk[k] = side + k * JM_CHUNK_EVENTS;
-    }
 
     if (threads > 1 && ncase < 2 * CASES_A_CHUNK)
         threads = 1; /* too few cases to share */
-    grouped g = {chunk, schunk, le, nle, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, -1};
+    grouped g = {chunk, side, le, nle, order, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER, -1};
     rep->grouped = &g;
     make_workers(rep);
     run_workers(rep, threads, journeys_thread);
     rep->grouped = NULL;
     free(chunk);
-    free(schunk);
     free(order);
     free(off);
 }
@@ -803,6 +798,13 @@ static void bucket_journeys(worker *w, unsigned i)
     jm__grow((void **)&w->bat, &w->bat_cap, ncase + 1, sizeof *w->bat);
     uint32_t *off = w->boff, *at = w->bat;
     memset(at, 0, (ncase + 1) * sizeof *at);
+    /* The events' customers, read while their cas still names case entries. */
+    const uint32_t *side = NULL;
+    if (bs->side) {
+        jm__grow((void **)&w->bside, &w->bside_cap, b->n, sizeof *w->bside);
+        jm__buckets_sides(bs, i, w->bside);
+        side = w->bside;
+    }
     /* Events take their case ids (number * JM_BUCKETS + bucket) as they are counted. */
     for (size_t k = 0; k < b->nchunk; k++) {
         size_t m = jm__chunk_len(b->n, k);
@@ -825,13 +827,6 @@ static void bucket_journeys(worker *w, unsigned i)
         size_t m = jm__chunk_len(b->n, k);
         for (size_t j = 0; j < m; j++)
             w->border[at[ev[k][j].cas / JM_BUCKETS]++] = (uint32_t)(k * JM_CHUNK_EVENTS + j);
-    }
-    const uint32_t **side = NULL;
-    if (bs->side) {
-        jm__grow((void **)&w->bside, &w->bside_cap, b->nchunk, sizeof *w->bside);
-        for (size_t k = 0; k < b->nchunk; k++)
-            w->bside[k] = jm__chunk_side(b->chunk[k]);
-        side = w->bside;
     }
     grouped g = {ev,   side,   b->le, b->nle, w->border, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER,
                  (int)i};

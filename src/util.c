@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -495,8 +496,17 @@ void jm__trace(const char *phase)
     getrusage(RUSAGE_SELF, &u);
     double cpu = (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
                  (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-    fprintf(stderr, "jmine: trace: %-14s at %.3f s, cpu %.3f s, peak %ld MB\n", phase,
-            (double)t.tv_sec + (double)t.tv_nsec / 1e9, cpu, u.ru_maxrss / 1024);
+    /* Resident now (Linux; 0 where /proc is not there), beside the peak so far. */
+    long pages = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%*s %ld", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    fprintf(stderr, "jmine: trace: %-14s at %.3f s, cpu %.3f s, peak %ld MB, now %ld MB\n",
+            phase, (double)t.tv_sec + (double)t.tv_nsec / 1e9, cpu, u.ru_maxrss / 1024,
+            pages * (sysconf(_SC_PAGESIZE) / 1024) / 1024);
 }
 
 typedef struct tasks {
