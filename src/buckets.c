@@ -243,18 +243,9 @@ void jm__buckets_compact(jm__buckets *bs)
 
 void jm__buckets_release(jm__buckets *bs, unsigned i)
 {
-#ifdef MADV_DONTNEED
     const jm__bucket *b = &bs->b[i];
-    for (size_t k = 0; k < b->nchunk; k++) {
-        uintptr_t a = ((uintptr_t)b->chunk[k] + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
-        uintptr_t e = ((uintptr_t)b->chunk[k] + CHUNK_BYTES) & ~(uintptr_t)(PAGE - 1);
-        if (e > a)
-            madvise((void *)a, e - a, MADV_DONTNEED);
-    }
-#else
-    (void)bs;
-    (void)i;
-#endif
+    for (size_t k = 0; k < b->nchunk; k++)
+        jm__give_back(b->chunk[k], 0, CHUNK_BYTES);
 }
 
 static jm__event *new_chunk(jm__buckets *bs)

@@ -153,6 +153,23 @@ static void rehash(jm__intern *t)
     t->mask = mask;
 }
 
+/* The index built again from the entries (after jm__intern_drop_index). */
+static void reindex(jm__intern *t)
+{
+    size_t size = 1024;
+    while (size < 2 * t->n)
+        size *= 2;
+    t->mask = size - 1;
+    t->slot = jm__xzeroed(size, sizeof *t->slot);
+    for (size_t k = 0; k < t->n; k++) {
+        uint64_t h = (uint64_t)t->ent[k].hi << 32;
+        size_t i = home(h, t->mask);
+        while (t->slot[i] != 0)
+            i = (i + 1) & t->mask;
+        t->slot[i] = h | ((uint64_t)k + 1);
+    }
+}
+
 /* The slot holding s, or the empty slot where it belongs. */
 static size_t probe(const jm__intern *t, const char *s, size_t n, uint64_t h)
 {
@@ -172,11 +189,15 @@ static size_t probe(const jm__intern *t, const char *s, size_t n, uint64_t h)
 
 void jm__intern_prefetch(const jm__intern *t, uint64_t h)
 {
+    if (t->slot == NULL)
+        return;
     __builtin_prefetch(&t->slot[home(h, t->mask)]);
 }
 
 void jm__intern_prefetch_step(const jm__intern *t, uint64_t h, int step)
 {
+    if (t->slot == NULL)
+        return;
     uint64_t v = t->slot[home(h, t->mask)];
     if (v == 0 || (v & SLOT_HASH) != (h & SLOT_HASH))
         return;
@@ -191,6 +212,8 @@ uint32_t jm__intern_id_hashed(jm__intern *t, const char *s, size_t n, uint64_t h
 {
     if (n > UINT32_MAX)
         jm__die("string of %zu bytes is too long to intern", n);
+    if (t->slot == NULL)
+        reindex(t);
     size_t i = probe(t, s, n, h);
     if (t->slot[i] != 0)
         return (uint32_t)t->slot[i] - 1;
@@ -236,7 +259,8 @@ void jm__intern_drop_index(jm__intern *t)
 
 void jm__intern_clear(jm__intern *t)
 {
-    memset(t->slot, 0, (t->mask + 1) * sizeof *t->slot);
+    if (t->slot != NULL)
+        memset(t->slot, 0, (t->mask + 1) * sizeof *t->slot);
     t->n = 0;
     /* Keep the chunk short strings go to, for reuse; every other block goes. */
     size_t k = 0;
@@ -252,6 +276,12 @@ void jm__intern_clear(jm__intern *t)
 
 uint32_t jm__intern_find(const jm__intern *t, const char *s, size_t n)
 {
+    if (t->slot == NULL) { /* no index (jm__intern_drop_index): look at every entry */
+        for (size_t k = 0; k < t->n; k++)
+            if (t->ent[k].len == n && memcmp(t->ent[k].s, s, n) == 0)
+                return (uint32_t)k;
+        return UINT32_MAX;
+    }
     size_t i = probe(t, s, n, jm__hash(s, n));
     return t->slot[i] ? (uint32_t)t->slot[i] - 1 : UINT32_MAX;
 }

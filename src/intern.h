@@ -34,8 +34,9 @@ void jm__intern_prefetch_step(const jm__intern *t, uint64_t h, int step);
  * string i (map holds jm__intern_count(src) entries). */
 void jm__intern_merge(jm__intern *dst, const jm__intern *src, uint32_t *map);
 
-/* Free the table's index, keeping its strings: ids still give their strings, but no string can
- * be looked up or added any more. For a big table whose lookups are over. */
+/* Free the table's index, keeping its strings and ids: for a big table whose lookups are over.
+ * A later lookup that may add (jm__intern_id) builds the index again; jm__intern_find looks
+ * at every string. */
 void jm__intern_drop_index(jm__intern *t);
 
 /* Empty the table for reuse, keeping its memory. Pointers to its strings die. */

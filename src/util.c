@@ -46,6 +46,20 @@ static void *huge_hint(void *p, size_t n)
     return p;
 }
 
+void jm__give_back(void *p, size_t from, size_t to)
+{
+#ifdef MADV_DONTNEED
+    uintptr_t a = ((uintptr_t)p + from + 4095) & ~(uintptr_t)4095;
+    uintptr_t b = ((uintptr_t)p + to) & ~(uintptr_t)4095;
+    if (b > a)
+        madvise((void *)a, b - a, MADV_DONTNEED);
+#else
+    (void)p;
+    (void)from;
+    (void)to;
+#endif
+}
+
 void *jm__xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);

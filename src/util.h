@@ -9,6 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Give the whole pages of bytes [from, to) of the block at p back to the system (their
+ * contents lost; the block stays allocated, and reads as zeros where touched again): for a
+ * big array emptied part by part before it is freed. Does nothing where madvise is missing. */
+void jm__give_back(void *p, size_t from, size_t to);
+
 /* Allocation that never returns NULL: out of memory prints one line and aborts. */
 void *jm__xmalloc(size_t n);
 /* Like jm__xmalloc, the block aligned to align (a power of two, a multiple of sizeof(void *));

@@ -104,6 +104,10 @@ typedef struct jm__analysis {
     /* Optional: candidates for "where to act first". NULL when the analysis has none. */
     void (*findings)(const void *st, const jm__ctx *ctx, jm__findings *out);
     void (*free)(void *st);
+    /* Optional (NULL: merge(), then free()): merge `from` into `into` and free `from`, giving
+     * its memory back as it is copied, so that big arrays of the two never stand whole side by
+     * side (the report merges its workers' states so). */
+    void (*absorb)(void *into, void *from, const jm__ctx *ctx);
     /* Optional (NULL: nothing of it travels; a merge makes it with begin()): the state by
      * names (SPEC §10, docs/state-format.md). save() writes a finished state canonically:
      * entries in the order of their names (steps by their index in the writer's table), value

@@ -198,6 +198,38 @@ static void cu_merge(void *into, const void *from, const jm__ctx *ctx)
         esc_of(a, b->esc[i].step, b->esc[i].chan)->journeys += b->esc[i].journeys;
 }
 
+/* The *ns elements of src (elem bytes each) appended to *dst (count *nd, capacity *cap), a
+ * slice at a time from src's end, each slice's pages given back once copied: the order does
+ * not matter (cu_finish sorts), and the two arrays never stand whole side by side. */
+static void move_over(void **dst, size_t *nd, size_t *cap, void *src, size_t *ns, size_t elem)
+{
+    if (*ns == 0)
+        return;
+    jm__grow(dst, cap, *nd + *ns, elem);
+    size_t per = ((size_t)2 << 20) / elem;
+    while (*ns > 0) {
+        size_t k = *ns < per ? *ns : per;
+        *ns -= k;
+        memcpy((char *)*dst + *nd * elem, (char *)src + *ns * elem, k * elem);
+        *nd += k;
+        jm__give_back(src, *ns * elem, (*ns + k) * elem);
+    }
+}
+
+static void cu_free(void *st);
+
+/* A worker's state taken into the report's: its journeys and extra channels moved over, the
+ * rest merged. */
+static void cu_absorb(void *into, void *from, const jm__ctx *ctx)
+{
+    customers *a = into, *b = from;
+    move_over((void **)&a->j, &a->nj, &a->jcap, b->j, &b->nj, sizeof *a->j);
+    move_over((void **)&a->extra, &a->nextra, &a->extra_cap, b->extra, &b->nextra,
+              sizeof *a->extra);
+    cu_merge(into, from, ctx);
+    cu_free(from);
+}
+
 /* Channel names, unknown (JM_NO_CHANNEL) last. */
 static int chan_cmp(const jm__ctx *ctx, uint32_t a, uint32_t b)
 {
@@ -795,6 +827,7 @@ const jm__analysis jm__customers_analysis = {
     .begin = cu_begin,
     .add = cu_add,
     .merge = cu_merge,
+    .absorb = cu_absorb,
     .finish = cu_finish,
     .model = cu_model,
     .findings = cu_findings,
