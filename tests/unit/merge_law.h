@@ -317,7 +317,8 @@ static bool law_half(size_t i, void *data)
 
 /* The law: whole == load(half 0) merged with load(half 1), each half analysed in a process of
  * its own (other first-seen orders); half 1's log lacks the end or channel column if asked
- * (the whole log then has those columns' values missing for half 1's journeys). */
+ * (the whole log then has those columns' values missing for half 1's journeys). An analysis
+ * with absorb() is merged through it where mod is odd, through merge() where it is even. */
 static void law_check_split(law *L, size_t mod, size_t cut, bool h1_no_end, bool h1_no_channel)
 {
     size_t d0[3] = {mod, cut, 0}, d1[3] = {mod, cut, 1};
@@ -349,8 +350,12 @@ static void law_check_split(law *L, size_t mod, size_t cut, bool h1_no_end, bool
     void *s0 = law_load(pm, L, b0, n0, p0->ctx.has_end, p0->ctx.has_channel);
     void *s1 = law_load(pm, L, b1, n1, p1->ctx.has_end, p1->ctx.has_channel);
     law_name_variants(pm, L);
-    L->an->merge(s0, s1, &pm->ctx);
-    L->an->free(s1);
+    if (L->an->absorb != NULL && mod % 2 == 1) {
+        L->an->absorb(s0, s1, &pm->ctx); /* the way a report takes its workers' states */
+    } else {
+        L->an->merge(s0, s1, &pm->ctx);
+        L->an->free(s1);
+    }
     pm->ctx.journeys = pw->ctx.journeys;
     pm->ctx.cases = pw->ctx.cases;
     L->an->finish(s0, &pm->ctx);
