@@ -110,26 +110,6 @@ static const char *store(jm__intern *t, const char *s, size_t n)
 
 #define SLOT_HASH 0xffffffff00000000ULL
 
-/* Byte equality of two n-byte strings, without a library call for the short ids and names
- * that make up most lookups. */
-static inline bool same(const char *a, const char *b, size_t n)
-{
-    if (n >= 8 && n <= 16) {
-        uint64_t x0, x1, y0, y1;
-        memcpy(&x0, a, 8);
-        memcpy(&y0, b, 8);
-        memcpy(&x1, a + n - 8, 8);
-        memcpy(&y1, b + n - 8, 8);
-        return x0 == y0 && x1 == y1;
-    }
-    if (n < 8) {
-        for (size_t i = 0; i < n; i++)
-            if (a[i] != b[i])
-                return false;
-        return true;
-    }
-    return memcmp(a, b, n) == 0;
-}
 
 static size_t home(uint64_t h, size_t mask)
 {
@@ -180,7 +160,7 @@ static size_t probe(const jm__intern *t, const char *s, size_t n, uint64_t h)
             return i;
         if ((v & SLOT_HASH) == (h & SLOT_HASH)) {
             const entry *e = &t->ent[(uint32_t)v - 1];
-            if (e->len == n && same(e->s, s, n))
+            if (e->len == n && jm__bytes_eq(e->s, s, n))
                 return i;
         }
         i = (i + 1) & t->mask;

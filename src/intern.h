@@ -3,8 +3,10 @@
 #ifndef JM_INTERN_H
 #define JM_INTERN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Ids are dense, from 0, in first-seen order. Strings may hold any bytes, NUL included. */
 typedef struct jm__intern jm__intern;
@@ -57,6 +59,27 @@ uint32_t jm__intern_count(const jm__intern *t);
 
 /* A 64-bit hash of n bytes (not cryptographic; the same on every machine). */
 uint64_t jm__hash(const void *p, size_t n);
+
+/* Byte equality of two n-byte strings, without a library call for the short ids and names
+ * that make up most lookups. */
+static inline bool jm__bytes_eq(const char *a, const char *b, size_t n)
+{
+    if (n >= 8 && n <= 16) {
+        uint64_t x0, x1, y0, y1;
+        memcpy(&x0, a, 8);
+        memcpy(&y0, b, 8);
+        memcpy(&x1, a + n - 8, 8);
+        memcpy(&y1, b + n - 8, 8);
+        return x0 == y0 && x1 == y1;
+    }
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (a[i] != b[i])
+                return false;
+        return true;
+    }
+    return memcmp(a, b, n) == 0;
+}
 
 /* Compare two byte strings in byte order, a prefix first. */
 int jm__bytes_cmp(const char *a, size_t an, const char *b, size_t bn);

@@ -73,11 +73,21 @@ struct jm__batch {
     uint64_t key_row;
     uint64_t not_utf8_line; /* the first line whose activity or channel is not UTF-8, or 0 */
     /* With a customer column: this batch's own customer ids, each event's (JM_NO_SIDE where
-     * the field is empty), and the current row's. */
+     * the field is empty), the current row's field (row_ncs 0: none) and id, and by the
+     * batch's case id the customer its last row gave (a case's rows rarely change customer:
+     * a row compares its field with that, and looks the table up only when they differ). */
     jm__intern *custs;
     uint32_t *cust;
     size_t cust_cap;
+    const char *row_cs;
+    size_t row_ncs;
     uint32_t row_cust;
+    struct case_cust {
+        const char *s; /* the customer's bytes in custs */
+        uint32_t len;  /* UINT32_MAX: none yet */
+        uint32_t id;
+    } *cc;
+    size_t ncc, cc_cap;
     uint64_t cust_hash; /* the hash of the customer field of row cust_row (jm__batch_cust) */
     uint64_t cust_row;
     const char *row_res; /* the current row's resource, and its length */
@@ -335,6 +345,7 @@ void jm__batch_free(jm__batch *b)
     jm__intern_free(b->kinds);
     jm__intern_free(b->custs);
     free(b->cust);
+    free(b->cc);
     free(b->key);
     free(b->ev);
     free(b->long_end);
@@ -580,21 +591,19 @@ static inline void role_value(const jm__file *f, const jm__row *row, jm_role r, 
         trim(s, n);
 }
 
-/* The row's customer (interned in the batch; JM_NO_SIDE when empty or no column) and resource
- * (its bytes; empty when none), for the events the row gives. */
+/* The row's customer field (its id comes with the case's: row_customer) and resource (its
+ * bytes; empty when none), for the events the row gives. */
 static void side_values(jm__batch *b, const jm__row *row)
 {
     const jm__file *f = b->file;
     size_t cu = f->col[JM_ROLE_CUSTOMER], rs = f->col[JM_ROLE_RESOURCE];
     b->row_cust = JM_NO_SIDE;
+    b->row_ncs = 0;
     if (cu != JM_NO_COLUMN) {
-        const char *s = row->f[cu];
-        size_t n = row->len[cu];
+        b->row_cs = row->f[cu];
+        b->row_ncs = row->len[cu];
         if (f->opt->trim_ids)
-            trim(&s, &n);
-        if (n > 0)
-            b->row_cust = jm__intern_id_hashed(
-                b->custs, s, n, b->cust_row == b->rows ? b->cust_hash : jm__hash(s, n));
+            trim(&b->row_cs, &b->row_ncs);
     }
     b->row_res = "";
     b->row_nres = 0;
@@ -602,6 +611,32 @@ static void side_values(jm__batch *b, const jm__row *row)
         b->row_res = row->f[rs];
         b->row_nres = row->len[rs];
     }
+}
+
+/* The id in the batch of the current row's customer (JM_NO_SIDE: none), whose case has the
+ * batch's id cas: the customer of the case's last row when the bytes are the same, else looked
+ * up (and remembered for the case). */
+static uint32_t row_customer(jm__batch *b, uint32_t cas)
+{
+    size_t n = b->row_ncs;
+    if (n == 0)
+        return JM_NO_SIDE;
+    if (cas >= b->ncc) {
+        jm__grow((void **)&b->cc, &b->cc_cap, (size_t)cas + 1, sizeof *b->cc);
+        for (size_t k = b->ncc; k <= cas; k++)
+            b->cc[k].len = UINT32_MAX;
+        b->ncc = (size_t)cas + 1;
+    }
+    struct case_cust *c = &b->cc[cas];
+    if (c->len == n && jm__bytes_eq(c->s, b->row_cs, n))
+        return c->id;
+    const char *s = b->row_cs;
+    c->id = jm__intern_id_hashed(b->custs, s, n,
+                                 b->cust_row == b->rows ? b->cust_hash : jm__hash(s, n));
+    size_t len;
+    c->s = jm__intern_str(b->custs, c->id, &len);
+    c->len = (uint32_t)len;
+    return c->id;
 }
 
 /* Append event e (its end time end) to the batch. */
@@ -790,8 +825,12 @@ static jm_status stage_row(jm__batch *b, const jm__row *row, const char *cas, si
     uint32_t id = jm__intern_id_hashed(
         b->cases, cas, ncas,
         b->key_row == b->rows && f->key_col != SIZE_MAX ? b->key_hash : jm__hash(cas, ncas));
-    for (size_t i = first; i < b->nev; i++)
+    uint32_t cu = f->col[JM_ROLE_CUSTOMER] != JM_NO_COLUMN ? row_customer(b, id) : JM_NO_SIDE;
+    for (size_t i = first; i < b->nev; i++) {
         b->ev[i].cas = id;
+        if (b->cust != NULL && f->col[JM_ROLE_CUSTOMER] != JM_NO_COLUMN)
+            b->cust[i] = cu;
+    }
     return JM_OK;
 }
 
@@ -864,6 +903,7 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
     }
     e.cas = jm__intern_id_hashed(b->cases, cas, ncas,
                                  b->key_row == b->rows ? b->key_hash : jm__hash(cas, ncas));
+    b->row_cust = row_customer(b, e.cas);
     if (na > UINT32_MAX)
         jm__die("activity of %zu bytes", na);
     e.act = kind_id(b, row->line, act, na, ch, nc, b->row_res, b->row_nres);
@@ -894,6 +934,7 @@ void jm__batch_clear(jm__batch *b)
         memset(b->filtered_by, 0, b->file->nwhere * sizeof *b->filtered_by);
     b->key_row = 0;
     b->cust_row = 0;
+    b->ncc = 0;
     b->not_utf8_line = 0;
 }
 

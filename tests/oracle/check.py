@@ -169,6 +169,24 @@ def write_lookalike_log(path, seed, rows):
                           oracle.rfc3339(start), oracle.rfc3339(start + rng.randrange(600) * 1000)])
 
 
+def perturb_customers(path, seed):
+    """Rewrites a generated log (no malformed rows) with a tenth of its rows given another
+    customer and a tenth none."""
+    rng = random.Random(seed)
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    col = rows[0].index("customer_id")
+    others = [r[col] for r in rows[1:200]]
+    for r in rows[1:]:
+        x = rng.random()
+        if x < 0.1:
+            r[col] = ""
+        elif x < 0.2:
+            r[col] = rng.choice(others)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+
+
 def split_in_two(path, first, second):
     """Writes the log as two files, each with the header, cut at a record boundary."""
     data = Path(path).read_bytes()
@@ -274,10 +292,12 @@ def row_differences(expected, actual):
     return out
 
 
-def compare_report(tally, jmine, name, files, flags, journeys=False):
+def compare_report(tally, jmine, name, files, flags, journeys=False, jmine_only=()):
     """jmine report vs the oracle on files; returns jmine's JSON, or None if it gave none.
 
-    With journeys, `jmine journeys` with the same flags is compared too (a check of its own)."""
+    With journeys, `jmine journeys` with the same flags is compared too (a check of its own).
+    jmine_only: flags given to jmine alone (threads, block size, memory: how it reads, not
+    what it finds)."""
     try:
         expected, rows = run_oracle_both(files, flags)
     except CheckError as e:
@@ -285,7 +305,8 @@ def compare_report(tally, jmine, name, files, flags, journeys=False):
         return None
     actual = None
     try:
-        actual = run_jmine(jmine, ["report", "--format", "json", "--top", "0"] + flags + files)
+        actual = run_jmine(jmine, ["report", "--format", "json", "--top", "0"] + flags +
+                           list(jmine_only) + files)
         tally.record(name, differences(expected, actual))
     except CheckError as e:
         tally.record(name, [str(e)])
@@ -445,6 +466,17 @@ def run_generated(tally, jmine, work):
             generate(path, seed, journeys_for(seed), ["--order", "shuffle", "--malformed", "0.03"])
         compare_report(tally, jmine, "report filters %s" % " ".join(flags), [path], flags,
                        journeys="--coverage" not in flags)
+
+    # Customers that change within a case (SPEC section 9: a journey's customer is that of its
+    # first event that has one): rows given another customer, or none. Read in small ranges
+    # and with --memory, so that a case's rows meet in several batches and spill.
+    path = work / "customers-change.csv"
+    generate(path, 61, journeys_for(61), ["--order", "shuffle"])
+    perturb_customers(path, 61)
+    for only in ([], ["-j", "2", "--block-size", "64K"], ["-j", "1", "--memory", "1M"]):
+        compare_report(tally, jmine, "report customers that change within a case %s"
+                       % " ".join(only or ["(one read)"]), [path], ["--repeat-window", "3d"],
+                       jmine_only=only)
 
     whole = work / "whole.csv"
     generate(whole, 60, journeys_for(60), ["--order", "time", "--malformed", "0.03"])
