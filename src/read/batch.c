@@ -16,14 +16,18 @@
 /* The bytes after the activity and channel in a kind key (see jm__batch.kinds). */
 #define KIND_TAIL 5
 
-/* Slots of the memo of kinds (see jm__batch.seen): with a resource column a kind is (activity,
- * channel, resource), thousands in a batch (5,600 of 65,536 rows on the benchmark log, whose
- * 256 slots then missed most rows and cost a probe of the batch's kinds each). A slot holds the
- * fingerprint, the key's place and the id together: a hit reads the slot and the key's bytes,
- * where separate arrays of fingerprints and ids and the key through the table's entry read
- * four places (perf showed the first two and the key as kind_id's misses). 192 KiB a batch. */
+/* Slots of the memo of kinds (see jm__batch.seen). A slot holds the fingerprint, the key's place
+ * and the id together: a hit reads the slot and the key's bytes, where separate arrays of
+ * fingerprints and ids and the key through the table's entry read four places (perf showed the
+ * first two and the key as the memo's misses). 192 KiB a batch. With a resource column the memo
+ * holds (activity, channel) pairs, and the resource is found apart (jm__batch.acs): the 5,600
+ * (activity, channel, resource) kinds of a 65,536-row batch of the benchmark log missed a
+ * third of its rows when the memo held the three together. */
 #define SEEN_BITS 13
 #define SEEN_SLOTS ((size_t)1 << SEEN_BITS)
+/* Slots of the memo of resources (see jm__batch.ress). */
+#define RSEEN_BITS 11
+#define RSEEN_SLOTS ((size_t)1 << RSEEN_BITS)
 
 /* A rejected row, kept until the merge hands it on in file order. */
 typedef struct rejection {
@@ -51,6 +55,17 @@ struct jm__batch {
         uint32_t len;    /* its length */
         uint32_t id;     /* kind id + 1 */
     } seen[SEEN_SLOTS];
+    /* With a resource column a kind is (activity, channel, resource): thousands in a batch,
+     * too many for the memo. The memo then finds the (activity, channel) pair in acs (keys as
+     * kinds' without a resource), a memo of its own the resource in ress, and a table of the
+     * two ids (ac << 32 | resource, + 1; 0: empty) the kind. */
+    jm__intern *acs, *ress;
+    struct seen rseen[RSEEN_SLOTS];
+    struct ac_res {
+        uint64_t key;
+        uint32_t id;
+    } *pk;
+    size_t pk_mask, npk;
     char *key;
     size_t key_cap;
     jm__event *ev;
@@ -332,6 +347,8 @@ jm__batch *jm__batch_new(const jm__file *f)
     b->file = f;
     b->cases = jm__intern_new();
     b->kinds = jm__intern_new();
+    b->acs = jm__intern_new();
+    b->ress = jm__intern_new();
     b->custs = jm__intern_new();
     b->memo = JM_TIME_MEMO;
     return b;
@@ -343,6 +360,9 @@ void jm__batch_free(jm__batch *b)
         return;
     jm__intern_free(b->cases);
     jm__intern_free(b->kinds);
+    jm__intern_free(b->acs);
+    jm__intern_free(b->ress);
+    free(b->pk);
     jm__intern_free(b->custs);
     free(b->cust);
     free(b->cc);
@@ -484,14 +504,12 @@ static void check_utf8(jm__batch *b, uint64_t line, const char *act, size_t na, 
 
 /* The batch's id of the kind (activity act of na bytes, channel ch of nc) of the row at line,
  * added if new. */
-static uint32_t kind_id(jm__batch *b, uint64_t line, const char *act, size_t na, const char *ch,
-                        size_t nc, const char *res, size_t nr)
+/* The id in t (kinds, or acs with a resource column) of the (activity, channel) pair, found
+ * through the memo when a row a little before had it. */
+static uint32_t memo_kind(jm__batch *b, jm__intern *t, uint64_t line, const char *act, size_t na,
+                          const char *ch, size_t nc)
 {
-    /* With a resource column, its bytes and their length (4) come after the channel's. */
-    size_t rx = b->file->col[JM_ROLE_RESOURCE] != JM_NO_COLUMN ? nr + 4 : 0;
     uint64_t fp = ends_of(act, na) ^ ends_of(ch, nc) * 0xff51afd7ed558ccdULL;
-    if (rx)
-        fp ^= ends_of(res, nr) * 0xc4ceb9fe1a85ec53ULL;
     size_t slot = (size_t)((fp * 0x9e3779b97f4a7c15ULL) >> (64 - SEEN_BITS));
     const struct seen *m = &b->seen[slot];
     if (m->id != 0 && m->fp == fp) {
@@ -500,28 +518,87 @@ static uint32_t kind_id(jm__batch *b, uint64_t line, const char *act, size_t na,
         const char *k = m->key;
         uint32_t ka;
         memcpy(&ka, k + len - KIND_TAIL, 4);
-        if (len == na + nc + rx + KIND_TAIL && ka == na && same_bytes(k, act, na) &&
-            same_bytes(k + na, ch, nc) && (rx == 0 || same_bytes(k + na + nc, res, nr)))
+        if (len == na + nc + KIND_TAIL && ka == na && same_bytes(k, act, na) &&
+            same_bytes(k + na, ch, nc))
             return id;
     }
-    jm__grow((void **)&b->key, &b->key_cap, na + nc + rx + KIND_TAIL, 1);
+    jm__grow((void **)&b->key, &b->key_cap, na + nc + KIND_TAIL, 1);
     memcpy(b->key, act, na);
     memcpy(b->key + na, nc > 0 ? ch : "", nc);
-    if (rx) {
-        uint32_t nr32 = (uint32_t)nr;
-        memcpy(b->key + na + nc, nr > 0 ? res : "", nr);
-        memcpy(b->key + na + nc + nr, &nr32, 4);
-    }
     uint32_t na32 = (uint32_t)na;
-    memcpy(b->key + na + nc + rx, &na32, 4);
-    b->key[na + nc + rx + 4] = nc > 0; /* an empty channel is an unknown one */
-    uint32_t known = jm__intern_count(b->kinds);
-    uint32_t id = jm__intern_id(b->kinds, b->key, na + nc + rx + KIND_TAIL);
+    memcpy(b->key + na + nc, &na32, 4);
+    b->key[na + nc + 4] = nc > 0; /* an empty channel is an unknown one */
+    uint32_t known = jm__intern_count(t);
+    uint32_t id = jm__intern_id(t, b->key, na + nc + KIND_TAIL);
     if (id == known)
         check_utf8(b, line, act, na, ch, nc);
     size_t len;
-    const char *k = jm__intern_str(b->kinds, id, &len);
+    const char *k = jm__intern_str(t, id, &len);
     b->seen[slot] = (struct seen){fp, k, (uint32_t)len, id + 1};
+    return id;
+}
+
+/* The id in ress of a resource's n bytes, through a memo of its own. */
+static uint32_t res_id(jm__batch *b, const char *res, size_t n)
+{
+    uint64_t fp = ends_of(res, n);
+    size_t slot = (size_t)((fp * 0x9e3779b97f4a7c15ULL) >> (64 - RSEEN_BITS));
+    const struct seen *m = &b->rseen[slot];
+    if (m->id != 0 && m->fp == fp && m->len == n && same_bytes(m->key, res, n))
+        return m->id - 1;
+    uint32_t id = jm__intern_id(b->ress, n > 0 ? res : "", n);
+    size_t len;
+    const char *k = jm__intern_str(b->ress, id, &len);
+    b->rseen[slot] = (struct seen){fp, k, (uint32_t)len, id + 1};
+    return id;
+}
+
+/* The kind of an activity, channel and resource (see jm__batch.acs): the key of kinds is the
+ * activity's bytes, the channel's, the resource's and its length (4), then KIND_TAIL bytes. */
+static uint32_t kind_id(jm__batch *b, uint64_t line, const char *act, size_t na, const char *ch,
+                        size_t nc, const char *res, size_t nr)
+{
+    if (b->file->col[JM_ROLE_RESOURCE] == JM_NO_COLUMN)
+        return memo_kind(b, b->kinds, line, act, na, ch, nc);
+    uint32_t ac = memo_kind(b, b->acs, line, act, na, ch, nc);
+    uint64_t key = ((uint64_t)ac << 32 | res_id(b, res, nr)) + 1;
+    if (b->pk == NULL) {
+        b->pk_mask = 1023;
+        b->pk = jm__xzeroed(b->pk_mask + 1, sizeof *b->pk);
+    }
+    size_t i = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & b->pk_mask;
+    while (b->pk[i].key != 0) {
+        if (b->pk[i].key == key)
+            return b->pk[i].id;
+        i = (i + 1) & b->pk_mask;
+    }
+    size_t rx = nr + 4;
+    jm__grow((void **)&b->key, &b->key_cap, na + nc + rx + KIND_TAIL, 1);
+    memcpy(b->key, act, na);
+    memcpy(b->key + na, nc > 0 ? ch : "", nc);
+    uint32_t nr32 = (uint32_t)nr, na32 = (uint32_t)na;
+    memcpy(b->key + na + nc, nr > 0 ? res : "", nr);
+    memcpy(b->key + na + nc + nr, &nr32, 4);
+    memcpy(b->key + na + nc + rx, &na32, 4);
+    b->key[na + nc + rx + 4] = nc > 0;
+    uint32_t id = jm__intern_id(b->kinds, b->key, na + nc + rx + KIND_TAIL);
+    b->pk[i] = (struct ac_res){key, id};
+    if (++b->npk * 2 > b->pk_mask + 1) {
+        /* Twice the slots, the pairs placed again. */
+        size_t mask = b->pk_mask * 2 + 1;
+        struct ac_res *pk = jm__xzeroed(mask + 1, sizeof *pk);
+        for (size_t k = 0; k <= b->pk_mask; k++) {
+            if (b->pk[k].key == 0)
+                continue;
+            size_t j = (size_t)((b->pk[k].key * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+            while (pk[j].key != 0)
+                j = (j + 1) & mask;
+            pk[j] = b->pk[k];
+        }
+        free(b->pk);
+        b->pk = pk;
+        b->pk_mask = mask;
+    }
     return id;
 }
 
@@ -924,6 +1001,12 @@ void jm__batch_clear(jm__batch *b)
 {
     jm__intern_clear(b->cases);
     jm__intern_clear(b->kinds);
+    jm__intern_clear(b->acs);
+    jm__intern_clear(b->ress);
+    memset(b->rseen, 0, sizeof b->rseen);
+    if (b->pk != NULL)
+        memset(b->pk, 0, (b->pk_mask + 1) * sizeof *b->pk);
+    b->npk = 0;
     jm__intern_clear(b->custs);
     memset(b->seen, 0, sizeof b->seen);
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
