@@ -195,6 +195,34 @@ static void test_intern_long_strings(void **state)
     }
 }
 
+/* Every length from 0 to 600 (a string's length is kept in one byte below 255, in five from
+ * there), each string found again by id and by bytes; the same after the index is dropped
+ * (found by looking at every string), and again once a new string builds it anew. */
+static void test_intern_length_edges(void **state)
+{
+    struct fixture *f = *state;
+    enum { MAXLEN = 600 };
+    char *buf = malloc(MAXLEN + 1);
+    assert_non_null(buf);
+    for (size_t n = 0; n <= MAXLEN; n++) {
+        fill_pattern(buf, n, (unsigned)n);
+        assert_int_equal(jm__intern_id(f->t, buf, n), n);
+    }
+    for (int round = 0; round < 3; round++) {
+        if (round == 1)
+            jm__intern_drop_index(f->t);
+        if (round == 2)
+            assert_int_equal(jm__intern_id(f->t, "new", 3), MAXLEN + 1);
+        for (size_t n = 0; n <= MAXLEN; n++) {
+            fill_pattern(buf, n, (unsigned)n);
+            check_str(f->t, (uint32_t)n, buf, n);
+            assert_int_equal(jm__intern_find(f->t, buf, n), n);
+            assert_int_equal(jm__intern_hash_hi(f->t, (uint32_t)n), jm__hash(buf, n) >> 32);
+        }
+    }
+    free(buf);
+}
+
 static void test_intern_id_hashed(void **state)
 {
     struct fixture *f = *state;
@@ -450,6 +478,7 @@ int main(void)
         T(test_intern_nul_bytes_and_empty),
         T(test_intern_many_strings),
         T(test_intern_long_strings),
+        T(test_intern_length_edges),
         T(test_intern_id_hashed),
         T(test_intern_merge),
         T(test_intern_merge_many),
