@@ -99,9 +99,8 @@ struct jm__batch {
     uint32_t row_cust;
     struct case_cust {
         uint64_t head, tail; /* its first and last 8 bytes, when it has 8 to 16 */
-        const char *s;       /* the customer's bytes in custs */
         uint32_t len;        /* UINT32_MAX: none yet */
-        uint32_t id;
+        uint32_t id;         /* in custs, which has its bytes */
     } *cc;
     size_t ncc, cc_cap;
     uint64_t cust_hash; /* the hash of the customer field of row cust_row (jm__batch_cust) */
@@ -713,13 +712,12 @@ static uint32_t row_customer(jm__batch *b, uint32_t cas)
         memcpy(&head, s, 8);
         memcpy(&tail, s + n - 8, 8);
     }
-    if (c->len == n && (words ? c->head == head && c->tail == tail : jm__bytes_eq(c->s, s, n)))
+    if (c->len == n && (words ? c->head == head && c->tail == tail
+                              : jm__bytes_eq(jm__intern_str(b->custs, c->id, NULL), s, n)))
         return c->id;
     c->id = jm__intern_id_hashed(b->custs, s, n,
                                  b->cust_row == b->rows ? b->cust_hash : jm__hash(s, n));
-    size_t len;
-    c->s = jm__intern_str(b->custs, c->id, &len);
-    c->len = (uint32_t)len;
+    c->len = (uint32_t)n;
     c->head = head;
     c->tail = tail;
     return c->id;
