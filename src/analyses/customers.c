@@ -9,15 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A journey with a customer, as kept until the end: 32 bytes, one per such journey (the
- * largest thing this analysis keeps; SPEC §6). */
+/* A journey with a customer, as kept until the end: 24 bytes, one per such journey (the
+ * largest thing this analysis keeps; SPEC §6). Its events, first step and first channel are
+ * one id of the state's table of such triples (customers.firsts: few, where journeys are
+ * millions). */
 typedef struct cjour {
     int64_t start, end; /* first start, latest end */
     uint32_t cust;      /* id in ctx->custs */
-    uint32_t n;         /* events; the top bit: every event in a self-service channel */
-    uint32_t fstep;     /* first step */
-    uint32_t fchan;     /* first channel, JM_NO_CHANNEL when unknown */
+    uint32_t first;     /* id in customers.firsts */
 } cjour;
+
+/* A triple of customers.firsts: a journey's events (the top bit: every event in a self-service
+ * channel), first step, first channel (JM_NO_CHANNEL when unknown). */
+enum { F_N, F_STEP, F_CHAN };
 
 #define ALL_SS 0x80000000u
 #define N_OF(x) ((x) & ~ALL_SS)
@@ -37,6 +41,7 @@ typedef struct group {
 typedef struct customers {
     cjour *j;
     size_t nj, jcap;
+    jm__seqtab *firsts; /* (events, first step, first channel) -> id (cjour.first) */
     /* (customer << 32 | channel): the known channels of a journey other than its first, each
      * once a journey; with the first channels they give the channels per customer. */
     uint64_t *extra;
@@ -86,11 +91,40 @@ static size_t ss_names(const jm_options *opt, char ***names)
     return n;
 }
 
+/* The id of a journey's (events, first step, first channel) in s->firsts. */
+static uint32_t first_id(customers *s, uint32_t n, uint32_t step, uint32_t chan)
+{
+    uint32_t k[3] = {n, step, chan};
+    return jm__seqtab_id(s->firsts, k, 3);
+}
+
+/* The triple of id in s->firsts (F_N, F_STEP, F_CHAN). */
+static const uint32_t *first_of(const customers *s, uint32_t id)
+{
+    size_t n;
+    return jm__seqtab_get(s->firsts, id, &n);
+}
+
+/* Journeys j[0 .. n), come from state b and now in a's array: their firsts made a's. */
+static void remap_firsts(customers *a, const customers *b, cjour *j, size_t n)
+{
+    uint32_t nf = jm__seqtab_count(b->firsts);
+    uint32_t *map = jm__xmalloc((nf ? nf : 1) * sizeof *map);
+    for (uint32_t i = 0; i < nf; i++) {
+        const uint32_t *f = first_of(b, i);
+        map[i] = first_id(a, f[F_N], f[F_STEP], f[F_CHAN]);
+    }
+    for (size_t i = 0; i < n; i++)
+        j[i].first = map[j[i].first];
+    free(map);
+}
+
 static void *cu_begin(const jm__ctx *ctx)
 {
     customers *s = jm__xcalloc(1, sizeof *s);
     s->last_start = INT64_MIN;
     s->esc_ids = jm__seqtab_new();
+    s->firsts = jm__seqtab_new();
     /* Journeys are rebuilt once every channel is known: which are self-service is settled
      * here. (A merge adds no journeys: it reads what add() found.) */
     char **names;
@@ -158,7 +192,8 @@ static void cu_add(void *st, const jm__ctx *ctx, const jm__journey *j)
         jm__die("a journey of %zu events", j->n);
     jm__grow((void **)&s->j, &s->jcap, s->nj + 1, sizeof *s->j);
     s->j[s->nj++] = (cjour){j->first_start, j->last_end, c,
-                            (uint32_t)j->n | (all_ss ? ALL_SS : 0), j->step[0], j->chan[0]};
+                            first_id(s, (uint32_t)j->n | (all_ss ? ALL_SS : 0), j->step[0],
+                                     j->chan[0])};
     if (out != SIZE_MAX && out > 0) /* started in self-service, then left it */
         esc_of(s, j->step[out], j->chan[out])->journeys++;
     /* The journey's other known channels, each once. */
@@ -184,6 +219,7 @@ static void cu_merge(void *into, const void *from, const jm__ctx *ctx)
     if (b->nj) {
         jm__grow((void **)&a->j, &a->jcap, a->nj + b->nj, sizeof *a->j);
         memcpy(a->j + a->nj, b->j, b->nj * sizeof *b->j);
+        remap_firsts(a, b, a->j + a->nj, b->nj);
         a->nj += b->nj;
     }
     if (b->nextra) {
@@ -223,7 +259,9 @@ static void cu_free(void *st);
 static void cu_absorb(void *into, void *from, const jm__ctx *ctx)
 {
     customers *a = into, *b = from;
+    size_t before = a->nj;
     move_over((void **)&a->j, &a->nj, &a->jcap, b->j, &b->nj, sizeof *a->j);
+    remap_firsts(a, b, a->j + before, a->nj - before);
     move_over((void **)&a->extra, &a->nextra, &a->extra_cap, b->extra, &b->nextra,
               sizeof *a->extra);
     cu_merge(into, from, ctx);
@@ -244,7 +282,9 @@ static int chan_cmp(const jm__ctx *ctx, uint32_t a, uint32_t b)
  * does not depend on the order journeys came in (the state is written in it). */
 static int by_journey(const void *pa, const void *pb, void *data)
 {
-    const jm__ctx *ctx = data;
+    const void **d = data;
+    const customers *s = d[0];
+    const jm__ctx *ctx = d[1];
     const cjour *x = pa, *y = pb;
     if (x->cust != y->cust)
         return x->cust < y->cust ? -1 : 1;
@@ -252,14 +292,17 @@ static int by_journey(const void *pa, const void *pb, void *data)
         return x->start < y->start ? -1 : 1;
     if (x->end != y->end)
         return x->end < y->end ? -1 : 1;
-    if (x->n != y->n)
-        return x->n < y->n ? -1 : 1;
-    if (x->fstep != y->fstep) {
-        int c = jm__intern_cmp(ctx->steps, x->fstep, y->fstep);
+    if (x->first == y->first)
+        return 0;
+    const uint32_t *fx = first_of(s, x->first), *fy = first_of(s, y->first);
+    if (fx[F_N] != fy[F_N])
+        return fx[F_N] < fy[F_N] ? -1 : 1;
+    if (fx[F_STEP] != fy[F_STEP]) {
+        int c = jm__intern_cmp(ctx->steps, fx[F_STEP], fy[F_STEP]);
         if (c)
             return c;
     }
-    return chan_cmp(ctx, x->fchan, y->fchan);
+    return chan_cmp(ctx, fx[F_CHAN], fy[F_CHAN]);
 }
 
 /* Parts of sort_journeys' counting sort: the sorted array is filled part by part, so it and
@@ -270,7 +313,8 @@ static int by_journey(const void *pa, const void *pb, void *data)
  * journeys sorted. The customers are cut into SORT_PARTS ranges of about as many journeys; in
  * each pass a range's journeys go to their places in the sorted array (only its pages are
  * touched) and the others move down over them, the array shrinking as it empties: a copy of
- * all the journeys at once was the peak of a report's memory (64 MB on the benchmark log). */
+ * all the journeys at once was the peak of a report's memory (64 MB on the benchmark log, when a
+ * journey took 32 bytes). */
 static void sort_journeys(customers *s, const jm__ctx *ctx)
 {
     size_t ncust = jm__intern_count(ctx->custs);
@@ -307,8 +351,10 @@ static void sort_journeys(customers *s, const jm__ctx *ctx)
         size_t b = a + 1;
         while (b < s->nj && s->j[b].cust == s->j[a].cust)
             b++;
-        if (b - a > 1)
-            jm__sort(s->j + a, b - a, sizeof *s->j, by_journey, (void *)ctx);
+        if (b - a > 1) {
+            const void *d[2] = {s, ctx};
+            jm__sort(s->j + a, b - a, sizeof *s->j, by_journey, (void *)d);
+        }
         a = b;
     }
     free(at);
@@ -406,10 +452,11 @@ static void cu_finish(void *st, const jm__ctx *ctx)
         while (x < s->nextra && (uint32_t)(s->extra[x] >> 32) < c)
             x++;
         for (size_t i = a; i < b; i++) {
-            events += N_OF(s->j[i].n);
-            if (s->j[i].fchan != JM_NO_CHANNEL) {
+            const uint32_t *f = first_of(s, s->j[i].first);
+            events += N_OF(f[F_N]);
+            if (f[F_CHAN] != JM_NO_CHANNEL) {
                 jm__grow((void **)&chs, &chs_cap, nch + 1, sizeof *chs);
-                chs[nch++] = s->j[i].fchan;
+                chs[nch++] = f[F_CHAN];
             }
         }
         for (; x < s->nextra && (uint32_t)(s->extra[x] >> 32) == c; x++) {
@@ -426,6 +473,8 @@ static void cu_finish(void *st, const jm__ctx *ctx)
         /* Repeat contact: the first journey that starts later, within the window. */
         for (size_t i = a; i < b; i++) {
             const cjour *J = &s->j[i];
+            const uint32_t *f = first_of(s, J->first);
+            uint32_t jn = f[F_N], fstep = f[F_STEP], fchan = f[F_CHAN];
             size_t k = i + 1;
             while (k < b && s->j[k].start == J->start)
                 k++;
@@ -435,8 +484,8 @@ static void cu_finish(void *st, const jm__ctx *ctx)
                 continue;
             }
             s->journeys++;
-            group *gc = group_of(&s->by_chan, &s->nby_chan, &cap_c, &map_c, &mcap_c, J->fchan);
-            group *gs = group_of(&s->by_step, &s->nby_step, &cap_s, &map_s, &mcap_s, J->fstep);
+            group *gc = group_of(&s->by_chan, &s->nby_chan, &cap_c, &map_c, &mcap_c, fchan);
+            group *gs = group_of(&s->by_step, &s->nby_step, &cap_s, &map_s, &mcap_s, fstep);
             gc->journeys++;
             gs->journeys++;
             if (followed) {
@@ -445,13 +494,13 @@ static void cu_finish(void *st, const jm__ctx *ctx)
                 gs->followed++;
                 int64_t gap = s->j[k].start - J->end;
                 jm__vals_push(&s->gap, gap > 0 ? gap : 0);
-            } else if (N_OF(J->n) == 1) {
+            } else if (N_OF(jn) == 1) {
                 s->fcr++;
             }
             for (size_t q = 0; q < s->nssn; q++) {
-                if (s->ss_id[q] == J->fchan && J->fchan != JM_NO_CHANNEL) {
+                if (s->ss_id[q] == fchan && fchan != JM_NO_CHANNEL) {
                     s->ss_journeys[q]++;
-                    s->ss_contained[q] += (J->n & ALL_SS) && !followed;
+                    s->ss_contained[q] += (jn & ALL_SS) && !followed;
                 }
             }
         }
@@ -710,11 +759,12 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
         size_t nch = 0;
         for (size_t k = sp[i].a; k < sp[i].b; k++) {
             const cjour *J = &s->j[k];
+            const uint32_t *f = first_of(s, J->first);
             jm__sw_i64(w, J->start);
             jm__sw_i64(w, J->end);
-            jm__sw_u64(w, J->n);
-            jm__sw_step(w, J->fstep);
-            sw_chan(w, ctx, J->fchan);
+            jm__sw_u64(w, f[F_N]);
+            jm__sw_step(w, f[F_STEP]);
+            sw_chan(w, ctx, f[F_CHAN]);
         }
         /* The channels of its journeys past their first, each once, by name. */
         for (size_t q = sp[i].xa; q < sp[i].xb; q++) {
@@ -755,6 +805,7 @@ static void *cu_load(const jm__ctx *ctx, jm__state_r *r)
 {
     customers *s = jm__xcalloc(1, sizeof *s);
     s->esc_ids = jm__seqtab_new();
+    s->firsts = jm__seqtab_new();
     s->without = jm__sr_u64(r);
     s->last_start = jm__sr_i64(r);
     jm__intern *custs = (jm__intern *)ctx->custs; /* a merge's own table, named as it loads */
@@ -771,12 +822,12 @@ static void *cu_load(const jm__ctx *ctx, jm__state_r *r)
             J.start = jm__sr_i64(r);
             J.end = jm__sr_i64(r);
             uint64_t nev = jm__sr_u64(r);
-            J.fstep = jm__sr_step(r);
-            J.fchan = sr_chan(r);
+            uint32_t fstep = jm__sr_step(r);
+            uint32_t fchan = sr_chan(r);
             J.cust = c;
             if (N_OF(nev) == 0 || nev > UINT32_MAX || J.end < J.start)
                 jm__sr_fail(r);
-            J.n = (uint32_t)nev;
+            J.first = first_id(s, (uint32_t)nev, fstep, fchan);
             jm__grow((void **)&s->j, &s->jcap, s->nj + 1, sizeof *s->j);
             s->j[s->nj++] = J;
         }
@@ -806,6 +857,7 @@ static void cu_free(void *st)
     free(s->extra);
     free(s->ss);
     jm__seqtab_free(s->esc_ids);
+    jm__seqtab_free(s->firsts);
     free(s->esc);
     jm__vals_free(&s->contacts);
     jm__vals_free(&s->channels);

@@ -87,11 +87,20 @@ struct jm__batch {
     uint64_t key_hash; /* the hash of the case field of row key_row (see jm__batch_key) */
     uint64_t key_row;
     uint64_t not_utf8_line; /* the first line whose activity or channel is not UTF-8, or 0 */
-    /* With a customer column: this batch's own customer ids, each event's (JM_NO_SIDE where
-     * the field is empty), the current row's field (row_ncs 0: none) and id, and by the
-     * batch's case id the customer its last row gave (a case's rows rarely change customer:
-     * a row compares its field with that, and looks the table up only when they differ). */
-    jm__intern *custs;
+    /* With a customer column: the customers as the batch's cases gave them (an instance each
+     * time a case gives another customer than its last row did: a case's rows rarely change
+     * customer, so a row compares its field with its case's last and adds nothing when they
+     * agree; the merge finds each instance in the log's table), their bytes back to back in
+     * cbytes; each event's instance (JM_NO_SIDE where the field is empty); the current row's
+     * field (row_ncs 0: none) and instance; and by the batch's case id its last instance. */
+    struct cust_inst {
+        uint64_t off;  /* in cbytes */
+        uint64_t hash; /* jm__hash of its bytes */
+        uint32_t len;
+    } *ci;
+    size_t nci, ci_cap;
+    char *cbytes;
+    size_t ncbytes, cbytes_cap;
     uint32_t *cust;
     size_t cust_cap;
     const char *row_cs;
@@ -100,7 +109,7 @@ struct jm__batch {
     struct case_cust {
         uint64_t head, tail; /* its first and last 8 bytes, when it has 8 to 16 */
         uint32_t len;        /* UINT32_MAX: none yet */
-        uint32_t id;         /* in custs, which has its bytes */
+        uint32_t id;         /* its instance (ci) */
     } *cc;
     size_t ncc, cc_cap;
     uint64_t cust_hash; /* the hash of the customer field of row cust_row (jm__batch_cust) */
@@ -349,7 +358,6 @@ jm__batch *jm__batch_new(const jm__file *f)
     b->kinds = jm__intern_new();
     b->acs = jm__intern_new();
     b->ress = jm__intern_new();
-    b->custs = jm__intern_new();
     b->memo = JM_TIME_MEMO;
     return b;
 }
@@ -363,7 +371,8 @@ void jm__batch_free(jm__batch *b)
     jm__intern_free(b->acs);
     jm__intern_free(b->ress);
     free(b->pk);
-    jm__intern_free(b->custs);
+    free(b->ci);
+    free(b->cbytes);
     free(b->cust);
     free(b->cc);
     free(b->key);
@@ -403,7 +412,6 @@ void jm__batch_cust(void *batch, const char *s, size_t n)
     jm__batch *b = batch;
     b->cust_hash = jm__hash(s, n);
     b->cust_row = b->rows + 1; /* jm__batch_row counts the row first */
-    jm__intern_prefetch(b->custs, b->cust_hash);
 }
 
 static size_t put_text(jm__batch *b, const char *s, size_t n)
@@ -713,10 +721,18 @@ static uint32_t row_customer(jm__batch *b, uint32_t cas)
         memcpy(&tail, s + n - 8, 8);
     }
     if (c->len == n && (words ? c->head == head && c->tail == tail
-                              : jm__bytes_eq(jm__intern_str(b->custs, c->id, NULL), s, n)))
+                              : jm__bytes_eq(b->cbytes + b->ci[c->id].off, s, n)))
         return c->id;
-    c->id = jm__intern_id_hashed(b->custs, s, n,
-                                 b->cust_row == b->rows ? b->cust_hash : jm__hash(s, n));
+    if (n > UINT32_MAX || b->nci >= UINT32_MAX - 1)
+        jm__die("a customer id of %zu bytes, or too many in one batch", n);
+    jm__grow((void **)&b->cbytes, &b->cbytes_cap, b->ncbytes + n, 1);
+    memcpy(b->cbytes + b->ncbytes, s, n);
+    jm__grow((void **)&b->ci, &b->ci_cap, b->nci + 1, sizeof *b->ci);
+    b->ci[b->nci] = (struct cust_inst){b->ncbytes,
+                                       b->cust_row == b->rows ? b->cust_hash : jm__hash(s, n),
+                                       (uint32_t)n};
+    b->ncbytes += n;
+    c->id = (uint32_t)b->nci++;
     c->len = (uint32_t)n;
     c->head = head;
     c->tail = tail;
@@ -1014,7 +1030,7 @@ void jm__batch_clear(jm__batch *b)
     if (b->pk != NULL)
         memset(b->pk, 0, (b->pk_mask + 1) * sizeof *b->pk);
     b->npk = 0;
-    jm__intern_clear(b->custs);
+    b->nci = b->ncbytes = 0;
     memset(b->seen, 0, sizeof b->seen);
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
     memset(b->lc_rows, 0, sizeof b->lc_rows);
@@ -1140,7 +1156,7 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     }
 
     size_t nc = jm__intern_count(b->cases), nk = jm__intern_count(b->kinds);
-    size_t ncu = jm__intern_count(b->custs);
+    size_t ncu = b->nci;
     jm__grow((void **)&b->map, &b->map_cap, 2 * nc + nk + ncu + 1, sizeof *b->map);
     /* Each case of the batch becomes an entry of the bucket its id's hash names: which entries
      * are the same case is found bucket by bucket, when journeys are rebuilt (buckets.h). */
@@ -1183,25 +1199,23 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     }
     /* Customers become the log's ids. The log's table of them is big (a customer is met in
      * many batches): a lookup misses the cache three times (its slot, the entry the slot names,
-     * the entry's bytes), so each is fetched a stage ahead: customer k's slot, k - AHEAD's
+     * the entry's bytes), so each is fetched a stage ahead: instance k's slot, k - AHEAD's
      * entry, k - 2 AHEAD's bytes, while k - 3 AHEAD is looked up. */
     uint32_t *mcu = b->map + 2 * nc + nk;
     enum { AHEAD = 8, RING = 4 * AHEAD };
     uint64_t hs[RING];
     for (size_t k = 0; k < ncu + 3 * AHEAD; k++) {
         if (k >= 3 * AHEAD) {
-            size_t q = k - 3 * AHEAD, len;
-            const char *id = jm__intern_str(b->custs, (uint32_t)q, &len);
-            mcu[q] = jm__intern_id_hashed(log->custs, id, len, hs[q % RING]);
+            size_t q = k - 3 * AHEAD;
+            mcu[q] = jm__intern_id_hashed(log->custs, b->cbytes + b->ci[q].off, b->ci[q].len,
+                                          hs[q % RING]);
         }
         if (k >= 2 * AHEAD && k - 2 * AHEAD < ncu)
             jm__intern_prefetch_step(log->custs, hs[(k - 2 * AHEAD) % RING], 2);
         if (k >= AHEAD && k - AHEAD < ncu)
             jm__intern_prefetch_step(log->custs, hs[(k - AHEAD) % RING], 1);
         if (k < ncu) {
-            size_t len;
-            const char *id = jm__intern_str(b->custs, (uint32_t)k, &len);
-            hs[k % RING] = jm__hash(id, len);
+            hs[k % RING] = b->ci[k].hash;
             jm__intern_prefetch(log->custs, hs[k % RING]);
         }
     }
