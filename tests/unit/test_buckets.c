@@ -42,6 +42,24 @@ static size_t name_of(unsigned i, char *buf)
     return (size_t)n;
 }
 
+/* The next random case of a pool of them. */
+static unsigned next_case(unsigned *seed, unsigned pool)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 8) % pool;
+}
+
+/* Case c's entry in bucket b for this batch (entry_of, by case), added at its first row. */
+static uint32_t entry_for(fixture *f, unsigned b, uint32_t *entry_of, unsigned c)
+{
+    if (entry_of[c] == UINT32_MAX) {
+        char buf[32];
+        size_t n = name_of(c, buf);
+        entry_of[c] = jm__buckets_add_case(&f->bs, b, buf, n);
+    }
+    return entry_of[c];
+}
+
 /* Batches of random rows of a pool of cases, each batch adding one entry per case it holds (as
  * jm__batch_merge does) and events naming them; compacted between batches, or not. Every event
  * carries its case's number in its start, so the name its entry gives can be checked. */
@@ -55,14 +73,9 @@ static void run(fixture *f, unsigned pool, unsigned batches, unsigned rows, bool
         for (unsigned c = 0; c < pool; c++)
             entry_of[c] = UINT32_MAX;
         for (unsigned r = 0; r < rows; r++) {
-            seed = seed * 1103515245u + 12345u;
-            unsigned c = (seed >> 8) % pool;
-            if (entry_of[c] == UINT32_MAX) {
-                char buf[32];
-                size_t n = name_of(c, buf);
-                entry_of[c] = jm__buckets_add_case(&f->bs, b, buf, n);
-            }
-            jm__event e = {.start = c, .dur = 0, .cas = entry_of[c], .act = 0, .chan = 0};
+            unsigned c = next_case(&seed, pool);
+            jm__event e = {
+                .start = c, .dur = 0, .cas = entry_for(f, b, entry_of, c), .act = 0, .chan = 0};
             jm__buckets_add(&f->bs, b, &e, e.start);
         }
         if (compact)
@@ -154,15 +167,10 @@ static void side_run(fixture *f, bool compact)
         for (unsigned c = 0; c < pool; c++)
             entry_of[c] = UINT32_MAX;
         for (unsigned r = 0; r < 1500; r++) {
-            seed = seed * 1103515245u + 12345u;
-            unsigned c = (seed >> 8) % pool;
-            if (entry_of[c] == UINT32_MAX) {
-                char buf[32];
-                size_t n = name_of(c, buf);
-                entry_of[c] = jm__buckets_add_case(&f->bs, b, buf, n);
-            }
+            unsigned c = next_case(&seed, pool);
             uint32_t v = side_of(c, t, seed >> 20);
-            jm__event e = {.start = c, .dur = 0, .cas = entry_of[c], .act = 0, .chan = v};
+            jm__event e = {.start = c, .dur = 0, .cas = entry_for(f, b, entry_of, c), .act = 0,
+                           .chan = v};
             jm__buckets_add_side(&f->bs, b, &e, e.start, v);
         }
         jm__buckets_compact(&f->bs);
