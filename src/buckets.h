@@ -173,9 +173,9 @@ uint32_t jm__buckets_case_count(const jm__buckets *bs);
 void jm__buckets_release(jm__buckets *bs, unsigned i);
 
 /* Copy bucket i's events to ev (room for bs->b[i].n), their side values to side (likewise; NULL
- * or no side values: none copied; the events' cas must be case entries), and append its long ends to *le (capacity
- * *le_cap, count *nle), their indices moved up by base: the position of ev[0] in the array the
- * caller fills. */
+ * or no side values: none copied; the events' cas must be case entries), and append its long
+ * ends to *le (capacity *le_cap, count *nle), their indices moved up by base: the position of
+ * ev[0] in the array the caller fills. */
 void jm__buckets_copy(const jm__buckets *bs, unsigned i, jm__event *ev, uint32_t *side,
                       size_t base, jm__long_end **le, size_t *nle, size_t *le_cap);
 

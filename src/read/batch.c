@@ -510,10 +510,9 @@ static void check_utf8(jm__batch *b, uint64_t line, const char *act, size_t na, 
         b->not_utf8_line = line;
 }
 
-/* The batch's id of the kind (activity act of na bytes, channel ch of nc) of the row at line,
- * added if new. */
-/* The id in t (kinds, or acs with a resource column) of the (activity, channel) pair, found
- * through the memo when a row a little before had it. */
+/* The id in t (kinds, or acs with a resource column) of the (activity act of na bytes, channel
+ * ch of nc) pair of the row at line, added if new; found through the memo when a row a little
+ * before had it. */
 static uint32_t memo_kind(jm__batch *b, jm__intern *t, uint64_t line, const char *act, size_t na,
                           const char *ch, size_t nc)
 {
@@ -561,8 +560,9 @@ static uint32_t res_id(jm__batch *b, const char *res, size_t n)
     return id;
 }
 
-/* The kind of an activity, channel and resource (see jm__batch.acs): the key of kinds is the
- * activity's bytes, the channel's, the resource's and its length (4), then KIND_TAIL bytes. */
+/* The batch's id of the kind of the row at line: its activity and channel, and with a resource
+ * column its resource too (see jm__batch.acs; the key of kinds is then the activity's bytes,
+ * the channel's, the resource's and its length (4), then KIND_TAIL bytes). */
 static uint32_t kind_id(jm__batch *b, uint64_t line, const char *act, size_t na, const char *ch,
                         size_t nc, const char *res, size_t nr)
 {
@@ -698,9 +698,9 @@ static void side_values(jm__batch *b, const jm__row *row)
     }
 }
 
-/* The id in the batch of the current row's customer (JM_NO_SIDE: none), whose case has the
- * batch's id cas: the customer of the case's last row when the bytes are the same, else looked
- * up (and remembered for the case). */
+/* The instance (jm__batch.ci) of the current row's customer (JM_NO_SIDE: none), whose case has
+ * the batch's id cas: that of the case's last row when the bytes are the same, else a new one
+ * (remembered for the case). */
 static uint32_t row_customer(jm__batch *b, uint32_t cas)
 {
     size_t n = b->row_ncs;
