@@ -261,7 +261,8 @@ static void cu_absorb(void *into, void *from, const jm__ctx *ctx)
     customers *a = into, *b = from;
     size_t before = a->nj;
     move_over((void **)&a->j, &a->nj, &a->jcap, b->j, &b->nj, sizeof *a->j);
-    remap_firsts(a, b, a->j + before, a->nj - before);
+    if (a->nj > before)
+        remap_firsts(a, b, a->j + before, a->nj - before);
     move_over((void **)&a->extra, &a->nextra, &a->extra_cap, b->extra, &b->nextra,
               sizeof *a->extra);
     cu_merge(into, from, ctx);
