@@ -131,6 +131,8 @@ static void side_exceptions(jm__buckets *bs, jm__bucket *k, const uint32_t *was,
         jm__grow((void **)&bs->csx, &bs->csx_cap, n + 1, sizeof *bs->csx);
         bs->csx[n++] = x;
     }
+    if (n == 0)
+        return;
     jm__grow((void **)&k->sx, &k->sx_cap, from + n, sizeof *k->sx);
     memcpy(k->sx + from, bs->csx, n * sizeof *k->sx);
     k->nsx = from + n;
