@@ -112,8 +112,6 @@ struct jm__batch {
         uint32_t id;         /* its instance (ci) */
     } *cc;
     size_t ncc, cc_cap;
-    uint64_t cust_hash; /* the hash of the customer field of row cust_row (jm__batch_cust) */
-    uint64_t cust_row;
     const char *row_res; /* the current row's resource, and its length */
     size_t row_nres;
     uint32_t *map; /* scratch for the merge */
@@ -405,13 +403,6 @@ void jm__batch_key(void *batch, const char *s, size_t n)
     b->key_hash = jm__hash(s, n);
     b->key_row = b->rows + 1; /* jm__batch_row counts the row first */
     jm__intern_prefetch(b->cases, b->key_hash);
-}
-
-void jm__batch_cust(void *batch, const char *s, size_t n)
-{
-    jm__batch *b = batch;
-    b->cust_hash = jm__hash(s, n);
-    b->cust_row = b->rows + 1; /* jm__batch_row counts the row first */
 }
 
 static size_t put_text(jm__batch *b, const char *s, size_t n)
@@ -728,9 +719,7 @@ static uint32_t row_customer(jm__batch *b, uint32_t cas)
     jm__grow((void **)&b->cbytes, &b->cbytes_cap, b->ncbytes + n, 1);
     memcpy(b->cbytes + b->ncbytes, s, n);
     jm__grow((void **)&b->ci, &b->ci_cap, b->nci + 1, sizeof *b->ci);
-    b->ci[b->nci] = (struct cust_inst){b->ncbytes,
-                                       b->cust_row == b->rows ? b->cust_hash : jm__hash(s, n),
-                                       (uint32_t)n};
+    b->ci[b->nci] = (struct cust_inst){b->ncbytes, jm__hash(s, n), (uint32_t)n};
     b->ncbytes += n;
     c->id = (uint32_t)b->nci++;
     c->len = (uint32_t)n;
@@ -1039,7 +1028,6 @@ void jm__batch_clear(jm__batch *b)
     if (b->filtered_by != NULL) /* a range parsed again (exact lines) counts its rows anew */
         memset(b->filtered_by, 0, b->file->nwhere * sizeof *b->filtered_by);
     b->key_row = 0;
-    b->cust_row = 0;
     b->ncc = 0;
     b->not_utf8_line = 0;
 }

@@ -83,10 +83,6 @@ size_t jm__batch_rejections(const jm__batch *b);
  * then uses the hash. */
 void jm__batch_key(void *batch, const char *s, size_t n);
 
-/* For jm__csv_opts.on_key2, with the batch as data: the customer field of the row being read,
- * hashed and its slot fetched likewise (read as it is: not with --trim-ids). */
-void jm__batch_cust(void *batch, const char *s, size_t n);
-
 /* Empty the batch for reuse, keeping its memory. */
 void jm__batch_clear(jm__batch *b);
 

@@ -106,8 +106,6 @@ static void on_field(void *field, size_t n, void *data)
     }
     if (r->n == r->opt->key_col && r->opt->on_key != NULL)
         r->opt->on_key(r->data, (const char *)s, n);
-    if (r->opt->on_key2 != NULL && r->n == r->opt->key2_col)
-        r->opt->on_key2(r->data, (const char *)s, n);
     if (r->opt->fingerprint)
         r->fp = (r->fp ^ field_hash(s, n)) * 0x9e3779b97f4a7c15ULL + 1;
     /* Copying only the columns the caller reads saves a memcpy for most fields. This runs for

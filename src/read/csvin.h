@@ -44,9 +44,6 @@ typedef struct jm__csv_opts {
      * record: room to start a slow lookup early. Like keep, it may be set after the header. */
     size_t key_col;
     void (*on_key)(void *data, const char *s, size_t n);
-    /* Likewise for a second column (the customer's), when on_key2 is not NULL. */
-    size_t key2_col;
-    void (*on_key2)(void *data, const char *s, size_t n);
     bool fingerprint; /* hash every field into jm__row.fp */
     jm__csv_progress_fn progress;
     void *progress_data;

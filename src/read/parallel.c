@@ -209,12 +209,6 @@ static uint64_t parse_bytes(shared *s, range *r, const char *bytes, size_t n, bo
     jm__csv_opts opt = s->file->copt;
     opt.key_col = s->file->key_col;
     opt.on_key = jm__batch_key;
-    /* The customer's field too, where it is read as it is. */
-    size_t cu = s->file->col[JM_ROLE_CUSTOMER];
-    if (cu != JM_NO_COLUMN && !s->file->opt->trim_ids) {
-        opt.key2_col = cu;
-        opt.on_key2 = jm__batch_cust;
-    }
     jm__csv *c = jm__csv_new(s->file->delim, &opt, jm__batch_row, r->batch, r->line);
     if (!exact)
         jm__csv_inexact_lines(c);
