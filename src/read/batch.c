@@ -28,6 +28,8 @@
 /* Slots of the memo of resources (see jm__batch.ress). */
 #define RSEEN_BITS 11
 #define RSEEN_SLOTS ((size_t)1 << RSEEN_BITS)
+/* Cells of jm__batch.grid at most (4 MiB). */
+#define GRID_MAX ((size_t)1 << 20)
 
 /* A rejected row, kept until the merge hands it on in file order. */
 typedef struct rejection {
@@ -57,15 +59,16 @@ struct jm__batch {
     } seen[SEEN_SLOTS];
     /* With a resource column a kind is (activity, channel, resource): thousands in a batch,
      * too many for the memo. The memo then finds the (activity, channel) pair in acs (keys as
-     * kinds' without a resource), a memo of its own the resource in ress, and a table of the
-     * two ids (ac << 32 | resource, + 1; 0: empty) the kind. */
+     * kinds' without a resource), a memo of its own the resource in ress, and a grid of the two
+     * ids the kind: kind id + 1 at ac * gcols + resource (0: not met yet). A batch has tens of
+     * pairs and hundreds of resources: the grid is a few dozen KiB and stays in the cache,
+     * where a hash table of the pairs (16 bytes a slot, 256 KiB) missed it on most rows. A
+     * batch whose ids would need a grid over GRID_MAX cells finds the rest of its kinds in
+     * kinds itself. */
     jm__intern *acs, *ress;
     struct seen rseen[RSEEN_SLOTS];
-    struct ac_res {
-        uint64_t key;
-        uint32_t id;
-    } *pk;
-    size_t pk_mask, npk;
+    uint32_t *grid;
+    size_t grows, gcols;
     char *key;
     size_t key_cap;
     jm__event *ev;
@@ -368,7 +371,7 @@ void jm__batch_free(jm__batch *b)
     jm__intern_free(b->kinds);
     jm__intern_free(b->acs);
     jm__intern_free(b->ress);
-    free(b->pk);
+    free(b->grid);
     free(b->ci);
     free(b->cbytes);
     free(b->cust);
@@ -551,6 +554,34 @@ static uint32_t res_id(jm__batch *b, const char *res, size_t n)
     return id;
 }
 
+/* A power of two of at least n and at least least. */
+static size_t pow2_at_least(size_t n, size_t least)
+{
+    size_t p = least;
+    while (p < n)
+        p *= 2;
+    return p;
+}
+
+/* Whether the grid has (or now has, grown) a cell for pair ac and resource r. */
+static bool grid_fits(jm__batch *b, uint32_t ac, uint32_t r)
+{
+    if (ac < b->grows && r < b->gcols)
+        return true;
+    size_t rows = pow2_at_least((size_t)ac + 1, b->grows ? b->grows : 16);
+    size_t cols = pow2_at_least((size_t)r + 1, b->gcols ? b->gcols : 256);
+    if (rows * cols > GRID_MAX)
+        return false;
+    uint32_t *g = jm__xzeroed(rows * cols, sizeof *g);
+    for (size_t i = 0; i < b->grows; i++)
+        memcpy(g + i * cols, b->grid + i * b->gcols, b->gcols * sizeof *g);
+    free(b->grid);
+    b->grid = g;
+    b->grows = rows;
+    b->gcols = cols;
+    return true;
+}
+
 /* The batch's id of the kind of the row at line: its activity and channel, and with a resource
  * column its resource too (see jm__batch.acs; the key of kinds is then the activity's bytes,
  * the channel's, the resource's and its length (4), then KIND_TAIL bytes). */
@@ -559,17 +590,12 @@ static uint32_t kind_id(jm__batch *b, uint64_t line, const char *act, size_t na,
 {
     if (b->file->col[JM_ROLE_RESOURCE] == JM_NO_COLUMN)
         return memo_kind(b, b->kinds, line, act, na, ch, nc);
-    uint32_t ac = memo_kind(b, b->acs, line, act, na, ch, nc);
-    uint64_t key = ((uint64_t)ac << 32 | res_id(b, res, nr)) + 1;
-    if (b->pk == NULL) {
-        b->pk_mask = 1023;
-        b->pk = jm__xzeroed(b->pk_mask + 1, sizeof *b->pk);
-    }
-    size_t i = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & b->pk_mask;
-    while (b->pk[i].key != 0) {
-        if (b->pk[i].key == key)
-            return b->pk[i].id;
-        i = (i + 1) & b->pk_mask;
+    uint32_t ac = memo_kind(b, b->acs, line, act, na, ch, nc), r = res_id(b, res, nr);
+    uint32_t *cell = NULL;
+    if (grid_fits(b, ac, r)) {
+        cell = &b->grid[(size_t)ac * b->gcols + r];
+        if (*cell != 0)
+            return *cell - 1;
     }
     size_t rx = nr + 4;
     jm__grow((void **)&b->key, &b->key_cap, na + nc + rx + KIND_TAIL, 1);
@@ -581,23 +607,8 @@ static uint32_t kind_id(jm__batch *b, uint64_t line, const char *act, size_t na,
     memcpy(b->key + na + nc + rx, &na32, 4);
     b->key[na + nc + rx + 4] = nc > 0;
     uint32_t id = jm__intern_id(b->kinds, b->key, na + nc + rx + KIND_TAIL);
-    b->pk[i] = (struct ac_res){key, id};
-    if (++b->npk * 2 > b->pk_mask + 1) {
-        /* Twice the slots, the pairs placed again. */
-        size_t mask = b->pk_mask * 2 + 1;
-        struct ac_res *pk = jm__xzeroed(mask + 1, sizeof *pk);
-        for (size_t k = 0; k <= b->pk_mask; k++) {
-            if (b->pk[k].key == 0)
-                continue;
-            size_t j = (size_t)((b->pk[k].key * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
-            while (pk[j].key != 0)
-                j = (j + 1) & mask;
-            pk[j] = b->pk[k];
-        }
-        free(b->pk);
-        b->pk = pk;
-        b->pk_mask = mask;
-    }
+    if (cell != NULL)
+        *cell = id + 1;
     return id;
 }
 
@@ -1016,9 +1027,8 @@ void jm__batch_clear(jm__batch *b)
     jm__intern_clear(b->acs);
     jm__intern_clear(b->ress);
     memset(b->rseen, 0, sizeof b->rseen);
-    if (b->pk != NULL)
-        memset(b->pk, 0, (b->pk_mask + 1) * sizeof *b->pk);
-    b->npk = 0;
+    if (b->grid != NULL)
+        memset(b->grid, 0, b->grows * b->gcols * sizeof *b->grid);
     b->nci = b->ncbytes = 0;
     memset(b->seen, 0, sizeof b->seen);
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;

@@ -169,6 +169,27 @@ def write_lookalike_log(path, seed, rows):
                           oracle.rfc3339(start), oracle.rfc3339(start + rng.randrange(600) * 1000)])
 
 
+def write_many_kinds_log(path, seed, rows):
+    """A log with a resource column whose batch meets 2,100 activities and 700 agents: jmine
+    finds a row's (activity, channel, resource) kind in a grid of pair and resource ids while
+    the grid stays under a million cells, and by the whole key past it (read in one batch, the
+    rows here take both ways)."""
+    rng = random.Random(seed)
+    steps = ["Step %04d" % i for i in range(2100)]
+    agents = ["AG%03d" % i for i in range(700)] + [""]
+    channels = ["phone", "chat", "email", ""]
+    base = 1709287200000  # 2024-03-01T10:00:00Z
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(["case_id", "activity", "channel", "start_time", "end_time", "agent"])
+        for i in range(rows):
+            start = base + rng.randrange(100000) * 1000
+            step = steps[i] if i < len(steps) else rng.choice(steps[:40])
+            out.writerow(["c%d" % rng.randrange(rows // 8), step, rng.choice(channels),
+                          oracle.rfc3339(start), oracle.rfc3339(start + rng.randrange(600) * 1000),
+                          agents[i % len(agents)] if i < 3000 else rng.choice(agents[:50])])
+
+
 def perturb_customers(path, seed):
     """Rewrites a generated log (no malformed rows) with a tenth of its rows given another
     customer and a tenth none."""
@@ -425,6 +446,11 @@ def run_generated(tally, jmine, work):
         write_lookalike_log(path, 80 + i, 3000)
         compare_report(tally, jmine, "report look-alike names %s" % " ".join(flags or ["(defaults)"]),
                        [path], flags, journeys=True)
+
+    path = work / "many-kinds.csv"
+    write_many_kinds_log(path, 85, 6000)
+    compare_report(tally, jmine, "report 2,100 activities by 700 agents", [path], [],
+                   journeys=True)
 
     # Filters (SPEC §12): each alone, and combinations where the order matters (--keep-coverage
     # before or after another filter keeps different journeys).
