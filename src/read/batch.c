@@ -470,11 +470,20 @@ static inline uint64_t ends_of(const char *s, size_t n)
     return (a ^ (uint64_t)n << 56) * 0x9e3779b97f4a7c15ULL ^ (b * 0xc2b2ae3d27d4eb4fULL);
 }
 
-/* Byte equality of n bytes, eight at a time without a library call up to 32. */
+/* Byte equality of n bytes, eight at a time without a library call up to 32 (4 to 7: two
+ * words of four that overlap, as a resource id such as "AG0161" has). */
 static inline bool same_bytes(const char *a, const char *b, size_t n)
 {
     if (n > 32)
         return memcmp(a, b, n) == 0;
+    if (n >= 4 && n < 8) {
+        uint32_t p, q, r, t;
+        memcpy(&p, a, 4);
+        memcpy(&q, b, 4);
+        memcpy(&r, a + n - 4, 4);
+        memcpy(&t, b + n - 4, 4);
+        return p == q && r == t;
+    }
     uint64_t x, y;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
