@@ -1607,7 +1607,7 @@ static int pair_by_index(const void *pa, const void *pb, void *data)
     return (x > y) - (x < y);
 }
 
-jm_status jm_report_save_state(jm_report *rep, FILE *out)
+jm_status jm__report_state_bytes(jm_report *rep, void **bytes, size_t *n)
 {
     const jm_log *log = rep->log;
     /* --keep-coverage depends on every shard's variants: no partial state can hold it. */
@@ -1644,12 +1644,22 @@ jm_status jm_report_save_state(jm_report *rep, FILE *out)
         analyses[a]->save(rep->st[a], &rep->ctx, w);
         jm__sw_section_end(w);
     }
-    size_t n;
-    const void *bytes = jm__sw_finish(w, &n);
-    size_t wrote = fwrite(bytes, 1, n, out);
+    *bytes = jm__sw_take(w, n);
     jm__state_w_free(w);
     if (h == &own)
         jm__state_head_free(&own);
+    return JM_OK;
+}
+
+jm_status jm_report_save_state(jm_report *rep, FILE *out)
+{
+    void *bytes;
+    size_t n;
+    jm_status st = jm__report_state_bytes(rep, &bytes, &n);
+    if (st != JM_OK)
+        return st;
+    size_t wrote = fwrite(bytes, 1, n, out);
+    free(bytes);
     return wrote == n && !ferror(out) ? JM_OK : JM_EIO;
 }
 

@@ -22,4 +22,9 @@ bool jm__report_full_rankings(const jm_report *rep);
  * jm__state_head_free. */
 const jm__state_head *jm__report_head(const jm_report *rep, jm__state_head *own);
 
+/* The bytes jm_report_save_state writes, in *bytes (malloc'd, the caller frees them), *n
+ * their count: for a caller that sends them on rather than to a file (jmine-mpi). JM_EUSAGE
+ * as jm_report_save_state. */
+jm_status jm__report_state_bytes(jm_report *rep, void **bytes, size_t *n);
+
 #endif

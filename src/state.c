@@ -216,6 +216,15 @@ const void *jm__sw_finish(jm__state_w *w, size_t *n)
     return w->b;
 }
 
+void *jm__sw_take(jm__state_w *w, size_t *n)
+{
+    jm__sw_finish(w, n);
+    void *b = w->b;
+    w->b = NULL;
+    w->n = w->cap = 0;
+    return b;
+}
+
 /* ---- Reading ---------------------------------------------------------------- */
 
 struct jm__state_r {
@@ -227,6 +236,14 @@ struct jm__state_r {
     uint32_t *step; /* the table's index -> the steps table's id */
     size_t nstep;
     bool own_step; /* step is this reader's (not a section's borrowed one) */
+    /* The channels read lately, by a hash of their length and ends: a state names a channel
+     * once per journey (a million times for the customers of the benchmark log), and a hit
+     * compares a few bytes where the table hashed and probed. */
+    struct chan_seen {
+        const unsigned char *s; /* in the bytes read (they stay while the reader does) */
+        size_t n;
+        uint32_t id;
+    } chan_seen[16];
 };
 
 jm__state_r *jm__state_r_new(const void *p, size_t n, const jm__state_tables *t, bool has_end,
@@ -418,7 +435,14 @@ uint32_t jm__sr_chan(jm__state_r *r)
 {
     size_t n;
     const char *s = jm__sr_bytes(r, &n);
-    return jm__intern_id(r->t->chans, s, n);
+    size_t k = n == 0 ? 0 : (n ^ (unsigned char)s[0] ^ (size_t)(unsigned char)s[n - 1] << 2) & 15;
+    struct chan_seen *c = &r->chan_seen[k];
+    if (c->s != NULL && c->n == n && memcmp(c->s, s, n) == 0)
+        return c->id;
+    uint32_t id = jm__intern_id(r->t->chans, s, n);
+    if (!r->err)
+        *c = (struct chan_seen){(const unsigned char *)s, n, id};
+    return id;
 }
 
 uint32_t jm__sr_case(jm__state_r *r)

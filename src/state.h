@@ -58,6 +58,9 @@ void jm__sw_section_end(jm__state_w *w);
 /* The bytes so far, with the checksum appended: the whole file. Ends the writer's use. */
 const void *jm__sw_finish(jm__state_w *w, size_t *n);
 
+/* jm__sw_finish's bytes handed over: the caller frees them; the writer keeps none. */
+void *jm__sw_take(jm__state_w *w, size_t *n);
+
 /* ---- Reading ---------------------------------------------------------------- */
 
 /* A state being read. Reads never go past its end: a read that would sets the error (sticky)

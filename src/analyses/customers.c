@@ -706,13 +706,55 @@ static uint64_t name_head(const char *s, size_t n)
     return h;
 }
 
-/* By name, in byte order. */
-static int span_cmp(const void *pa, const void *pb)
+/* Spans by name, in byte order (the tie-break of spans whose heads are equal). */
+static int span_cmp(const void *pa, const void *pb, void *data)
 {
-    const span *x = pa, *y = pb;
-    if (x->head != y->head)
-        return x->head < y->head ? -1 : 1;
+    const span *sp = data;
+    const span *x = &sp[*(const uint32_t *)pa], *y = &sp[*(const uint32_t *)pb];
     return jm__bytes_cmp(x->name, x->n, y->name, y->n);
+}
+
+/* The order of the ns spans by name, in byte order: a radix sort of their heads, a byte a pass
+ * (passes whose byte every head shares are skipped), then each run of equal heads (names that
+ * share their first 8 bytes) by the whole name. A qsort of the spans themselves took a quarter
+ * of a state's writing on the benchmark log (1 million customers). */
+static uint32_t *spans_by_name(const span *sp, size_t ns)
+{
+    if (ns > UINT32_MAX)
+        jm__die("more than 4 billion customers");
+    struct hk {
+        uint64_t head;
+        uint32_t i;
+    } *a = jm__xmalloc((ns ? ns : 1) * sizeof *a), *t = jm__xmalloc((ns ? ns : 1) * sizeof *t);
+    for (size_t i = 0; i < ns; i++)
+        a[i] = (struct hk){sp[i].head, (uint32_t)i};
+    for (int pass = 0; pass < 8; pass++) {
+        size_t count[256] = {0};
+        int shift = 8 * pass;
+        for (size_t i = 0; i < ns; i++)
+            count[(a[i].head >> shift) & 0xff]++;
+        if (jm__radix_places(count, 256, ns))
+            continue;
+        for (size_t i = 0; i < ns; i++)
+            t[count[(a[i].head >> shift) & 0xff]++] = a[i];
+        struct hk *x = a;
+        a = t;
+        t = x;
+    }
+    free(t);
+    uint32_t *ord = jm__xmalloc((ns ? ns : 1) * sizeof *ord);
+    for (size_t i = 0; i < ns; i++)
+        ord[i] = a[i].i;
+    for (size_t i = 0; i < ns;) {
+        size_t j = i + 1;
+        while (j < ns && a[j].head == a[i].head)
+            j++;
+        if (j - i > 1)
+            jm__sort(ord + i, j - i, sizeof *ord, span_cmp, (void *)sp);
+        i = j;
+    }
+    free(a);
+    return ord;
 }
 
 static void sw_chan(jm__state_w *w, const jm__ctx *ctx, uint32_t c)
@@ -767,16 +809,16 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
         sp[ns++] = (span){name_head(name, n), a, b, xa, x, name, n};
         a = b;
     }
-    if (ns > 0)
-        qsort(sp, ns, sizeof *sp, span_cmp);
+    uint32_t *ord = spans_by_name(sp, ns);
     jm__sw_u64(w, ns);
     uint32_t *chs = NULL;
     size_t chs_cap = 0;
-    for (size_t i = 0; i < ns; i++) {
-        jm__sw_bytes(w, sp[i].name, sp[i].n);
-        jm__sw_u64(w, sp[i].b - sp[i].a);
+    for (size_t o = 0; o < ns; o++) {
+        const span *p = &sp[ord[o]];
+        jm__sw_bytes(w, p->name, p->n);
+        jm__sw_u64(w, p->b - p->a);
         size_t nch = 0;
-        for (size_t k = sp[i].a; k < sp[i].b; k++) {
+        for (size_t k = p->a; k < p->b; k++) {
             const cjour *J = &s->j[k];
             const uint32_t *f = first_of(s, J->first);
             jm__sw_i64(w, J->start);
@@ -786,7 +828,7 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
             sw_chan(w, ctx, f[F_CHAN]);
         }
         /* The channels of its journeys past their first, each once, by name. */
-        for (size_t q = sp[i].xa; q < sp[i].xb; q++) {
+        for (size_t q = p->xa; q < p->xb; q++) {
             jm__grow((void **)&chs, &chs_cap, nch + 1, sizeof *chs);
             chs[nch++] = (uint32_t)s->extra[q];
         }
@@ -809,6 +851,7 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
             sw_chan(w, ctx, chs[k]);
     }
     free(chs);
+    free(ord);
     free(sp);
     free(arena);
     jm__sw_u64(w, s->nesc);
