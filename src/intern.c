@@ -31,9 +31,12 @@ struct jm__intern {
     /* Open addressing with linear probing. A slot holds the hash's high half (its place in the
      * table comes from there too) and id + 1 in its low half; 0 is empty. A probe compares the
      * hash without touching an entry or its bytes, each a cache miss on a big table, and
-     * growing the table needs nothing but the slots. */
+     * growing the table needs nothing but the slots. The table grows by half (its size need
+     * not be a power of two: a place is the hash's high half scaled to it), so that it is at
+     * most a third larger than a load of 3/4 asks, not twice: 1.04 million customers take
+     * 1.5 million slots (12 MB), where doubling gave 2.1 million (16.8 MB). */
     uint64_t *slot;
-    size_t mask;
+    size_t size; /* slots; 0 when there is no index (jm__intern_drop_index) */
     char **blocks; /* every allocation holding strings; never moved, so pointers stay valid */
     size_t nblocks, blocks_cap;
     char *chunk; /* the block short strings are appended to */
@@ -74,8 +77,8 @@ int jm__bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
 jm__intern *jm__intern_new(void)
 {
     jm__intern *t = jm__xcalloc(1, sizeof *t);
-    t->mask = 1023;
-    t->slot = jm__xzeroed(t->mask + 1, sizeof *t->slot);
+    t->size = 1024;
+    t->slot = jm__xzeroed(t->size, sizeof *t->slot);
     return t;
 }
 
@@ -132,26 +135,33 @@ static const char *store(jm__intern *t, const char *s, size_t n)
 #define SLOT_HASH 0xffffffff00000000ULL
 
 
-static size_t home(uint64_t h, size_t mask)
+/* The place of a hash in a table of size slots: its high half scaled to [0, size). */
+static inline size_t home(uint64_t h, size_t size)
 {
-    return (size_t)(h >> 32) & mask;
+    return (size_t)(((h >> 32) * (uint64_t)size) >> 32);
+}
+
+/* The slot after slot i of a table of size slots, the first after the last. */
+static inline size_t next_slot(size_t i, size_t size)
+{
+    return i + 1 == size ? 0 : i + 1;
 }
 
 static void rehash(jm__intern *t)
 {
-    size_t mask = t->mask * 2 + 1;
-    uint64_t *slot = jm__xzeroed(mask + 1, sizeof *slot);
-    for (size_t k = 0; k <= t->mask; k++) {
+    size_t size = t->size + t->size / 2;
+    uint64_t *slot = jm__xzeroed(size, sizeof *slot);
+    for (size_t k = 0; k < t->size; k++) {
         if (t->slot[k] == 0)
             continue;
-        size_t i = home(t->slot[k], mask);
+        size_t i = home(t->slot[k], size);
         while (slot[i] != 0)
-            i = (i + 1) & mask;
+            i = next_slot(i, size);
         slot[i] = t->slot[k];
     }
     free(t->slot);
     t->slot = slot;
-    t->mask = mask;
+    t->size = size;
 }
 
 /* The index built again from the entries (after jm__intern_drop_index). */
@@ -159,14 +169,14 @@ static void reindex(jm__intern *t)
 {
     size_t size = 1024;
     while (size < 2 * t->n)
-        size *= 2;
-    t->mask = size - 1;
+        size += size / 2;
+    t->size = size;
     t->slot = jm__xzeroed(size, sizeof *t->slot);
     for (size_t k = 0; k < t->n; k++) {
         uint64_t h = jm__hash(t->ent[k], entry_len(t->ent[k])) & SLOT_HASH;
-        size_t i = home(h, t->mask);
+        size_t i = home(h, size);
         while (t->slot[i] != 0)
-            i = (i + 1) & t->mask;
+            i = next_slot(i, size);
         t->slot[i] = h | ((uint64_t)k + 1);
     }
 }
@@ -174,7 +184,7 @@ static void reindex(jm__intern *t)
 /* The slot holding s, or the empty slot where it belongs. */
 static size_t probe(const jm__intern *t, const char *s, size_t n, uint64_t h)
 {
-    size_t i = home(h, t->mask);
+    size_t i = home(h, t->size);
     for (;;) {
         uint64_t v = t->slot[i];
         if (v == 0)
@@ -184,7 +194,7 @@ static size_t probe(const jm__intern *t, const char *s, size_t n, uint64_t h)
             if (entry_len(e) == n && jm__bytes_eq(e, s, n))
                 return i;
         }
-        i = (i + 1) & t->mask;
+        i = next_slot(i, t->size);
     }
 }
 
@@ -192,14 +202,14 @@ void jm__intern_prefetch(const jm__intern *t, uint64_t h)
 {
     if (t->slot == NULL)
         return;
-    __builtin_prefetch(&t->slot[home(h, t->mask)]);
+    __builtin_prefetch(&t->slot[home(h, t->size)]);
 }
 
 void jm__intern_prefetch_step(const jm__intern *t, uint64_t h, int step)
 {
     if (t->slot == NULL)
         return;
-    uint64_t v = t->slot[home(h, t->mask)];
+    uint64_t v = t->slot[home(h, t->size)];
     if (v == 0 || (v & SLOT_HASH) != (h & SLOT_HASH))
         return;
     if (step == 1)
@@ -223,7 +233,7 @@ uint32_t jm__intern_id_hashed(jm__intern *t, const char *s, size_t n, uint64_t h
     t->ent[t->n] = store(t, s, n);
     t->slot[i] = (h & SLOT_HASH) | ((uint64_t)t->n + 1);
     t->n++;
-    if (t->n * 4 > (t->mask + 1) * 3)
+    if (t->n * 4 > t->size * 3)
         rehash(t);
     return (uint32_t)t->n - 1;
 }
@@ -255,7 +265,7 @@ void jm__intern_drop_index(jm__intern *t)
 {
     free(t->slot);
     t->slot = NULL;
-    t->mask = 0;
+    t->size = 0;
     t->ent = jm__xrealloc(t->ent, (t->n ? t->n : 1) * sizeof *t->ent);
     t->cap = t->n;
 }
@@ -263,7 +273,7 @@ void jm__intern_drop_index(jm__intern *t)
 void jm__intern_clear(jm__intern *t)
 {
     if (t->slot != NULL)
-        memset(t->slot, 0, (t->mask + 1) * sizeof *t->slot);
+        memset(t->slot, 0, t->size * sizeof *t->slot);
     t->n = 0;
     /* Keep the chunk short strings go to, for reuse; every other block goes. */
     size_t k = 0;
