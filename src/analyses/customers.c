@@ -44,7 +44,7 @@ typedef struct customers {
     jm__seqtab *firsts; /* (events, first step, first channel) -> id (cjour.first) */
     /* A memo of firsts by a hash of the triple (allocated by the first lookup): journeys
      * repeat a few hundred triples, and a hit costs one load where the table's lookup hashed
-     * the triple and compared it in place (a third of add()'s time on the benchmark log). */
+     * the triple and compared it in place (half of add()'s time on the benchmark log). */
     struct fmemo {
         uint32_t n, step, chan, id1; /* id1: the id + 1; 0 empty */
     } *fmemo;
@@ -97,9 +97,10 @@ static size_t ss_names(const jm_options *opt, char ***names)
     return n;
 }
 
-/* The id of a journey's (events, first step, first channel) in s->firsts. */
+/* Slots of customers.fmemo (16 KiB). */
 #define FMEMO_BITS 10
 
+/* The id of a journey's (events, first step, first channel) in s->firsts. */
 static uint32_t first_id(customers *s, uint32_t n, uint32_t step, uint32_t chan)
 {
     if (s->fmemo == NULL)
