@@ -61,24 +61,37 @@ uint32_t jm__intern_count(const jm__intern *t);
 uint64_t jm__hash(const void *p, size_t n);
 
 /* Byte equality of two n-byte strings, without a library call for the short ids and names
- * that make up most lookups. */
+ * that make up most lookups: up to 32 bytes, eight at a time (the last eight overlapping what
+ * came before); 4 to 7 bytes as two overlapping words of four (a resource id such as
+ * "AG0161"). */
 static inline bool jm__bytes_eq(const char *a, const char *b, size_t n)
 {
-    if (n >= 8 && n <= 16) {
-        uint64_t x0, x1, y0, y1;
-        memcpy(&x0, a, 8);
-        memcpy(&y0, b, 8);
-        memcpy(&x1, a + n - 8, 8);
-        memcpy(&y1, b + n - 8, 8);
-        return x0 == y0 && x1 == y1;
-    }
-    if (n < 8) {
-        for (size_t i = 0; i < n; i++)
-            if (a[i] != b[i])
+    if (n > 32)
+        return memcmp(a, b, n) == 0;
+    if (n >= 8) {
+        uint64_t x, y;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
                 return false;
-        return true;
+        }
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
     }
-    return memcmp(a, b, n) == 0;
+    if (n >= 4) {
+        uint32_t p, q, r, t;
+        memcpy(&p, a, 4);
+        memcpy(&q, b, 4);
+        memcpy(&r, a + n - 4, 4);
+        memcpy(&t, b + n - 4, 4);
+        return p == q && r == t;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return false;
+    return true;
 }
 
 /* Compare two byte strings in byte order, a prefix first. */

@@ -470,39 +470,6 @@ static inline uint64_t ends_of(const char *s, size_t n)
     return (a ^ (uint64_t)n << 56) * 0x9e3779b97f4a7c15ULL ^ (b * 0xc2b2ae3d27d4eb4fULL);
 }
 
-/* Byte equality of n bytes, eight at a time without a library call up to 32 (4 to 7: two
- * words of four that overlap, as a resource id such as "AG0161" has). */
-static inline bool same_bytes(const char *a, const char *b, size_t n)
-{
-    if (n > 32)
-        return memcmp(a, b, n) == 0;
-    if (n >= 4 && n < 8) {
-        uint32_t p, q, r, t;
-        memcpy(&p, a, 4);
-        memcpy(&q, b, 4);
-        memcpy(&r, a + n - 4, 4);
-        memcpy(&t, b + n - 4, 4);
-        return p == q && r == t;
-    }
-    uint64_t x, y;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&x, a + i, 8);
-        memcpy(&y, b + i, 8);
-        if (x != y)
-            return false;
-    }
-    if (i < n && n >= 8) {
-        memcpy(&x, a + n - 8, 8);
-        memcpy(&y, b + n - 8, 8);
-        return x == y;
-    }
-    for (; i < n; i++)
-        if (a[i] != b[i])
-            return false;
-    return true;
-}
-
 /* A kind new to the batch, first seen at line: are its names UTF-8? Checked only here, when a
  * name is first interned in a batch, so the rows pay nothing; the first line of a file whose
  * activity or channel is not UTF-8 is still found, as batches are merged in file order. */
@@ -528,8 +495,8 @@ static uint32_t memo_kind(jm__batch *b, jm__intern *t, uint64_t line, const char
         const char *k = m->key;
         uint32_t ka;
         memcpy(&ka, k + len - KIND_TAIL, 4);
-        if (len == na + nc + KIND_TAIL && ka == na && same_bytes(k, act, na) &&
-            same_bytes(k + na, ch, nc))
+        if (len == na + nc + KIND_TAIL && ka == na && jm__bytes_eq(k, act, na) &&
+            jm__bytes_eq(k + na, ch, nc))
             return id;
     }
     jm__grow((void **)&b->key, &b->key_cap, na + nc + KIND_TAIL, 1);
@@ -554,7 +521,7 @@ static uint32_t res_id(jm__batch *b, const char *res, size_t n)
     uint64_t fp = ends_of(res, n);
     size_t slot = (size_t)((fp * 0x9e3779b97f4a7c15ULL) >> (64 - RSEEN_BITS));
     const struct seen *m = &b->rseen[slot];
-    if (m->id != 0 && m->fp == fp && m->len == n && same_bytes(m->key, res, n))
+    if (m->id != 0 && m->fp == fp && m->len == n && jm__bytes_eq(m->key, res, n))
         return m->id - 1;
     uint32_t id = jm__intern_id(b->ress, n > 0 ? res : "", n);
     size_t len;
