@@ -416,6 +416,25 @@ static void sort_u32_long(uint32_t *v, size_t n)
     free(count);
 }
 
+jm__key16 *jm__sort_key16(jm__key16 *a, jm__key16 *tmp, size_t n)
+{
+    size_t count[8][256];
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++)
+        for (int d = 0; d < 8; d++)
+            count[d][(a[i].key >> (8 * d)) & 0xff]++;
+    for (int d = 0; d < 8; d++) {
+        if (jm__radix_places(count[d], 256, n))
+            continue;
+        for (size_t i = 0; i < n; i++)
+            tmp[count[d][(a[i].key >> (8 * d)) & 0xff]++] = a[i];
+        jm__key16 *x = a;
+        a = tmp;
+        tmp = x;
+    }
+    return a;
+}
+
 void jm__sort_u32(uint32_t *v, size_t n)
 {
     if (n < 64) {

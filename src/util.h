@@ -100,6 +100,17 @@ void jm__vals_free(jm__vals *l);
 /* Sort uint32 values ascending. */
 void jm__sort_u32(uint32_t *v, size_t n);
 
+/* A record sorted by its 64-bit key (jm__sort_key16): what it carries is the caller's. */
+typedef struct jm__key16 {
+    uint64_t key;
+    uint64_t val;
+} jm__key16;
+
+/* Sort a[0 .. n) by key, ascending and stable: a radix sort, a byte of the key a pass, the
+ * passes whose byte every key shares skipped. tmp has room for n records. Returns a or tmp,
+ * whichever holds the sorted records; the other holds no meaning. */
+jm__key16 *jm__sort_key16(jm__key16 *a, jm__key16 *tmp, size_t n);
+
 /* For measuring: with JMINE_TRACE set in the environment, one line to standard error saying that
  * a phase ended, with the monotonic clock, the process's CPU time so far (user + system) and its
  * peak resident memory so far. */

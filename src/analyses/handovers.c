@@ -20,11 +20,10 @@ typedef struct ho {
 /* A handover as add() meets it, kept until PEND_MAX of them are folded into their pairs: a
  * lookup of the pair and a push of its wait per handover missed the cache (3.4 million
  * handovers over 32,580 pairs of 9,336 agents on the benchmark log), so add() appends, and the
- * fold sorts them by pair (one lookup a pair, each pair's waits pushed together). */
-typedef struct pend {
-    uint64_t key;  /* from << 32 | to */
-    uint64_t wait; /* the wait, floored at 0; the top bit: the pair's first in its journey */
-} pend;
+ * fold sorts them by pair (one lookup a pair, each pair's waits pushed together). Its key is
+ * from << 32 | to; its val the wait, floored at 0, the top bit set for the pair's first
+ * handover in its journey. */
+typedef jm__key16 pend;
 
 #define FIRST_IN_JOURNEY (UINT64_C(1) << 63)
 
@@ -93,21 +92,8 @@ static void fold(handovers *s)
 {
     if (s->np == 0)
         return;
-    size_t count[8][256];
-    memset(count, 0, sizeof count);
-    for (size_t i = 0; i < s->np; i++)
-        for (int d = 0; d < 8; d++)
-            count[d][(s->p[i].key >> (8 * d)) & 0xff]++;
-    pend *a = s->p, *t = jm__xmalloc(s->np * sizeof *t);
-    for (int d = 0; d < 8; d++) {
-        if (jm__radix_places(count[d], 256, s->np))
-            continue;
-        for (size_t i = 0; i < s->np; i++)
-            t[count[d][(a[i].key >> (8 * d)) & 0xff]++] = a[i];
-        pend *x = a;
-        a = t;
-        t = x;
-    }
+    pend *t = jm__xmalloc(s->np * sizeof *t);
+    pend *a = jm__sort_key16(s->p, t, s->np);
     for (size_t i = 0; i < s->np;) {
         size_t e = i;
         while (e < s->np && a[e].key == a[i].key)
@@ -115,8 +101,8 @@ static void fold(handovers *s)
         ho *h = ho_of(s, (uint32_t)(a[i].key >> 32), (uint32_t)a[i].key);
         h->count += e - i;
         for (; i < e; i++) {
-            h->journeys += (a[i].wait & FIRST_IN_JOURNEY) != 0;
-            jm__vals_push(&h->wait, (int64_t)(a[i].wait & ~FIRST_IN_JOURNEY));
+            h->journeys += (a[i].val & FIRST_IN_JOURNEY) != 0;
+            jm__vals_push(&h->wait, (int64_t)(a[i].val & ~FIRST_IN_JOURNEY));
         }
     }
     free(a == s->p ? t : a); /* p's room is kept for the next ones */

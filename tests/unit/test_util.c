@@ -147,6 +147,35 @@ static void test_util_radix_sorts_match_qsort(void **state)
     }
 }
 
+/* By key, then by val: with val the record's place, the order a stable sort by key gives. */
+static int cmp_key16(const void *pa, const void *pb)
+{
+    const jm__key16 *x = pa, *y = pb;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->val > y->val) - (x->val < y->val);
+}
+
+/* Keyed records against qsort by (key, place): keys with bytes every record shares (so that
+ * passes are skipped), others spread over every byte, and many equal keys (stability). */
+static void test_util_sort_key16_matches_qsort(void **state)
+{
+    fixture *f = *state;
+    static const uint64_t masks[] = {0xff, 0xffff000000ULL, 0x00ff00ff00ff00ffULL, UINT64_MAX};
+    for (size_t k = 0; k < sizeof masks / sizeof masks[0]; k++) {
+        size_t n = 20000;
+        jm__key16 *a = malloc(n * sizeof *a), *t = malloc(n * sizeof *t), *b = malloc(n * sizeof *b);
+        for (size_t i = 0; i < n; i++)
+            a[i] = b[i] = (jm__key16){(next(f) & masks[k]) | 0x4300000000000000ULL, i};
+        jm__key16 *got = jm__sort_key16(a, t, n);
+        qsort(b, n, sizeof *b, cmp_key16);
+        assert_memory_equal(got, b, n * sizeof *b);
+        free(a);
+        free(t);
+        free(b);
+    }
+}
+
 /* The one-pass count against a byte-at-a-time reading of its definition, at every alignment and
  * length near the 16-byte steps, over a buffer long enough for the byte counters to be summed
  * more than once (255 steps), with CRs and LFs next to each other and next to the end. */
@@ -189,6 +218,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_util_vals_percentiles_match_sorted_copy, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_util_radix_sorts_match_qsort, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_util_sort_key16_matches_qsort, setup, teardown),
         cmocka_unit_test_setup_teardown(test_util_vals_sorted_runs_match_qsort, setup, teardown),
         cmocka_unit_test(test_util_count_text_matches_naive_count),
     };
