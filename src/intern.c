@@ -147,18 +147,23 @@ static inline size_t next_slot(size_t i, size_t size)
     return i + 1 == size ? 0 : i + 1;
 }
 
+/* Slot value v (hash's high half | id + 1) put in the first empty slot from its home, in a
+ * table of size slots known to hold no string equal to its. */
+static void place(uint64_t *slot, size_t size, uint64_t v)
+{
+    size_t i = home(v, size);
+    while (slot[i] != 0)
+        i = next_slot(i, size);
+    slot[i] = v;
+}
+
 static void rehash(jm__intern *t)
 {
     size_t size = t->size + t->size / 2;
     uint64_t *slot = jm__xzeroed(size, sizeof *slot);
-    for (size_t k = 0; k < t->size; k++) {
-        if (t->slot[k] == 0)
-            continue;
-        size_t i = home(t->slot[k], size);
-        while (slot[i] != 0)
-            i = next_slot(i, size);
-        slot[i] = t->slot[k];
-    }
+    for (size_t k = 0; k < t->size; k++)
+        if (t->slot[k] != 0)
+            place(slot, size, t->slot[k]);
     free(t->slot);
     t->slot = slot;
     t->size = size;
@@ -172,13 +177,9 @@ static void reindex(jm__intern *t)
         size += size / 2;
     t->size = size;
     t->slot = jm__xzeroed(size, sizeof *t->slot);
-    for (size_t k = 0; k < t->n; k++) {
-        uint64_t h = jm__hash(t->ent[k], entry_len(t->ent[k])) & SLOT_HASH;
-        size_t i = home(h, size);
-        while (t->slot[i] != 0)
-            i = next_slot(i, size);
-        t->slot[i] = h | ((uint64_t)k + 1);
-    }
+    for (size_t k = 0; k < t->n; k++)
+        place(t->slot, size,
+              (jm__hash(t->ent[k], entry_len(t->ent[k])) & SLOT_HASH) | ((uint64_t)k + 1));
 }
 
 /* The slot holding s, or the empty slot where it belongs. */
