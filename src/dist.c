@@ -184,168 +184,27 @@ bool jm__dist_range_failed(const jm_log *log)
 
 /* ---- Events sent to their owner ---- */
 
-unsigned jm__dist_owner(const char *id, size_t len, unsigned n)
+void jm__dist_route(jm_log *log, unsigned n)
 {
-    /* The low half: the bucket takes the high one. */
-    return (unsigned)((uint32_t)jm__hash(id, len) % n);
+    jm__route_free(log->route);
+    log->route = jm__route_new(n);
+    log->marks_lost = true; /* no bucket holds the events read */
 }
 
-static inline void put(jm__dist_buf *b, const void *p, size_t n)
+uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out)
 {
-    if (b->cap - b->n < n)
-        jm__grow((void **)&b->p, &b->cap, b->n + n, 1);
-    memcpy(b->p + b->n, p, n);
-    b->n += n;
-}
-
-static inline void put32(jm__dist_buf *b, uint32_t v)
-{
-    put(b, &v, 4);
-}
-
-/* A record: case (or DEF), kind, start, duration, fingerprint, customer (NONE: none); a long
- * duration's end after it. DEF starts a name: 0 and a case id, 1 and a kind's activity, channel
- * and resource (NONE: none), or 2 and a customer id. */
-#define DEF UINT32_MAX
-#define NONE UINT32_MAX
-
-/* Entry i of bucket k: its bytes and length (entries lie back to back, as buckets.c keeps
- * them; a case id may hold NUL bytes). */
-static const char *entry_bytes(const jm__bucket *k, size_t i, size_t *len)
-{
-    size_t end = i + 1 < k->nentry ? k->entry[i + 1] : k->names_len;
-    *len = end - k->entry[i] - 1;
-    return k->names + k->entry[i];
-}
-
-typedef struct export_ctx {
-    jm_log *log;
-    jm__dist_buf *out;
-    unsigned n;
-    uint32_t *owner;                /* by case entry of the bucket: its owner */
-    uint32_t *wire;                 /* by case entry: its number in its owner's buffer */
-    uint32_t *kind_wire;            /* by (kind, owner): its number there, or NONE */
-    uint32_t *ncases, *nkinds;      /* by owner: names sent so far */
-    uint32_t *ncusts;
-    uint32_t *cust_wire;            /* by (customer, owner): its number there, or NONE */
-    size_t ncust_wire, cust_cap;
-    uint64_t events;
-} export_ctx;
-
-static void export_event(void *data, jm__event *e, int64_t end, uint32_t side, unsigned bucket)
-{
-    export_ctx *x = data;
-    jm__bucket *k = &x->log->events->b[bucket];
-    uint32_t o = x->owner[e->cas];
-    jm__dist_buf *b = &x->out[o];
-    if (x->wire[e->cas] == NONE) {
-        size_t len;
-        const char *id = entry_bytes(k, e->cas, &len);
-        put32(b, DEF);
-        put32(b, 0);
-        put32(b, (uint32_t)len);
-        put(b, id, len);
-        x->wire[e->cas] = x->ncases[o]++;
-    }
-    uint32_t *kw = &x->kind_wire[(size_t)e->act * x->n + o];
-    if (*kw == NONE) {
-        const jm_log *log = x->log;
-        size_t al, cl = 0;
-        const char *a = jm__intern_str(log->acts, log->kind_act[e->act], &al);
-        uint32_t chan = log->kind_chan[e->act];
-        const char *c = chan == JM_NO_CHANNEL ? NULL : jm__intern_str(log->chans, chan, &cl);
-        uint32_t res = log->has_resource ? log->kind_res[e->act] : JM_NO_SIDE;
-        size_t rl = 0;
-        const char *rs = res == JM_NO_SIDE ? NULL : jm__intern_str(log->ress, res, &rl);
-        put32(b, DEF);
-        put32(b, 1);
-        put32(b, (uint32_t)al);
-        put(b, a, al);
-        put32(b, c == NULL ? NONE : (uint32_t)cl);
-        if (c != NULL)
-            put(b, c, cl);
-        put32(b, rs == NULL ? NONE : (uint32_t)rl);
-        if (rs != NULL)
-            put(b, rs, rl);
-        *kw = x->nkinds[o]++;
-    }
-    uint32_t sw = NONE;
-    if (side != JM_NO_SIDE) {
-        if (x->ncust_wire < ((size_t)side + 1) * x->n) {
-            jm__grow((void **)&x->cust_wire, &x->cust_cap, ((size_t)side + 1) * x->n,
-                     sizeof *x->cust_wire);
-            while (x->ncust_wire < ((size_t)side + 1) * x->n)
-                x->cust_wire[x->ncust_wire++] = NONE;
-        }
-        uint32_t *cw = &x->cust_wire[(size_t)side * x->n + o];
-        if (*cw == NONE) {
-            size_t ul;
-            const char *u = jm__intern_str(x->log->custs, side, &ul);
-            put32(b, DEF);
-            put32(b, 2);
-            put32(b, (uint32_t)ul);
-            put(b, u, ul);
-            *cw = x->ncusts[o]++;
-        }
-        sw = *cw;
-    }
-    /* The record built whole, then copied once. */
-    unsigned char rec[36];
-    memcpy(rec, &x->wire[e->cas], 4);
-    memcpy(rec + 4, kw, 4);
-    memcpy(rec + 8, &e->start, 8);
-    memcpy(rec + 16, &e->dur, 4);
-    memcpy(rec + 20, &e->chan, 4);
-    memcpy(rec + 24, &sw, 4);
-    if (e->dur == JM_DUR_LONG) {
-        memcpy(rec + 28, &end, 8);
-        put(b, rec, 36);
-    } else {
-        put(b, rec, 28);
-    }
-    x->events++;
-}
-
-uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n)
-{
-    if (log->spill != NULL)
-        jm__die("jm__dist_export after a spill");
-    uint32_t nk = jm__intern_count(log->kinds);
-    export_ctx x = {.log = log, .out = out, .n = n};
-    x.kind_wire = jm__xmalloc(((size_t)nk * n + 1) * sizeof *x.kind_wire);
-    memset(x.kind_wire, 0xff, ((size_t)nk * n + 1) * sizeof *x.kind_wire);
-    x.ncases = jm__xcalloc(n, sizeof *x.ncases);
-    x.nkinds = jm__xcalloc(n, sizeof *x.nkinds);
-    x.ncusts = jm__xcalloc(n, sizeof *x.ncusts);
-    for (unsigned i = 0; i < JM_BUCKETS; i++) {
-        jm__bucket *k = &log->events->b[i];
-        x.owner = jm__xmalloc((k->nentry + 1) * sizeof *x.owner);
-        x.wire = jm__xmalloc((k->nentry + 1) * sizeof *x.wire);
-        for (size_t c = 0; c < k->nentry; c++) {
-            size_t len;
-            const char *id = entry_bytes(k, c, &len);
-            x.owner[c] = jm__dist_owner(id, len, n);
-            x.wire[c] = NONE;
-        }
-        jm__buckets_each(log->events, i, export_event, &x);
-        free(x.owner);
-        free(x.wire);
-    }
-    free(x.kind_wire);
-    free(x.ncases);
-    free(x.nkinds);
-    free(x.ncusts);
-    free(x.cust_wire);
-    /* The events left: the log takes what the owners send it, from a fresh set of buckets. */
-    jm__buckets_clear(log->events);
-    jm__buckets_init(log->events);
+    if (log->route == NULL)
+        jm__die("jm__dist_export without jm__dist_route");
+    uint64_t events = jm__route_take(log->route, out);
+    jm__route_free(log->route);
+    log->route = NULL;
     log->events->side = log->has_customer;
     log->nmarks = 0;
     log->marks_lost = true;
     /* The log's events are now those its owners send it (a state's event count bounds what it
      * may hold: docs/state-format.md). */
     log->stats.events = 0;
-    return x.events;
+    return events;
 }
 
 /* Read 4 bytes, or fail. */
@@ -368,37 +227,37 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
     while (ok && p < end) {
         uint32_t a;
         ok = get32(&p, end, &a);
-        if (ok && a == DEF) {
+        if (ok && a == JM_WIRE_DEF) {
             uint32_t what, len;
             ok = get32(&p, end, &what) && get32(&p, end, &len) && (size_t)(end - p) >= len;
-            if (ok && what == 0) {
+            if (ok && what == JM_WIRE_CASE) {
                 unsigned b = jm__bucket_of((uint32_t)(jm__hash(p, len) >> 32));
                 jm__grow((void **)&cb, &ccap, ncase + 1, sizeof *cb);
                 jm__grow((void **)&ce, &ecap, ncase + 1, sizeof *ce);
                 cb[ncase] = b;
                 ce[ncase++] = jm__buckets_add_case(log->events, b, p, len);
                 p += len;
-            } else if (ok && what == 1) {
+            } else if (ok && what == JM_WIRE_KIND) {
                 const char *act = p;
                 p += len;
                 uint32_t cl;
-                ok = get32(&p, end, &cl) && (cl == NONE || (size_t)(end - p) >= cl);
+                ok = get32(&p, end, &cl) && (cl == JM_WIRE_NONE || (size_t)(end - p) >= cl);
                 if (!ok)
                     break;
                 const char *chan = p;
-                if (cl != NONE)
+                if (cl != JM_WIRE_NONE)
                     p += cl;
                 uint32_t rl;
-                ok = get32(&p, end, &rl) && (rl == NONE || (size_t)(end - p) >= rl);
+                ok = get32(&p, end, &rl) && (rl == JM_WIRE_NONE || (size_t)(end - p) >= rl);
                 if (!ok)
                     break;
                 /* As batch.c makes them: (activity, channel), and the resource with a resource
                  * column. */
                 uint32_t pair[3] = {jm__intern_id(log->acts, act, len),
-                                    cl == NONE ? JM_NO_CHANNEL
+                                    cl == JM_WIRE_NONE ? JM_NO_CHANNEL
                                                : jm__intern_id(log->chans, chan, cl),
-                                    rl == NONE ? JM_NO_SIDE : jm__intern_id(log->ress, p, rl)};
-                if (rl != NONE)
+                                    rl == JM_WIRE_NONE ? JM_NO_SIDE : jm__intern_id(log->ress, p, rl)};
+                if (rl != JM_WIRE_NONE)
                     p += rl;
                 uint32_t before = jm__intern_count(log->kinds);
                 uint32_t id = jm__intern_id(log->kinds, (const char *)pair,
@@ -416,7 +275,7 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
                 }
                 jm__grow((void **)&kd, &kcap, nkind + 1, sizeof *kd);
                 kd[nkind++] = id;
-            } else if (ok && what == 2) {
+            } else if (ok && what == JM_WIRE_CUSTOMER) {
                 jm__grow((void **)&cu, &cucap, ncu + 1, sizeof *cu);
                 cu[ncu++] = jm__intern_id(log->custs, p, len);
                 p += len;
@@ -436,7 +295,7 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
         memcpy(&e.chan, p + 12, 4);
         memcpy(&side, p + 16, 4);
         p += 20;
-        ok = side == NONE || side < ncu;
+        ok = side == JM_WIRE_NONE || side < ncu;
         if (!ok)
             break;
         int64_t fin = 0;
@@ -452,7 +311,7 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
         e.cas = ce[a];
         e.act = kd[kind];
         if (log->events->side)
-            jm__buckets_add_side(log->events, cb[a], &e, fin, side == NONE ? JM_NO_SIDE : cu[side]);
+            jm__buckets_add_side(log->events, cb[a], &e, fin, side == JM_WIRE_NONE ? JM_NO_SIDE : cu[side]);
         else
             jm__buckets_add(log->events, cb[a], &e, fin);
         log->stats.events++;

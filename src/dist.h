@@ -5,6 +5,8 @@
 #ifndef JM_DIST_H
 #define JM_DIST_H
 
+#include "route.h"
+
 #include <jmine/jmine.h>
 
 #include <stdbool.h>
@@ -40,23 +42,16 @@ bool jm__dist_range_failed(const jm_log *log);
 
 /* ---- Events sent to the owner of their case ---- */
 
-/* The process (of n) that owns a case id: a hash of its bytes, the same in every process. */
-unsigned jm__dist_owner(const char *id, size_t len, unsigned n);
+/* Send the log's events to their owners (of n processes, by jm__route_owner of their case id)
+ * from now on: each batch read is written to one buffer per owner (route.h) as it merges,
+ * instead of to the log's buckets. Call before the first file is added; read with
+ * memory_bytes 0. */
+void jm__dist_route(jm_log *log, unsigned n);
 
-/* A byte buffer. */
-typedef struct jm__dist_buf {
-    char *p;
-    size_t n, cap;
-} jm__dist_buf;
-
-/* Take every event out of the log (its events are then empty) into out[0..n), one buffer per
- * owner, each event as a 28-byte record (case, kind, start, duration, fingerprint, customer)
- * after the names of its case, kind (activity, channel, resource) and customer, each named
- * once per buffer: per process, the events of a case
- * stay in input order; each record also carries its customer (a name sent once, too). Events
- * must not have been spilled (read with memory_bytes 0). Returns
- * the events taken; the log's event count is then 0, and grows as events are imported. */
-uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out, unsigned n);
+/* Hand the buffers of a routed log over: out[0..n) (n as given to jm__dist_route) receive
+ * them, one per owner, the events of each case in input order. Returns the events written;
+ * the log's event count is then 0, and grows as events are imported. */
+uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out);
 
 /* Add the events of one process's buffer (jm__dist_export) to the log, after those added
  * before: add them in process order, so that a case's events are in input order. Returns

@@ -4,6 +4,7 @@
 #include "store.h"
 #include "bizcal.h"
 #include "buckets.h"
+#include "route.h"
 #include "spill.h"
 #include "util.h"
 
@@ -93,6 +94,7 @@ void jm_log_free(jm_log *log)
     jm__buckets_clear(log->events);
     free(log->events);
     jm__spill_free(log->spill);
+    jm__route_free(log->route);
     for (size_t i = 0; i < log->stats.files; i++)
         free(log->files[i]);
     free(log->files);

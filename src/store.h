@@ -64,6 +64,9 @@ struct jm_log {
         uint64_t lo, hi, line;
     } range;
     bool range_failed; /* stray quotes misled the cut of a range: read the file whole */
+    /* A share's events, written for the processes that own their cases as batches merge
+     * (dist.h: jm__dist_route), or NULL: they go to the buckets. */
+    struct jm__route *route;
     /* jm_report_build of a share: no "every row rejected" check (the run decides that over
      * every share), and the lifecycle mode decided from the whole run's rows. */
     bool share;

@@ -732,6 +732,8 @@ static int run_mpi(jm__cli *r)
         }
         char *err = NULL;
         log = jm_log_new(&r->opt, &err);
+        if (log != NULL)
+            jm__dist_route(log, (unsigned)nranks);
         int ok = log != NULL;
         f = first_failure(ok ? 0 : 2, err ? err : "", &code, &msg);
         free(err);
@@ -832,7 +834,7 @@ static int run_mpi(jm__cli *r)
     /* The shuffle. */
     size_t n = (size_t)nranks;
     jm__dist_buf *out = jm__xcalloc(n, sizeof *out), *in = jm__xcalloc(n, sizeof *in);
-    uint64_t events = jm__dist_export(log, out, n);
+    uint64_t events = jm__dist_export(log, out);
     phase("export");
     char *block = NULL;
     uint64_t sent = shuffle(out, in, &block);

@@ -4,6 +4,7 @@
 #include "batch.h"
 #include "store.h"
 #include "buckets.h"
+#include "../route.h"
 #include "../pseudo.h"
 #include "roles.h"
 #include "util.h"
@@ -1135,7 +1136,8 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     /* Each case of the batch becomes an entry of the bucket its id's hash names: which entries
      * are the same case is found bucket by bucket, when journeys are rebuilt (buckets.h). */
     uint32_t *mc = b->map, *mb = b->map + nc;
-    for (size_t k = 0; k < nc; k++) {
+    jm__route *route = log->route; /* jmine-mpi: the events go to their owners instead */
+    for (size_t k = 0; k < nc && route == NULL; k++) {
         size_t len;
         const char *id = jm__intern_str(b->cases, (uint32_t)k, &len);
         mb[k] = jm__bucket_of(jm__intern_hash_hi(b->cases, (uint32_t)k));
@@ -1169,6 +1171,9 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
             log->kind_act[before] = pair[0];
             log->kind_chan[before] = pair[1];
             log->kind_res[before] = pair[2];
+            if (route != NULL)
+                jm__route_kind(route, before, key, na, key[len - 1] ? key + na : NULL, nchan,
+                               nr > 0 ? key + na + nchan : NULL, nr);
         }
     }
     /* Customers become the log's ids. The log's table of them is big (a customer is met in
@@ -1178,7 +1183,7 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     uint32_t *mcu = b->map + 2 * nc + nk;
     enum { AHEAD = 8, RING = 4 * AHEAD };
     uint64_t hs[RING];
-    for (size_t k = 0; k < ncu + 3 * AHEAD; k++) {
+    for (size_t k = 0; route == NULL && k < ncu + 3 * AHEAD; k++) {
         if (k >= 3 * AHEAD) {
             size_t q = k - 3 * AHEAD;
             mcu[q] = jm__intern_id_hashed(log->custs, b->cbytes + b->ci[q].off, b->ci[q].len,
@@ -1207,7 +1212,23 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     }
     /* Each event goes to the bucket of its case; the long ends, in event order, go along. */
     size_t l = 0;
-    for (size_t i = 0; i < b->nev; i++) {
+    if (route != NULL) {
+        jm__route_batch(route, nc, ncu);
+        for (size_t i = 0; i < b->nev; i++) {
+            jm__event e = b->ev[i];
+            int64_t end = 0;
+            if (e.dur == JM_DUR_LONG)
+                end = b->long_end[l++].end;
+            e.act = mk[e.act];
+            size_t len;
+            const char *id = jm__intern_str(b->cases, e.cas, &len);
+            uint32_t cu = b->cust != NULL ? b->cust[i] : JM_NO_SIDE;
+            jm__route_event(route, &e, end, id, len, cu,
+                            cu != JM_NO_SIDE ? b->cbytes + b->ci[cu].off : NULL,
+                            cu != JM_NO_SIDE ? b->ci[cu].len : 0);
+        }
+    }
+    for (size_t i = 0; i < b->nev && route == NULL; i++) {
         jm__event e = b->ev[i];
         int64_t end = 0;
         if (e.dur == JM_DUR_LONG)

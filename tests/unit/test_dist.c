@@ -96,9 +96,9 @@ static void test_owner(void **state)
         for (int i = 0; i < 200; i++) {
             char id[16];
             int k = snprintf(id, sizeof id, "case%d", i);
-            unsigned o = jm__dist_owner(id, (size_t)k, n);
+            unsigned o = jm__route_owner(id, (size_t)k, n);
             assert_true(o < n);
-            assert_int_equal(o, jm__dist_owner(id, (size_t)k, n));
+            assert_int_equal(o, jm__route_owner(id, (size_t)k, n));
             seen |= 1u << o;
         }
         assert_int_equal(seen, (1u << n) - 1); /* 200 cases reach every owner */
@@ -166,13 +166,14 @@ static void test_shares(void **state)
         jm_options_init(&opt[r]);
         opt[r].threads = 1;
         log[r] = jm_log_new(&opt[r], NULL);
+        jm__dist_route(log[r], N);
         jm__dist_range(log[r], at[r], at[r + 1], at[r] == 0 ? 0 : line[r]);
         assert_int_equal(jm_log_add_file(log[r], path), JM_OK);
         assert_false(jm__dist_range_failed(log[r]));
         const jm_input_stats *st = jm__dist_stats(log[r]);
         sum.rows += st->rows;
         sum.rejected += st->rejected;
-        jm__dist_export(log[r], out[r], N);
+        jm__dist_export(log[r], out[r]);
     }
     assert_int_equal(sum.rows, 601);
     assert_int_equal(sum.rejected, 1);
