@@ -489,16 +489,24 @@ static uint64_t shuffle(jm__dist_buf *out, jm__dist_buf *in, char **block)
     uint64_t stage = 0;
     for (size_t d = 0; d < n; d++)
         stage += sz[d] < chunk ? sz[d] : chunk;
-    char *sbuf = jm__xmalloc(stage + 1);
+    /* A round that sends to one rank only (always so with two ranks) sends from that rank's
+     * buffer in place; else the round's bytes are copied into one send buffer. */
+    size_t senders = 0;
+    for (size_t d = 0; d < n; d++)
+        senders += sz[d] > 0;
+    char *sbuf = senders > 1 ? jm__xmalloc(stage + 1) : NULL;
     for (uint64_t k = 0; k < rounds; k++) {
         uint64_t off = k * chunk;
         size_t s = 0, r = 0;
+        const char *from = sbuf;
         for (size_t d = 0; d < n; d++) {
             size_t c = sz[d] > off ? (size_t)(sz[d] - off < chunk ? sz[d] - off : chunk) : 0;
-            if (c > 0)
+            if (c > 0 && sbuf != NULL)
                 memcpy(sbuf + s, out[d].p + off, c);
+            else if (c > 0)
+                from = out[d].p + off;
             sc[d] = (int)c;
-            sd[d] = (int)s;
+            sd[d] = sbuf != NULL ? (int)s : 0;
             s += c;
             size_t e = rz[d] > off ? (size_t)(rz[d] - off < chunk ? rz[d] - off : chunk) : 0;
             rc[d] = (int)e;
@@ -506,7 +514,8 @@ static uint64_t shuffle(jm__dist_buf *out, jm__dist_buf *in, char **block)
             r += e;
         }
         char *rbuf = one ? *block : jm__xmalloc(r + 1);
-        MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE, MPI_COMM_WORLD);
+        MPI_Alltoallv(from != NULL ? from : "", sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE,
+                      MPI_COMM_WORLD);
         for (size_t d = 0; d < n; d++) {
             if (d == (size_t)rank)
                 continue;
