@@ -27,7 +27,7 @@ struct jm__state_w {
     size_t section; /* where the open section's payload starts */
 };
 
-static void put(jm__state_w *w, const void *p, size_t n)
+static inline void put(jm__state_w *w, const void *p, size_t n)
 {
     jm__grow((void **)&w->b, &w->cap, w->n + n, 1);
     memcpy(w->b + w->n, p, n);
@@ -36,14 +36,16 @@ static void put(jm__state_w *w, const void *p, size_t n)
 
 void jm__sw_u64(jm__state_w *w, uint64_t v)
 {
-    unsigned char buf[10];
+    /* Straight into the buffer: 10 bytes hold any value. */
+    jm__grow((void **)&w->b, &w->cap, w->n + 10, 1);
+    unsigned char *d = w->b + w->n;
     size_t k = 0;
-    do {
-        unsigned char c = v & 0x7f;
+    while (v >= 0x80) {
+        d[k++] = (unsigned char)(v | 0x80);
         v >>= 7;
-        buf[k++] = c | (v ? 0x80 : 0);
-    } while (v);
-    put(w, buf, k);
+    }
+    d[k++] = (unsigned char)v;
+    w->n += k;
 }
 
 void jm__sw_i64(jm__state_w *w, int64_t v)

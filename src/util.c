@@ -151,7 +151,7 @@ void jm__die(const char *fmt, ...)
     abort();
 }
 
-void jm__grow(void **p, size_t *cap, size_t need, size_t elem)
+void jm__grow_to(void **p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return;

@@ -50,8 +50,17 @@ void jm__run_tasks(size_t n, unsigned threads, void (*fn)(void *ctx, size_t i), 
 /* Print "jmine: internal error: ..." and abort: for broken invariants only. */
 _Noreturn void jm__die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Grow *p (an array of elements of size elem with capacity *cap) to hold at least need. */
-void jm__grow(void **p, size_t *cap, size_t need, size_t elem);
+/* Grow *p (an array of elements of size elem with capacity *cap) to hold at least need: by
+ * half again each time, so appending one at a time costs amortized constant time. */
+void jm__grow_to(void **p, size_t *cap, size_t need, size_t elem);
+
+/* jm__grow_to when need exceeds *cap: inline, so that the many calls that find room (one an
+ * appended element) cost a compare, not a call. */
+static inline void jm__grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need > *cap)
+        jm__grow_to(p, cap, need, elem);
+}
 
 /* jm__grow for an array indexed by id, whose entries past the old capacity start as zeros. */
 void jm__grow_zeroed(void **p, size_t *cap, size_t need, size_t elem);

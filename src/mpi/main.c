@@ -913,6 +913,7 @@ static int run_mpi(jm__cli *r)
     rep = NULL;
     jm_log_free(log);
     log = NULL;
+    phase("save");
     char **part = jm__xcalloc(n, sizeof *part);
     size_t *npart = jm__xcalloc(n, sizeof *npart);
     jm_merge *m = NULL;
