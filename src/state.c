@@ -304,6 +304,25 @@ bool jm__sr_at_end(const jm__state_r *r)
 
 uint64_t jm__sr_u64(jm__state_r *r)
 {
+    if (r->end - r->p >= 10) {
+        /* Ten bytes hold any value: no check of the end per byte. */
+        const unsigned char *p = r->p;
+        uint64_t v = 0;
+        for (unsigned shift = 0; shift < 63; shift += 7) {
+            unsigned char c = *p++;
+            v |= (uint64_t)(c & 0x7f) << shift;
+            if (!(c & 0x80)) {
+                r->p = p;
+                return v;
+            }
+        }
+        if (*p > 1) {
+            jm__sr_fail(r);
+            return 0;
+        }
+        r->p = p + 1;
+        return v | (uint64_t)*p << 63;
+    }
     uint64_t v = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
         if (r->p == r->end) {
