@@ -217,12 +217,67 @@ static inline bool get32(const char **p, const char *end, uint32_t *v)
     return true;
 }
 
+/* Skip a length and that many bytes (JM_WIRE_NONE: none) at *p, or fail. */
+static bool skip_name(const char **p, const char *end)
+{
+    uint32_t len;
+    if (!get32(p, end, &len))
+        return false;
+    if (len == JM_WIRE_NONE)
+        return true;
+    if ((size_t)(end - *p) < len)
+        return false;
+    *p += len;
+    return true;
+}
+
+/* The customers a buffer names, in order, as keys for one bulk lookup (*keys malloc'd):
+ * the log's table of them is big, and a lookup one at a time waits on each miss. Stops at the
+ * first record that is not whole; the import then says so. */
+static size_t wire_customers(const char *p, const char *end, jm__intern_key **keys)
+{
+    size_t n = 0, cap = 0;
+    *keys = NULL;
+    uint32_t a;
+    while (get32(&p, end, &a)) {
+        if (a != JM_WIRE_DEF) {
+            /* An event: kind, start, duration, fingerprint, customer; a long end. */
+            uint32_t dur;
+            if (end - p < 24)
+                break;
+            memcpy(&dur, p + 12, 4);
+            size_t len = dur == JM_DUR_LONG ? 32 : 24;
+            if ((size_t)(end - p) < len)
+                break;
+            p += len;
+            continue;
+        }
+        uint32_t what, len;
+        if (!get32(&p, end, &what) || !get32(&p, end, &len) || (size_t)(end - p) < len)
+            break;
+        const char *s = p;
+        p += len;
+        if (what == JM_WIRE_KIND && !(skip_name(&p, end) && skip_name(&p, end)))
+            break;
+        if (what == JM_WIRE_CUSTOMER) {
+            jm__grow((void **)keys, &cap, n + 1, sizeof **keys);
+            (*keys)[n++] = (jm__intern_key){s, jm__hash(s, len), len};
+        }
+    }
+    return n;
+}
+
 jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
 {
     const char *p = bytes, *end = p + n;
     uint32_t *cb = NULL, *ce = NULL, *kd = NULL; /* wire case -> bucket, entry; wire kind */
-    uint32_t *cu = NULL;                         /* wire customer -> the log's */
-    size_t ncase = 0, ccap = 0, ecap = 0, nkind = 0, kcap = 0, ncu = 0, cucap = 0;
+    size_t ncase = 0, ccap = 0, ecap = 0, nkind = 0, kcap = 0, ncu = 0;
+    /* Wire customer -> the log's, all looked up first. */
+    jm__intern_key *keys;
+    size_t nkeys = wire_customers(p, end, &keys);
+    uint32_t *cu = jm__xmalloc((nkeys ? nkeys : 1) * sizeof *cu);
+    jm__intern_ids(log->custs, keys, nkeys, cu);
+    free(keys);
     bool ok = true;
     while (ok && p < end) {
         uint32_t a;
@@ -276,8 +331,8 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
                 jm__grow((void **)&kd, &kcap, nkind + 1, sizeof *kd);
                 kd[nkind++] = id;
             } else if (ok && what == JM_WIRE_CUSTOMER) {
-                jm__grow((void **)&cu, &cucap, ncu + 1, sizeof *cu);
-                cu[ncu++] = jm__intern_id(log->custs, p, len);
+                ok = ncu < nkeys; /* cu[ncu] is its id */
+                ncu++;
                 p += len;
             } else {
                 ok = false;

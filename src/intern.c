@@ -219,6 +219,23 @@ void jm__intern_prefetch_step(const jm__intern *t, uint64_t h, int step)
         __builtin_prefetch(t->ent[(uint32_t)v - 1] - 1);
 }
 
+void jm__intern_ids(jm__intern *t, const jm__intern_key *keys, size_t n, uint32_t *ids)
+{
+    enum { AHEAD = 8 };
+    for (size_t k = 0; k < n + 3 * AHEAD; k++) {
+        if (k >= 3 * AHEAD) {
+            const jm__intern_key *q = &keys[k - 3 * AHEAD];
+            ids[k - 3 * AHEAD] = jm__intern_id_hashed(t, q->s, q->len, q->hash);
+        }
+        if (k >= 2 * AHEAD && k - 2 * AHEAD < n)
+            jm__intern_prefetch_step(t, keys[k - 2 * AHEAD].hash, 2);
+        if (k >= AHEAD && k - AHEAD < n)
+            jm__intern_prefetch_step(t, keys[k - AHEAD].hash, 1);
+        if (k < n)
+            jm__intern_prefetch(t, keys[k].hash);
+    }
+}
+
 uint32_t jm__intern_id_hashed(jm__intern *t, const char *s, size_t n, uint64_t h)
 {
     if (n > UINT32_MAX)

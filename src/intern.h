@@ -32,6 +32,19 @@ void jm__intern_prefetch(const jm__intern *t, uint64_t h);
  * half), step 2 reads that entry and fetches its bytes. Hints only: nothing changes. */
 void jm__intern_prefetch_step(const jm__intern *t, uint64_t h, int step);
 
+/* A string to intern in bulk: its bytes, length and jm__hash. */
+typedef struct jm__intern_key {
+    const char *s;
+    uint64_t hash;
+    uint32_t len;
+} jm__intern_key;
+
+/* The ids of n strings, added if new, into ids[0..n): the same as jm__intern_id_hashed on each
+ * in order, but on a table bigger than the cache each lookup's three misses (its slot, the
+ * entry the slot names, the entry's bytes) are fetched a stage ahead: key k's slot, k - 8's
+ * entry and k - 16's bytes while k - 24 is looked up. */
+void jm__intern_ids(jm__intern *t, const jm__intern_key *keys, size_t n, uint32_t *ids);
+
 /* Intern every string of src into dst, in src's id order; map[i] receives the dst id of src's
  * string i (map holds jm__intern_count(src) entries). */
 void jm__intern_merge(jm__intern *dst, const jm__intern *src, uint32_t *map);

@@ -1176,27 +1176,18 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
                                nr > 0 ? key + na + nchan : NULL, nr);
         }
     }
-    /* Customers become the log's ids. The log's table of them is big (a customer is met in
-     * many batches): a lookup misses the cache three times (its slot, the entry the slot names,
-     * the entry's bytes), so each is fetched a stage ahead: instance k's slot, k - AHEAD's
-     * entry, k - 2 AHEAD's bytes, while k - 3 AHEAD is looked up. */
+    /* Customers become the log's ids, looked up in bulk (a customer is met in many batches:
+     * the table is big, and jm__intern_ids fetches each lookup's misses ahead). */
     uint32_t *mcu = b->map + 2 * nc + nk;
-    enum { AHEAD = 8, RING = 4 * AHEAD };
-    uint64_t hs[RING];
-    for (size_t k = 0; route == NULL && k < ncu + 3 * AHEAD; k++) {
-        if (k >= 3 * AHEAD) {
-            size_t q = k - 3 * AHEAD;
-            mcu[q] = jm__intern_id_hashed(log->custs, b->cbytes + b->ci[q].off, b->ci[q].len,
-                                          hs[q % RING]);
+    for (size_t q0 = 0; route == NULL && q0 < ncu;) {
+        jm__intern_key keys[1024];
+        size_t k = 0;
+        for (; k < 1024 && q0 + k < ncu; k++) {
+            const struct cust_inst *c = &b->ci[q0 + k];
+            keys[k] = (jm__intern_key){b->cbytes + c->off, c->hash, c->len};
         }
-        if (k >= 2 * AHEAD && k - 2 * AHEAD < ncu)
-            jm__intern_prefetch_step(log->custs, hs[(k - 2 * AHEAD) % RING], 2);
-        if (k >= AHEAD && k - AHEAD < ncu)
-            jm__intern_prefetch_step(log->custs, hs[(k - AHEAD) % RING], 1);
-        if (k < ncu) {
-            hs[k % RING] = b->ci[k].hash;
-            jm__intern_prefetch(log->custs, hs[k % RING]);
-        }
+        jm__intern_ids(log->custs, keys, k, mcu + q0);
+        q0 += k;
     }
     if (log->events->n + b->nev > UINT32_MAX)
         jm__die("more than 4 billion events");
