@@ -29,6 +29,8 @@
 /* Slots of the memo of resources (see jm__batch.ress). */
 #define RSEEN_BITS 11
 #define RSEEN_SLOTS ((size_t)1 << RSEEN_BITS)
+/* The most kinds a batch keeps for the next (see jm__batch.kmap). */
+#define KINDS_KEPT 65536
 /* Cells of jm__batch.grid at most (4 MiB). */
 #define GRID_MAX ((size_t)1 << 20)
 
@@ -120,6 +122,12 @@ struct jm__batch {
     size_t row_nres;
     uint32_t *map; /* scratch for the merge */
     size_t map_cap;
+    /* The log's kind of each of the batch's kinds below nkmap. The kinds, and what finds them
+     * (memos, grid), are kept from one batch to the next while they number at most KINDS_KEPT:
+     * with a resource column a batch meets thousands (463,000 in all on the benchmark log's
+     * 93 batches), each looked up again in the log's tables at every merge. */
+    uint32_t *kmap;
+    size_t kmap_cap, nkmap;
     char *jcase, *jact; /* case and activity values joined from several columns */
     size_t jcase_cap, jact_cap;
 };
@@ -385,6 +393,7 @@ void jm__batch_free(jm__batch *b)
     free(b->foff);
     free(b->flen);
     free(b->map);
+    free(b->kmap);
     free(b->jcase);
     free(b->jact);
     free(b->filtered_by);
@@ -1000,14 +1009,17 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
 void jm__batch_clear(jm__batch *b)
 {
     jm__intern_clear(b->cases);
-    jm__intern_clear(b->kinds);
-    jm__intern_clear(b->acs);
-    jm__intern_clear(b->ress);
-    memset(b->rseen, 0, sizeof b->rseen);
-    if (b->grid != NULL)
-        memset(b->grid, 0, b->grows * b->gcols * sizeof *b->grid);
+    if (jm__intern_count(b->kinds) > KINDS_KEPT) {
+        jm__intern_clear(b->kinds);
+        jm__intern_clear(b->acs);
+        jm__intern_clear(b->ress);
+        memset(b->rseen, 0, sizeof b->rseen);
+        if (b->grid != NULL)
+            memset(b->grid, 0, b->grows * b->gcols * sizeof *b->grid);
+        memset(b->seen, 0, sizeof b->seen);
+        b->nkmap = 0;
+    }
     b->nci = b->ncbytes = 0;
-    memset(b->seen, 0, sizeof b->seen);
     b->nev = b->nlong = b->nrej = b->ntext = b->nf = 0;
     memset(b->lc_rows, 0, sizeof b->lc_rows);
     b->rows = 0;
@@ -1132,7 +1144,7 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
 
     size_t nc = jm__intern_count(b->cases), nk = jm__intern_count(b->kinds);
     size_t ncu = b->nci;
-    jm__grow((void **)&b->map, &b->map_cap, 2 * nc + nk + ncu + 1, sizeof *b->map);
+    jm__grow((void **)&b->map, &b->map_cap, 2 * nc + ncu + 1, sizeof *b->map);
     /* Each case of the batch becomes an entry of the bucket its id's hash names: which entries
      * are the same case is found bucket by bucket, when journeys are rebuilt (buckets.h). */
     uint32_t *mc = b->map, *mb = b->map + nc;
@@ -1145,8 +1157,9 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     }
     /* An event keeps its kind (activity and channel) as one id of the log's, and the
      * fingerprint of its row in chan, until the report looks for rows that repeat (report.c). */
-    uint32_t *mk = b->map + 2 * nc;
-    for (size_t k = 0; k < nk; k++) {
+    jm__grow((void **)&b->kmap, &b->kmap_cap, nk + 1, sizeof *b->kmap);
+    uint32_t *mk = b->kmap;
+    for (size_t k = b->nkmap; k < nk; k++) {
         size_t len;
         const char *key = jm__intern_str(b->kinds, (uint32_t)k, &len);
         uint32_t na, nr = 0;
@@ -1178,7 +1191,8 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     }
     /* Customers become the log's ids, looked up in bulk (a customer is met in many batches:
      * the table is big, and jm__intern_ids fetches each lookup's misses ahead). */
-    uint32_t *mcu = b->map + 2 * nc + nk;
+    b->nkmap = nk;
+    uint32_t *mcu = b->map + 2 * nc;
     for (size_t q0 = 0; route == NULL && q0 < ncu;) {
         jm__intern_key keys[1024];
         size_t k = 0;
