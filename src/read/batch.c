@@ -1006,10 +1006,11 @@ jm_status jm__batch_row(void *batch, const jm__row *row)
     return JM_OK;
 }
 
-void jm__batch_clear(jm__batch *b)
+/* Empty the batch; its kinds too when `kinds` or when there are over KINDS_KEPT. */
+static void clear(jm__batch *b, bool kinds)
 {
     jm__intern_clear(b->cases);
-    if (jm__intern_count(b->kinds) > KINDS_KEPT) {
+    if (kinds || jm__intern_count(b->kinds) > KINDS_KEPT) {
         jm__intern_clear(b->kinds);
         jm__intern_clear(b->acs);
         jm__intern_clear(b->ress);
@@ -1029,6 +1030,16 @@ void jm__batch_clear(jm__batch *b)
     b->key_row = 0;
     b->ncc = 0;
     b->not_utf8_line = 0;
+}
+
+void jm__batch_clear(jm__batch *b)
+{
+    clear(b, false);
+}
+
+void jm__batch_reset(jm__batch *b)
+{
+    clear(b, true);
 }
 
 /* ---- Merging into the log ---- */

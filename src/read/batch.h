@@ -83,8 +83,13 @@ size_t jm__batch_rejections(const jm__batch *b);
  * then uses the hash. */
 void jm__batch_key(void *batch, const char *s, size_t n);
 
-/* Empty the batch for reuse, keeping its memory. */
+/* Empty the batch for the next range, keeping its memory and the kinds it met (their ids,
+ * which a range after it finds again). */
 void jm__batch_clear(jm__batch *b);
+
+/* Empty the batch for its range parsed again: its kinds too, so that the range meets its own
+ * anew (the first line of a kind that is not UTF-8 is noticed as a kind is added). */
+void jm__batch_reset(jm__batch *b);
 
 /* Merge the batch into its log, after every batch before it in file order: ids become the log's,
  * events are appended, rejections are handed to on_reject in order and counted, blank lines

@@ -242,7 +242,7 @@ static void parse_range(shared *s, range *r, const char *bytes, size_t n)
     uint64_t line = parse_bytes(s, r, bytes, n, false);
     if ((r->st != JM_OK || jm__batch_rejections(r->batch) > 0) &&
         line - r->line != jm__csv_line_ends(bytes, n, 0)) {
-        jm__batch_clear(r->batch);
+        jm__batch_reset(r->batch);
         free(r->err);
         r->err = NULL;
         parse_bytes(s, r, bytes, n, true);
