@@ -206,7 +206,10 @@ void jm__intern_prefetch(const jm__intern *t, uint64_t h)
     __builtin_prefetch(&t->slot[home(h, t->size)]);
 }
 
-void jm__intern_prefetch_step(const jm__intern *t, uint64_t h, int step)
+/* The next steps of a lookup of hash h fetched ahead, each once the one before has arrived:
+ * step 1 reads h's home slot and fetches the entry it names (where the slot holds h's high
+ * half), step 2 reads that entry and fetches its bytes. Hints only: nothing changes. */
+static void prefetch_step(const jm__intern *t, uint64_t h, int step)
 {
     if (t->slot == NULL)
         return;
@@ -228,9 +231,9 @@ void jm__intern_ids(jm__intern *t, const jm__intern_key *keys, size_t n, uint32_
             ids[k - 3 * AHEAD] = jm__intern_id_hashed(t, q->s, q->len, q->hash);
         }
         if (k >= 2 * AHEAD && k - 2 * AHEAD < n)
-            jm__intern_prefetch_step(t, keys[k - 2 * AHEAD].hash, 2);
+            prefetch_step(t, keys[k - 2 * AHEAD].hash, 2);
         if (k >= AHEAD && k - AHEAD < n)
-            jm__intern_prefetch_step(t, keys[k - AHEAD].hash, 1);
+            prefetch_step(t, keys[k - AHEAD].hash, 1);
         if (k < n)
             jm__intern_prefetch(t, keys[k].hash);
     }

@@ -27,11 +27,6 @@ uint32_t jm__intern_id_hashed(jm__intern *t, const char *s, size_t n, uint64_t h
  * A hint only; the table is unchanged. */
 void jm__intern_prefetch(const jm__intern *t, uint64_t h);
 
-/* The next steps of a lookup of hash h fetched ahead, each once the one before has arrived:
- * step 1 reads h's home slot and fetches the entry it names (where the slot holds h's high
- * half), step 2 reads that entry and fetches its bytes. Hints only: nothing changes. */
-void jm__intern_prefetch_step(const jm__intern *t, uint64_t h, int step);
-
 /* A string to intern in bulk: its bytes, length and jm__hash. */
 typedef struct jm__intern_key {
     const char *s;

@@ -1200,9 +1200,9 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
                                nr > 0 ? key + na + nchan : NULL, nr);
         }
     }
+    b->nkmap = nk;
     /* Customers become the log's ids, looked up in bulk (a customer is met in many batches:
      * the table is big, and jm__intern_ids fetches each lookup's misses ahead). */
-    b->nkmap = nk;
     uint32_t *mcu = b->map + 2 * nc;
     for (size_t q0 = 0; route == NULL && q0 < ncu;) {
         jm__intern_key keys[1024];
