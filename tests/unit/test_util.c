@@ -126,9 +126,11 @@ static void test_util_radix_sorts_match_qsort(void **state)
     assert_memory_equal(v, w, n * sizeof *v);
     free(v);
     free(w);
-    /* uint32: short lists (8-bit digits) and long ones (11-bit digits), with values of every
-     * width, so that each pass is taken and skipped somewhere. */
-    static const size_t sizes[] = {70, 5000, 65535, 65536, 300000};
+    /* uint32: a few (insertion), up to 1,023 (merged runs of 16: sizes around a run's and a
+     * power of two's edges), short lists (8-bit digits) and long ones (11-bit digits), with
+     * values of every width, so that each pass is taken and skipped somewhere. */
+    static const size_t sizes[] = {3,   63,   64,   70,    100,   255,   256,
+                                   257, 1023, 1024, 5000, 65535, 65536, 300000};
     static const unsigned widths[] = {7, 20, 22, 23, 32};
     for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
         for (size_t k = 0; k < sizeof widths / sizeof widths[0]; k++) {
