@@ -268,9 +268,14 @@ void jm__sort(void *base, size_t n, size_t elem, int (*cmp)(const void *, const 
 {
     if (n < 2)
         return;
-    char *tmp = jm__xmalloc((n / 2 + 1) * elem);
+    /* A short array sorts through a buffer on the stack, not malloc's: some callers sort a few
+     * elements a million times (each customer's journeys). */
+    char small[1024];
+    size_t need = (n / 2 + 1) * elem;
+    char *tmp = need <= sizeof small ? small : jm__xmalloc(need);
     merge_sort(base, tmp, n, elem, cmp, ctx);
-    free(tmp);
+    if (tmp != small)
+        free(tmp);
 }
 
 void jm__vals_push(jm__vals *l, int64_t x)
