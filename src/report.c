@@ -1200,6 +1200,7 @@ jm_status jm_report_build(jm_log *log, jm_report **out)
     }
     /* Paired starts and completes have ends of their own. */
     rep->ctx.has_end = log->has_end || log->stats.lifecycle_mode == JM_LIFECYCLE_PAIR;
+    rep->ctx.share = log->share;
     for (size_t a = 0; a < NANALYSES; a++)
         rep->st[a] = analyses[a]->begin(&rep->ctx);
 

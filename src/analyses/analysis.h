@@ -45,6 +45,9 @@ typedef struct jm__ctx {
     const char *cust_key;
     size_t cust_key_len;
     uint64_t journeys; /* all journeys: set before finish() */
+    /* The report is a share of a run spread over processes (dist.h): it is never shown, only
+     * saved as a state for a merge, so finish() need do only what the state's writer reads. */
+    bool share;
 } jm__ctx;
 
 /* One journey, as analyses see it. The arrays hold n entries and are borrowed for the call. */

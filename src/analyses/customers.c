@@ -443,6 +443,16 @@ static int esc_cmp(const void *pa, const void *pb, void *data)
     return c ? c : chan_cmp(ctx, x->chan, y->chan);
 }
 
+/* The escalations by journeys, then names (esc_order). */
+static void order_escalations(customers *s, const jm__ctx *ctx)
+{
+    s->esc_order = jm__xmalloc((s->nesc ? s->nesc : 1) * sizeof *s->esc_order);
+    for (size_t i = 0; i < s->nesc; i++)
+        s->esc_order[i] = (uint32_t)i;
+    const void *de[2] = {s, ctx};
+    jm__sort(s->esc_order, s->nesc, sizeof *s->esc_order, esc_cmp, (void *)de);
+}
+
 static void cu_finish(void *st, const jm__ctx *ctx)
 {
     customers *s = st;
@@ -450,6 +460,13 @@ static void cu_finish(void *st, const jm__ctx *ctx)
     int64_t w = opt->repeat_window_ms;
     sort_journeys(s, ctx);
     group_extras(s, ctx);
+    if (ctx->share) {
+        /* A share's state holds the journeys by customer and the escalations: what is worked
+         * out of them below is worked out again once the shares have merged. */
+        order_escalations(s, ctx);
+        s->finished = true;
+        return;
+    }
     /* Containment: the --self-service channels by name. */
     s->nssn = ss_names(opt, &s->ss_name);
     s->ss_id = jm__xmalloc((s->nssn ? s->nssn : 1) * sizeof *s->ss_id);
@@ -535,11 +552,7 @@ static void cu_finish(void *st, const jm__ctx *ctx)
     const void *dc[2] = {ctx, NULL}, *ds[2] = {ctx, ctx};
     jm__sort(s->by_chan, s->nby_chan, sizeof *s->by_chan, by_followed, (void *)dc);
     jm__sort(s->by_step, s->nby_step, sizeof *s->by_step, by_followed, (void *)ds);
-    s->esc_order = jm__xmalloc((s->nesc ? s->nesc : 1) * sizeof *s->esc_order);
-    for (size_t i = 0; i < s->nesc; i++)
-        s->esc_order[i] = (uint32_t)i;
-    const void *de[2] = {s, ctx};
-    jm__sort(s->esc_order, s->nesc, sizeof *s->esc_order, esc_cmp, (void *)de);
+    order_escalations(s, ctx);
     s->finished = true;
 }
 
