@@ -198,7 +198,6 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out)
     uint64_t events = jm__route_take(log->route, out);
     jm__route_free(log->route);
     log->route = NULL;
-    log->events->side = log->has_customer;
     log->nmarks = 0;
     log->marks_lost = true;
     /* The log's events are now those its owners send it (a state's event count bounds what it

@@ -11,13 +11,13 @@ struct jm__route {
     unsigned n;
     jm__dist_buf *out;                /* by owner */
     uint32_t *ncases, *nkinds, *ncusts; /* by owner: names sent so far */
-    /* Kinds: each one's named record in defs (at def_at[k], def_len[k] bytes), and by (kind,
-     * owner) its number in that owner's buffer, or JM_WIRE_NONE. */
+    /* Kinds: each one's named record in defs, back to back (kind k's from def_at[k] to
+     * def_at[k + 1]), and by (kind, owner) its number in that owner's buffer, or
+     * JM_WIRE_NONE. */
     jm__dist_buf defs;
     uint64_t *def_at;
-    uint32_t *def_len;
     uint32_t *kind_wire;
-    size_t nkind, kind_cap, def_cap, wire_cap;
+    size_t nkind, def_cap, wire_cap;
     /* The batch being written: by its case id the owner (JM_WIRE_NONE: not met yet) and the
      * number in the owner's buffer; by (customer instance, owner) the number there. */
     uint32_t *case_owner, *case_wire, *cust_wire;
@@ -54,7 +54,6 @@ void jm__route_free(jm__route *rt)
     free(rt->ncusts);
     free(rt->defs.p);
     free(rt->def_at);
-    free(rt->def_len);
     free(rt->kind_wire);
     free(rt->case_owner);
     free(rt->case_wire);
@@ -89,13 +88,12 @@ void jm__route_kind(jm__route *rt, uint32_t kind, const char *act, size_t nact,
 {
     if (kind != rt->nkind)
         jm__die("jm__route_kind: kind %u given out of order", kind);
-    jm__grow((void **)&rt->def_at, &rt->kind_cap, rt->nkind + 1, sizeof *rt->def_at);
-    jm__grow((void **)&rt->def_len, &rt->def_cap, rt->nkind + 1, sizeof *rt->def_len);
+    jm__grow((void **)&rt->def_at, &rt->def_cap, rt->nkind + 2, sizeof *rt->def_at);
     jm__grow((void **)&rt->kind_wire, &rt->wire_cap, (rt->nkind + 1) * rt->n,
              sizeof *rt->kind_wire);
     for (unsigned o = 0; o < rt->n; o++)
         rt->kind_wire[rt->nkind * rt->n + o] = JM_WIRE_NONE;
-    size_t at = rt->defs.n;
+    rt->def_at[rt->nkind] = rt->defs.n;
     put_name(&rt->defs, JM_WIRE_KIND, act, nact);
     put32(&rt->defs, chan == NULL ? JM_WIRE_NONE : (uint32_t)nchan);
     if (chan != NULL)
@@ -103,9 +101,7 @@ void jm__route_kind(jm__route *rt, uint32_t kind, const char *act, size_t nact,
     put32(&rt->defs, res == NULL ? JM_WIRE_NONE : (uint32_t)nres);
     if (res != NULL)
         put(&rt->defs, res, nres);
-    rt->def_at[rt->nkind] = at;
-    rt->def_len[rt->nkind] = (uint32_t)(rt->defs.n - at);
-    rt->nkind++;
+    rt->def_at[++rt->nkind] = rt->defs.n;
 }
 
 void jm__route_batch(jm__route *rt, size_t ncases, size_t ncusts)
@@ -132,7 +128,7 @@ void jm__route_event(jm__route *rt, const jm__event *e, int64_t end, const char 
     jm__dist_buf *b = &rt->out[o];
     uint32_t *kw = &rt->kind_wire[(size_t)e->act * rt->n + o];
     if (*kw == JM_WIRE_NONE) {
-        put(b, rt->defs.p + rt->def_at[e->act], rt->def_len[e->act]);
+        put(b, rt->defs.p + rt->def_at[e->act], rt->def_at[e->act + 1] - rt->def_at[e->act]);
         *kw = rt->nkinds[o]++;
     }
     uint32_t cw = JM_WIRE_NONE;

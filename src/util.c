@@ -314,6 +314,18 @@ static void settle_u32(uint32_t *v, uint32_t *a, uint32_t *t, size_t n)
     free(t);
 }
 
+/* The sorted runs a[lo..mid) and a[mid..hi) merged into t[lo..hi), stably. */
+static void merge_u32(const uint32_t *a, uint32_t *t, size_t lo, size_t mid, size_t hi)
+{
+    size_t i = lo, j = mid, o = lo;
+    while (i < mid && j < hi)
+        t[o++] = a[j] < a[i] ? a[j++] : a[i++];
+    while (i < mid)
+        t[o++] = a[i++];
+    while (j < hi)
+        t[o++] = a[j++];
+}
+
 /* Runs that sort_runs merges at most; a list of more is radix-sorted. */
 #define MAX_RUNS 8
 
@@ -340,13 +352,7 @@ static bool sort_runs(uint32_t *v, size_t n)
         for (size_t r = 0; r < k; r += 2) {
             /* at[k] is n: a last run without a partner is copied (mid = hi). */
             size_t lo = at[r], mid = at[r + 1], hi = r + 1 < k ? at[r + 2] : mid;
-            size_t i = lo, j = mid, o = lo;
-            while (i < mid && j < hi)
-                t[o++] = a[j] < a[i] ? a[j++] : a[i++];
-            while (i < mid)
-                t[o++] = a[i++];
-            while (j < hi)
-                t[o++] = a[j++];
+            merge_u32(a, t, lo, mid, hi);
             at[m++] = lo;
         }
         at[m] = n;
@@ -468,13 +474,7 @@ static void sort_u32_mid(uint32_t *v, size_t n)
     for (size_t w = 16; w < n; w *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * w) {
             size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-            size_t i = lo, j = mid, o = lo;
-            while (i < mid && j < hi)
-                t[o++] = a[j] < a[i] ? a[j++] : a[i++];
-            while (i < mid)
-                t[o++] = a[i++];
-            while (j < hi)
-                t[o++] = a[j++];
+            merge_u32(a, t, lo, mid, hi);
         }
         uint32_t *x = a;
         a = t;

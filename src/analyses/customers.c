@@ -60,7 +60,6 @@ typedef struct customers {
     escal *esc;
     size_t nesc, esc_cap;
     /* Finished. */
-    bool finished;
     uint64_t ncust;
     jm__vals contacts, channels; /* per customer */
     uint64_t journeys, provisional, followed, fcr;
@@ -464,7 +463,6 @@ static void cu_finish(void *st, const jm__ctx *ctx)
         /* A share's state holds the journeys by customer and the escalations: what is worked
          * out of them below is worked out again once the shares have merged. */
         order_escalations(s, ctx);
-        s->finished = true;
         return;
     }
     /* Containment: the --self-service channels by name. */
@@ -553,7 +551,6 @@ static void cu_finish(void *st, const jm__ctx *ctx)
     jm__sort(s->by_chan, s->nby_chan, sizeof *s->by_chan, by_followed, (void *)dc);
     jm__sort(s->by_step, s->nby_step, sizeof *s->by_step, by_followed, (void *)ds);
     order_escalations(s, ctx);
-    s->finished = true;
 }
 
 static void dist(jm__model *m, jm__mval *sec, const char *key, const jm__vals *v)

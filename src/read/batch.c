@@ -1226,36 +1226,31 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
         for (unsigned k = 0; k < JM_BUCKETS; k++)
             m->before[k] = (uint32_t)log->events->b[k].n;
     }
-    /* Each event goes to the bucket of its case; the long ends, in event order, go along. */
+    /* Each event goes to the bucket of its case (or, routed, to its case's owner); the long
+     * ends, in event order, go along. */
     size_t l = 0;
-    if (route != NULL) {
+    if (route != NULL)
         jm__route_batch(route, nc, ncu);
-        for (size_t i = 0; i < b->nev; i++) {
-            jm__event e = b->ev[i];
-            int64_t end = 0;
-            if (e.dur == JM_DUR_LONG)
-                end = b->long_end[l++].end;
-            e.act = mk[e.act];
-            size_t len;
-            const char *id = jm__intern_str(b->cases, e.cas, &len);
-            uint32_t cu = b->cust != NULL ? b->cust[i] : JM_NO_SIDE;
-            jm__route_event(route, &e, end, id, len, cu,
-                            cu != JM_NO_SIDE ? b->cbytes + b->ci[cu].off : NULL,
-                            cu != JM_NO_SIDE ? b->ci[cu].len : 0);
-        }
-    }
-    for (size_t i = 0; i < b->nev && route == NULL; i++) {
+    for (size_t i = 0; i < b->nev; i++) {
         jm__event e = b->ev[i];
         int64_t end = 0;
         if (e.dur == JM_DUR_LONG)
             end = b->long_end[l++].end;
+        e.act = mk[e.act];
+        uint32_t cu = b->cust != NULL ? b->cust[i] : JM_NO_SIDE;
+        if (route != NULL) {
+            size_t len;
+            const char *id = jm__intern_str(b->cases, e.cas, &len);
+            jm__route_event(route, &e, end, id, len, cu,
+                            cu != JM_NO_SIDE ? b->cbytes + b->ci[cu].off : NULL,
+                            cu != JM_NO_SIDE ? b->ci[cu].len : 0);
+            continue;
+        }
         unsigned bucket = mb[e.cas];
         e.cas = mc[e.cas];
-        e.act = mk[e.act];
         if (log->events->side)
             jm__buckets_add_side(log->events, bucket, &e, end,
-                                 b->cust != NULL && b->cust[i] != JM_NO_SIDE ? mcu[b->cust[i]]
-                                                                            : JM_NO_SIDE);
+                                 cu != JM_NO_SIDE ? mcu[cu] : JM_NO_SIDE);
         else
             jm__buckets_add(log->events, bucket, &e, end);
     }
