@@ -184,11 +184,11 @@ bool jm__dist_range_failed(const jm_log *log)
 
 /* ---- Events sent to their owner ---- */
 
-void jm__dist_route(jm_log *log, unsigned n)
+void jm__dist_route(jm_log *log, unsigned n, unsigned keep)
 {
     jm__route_free(log->route);
-    log->route = jm__route_new(n);
-    log->marks_lost = true; /* no bucket holds the events read */
+    log->route = jm__route_new(n, keep);
+    log->marks_lost = true; /* the buckets hold few or none of the events read */
 }
 
 uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out)
@@ -200,9 +200,9 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out)
     log->route = NULL;
     log->nmarks = 0;
     log->marks_lost = true;
-    /* The log's events are now those its owners send it (a state's event count bounds what it
-     * may hold: docs/state-format.md). */
-    log->stats.events = 0;
+    /* The log's events are now those it kept and those its owners send it (a state's event
+     * count bounds what it may hold: docs/state-format.md). */
+    log->stats.events = log->events->n;
     return events;
 }
 

@@ -44,13 +44,16 @@ bool jm__dist_range_failed(const jm_log *log);
 
 /* Send the log's events to their owners (of n processes, by jm__route_owner of their case id)
  * from now on: each batch read is written to one buffer per owner (route.h) as it merges,
- * instead of to the log's buckets. Call before the first file is added; read with
- * memory_bytes 0. */
-void jm__dist_route(jm_log *log, unsigned n);
+ * instead of to the log's buckets, but for the events of owner `keep` (JM_WIRE_NONE: none),
+ * which stay in the buckets: only the process whose share of the input comes first may keep
+ * its own, since the events it imports must follow them. Call before the first file is
+ * added; read with memory_bytes 0. */
+void jm__dist_route(jm_log *log, unsigned n, unsigned keep);
 
 /* Hand the buffers of a routed log over: out[0..n) (n as given to jm__dist_route) receive
- * them, one per owner, the events of each case in input order. Returns the events written;
- * the log's event count is then 0, and grows as events are imported. */
+ * them, one per owner (keep's empty), the events of each case in input order. Returns the
+ * events written; the log's event count is then those it kept, and grows as events are
+ * imported. */
 uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out);
 
 /* Add the events of one process's buffer (jm__dist_export) to the log, after those added

@@ -8,7 +8,7 @@
 #include <string.h>
 
 struct jm__route {
-    unsigned n;
+    unsigned n, keep;
     jm__dist_buf *out;                /* by owner */
     uint32_t *ncases, *nkinds, *ncusts; /* by owner: names sent so far */
     /* Kinds: each one's named record in defs, back to back (kind k's from def_at[k] to
@@ -18,8 +18,8 @@ struct jm__route {
     uint64_t *def_at;
     uint32_t *kind_wire;
     size_t nkind, def_cap, wire_cap;
-    /* The batch being written: by its case id the owner (JM_WIRE_NONE: not met yet) and the
-     * number in the owner's buffer; by (customer instance, owner) the number there. */
+    /* The batch being written: by its case id the owner and the number in the owner's buffer
+     * (JM_WIRE_NONE: not named there yet); by (customer instance, owner) the number there. */
     uint32_t *case_owner, *case_wire, *cust_wire;
     size_t case_cap, cust_cap;
     uint64_t events;
@@ -31,10 +31,11 @@ unsigned jm__route_owner(const char *id, size_t len, unsigned n)
     return (unsigned)((uint32_t)jm__hash(id, len) % n);
 }
 
-jm__route *jm__route_new(unsigned n)
+jm__route *jm__route_new(unsigned n, unsigned keep)
 {
     jm__route *rt = jm__xcalloc(1, sizeof *rt);
     rt->n = n;
+    rt->keep = keep;
     rt->out = jm__xcalloc(n, sizeof *rt->out);
     rt->ncases = jm__xcalloc(n, sizeof *rt->ncases);
     rt->nkinds = jm__xcalloc(n, sizeof *rt->nkinds);
@@ -108,7 +109,7 @@ void jm__route_batch(jm__route *rt, size_t ncases, size_t ncusts)
 {
     jm__grow((void **)&rt->case_owner, &rt->case_cap, ncases + 1, sizeof *rt->case_owner);
     rt->case_wire = jm__xrealloc(rt->case_wire, rt->case_cap * sizeof *rt->case_wire);
-    memset(rt->case_owner, 0xff, ncases * sizeof *rt->case_owner);
+    memset(rt->case_wire, 0xff, ncases * sizeof *rt->case_wire);
     size_t nw = ncusts * rt->n;
     if (nw > 0) {
         jm__grow((void **)&rt->cust_wire, &rt->cust_cap, nw, sizeof *rt->cust_wire);
@@ -116,12 +117,17 @@ void jm__route_batch(jm__route *rt, size_t ncases, size_t ncusts)
     }
 }
 
+bool jm__route_keeps(jm__route *rt, uint32_t cas, const char *id, size_t nid)
+{
+    rt->case_owner[cas] = jm__route_owner(id, nid, rt->n);
+    return rt->case_owner[cas] == rt->keep;
+}
+
 void jm__route_event(jm__route *rt, const jm__event *e, int64_t end, const char *id, size_t nid,
                      uint32_t cu, const char *cub, size_t ncub)
 {
     uint32_t o = rt->case_owner[e->cas];
-    if (o == JM_WIRE_NONE) {
-        o = rt->case_owner[e->cas] = jm__route_owner(id, nid, rt->n);
+    if (rt->case_wire[e->cas] == JM_WIRE_NONE) {
         put_name(&rt->out[o], JM_WIRE_CASE, id, nid);
         rt->case_wire[e->cas] = rt->ncases[o]++;
     }

@@ -7,6 +7,7 @@
 
 #include "event.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,8 +34,10 @@ typedef struct jm__dist_buf {
 
 typedef struct jm__route jm__route;
 
-/* Buffers for n owners (n >= 1). */
-jm__route *jm__route_new(unsigned n);
+/* Buffers for n owners (n >= 1). The events of owner `keep` (JM_WIRE_NONE: none) are not
+ * written: the log keeps them in its buckets (jmine-mpi's rank 0, whose share of the input
+ * comes first, so that the events it imports later follow them in input order). */
+jm__route *jm__route_new(unsigned n, unsigned keep);
 
 /* Free the route and its buffers. NULL is a no-op. */
 void jm__route_free(jm__route *rt);
@@ -51,7 +54,11 @@ void jm__route_kind(jm__route *rt, uint32_t kind, const char *act, size_t nact,
  * events follow, in input order. */
 void jm__route_batch(jm__route *rt, size_t ncases, size_t ncusts);
 
-/* An event of the batch to the owner of its case: e->cas is the batch's case id, whose bytes
+/* Whether the events of the batch's case `cas`, whose id is id[0..nid), stay in the log (its
+ * owner is the route's keep). Call once per case of the batch, before its events. */
+bool jm__route_keeps(jm__route *rt, uint32_t cas, const char *id, size_t nid);
+
+/* An event of the batch to the owner of its case (one jm__route_keeps said is not kept): e->cas is the batch's case id, whose bytes
  * are id[0..nid); e->act the log's kind; cu the batch's customer instance (JM_NO_SIDE: none),
  * whose bytes are cub[0..ncub); end its end when its duration is JM_DUR_LONG. */
 void jm__route_event(jm__route *rt, const jm__event *e, int64_t end, const char *id, size_t nid,

@@ -147,6 +147,7 @@ static void mem_free(mem *m)
 static struct {
     bool on;
     double t0, last, cpu_last;
+    uint64_t sent, events; /* bytes this rank sent in the shuffle; events it read */
     char text[1024];
     size_t len;
 } trace;
@@ -171,11 +172,18 @@ static void phase(const char *name)
     trace.cpu_last = c;
 }
 
-/* Rank 0 prints every rank's phases, one line each. */
+/* Rank 0 prints the bytes shuffled per event and every rank's phases, one line each (at the
+ * end: a collective between phases would time one rank's wait for another as its work). */
 static void trace_report(void)
 {
     if (!trace.on)
         return;
+    uint64_t v[2] = {trace.sent, trace.events}, t[2];
+    MPI_Allreduce(v, t, 2, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (rank == 0)
+        fprintf(stderr, "jmine-mpi: %" PRIu64 " bytes shuffled for %" PRIu64
+                " events: %.1f bytes per event\n", t[0], t[1],
+                t[1] ? (double)t[0] / (double)t[1] : 0.0);
     char line[1200];
     snprintf(line, sizeof line, "jmine-mpi: rank %d: s (cpu s):%s; total %.2f (%.2f)\n", rank,
              trace.text, MPI_Wtime() - trace.t0, cpu_now());
@@ -745,7 +753,7 @@ static int run_mpi(jm__cli *r)
         char *err = NULL;
         log = jm_log_new(&r->opt, &err);
         if (log != NULL)
-            jm__dist_route(log, (unsigned)nranks);
+            jm__dist_route(log, (unsigned)nranks, rank == 0 ? 0 : JM_WIRE_NONE);
         int ok = log != NULL;
         f = first_failure(ok ? 0 : 2, err ? err : "", &code, &msg);
         free(err);
@@ -847,9 +855,10 @@ static int run_mpi(jm__cli *r)
     size_t n = (size_t)nranks;
     jm__dist_buf *out = jm__xcalloc(n, sizeof *out), *in = jm__xcalloc(n, sizeof *in);
     uint64_t events = jm__dist_export(log, out);
+    trace.events = events + jm__dist_stats(log)->events; /* routed and kept */
     phase("export");
     char *block = NULL;
-    uint64_t sent = shuffle(out, in, &block);
+    trace.sent = shuffle(out, in, &block);
     for (size_t d = 0; d < n; d++)
         free(out[d].p);
     free(out);
@@ -865,14 +874,6 @@ static int run_mpi(jm__cli *r)
     free(in);
     free(block);
     phase("import");
-    if (trace.on) {
-        uint64_t v[2] = {sent, events}, t[2];
-        MPI_Allreduce(v, t, 2, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-        if (rank == 0)
-            fprintf(stderr, "jmine-mpi: %" PRIu64 " bytes shuffled for %" PRIu64
-                    " events: %.1f bytes per event\n", t[0], t[1],
-                    t[1] ? (double)t[0] / (double)t[1] : 0.0);
-    }
 
     /* Journeys rebuilt where they landed; the ranks' results to rank 0. */
     if (s == JM_OK) {
@@ -897,16 +898,7 @@ static int run_mpi(jm__cli *r)
             res.n = nbytes;
         }
     }
-    if (s != JM_OK)
-        jm__log_set_error(log, jm__strdupf("%s", jm_strerror(s)));
-    f = first_failure(s == JM_OK ? 0 : jm_status_exit_code(s), s == JM_OK ? "" : jm_log_error(log),
-                      &code, &msg);
-    if (f < nranks) {
-        if (rank == 0)
-            fprintf(stderr, "jmine: %s\n", msg);
-        mem_free(&res);
-        goto fail;
-    }
+    const char *err = s == JM_OK ? "" : jm_strerror(s);
     /* The report and the log's events are done with: their memory goes back before rank 0
      * merges the states (its peak). */
     jm_report_free(rep);
@@ -914,25 +906,39 @@ static int run_mpi(jm__cli *r)
     jm_log_free(log);
     log = NULL;
     phase("save");
-    char **part = jm__xcalloc(n, sizeof *part);
-    size_t *npart = jm__xcalloc(n, sizeof *npart);
+    /* Rank 0 merges its own state while the others still finish theirs (before the ranks
+     * agree that all went well: the states are then merged as they arrive, in rank order, not
+     * all held at once). */
     jm_merge *m = NULL;
     char *merr = NULL;
     jm_status ms = JM_OK;
+    if (rank == 0 && s == JM_OK && r->cmd->bit != CMD_JOURNEYS) {
+        m = jm_merge_new(&r->opt, &merr);
+        ms = m != NULL ? jm_merge_add_state(m, "rank 0", res.p ? res.p : "", res.n) : JM_EUSAGE;
+        mem_free(&res);
+    }
+    phase("own");
+    f = first_failure(s == JM_OK ? 0 : jm_status_exit_code(s), err, &code, &msg);
+    if (f < nranks) {
+        if (rank == 0)
+            fprintf(stderr, "jmine: %s\n", msg);
+        mem_free(&res);
+        jm_merge_free(m);
+        free(merr);
+        goto fail;
+    }
+    char **part = jm__xcalloc(n, sizeof *part);
+    size_t *npart = jm__xcalloc(n, sizeof *npart);
     if (r->cmd->bit == CMD_JOURNEYS) {
         gather_bytes(res.p ? res.p : "", res.n, nranks - 1, part, npart);
     } else if (rank == 0) {
-        /* Each state merged as it arrives, rank 0's own first while the others still finish
-         * theirs (the states are not all held at once). */
-        m = jm_merge_new(&r->opt, &merr);
-        ms = m != NULL ? JM_OK : JM_EUSAGE;
-        for (int i = 0; i < nranks; i++) {
-            size_t len = res.n;
-            char *st = i == 0 ? NULL : recv_bytes(i, &len);
+        for (int i = 1; i < nranks; i++) {
+            size_t len;
+            char *st = recv_bytes(i, &len);
             char name[32];
             snprintf(name, sizeof name, "rank %d", i);
             if (ms == JM_OK)
-                ms = jm_merge_add_state(m, name, i == 0 ? (res.p ? res.p : "") : st, len);
+                ms = jm_merge_add_state(m, name, st, len);
             free(st);
         }
     } else {

@@ -34,6 +34,9 @@
 /* Cells of jm__batch.grid at most (4 MiB). */
 #define GRID_MAX ((size_t)1 << 20)
 
+/* A batch case's bucket when its events go to another process (jmine-mpi: route.h). */
+#define ROUTED UINT32_MAX
+
 /* A rejected row, kept until the merge hands it on in file order. */
 typedef struct rejection {
     uint64_t line;
@@ -1159,10 +1162,18 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     /* Each case of the batch becomes an entry of the bucket its id's hash names: which entries
      * are the same case is found bucket by bucket, when journeys are rebuilt (buckets.h). */
     uint32_t *mc = b->map, *mb = b->map + nc;
-    jm__route *route = log->route; /* jmine-mpi: the events go to their owners instead */
-    for (size_t k = 0; k < nc && route == NULL; k++) {
+    /* jmine-mpi: the events go to their owners instead, but for those the log keeps (their
+     * mb is ROUTED). */
+    jm__route *route = log->route;
+    if (route != NULL)
+        jm__route_batch(route, nc, ncu);
+    for (size_t k = 0; k < nc; k++) {
         size_t len;
         const char *id = jm__intern_str(b->cases, (uint32_t)k, &len);
+        if (route != NULL && !jm__route_keeps(route, (uint32_t)k, id, len)) {
+            mb[k] = ROUTED;
+            continue;
+        }
         mb[k] = jm__bucket_of(jm__intern_hash_hi(b->cases, (uint32_t)k));
         mc[k] = jm__buckets_add_case(log->events, mb[k], id, len);
     }
@@ -1204,15 +1215,27 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     /* Customers become the log's ids, looked up in bulk (a customer is met in many batches:
      * the table is big, and jm__intern_ids fetches each lookup's misses ahead). */
     uint32_t *mcu = b->map + 2 * nc;
-    for (size_t q0 = 0; route == NULL && q0 < ncu;) {
+    if (route != NULL && ncu > 0) {
+        /* Only the customers of events the log keeps (mcu 0: wanted). */
+        memset(mcu, 0xff, ncu * sizeof *mcu);
+        for (size_t i = 0; i < b->nev; i++)
+            if (mb[b->ev[i].cas] != ROUTED && b->cust[i] != JM_NO_SIDE)
+                mcu[b->cust[i]] = 0;
+    }
+    for (size_t q = 0; q < ncu;) {
         jm__intern_key keys[1024];
+        uint32_t at[1024], ids[1024];
         size_t k = 0;
-        for (; k < 1024 && q0 + k < ncu; k++) {
-            const struct cust_inst *c = &b->ci[q0 + k];
-            keys[k] = (jm__intern_key){b->cbytes + c->off, c->hash, c->len};
+        for (; k < 1024 && q < ncu; q++) {
+            if (route != NULL && mcu[q] != 0)
+                continue;
+            const struct cust_inst *c = &b->ci[q];
+            at[k] = (uint32_t)q;
+            keys[k++] = (jm__intern_key){b->cbytes + c->off, c->hash, c->len};
         }
-        jm__intern_ids(log->custs, keys, k, mcu + q0);
-        q0 += k;
+        jm__intern_ids(log->custs, keys, k, ids);
+        for (size_t i = 0; i < k; i++)
+            mcu[at[i]] = ids[i];
     }
     if (log->events->n + b->nev > UINT32_MAX)
         jm__die("more than 4 billion events");
@@ -1229,8 +1252,6 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
     /* Each event goes to the bucket of its case (or, routed, to its case's owner); the long
      * ends, in event order, go along. */
     size_t l = 0;
-    if (route != NULL)
-        jm__route_batch(route, nc, ncu);
     for (size_t i = 0; i < b->nev; i++) {
         jm__event e = b->ev[i];
         int64_t end = 0;
@@ -1238,7 +1259,8 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
             end = b->long_end[l++].end;
         e.act = mk[e.act];
         uint32_t cu = b->cust != NULL ? b->cust[i] : JM_NO_SIDE;
-        if (route != NULL) {
+        unsigned bucket = mb[e.cas];
+        if (bucket == ROUTED) {
             size_t len;
             const char *id = jm__intern_str(b->cases, e.cas, &len);
             jm__route_event(route, &e, end, id, len, cu,
@@ -1246,7 +1268,6 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
                             cu != JM_NO_SIDE ? b->ci[cu].len : 0);
             continue;
         }
-        unsigned bucket = mb[e.cas];
         e.cas = mc[e.cas];
         if (log->events->side)
             jm__buckets_add_side(log->events, bucket, &e, end,

@@ -166,7 +166,7 @@ static void test_shares(void **state)
         jm_options_init(&opt[r]);
         opt[r].threads = 1;
         log[r] = jm_log_new(&opt[r], NULL);
-        jm__dist_route(log[r], N);
+        jm__dist_route(log[r], N, r == 0 ? 0 : JM_WIRE_NONE);
         jm__dist_range(log[r], at[r], at[r + 1], at[r] == 0 ? 0 : line[r]);
         assert_int_equal(jm_log_add_file(log[r], path), JM_OK);
         assert_false(jm__dist_range_failed(log[r]));
