@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 /* The format's version: a state of another format, or of another jmine version, is refused. */
-#define JM_STATE_FORMAT 4
+#define JM_STATE_FORMAT 5
 
 /* ---- Writing ---------------------------------------------------------------- */
 

@@ -754,28 +754,115 @@ static uint32_t *spans_by_name(const span *sp, size_t ns)
     return ord;
 }
 
-static void sw_chan(jm__state_w *w, const jm__ctx *ctx, uint32_t c)
+/* The section's tables (docs/state-format.md): the channels it names, in byte order of their
+ * names, and the journeys' (events, first step, first channel) triples, in order of events,
+ * step index and channel index. Each journey then names its triple by index, and each channel
+ * is an index: where a journey spelt its channel's name, the section took 32 bytes a journey on
+ * the benchmark log. */
+typedef struct cu_tables {
+    uint32_t *cidx; /* by channel id: index in the table + 1 (0: none, or JM_NO_CHANNEL) */
+    uint32_t *chan; /* the table: channel ids in name order */
+    size_t nchan;
+    uint32_t *fidx; /* by id in customers.firsts: index in the table (UINT32_MAX: unused) */
+    uint32_t *first; /* the table: ids in customers.firsts, in order */
+    size_t nfirst;
+} cu_tables;
+
+static int chan_name_cmp(const void *pa, const void *pb, void *data)
 {
-    jm__sw_u64(w, c != JM_NO_CHANNEL);
-    if (c != JM_NO_CHANNEL) {
+    const jm__ctx *ctx = data;
+    return jm__intern_cmp(ctx->chans, *(const uint32_t *)pa, *(const uint32_t *)pb);
+}
+
+/* Triples by events, then step and channel by their indexes in the state (both in name
+ * order). */
+static int first_cmp(const void *pa, const void *pb, void *data)
+{
+    void **d = data;
+    const customers *s = d[0];
+    const jm__state_w *w = d[1];
+    const cu_tables *t = d[2];
+    const uint32_t *x = first_of(s, *(const uint32_t *)pa), *y = first_of(s, *(const uint32_t *)pb);
+    if (x[F_N] != y[F_N])
+        return x[F_N] < y[F_N] ? -1 : 1;
+    uint32_t sx = jm__sw_step_index(w, x[F_STEP]), sy = jm__sw_step_index(w, y[F_STEP]);
+    if (sx != sy)
+        return sx < sy ? -1 : 1;
+    uint32_t cx = x[F_CHAN] == JM_NO_CHANNEL ? 0 : t->cidx[x[F_CHAN]];
+    uint32_t cy = y[F_CHAN] == JM_NO_CHANNEL ? 0 : t->cidx[y[F_CHAN]];
+    return cx < cy ? -1 : cx > cy;
+}
+
+/* The tables of what s names (its journeys' triples, their channels, the extra channels and
+ * the escalations'), written to w. */
+static void cu_tables_write(cu_tables *t, const customers *s, const jm__ctx *ctx, jm__state_w *w)
+{
+    size_t nc = jm__intern_count(ctx->chans), nf = jm__seqtab_count(s->firsts);
+    t->cidx = jm__xcalloc(nc + 1, sizeof *t->cidx);
+    t->fidx = jm__xmalloc((nf ? nf : 1) * sizeof *t->fidx);
+    memset(t->fidx, 0xff, (nf ? nf : 1) * sizeof *t->fidx);
+    t->first = jm__xmalloc((nf ? nf : 1) * sizeof *t->first);
+    t->nfirst = 0;
+    for (size_t i = 0; i < s->nj; i++) {
+        uint32_t f = s->j[i].first;
+        if (t->fidx[f] == UINT32_MAX) {
+            t->fidx[f] = 0;
+            t->first[t->nfirst++] = f;
+        }
+    }
+    /* Channels: marked 1, then numbered. */
+    for (size_t i = 0; i < t->nfirst; i++) {
+        uint32_t c = first_of(s, t->first[i])[F_CHAN];
+        if (c != JM_NO_CHANNEL)
+            t->cidx[c] = 1;
+    }
+    for (size_t i = 0; i < s->nextra; i++)
+        t->cidx[(uint32_t)s->extra[i]] = 1;
+    for (size_t i = 0; i < s->nesc; i++)
+        if (s->esc[i].chan != JM_NO_CHANNEL)
+            t->cidx[s->esc[i].chan] = 1;
+    t->chan = jm__xmalloc((nc ? nc : 1) * sizeof *t->chan);
+    t->nchan = 0;
+    for (size_t c = 0; c < nc; c++)
+        if (t->cidx[c])
+            t->chan[t->nchan++] = (uint32_t)c;
+    jm__sort(t->chan, t->nchan, sizeof *t->chan, chan_name_cmp, (void *)ctx);
+    jm__sw_u64(w, t->nchan);
+    for (size_t i = 0; i < t->nchan; i++) {
+        t->cidx[t->chan[i]] = (uint32_t)i + 1;
         size_t n;
-        const char *s = jm__intern_str(ctx->chans, c, &n);
-        jm__sw_bytes(w, s, n);
+        const char *name = jm__intern_str(ctx->chans, t->chan[i], &n);
+        jm__sw_bytes(w, name, n);
+    }
+    void *d[3] = {(void *)s, w, t};
+    jm__sort(t->first, t->nfirst, sizeof *t->first, first_cmp, d);
+    jm__sw_u64(w, t->nfirst);
+    for (size_t i = 0; i < t->nfirst; i++) {
+        const uint32_t *f = first_of(s, t->first[i]);
+        t->fidx[t->first[i]] = (uint32_t)i;
+        jm__sw_u64(w, f[F_N]);
+        jm__sw_step(w, f[F_STEP]);
+        jm__sw_u64(w, f[F_CHAN] == JM_NO_CHANNEL ? 0 : t->cidx[f[F_CHAN]]);
     }
 }
 
-static uint32_t sr_chan(jm__state_r *r)
+static void cu_tables_free(cu_tables *t)
 {
-    return jm__sr_u64(r) ? jm__sr_chan(r) : JM_NO_CHANNEL;
+    free(t->cidx);
+    free(t->chan);
+    free(t->fidx);
+    free(t->first);
 }
 
-/* The totals; each customer by its name (or pseudonym): its journeys (start, end, events with
- * the self-service bit, first step, first channel) and its channels; the escalations. */
+/* The totals and tables; each customer by its name (or pseudonym): its journeys (start, end,
+ * triple) and its channels; the escalations. */
 static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
 {
     customers *s = st;
     jm__sw_u64(w, s->without);
     jm__sw_i64(w, s->last_start);
+    cu_tables t;
+    cu_tables_write(&t, s, ctx, w);
     size_t ns = 0, cap = 0, x = 0;
     span *sp = NULL;
     char *arena = NULL; /* the pseudonyms, 16 bytes each, with --pseudonymize */
@@ -823,38 +910,30 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
         const span *p = &sp[ord[o]];
         jm__sw_bytes(w, p->name, p->n);
         jm__sw_u64(w, p->b - p->a);
-        size_t nch = 0;
         for (size_t k = p->a; k < p->b; k++) {
             const cjour *J = &s->j[k];
-            const uint32_t *f = first_of(s, J->first);
-            jm__sw_i64(w, J->start);
-            jm__sw_i64(w, J->end);
-            jm__sw_u64(w, f[F_N]);
-            jm__sw_step(w, f[F_STEP]);
-            sw_chan(w, ctx, f[F_CHAN]);
+            if (k == p->a)
+                jm__sw_i64(w, J->start);
+            else
+                jm__sw_u64(w, (uint64_t)J->start - (uint64_t)J[-1].start);
+            jm__sw_u64(w, (uint64_t)J->end - (uint64_t)J->start);
+            jm__sw_u64(w, t.fidx[J->first]);
         }
-        /* The channels of its journeys past their first, each once, by name. */
+        /* The channels of its journeys past their first, each once, in name order (their
+         * indexes in the table). */
+        size_t nch = 0;
         for (size_t q = p->xa; q < p->xb; q++) {
             jm__grow((void **)&chs, &chs_cap, nch + 1, sizeof *chs);
-            chs[nch++] = (uint32_t)s->extra[q];
+            chs[nch++] = t.cidx[(uint32_t)s->extra[q]];
         }
         jm__sort_u32(chs, nch);
         size_t d = 0;
         for (size_t k = 0; k < nch; k++)
             if (k == 0 || chs[k] != chs[k - 1])
                 chs[d++] = chs[k];
-        for (size_t k = 1; k < d; k++) { /* by name: an insertion sort of a few */
-            uint32_t v = chs[k];
-            size_t q = k;
-            while (q > 0 && jm__intern_cmp(ctx->chans, chs[q - 1], v) > 0) {
-                chs[q] = chs[q - 1];
-                q--;
-            }
-            chs[q] = v;
-        }
         jm__sw_u64(w, d);
         for (size_t k = 0; k < d; k++)
-            sw_chan(w, ctx, chs[k]);
+            jm__sw_u64(w, chs[k]);
     }
     free(chs);
     free(ord);
@@ -864,9 +943,21 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
     for (size_t i = 0; i < s->nesc; i++) { /* esc_order: by journeys, then names */
         const escal *e = &s->esc[s->esc_order[i]];
         jm__sw_step(w, e->step);
-        sw_chan(w, ctx, e->chan);
+        jm__sw_u64(w, e->chan == JM_NO_CHANNEL ? 0 : t.cidx[e->chan]);
         jm__sw_u64(w, e->journeys);
     }
+    cu_tables_free(&t);
+}
+
+/* A channel of the section (0: unknown; i: the table's channel i - 1), as the merge's id. */
+static uint32_t sr_chan_at(jm__state_r *r, const uint32_t *chan, size_t nchan)
+{
+    uint64_t i = jm__sr_u64(r);
+    if (i > nchan) {
+        jm__sr_fail(r);
+        return JM_NO_CHANNEL;
+    }
+    return i == 0 ? JM_NO_CHANNEL : chan[i - 1];
 }
 
 static void *cu_load(const jm__ctx *ctx, jm__state_r *r)
@@ -876,6 +967,20 @@ static void *cu_load(const jm__ctx *ctx, jm__state_r *r)
     s->firsts = jm__seqtab_new();
     s->without = jm__sr_u64(r);
     s->last_start = jm__sr_i64(r);
+    size_t nchan = jm__sr_count(r);
+    uint32_t *chan = jm__xmalloc((nchan ? nchan : 1) * sizeof *chan);
+    for (size_t i = 0; i < nchan; i++)
+        chan[i] = jm__sr_chan(r);
+    size_t nfirst = jm__sr_count(r);
+    uint32_t *first = jm__xmalloc((nfirst ? nfirst : 1) * sizeof *first);
+    for (size_t i = 0; i < nfirst; i++) {
+        uint64_t nev = jm__sr_u64(r);
+        uint32_t fstep = jm__sr_step(r);
+        uint32_t fchan = sr_chan_at(r, chan, nchan);
+        if (N_OF(nev) == 0 || nev > UINT32_MAX)
+            jm__sr_fail(r);
+        first[i] = jm__sr_ok(r) ? first_id(s, (uint32_t)nev, fstep, fchan) : 0;
+    }
     jm__intern *custs = (jm__intern *)ctx->custs; /* a merge's own table, named as it loads */
     size_t ns = jm__sr_count(r);
     for (size_t i = 0; i < ns && jm__sr_ok(r); i++) {
@@ -885,23 +990,28 @@ static void *cu_load(const jm__ctx *ctx, jm__state_r *r)
         size_t k = jm__sr_count(r);
         if (k == 0)
             jm__sr_fail(r);
+        jm__grow((void **)&s->j, &s->jcap, s->nj + k, sizeof *s->j);
         for (size_t q = 0; q < k && jm__sr_ok(r); q++) {
             cjour J;
-            J.start = jm__sr_i64(r);
-            J.end = jm__sr_i64(r);
-            uint64_t nev = jm__sr_u64(r);
-            uint32_t fstep = jm__sr_step(r);
-            uint32_t fchan = sr_chan(r);
-            J.cust = c;
-            if (N_OF(nev) == 0 || nev > UINT32_MAX || J.end < J.start)
+            uint64_t d = q == 0 ? 0 : jm__sr_u64(r);
+            J.start = q == 0 ? jm__sr_i64(r) : s->j[s->nj - 1].start;
+            uint64_t len = jm__sr_u64(r);
+            uint64_t f = jm__sr_u64(r);
+            if (d > INT64_MAX || len > INT64_MAX || f >= nfirst ||
+                __builtin_add_overflow(J.start, (int64_t)d, &J.start) ||
+                __builtin_add_overflow(J.start, (int64_t)len, &J.end)) {
                 jm__sr_fail(r);
-            J.first = first_id(s, (uint32_t)nev, fstep, fchan);
-            jm__grow((void **)&s->j, &s->jcap, s->nj + 1, sizeof *s->j);
+                break;
+            }
+            J.cust = c;
+            J.first = first[f];
             s->j[s->nj++] = J;
         }
         size_t d = jm__sr_count(r);
         for (size_t q = 0; q < d && jm__sr_ok(r); q++) {
-            uint32_t ch = sr_chan(r);
+            uint32_t ch = sr_chan_at(r, chan, nchan);
+            if (ch == JM_NO_CHANNEL)
+                jm__sr_fail(r);
             jm__grow((void **)&s->extra, &s->extra_cap, s->nextra + 1, sizeof *s->extra);
             s->extra[s->nextra++] = (uint64_t)c << 32 | ch;
         }
@@ -909,12 +1019,14 @@ static void *cu_load(const jm__ctx *ctx, jm__state_r *r)
     size_t ne = jm__sr_count(r);
     for (size_t i = 0; i < ne && jm__sr_ok(r); i++) {
         uint32_t step = jm__sr_step(r);
-        uint32_t chan = sr_chan(r);
-        escal *e = esc_of(s, step, chan);
+        uint32_t ch = sr_chan_at(r, chan, nchan);
+        escal *e = esc_of(s, step, ch);
         if (e->journeys != 0)
             jm__sr_fail(r);
         e->journeys = jm__sr_u64(r);
     }
+    free(chan);
+    free(first);
     return s;
 }
 
