@@ -73,9 +73,20 @@ void jm__buckets_empty(jm__buckets *bs)
             bs->nfree += b->nchunk;
         }
         b->nchunk = b->n = b->nle = b->nsx = b->room = 0;
+        b->lead_from = b->lead_to = 0;
         b->tail = NULL;
     }
     bs->n = 0;
+}
+
+void jm__buckets_lead(jm__buckets *bs, bool start)
+{
+    for (unsigned i = 0; i < JM_BUCKETS; i++) {
+        jm__bucket *b = &bs->b[i];
+        if (start)
+            b->lead_from = b->n;
+        b->lead_to = b->n;
+    }
 }
 
 uint32_t jm__buckets_add_case(jm__buckets *bs, unsigned b, const char *s, size_t n)

@@ -72,6 +72,9 @@ typedef struct jm__bucket {
     uint32_t ncanon;
     size_t canon_events;
     size_t compact_at;
+    /* Events [lead_from, lead_to) come first in input order, then [0, lead_from), then the
+     * rest (jm__buckets_lead); both 0: index order is input order. */
+    size_t lead_from, lead_to;
 } jm__bucket;
 
 typedef struct jm__buckets {
@@ -93,6 +96,12 @@ typedef struct jm__buckets {
     jm__side_exc *csx;
     size_t ctab_cap, cmap_cap, cside_cap, csx_cap;
 } jm__buckets;
+
+/* The events added from now on (start true) until the call with start false come before
+ * those added so far in input order, and those added after that come last (jmine-mpi: a share
+ * keeps its own events as it reads them, then imports those of the shares before and after
+ * it). The journeys read the events in that order; a bucket emptied (spilled) forgets it. */
+void jm__buckets_lead(jm__buckets *bs, bool start);
 
 /* Empty buckets, in *bs (zeroed first). */
 void jm__buckets_init(jm__buckets *bs);

@@ -383,6 +383,11 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
     return jm__log_bound(log);
 }
 
+void jm__dist_lead(jm_log *log, bool start)
+{
+    jm__buckets_lead(log->events, start);
+}
+
 /* ---- The log as a share ---- */
 
 void jm__dist_share(jm_log *log, bool has_end, bool has_channel, bool has_lifecycle,

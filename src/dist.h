@@ -45,9 +45,8 @@ bool jm__dist_range_failed(const jm_log *log);
 /* Send the log's events to their owners (of n processes, by jm__route_owner of their case id)
  * from now on: each batch read is written to one buffer per owner (route.h) as it merges,
  * instead of to the log's buckets, but for the events of owner `keep` (JM_WIRE_NONE: none),
- * which stay in the buckets: only the process whose share of the input comes first may keep
- * its own, since the events it imports must follow them. Call before the first file is
- * added; read with memory_bytes 0. */
+ * which stay in the buckets (the process's own: see jm__dist_lead). Call before the first
+ * file is added; read with memory_bytes 0. */
 void jm__dist_route(jm_log *log, unsigned n, unsigned keep);
 
 /* Hand the buffers of a routed log over: out[0..n) (n as given to jm__dist_route) receive
@@ -60,6 +59,13 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out);
  * before: add them in process order, so that a case's events are in input order. Returns
  * JM_OK, JM_EINPUT for bytes that are not such a buffer, or JM_EIO (--memory's files). */
 jm_status jm__dist_import(jm_log *log, const void *p, size_t n);
+
+/* A log that kept its own events (jm__dist_route): call with true before importing the
+ * buffers of the processes before it, and with false after them (before those after it), so
+ * that the journeys read its events after theirs, in input order. A log that may spill
+ * (--memory) must not keep its events unless no process comes before it: the spill writes
+ * them in the order they were added. */
+void jm__dist_lead(jm_log *log, bool start);
 
 /* ---- The log as a share of the run ---- */
 

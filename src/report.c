@@ -826,11 +826,19 @@ static void bucket_journeys(worker *w, unsigned i)
         at[c] = off[c];
     }
     off[ncase] = base;
+    /* Placed in input order (stable): the lead, if any, first (buckets.h). */
     const jm__event *const *ev = (const jm__event *const *)b->chunk;
-    for (size_t k = 0; k < b->nchunk; k++) {
-        size_t m = jm__chunk_len(b->n, k);
-        for (size_t j = 0; j < m; j++)
-            w->border[at[ev[k][j].cas / JM_BUCKETS]++] = (uint32_t)(k * JM_CHUNK_EVENTS + j);
+    size_t part[3][2] = {{b->lead_from, b->lead_to}, {0, b->lead_from}, {b->lead_to, b->n}};
+    for (int p = 0; p < 3; p++) {
+        for (size_t x = part[p][0]; x < part[p][1];) {
+            size_t k = x / JM_CHUNK_EVENTS, j = x % JM_CHUNK_EVENTS;
+            size_t m = jm__chunk_len(b->n, k), stop = part[p][1] - k * JM_CHUNK_EVENTS;
+            if (stop < m)
+                m = stop;
+            for (; j < m; j++)
+                w->border[at[ev[k][j].cas / JM_BUCKETS]++] = (uint32_t)(k * JM_CHUNK_EVENTS + j);
+            x = k * JM_CHUNK_EVENTS + m;
+        }
     }
     grouped g = {ev,   side,   b->le, b->nle, w->border, off, ncase, 0, PTHREAD_MUTEX_INITIALIZER,
                  (int)i};

@@ -35,8 +35,8 @@ typedef struct jm__dist_buf {
 typedef struct jm__route jm__route;
 
 /* Buffers for n owners (n >= 1). The events of owner `keep` (JM_WIRE_NONE: none) are not
- * written: the log keeps them in its buckets (jmine-mpi's rank 0, whose share of the input
- * comes first, so that the events it imports later follow them in input order). */
+ * written: the log keeps them in its buckets (jmine-mpi: a rank's own; dist.h's jm__dist_lead
+ * puts them in their place among those it imports). */
 jm__route *jm__route_new(unsigned n, unsigned keep);
 
 /* Free the route and its buffers. NULL is a no-op. */

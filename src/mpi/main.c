@@ -753,7 +753,8 @@ static int run_mpi(jm__cli *r)
         char *err = NULL;
         log = jm_log_new(&r->opt, &err);
         if (log != NULL)
-            jm__dist_route(log, (unsigned)nranks, rank == 0 ? 0 : JM_WIRE_NONE);
+            jm__dist_route(log, (unsigned)nranks,
+                           rank == 0 || memory == 0 ? (unsigned)rank : JM_WIRE_NONE);
         int ok = log != NULL;
         f = first_failure(ok ? 0 : 2, err ? err : "", &code, &msg);
         free(err);
@@ -865,7 +866,10 @@ static int run_mpi(jm__cli *r)
     phase("shuffle");
     r->opt.memory_bytes = memory;
     s = JM_OK;
+    jm__dist_lead(log, true); /* the events of the ranks before this one come first */
     for (size_t d = 0; d < n; d++) {
+        if (d == (size_t)rank)
+            jm__dist_lead(log, false);
         if (s == JM_OK)
             s = jm__dist_import(log, in[d].p, in[d].n);
         if (in[d].cap != 0)

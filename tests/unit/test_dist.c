@@ -125,17 +125,18 @@ static char *one_report(const char *path, size_t *n)
 }
 
 /* Three "processes" in one: the file cut into three ranges read apart, every event sent to its
- * owner and added in process order, each share's state merged: the report of one log. */
-static void test_shares(void **state)
+ * owner (or kept by a process that owns it: keep_own 1, process 0 only; 2, every process) and
+ * added in process order, each share's state merged: the report of one log. A case's events
+ * share their starts three at a time, so that input order decides their steps' order. */
+static void shares(int keep_own)
 {
-    (void)state;
     size_t cap = 1 << 16, len = 0;
     char *text = jm__xmalloc(cap);
     len += (size_t)snprintf(text, cap, "case,activity,start,end,channel\n");
     for (int i = 0; i < 600; i++)
         len += (size_t)snprintf(text + len, cap - len,
-                                "c%d,\"Step, %d\",2024-01-%02dT10:%02d:00Z,2024-03-%02dT10:00:00Z,"
-                                "%s\n", i % 53, i % 7, 1 + i % 27, i % 60, 1 + i % 27,
+                                "c%d,\"Step, %d\",2024-01-%02dT10:00:00Z,2024-03-%02dT10:00:00Z,"
+                                "%s\n", i % 53, i % 7, 1 + i / 159, 1 + i % 27,
                                 i % 3 ? "phone" : "email");
     len += (size_t)snprintf(text + len, cap - len, "bad,row\n");
     char *path = write_file("s.csv", text, len);
@@ -162,11 +163,14 @@ static void test_shares(void **state)
     at[N] = len;
     jm_input_stats sum = {0};
     uint64_t lc[JM_LC_COUNT] = {0};
+    unsigned keep[N];
+    for (int r = 0; r < N; r++)
+        keep[r] = keep_own == 2 || (keep_own == 1 && r == 0) ? (unsigned)r : JM_WIRE_NONE;
     for (int r = 0; r < N; r++) {
         jm_options_init(&opt[r]);
         opt[r].threads = 1;
         log[r] = jm_log_new(&opt[r], NULL);
-        jm__dist_route(log[r], N, r == 0 ? 0 : JM_WIRE_NONE);
+        jm__dist_route(log[r], N, keep[r]);
         jm__dist_range(log[r], at[r], at[r + 1], at[r] == 0 ? 0 : line[r]);
         assert_int_equal(jm_log_add_file(log[r], path), JM_OK);
         assert_false(jm__dist_range_failed(log[r]));
@@ -179,7 +183,10 @@ static void test_shares(void **state)
     assert_int_equal(sum.rejected, 1);
     jm_merge *m = jm_merge_new(&opt[0], NULL);
     for (int r = 0; r < N; r++) {
+        jm__dist_lead(log[r], true);
         for (int s = 0; s < N; s++) {
+            if (s == r)
+                jm__dist_lead(log[r], false);
             assert_int_equal(jm__dist_import(log[r], out[s][r].p, out[s][r].n), JM_OK);
             free(out[s][r].p);
         }
@@ -220,6 +227,13 @@ static void test_shares(void **state)
     free(got);
     free(text);
     free(path);
+}
+
+static void test_shares(void **state)
+{
+    (void)state;
+    for (int keep_own = 0; keep_own <= 2; keep_own++)
+        shares(keep_own);
 }
 
 int main(void)
