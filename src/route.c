@@ -27,8 +27,11 @@ struct jm__route {
 
 unsigned jm__route_owner(const char *id, size_t len, unsigned n)
 {
-    /* The low half: the bucket takes the high one. */
-    return (unsigned)((uint32_t)jm__hash(id, len) % n);
+    /* The low half of the hash (the bucket takes the high one) scaled to the owners' weights:
+     * OWNER_0 for owner 0, 20 for each of the others. */
+    uint64_t w = OWNER_0 + 20 * (uint64_t)(n - 1);
+    uint64_t x = (uint64_t)(uint32_t)jm__hash(id, len) * w >> 32;
+    return x < OWNER_0 ? 0 : 1 + (unsigned)((x - OWNER_0) / 20);
 }
 
 jm__route *jm__route_new(unsigned n, unsigned keep)
