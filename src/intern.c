@@ -157,9 +157,9 @@ static void place(uint64_t *slot, size_t size, uint64_t v)
     slot[i] = v;
 }
 
-static void rehash(jm__intern *t)
+/* The index moved to size slots. */
+static void resize(jm__intern *t, size_t size)
 {
-    size_t size = t->size + t->size / 2;
     uint64_t *slot = jm__xzeroed(size, sizeof *slot);
     for (size_t k = 0; k < t->size; k++)
         if (t->slot[k] != 0)
@@ -167,6 +167,11 @@ static void rehash(jm__intern *t)
     free(t->slot);
     t->slot = slot;
     t->size = size;
+}
+
+static void rehash(jm__intern *t)
+{
+    resize(t, t->size + t->size / 2);
 }
 
 /* The index built again from the entries (after jm__intern_drop_index). */
@@ -257,6 +262,18 @@ uint32_t jm__intern_id_hashed(jm__intern *t, const char *s, size_t n, uint64_t h
     if (t->n * 4 > t->size * 3)
         rehash(t);
     return (uint32_t)t->n - 1;
+}
+
+void jm__intern_reserve(jm__intern *t, size_t n)
+{
+    if (t->slot == NULL)
+        reindex(t);
+    size_t want = t->n + n, size = t->size;
+    while (want * 4 > size * 3)
+        size += size / 2;
+    if (size != t->size)
+        resize(t, size);
+    jm__grow((void **)&t->ent, &t->cap, want, sizeof *t->ent);
 }
 
 uint32_t jm__intern_id(jm__intern *t, const char *s, size_t n)

@@ -34,6 +34,9 @@ typedef struct jm__intern_key {
     uint32_t len;
 } jm__intern_key;
 
+/* Room for n more strings: the index grown once, not step by step as they come. */
+void jm__intern_reserve(jm__intern *t, size_t n);
+
 /* The ids of n strings, added if new, into ids[0..n): the same as jm__intern_id_hashed on each
  * in order, but on a table bigger than the cache each lookup's three misses (its slot, the
  * entry the slot names, the entry's bytes) are fetched a stage ahead: key k's slot, k - 8's

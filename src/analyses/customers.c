@@ -894,6 +894,7 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
         a = b;
     }
     uint32_t *ord = spans_by_name(sp, ns);
+    jm__sw_u64(w, s->nj);
     jm__sw_u64(w, ns);
     uint32_t *chs = NULL;
     size_t chs_cap = 0;
@@ -981,16 +982,27 @@ static void *cu_load(const jm__ctx *ctx, jm__state_r *r)
             jm__sr_fail(r);
         first[i] = jm__sr_ok(r) ? first_id(s, (uint32_t)nev, fstep, fchan) : 0;
     }
+    /* The customers' names are looked up a chunk at a time (jm__intern_ids fetches each
+     * lookup's misses ahead), their journeys and channels taking the chunk's numbers until
+     * then. */
     jm__intern *custs = (jm__intern *)ctx->custs; /* a merge's own table, named as it loads */
+    size_t nj = jm__sr_count(r);
+    s->j = jm__xmalloc((nj ? nj : 1) * sizeof *s->j);
+    s->jcap = nj ? nj : 1;
     size_t ns = jm__sr_count(r);
+    jm__intern_reserve(custs, ns);
+    enum { CHUNK = 1024 };
+    jm__intern_key keys[CHUNK];
+    uint32_t ids[CHUNK];
+    size_t nk = 0, j0 = 0, x0 = 0;
     for (size_t i = 0; i < ns && jm__sr_ok(r); i++) {
         size_t n;
         const char *name = jm__sr_bytes(r, &n);
-        uint32_t c = jm__intern_id(custs, name, n);
+        keys[nk] = (jm__intern_key){name, jm__hash(name, n), (uint32_t)n};
+        uint32_t c = (uint32_t)nk++;
         size_t k = jm__sr_count(r);
-        if (k == 0)
+        if (k == 0 || k > nj - s->nj)
             jm__sr_fail(r);
-        jm__grow((void **)&s->j, &s->jcap, s->nj + k, sizeof *s->j);
         for (size_t q = 0; q < k && jm__sr_ok(r); q++) {
             cjour J;
             uint64_t d = q == 0 ? 0 : jm__sr_u64(r);
@@ -1015,7 +1027,17 @@ static void *cu_load(const jm__ctx *ctx, jm__state_r *r)
             jm__grow((void **)&s->extra, &s->extra_cap, s->nextra + 1, sizeof *s->extra);
             s->extra[s->nextra++] = (uint64_t)c << 32 | ch;
         }
+        if (nk == CHUNK || i + 1 == ns || !jm__sr_ok(r)) {
+            jm__intern_ids(custs, keys, nk, ids);
+            for (; j0 < s->nj; j0++)
+                s->j[j0].cust = ids[s->j[j0].cust];
+            for (; x0 < s->nextra; x0++)
+                s->extra[x0] = (uint64_t)ids[s->extra[x0] >> 32] << 32 | (uint32_t)s->extra[x0];
+            nk = 0;
+        }
     }
+    if (s->nj != nj)
+        jm__sr_fail(r);
     size_t ne = jm__sr_count(r);
     for (size_t i = 0; i < ne && jm__sr_ok(r); i++) {
         uint32_t step = jm__sr_step(r);
