@@ -379,6 +379,9 @@ void jm__sr_vals(jm__state_r *r, jm__vals *l)
         jm__sr_fail(r);
         return;
     }
+    /* Room for them all among the small values (n is bounded by the state's events), which
+     * are then written in place, a run at a time. */
+    jm__grow((void **)&l->small, &l->cap, l->n + (size_t)n, sizeof *l->small);
     uint64_t seen = 0, prev = 0;
     for (size_t i = 0; i < runs && !r->err; i++) {
         uint64_t v, run;
@@ -396,8 +399,15 @@ void jm__sr_vals(jm__state_r *r, jm__vals *l)
             return;
         }
         seen += run;
-        for (uint64_t k = 0; k < run; k++)
-            jm__vals_push(l, (int64_t)v);
+        if ((int64_t)v >= 0 && (int64_t)v < (int64_t)UINT32_MAX) {
+            uint32_t *d = l->small + l->n;
+            for (uint64_t k = 0; k < run; k++)
+                d[k] = (uint32_t)v;
+            l->n += (size_t)run;
+        } else {
+            for (uint64_t k = 0; k < run; k++)
+                jm__vals_push(l, (int64_t)v);
+        }
         prev = v;
     }
     if (seen != n)
