@@ -59,6 +59,13 @@ typedef struct customers {
     jm__seqtab *esc_ids; /* (step, chan) -> index in esc */
     escal *esc;
     size_t nesc, esc_cap;
+    /* A merge's journeys (and extra channels) as runs, each as a state holds them: customers
+     * in byte order of their names, a customer's journeys in by_journey order, its channels
+     * once each. Run k is j[run[k] .. run[k + 1]) (extra[xrun[k] .. xrun[k + 1])); nrun 0: j
+     * is in no such order (journeys added one by one). The finish then walks the runs by name
+     * instead of sorting every journey by customer into a copy (fresh memory, dear). */
+    size_t *run, *xrun;
+    size_t nrun, run_cap, xrun_cap;
     /* Finished. */
     uint64_t ncust;
     jm__vals contacts, channels; /* per customer */
@@ -229,11 +236,29 @@ static void cu_add(void *st, const jm__ctx *ctx, const jm__journey *j)
     }
 }
 
+/* b's runs after a's, its journeys and channels placed after a's nj and nextra (called before
+ * they are appended); a's runs are lost unless both have them. */
+static void append_runs(customers *a, const customers *b)
+{
+    if (a->nrun == 0 || b->nrun == 0) {
+        a->nrun = 0;
+        return;
+    }
+    jm__grow((void **)&a->run, &a->run_cap, a->nrun + b->nrun + 1, sizeof *a->run);
+    jm__grow((void **)&a->xrun, &a->xrun_cap, a->nrun + b->nrun + 1, sizeof *a->xrun);
+    for (size_t k = 1; k <= b->nrun; k++) {
+        a->run[a->nrun + k] = a->nj + b->run[k];
+        a->xrun[a->nrun + k] = a->nextra + b->xrun[k];
+    }
+    a->nrun += b->nrun;
+}
+
 static void cu_merge(void *into, const void *from, const jm__ctx *ctx)
 {
     (void)ctx;
     customers *a = into;
     const customers *b = from;
+    append_runs(a, b);
     if (b->nj) {
         jm__grow((void **)&a->j, &a->jcap, a->nj + b->nj, sizeof *a->j);
         memcpy(a->j + a->nj, b->j, b->nj * sizeof *b->j);
@@ -278,6 +303,7 @@ static void cu_absorb(void *into, void *from, const jm__ctx *ctx)
 {
     customers *a = into, *b = from;
     size_t before = a->nj;
+    a->nrun = 0; /* a worker's journeys are in the order they came */
     move_over((void **)&a->j, &a->nj, &a->jcap, b->j, &b->nj, sizeof *a->j);
     if (a->nj > before)
         remap_firsts(a, b, a->j + before, a->nj - before);
@@ -452,13 +478,186 @@ static void order_escalations(customers *s, const jm__ctx *ctx)
     jm__sort(s->esc_order, s->nesc, sizeof *s->esc_order, esc_cmp, (void *)de);
 }
 
+/* The journeys grouped by customer id and the extra channels likewise: the order the
+ * finish's walk by id and the state's writer read (a merge's runs, if any, given up). */
+static void group_by_customer(customers *s, const jm__ctx *ctx)
+{
+    sort_journeys(s, ctx);
+    group_extras(s, ctx);
+    s->nrun = 0;
+}
+
+/* What the finish keeps while it walks the customers. */
+typedef struct cu_walk {
+    customers *s;
+    const jm__ctx *ctx;
+    int64_t w; /* --repeat-window */
+    size_t cap_c, cap_s, mcap_c, mcap_s;
+    uint32_t *map_c, *map_s;
+    uint32_t *chs;
+    size_t chs_cap;
+} cu_walk;
+
+/* One customer's journeys J[0 .. n) (by_journey order) and extra channels X[0 .. nx) into the
+ * figures: contacts and channels per customer, repeat contact, first-contact resolution,
+ * containment. */
+static void finish_customer(cu_walk *cw, const cjour *J, size_t n, const uint64_t *X, size_t nx)
+{
+    customers *s = cw->s;
+    /* Contacts and channels. */
+    uint64_t events = 0;
+    size_t nch = 0;
+    jm__grow((void **)&cw->chs, &cw->chs_cap, n + nx, sizeof *cw->chs);
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t *f = first_of(s, J[i].first);
+        events += N_OF(f[F_N]);
+        if (f[F_CHAN] != JM_NO_CHANNEL)
+            cw->chs[nch++] = f[F_CHAN];
+    }
+    for (size_t i = 0; i < nx; i++)
+        cw->chs[nch++] = (uint32_t)X[i];
+    jm__sort_u32(cw->chs, nch);
+    size_t distinct = 0;
+    for (size_t i = 0; i < nch; i++)
+        distinct += i == 0 || cw->chs[i] != cw->chs[i - 1];
+    jm__vals_push(&s->contacts, (int64_t)events);
+    jm__vals_push(&s->channels, (int64_t)distinct);
+    s->ncust++;
+    /* Repeat contact: the first journey that starts later, within the window. */
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t *f = first_of(s, J[i].first);
+        uint32_t jn = f[F_N], fstep = f[F_STEP], fchan = f[F_CHAN];
+        size_t k = i + 1;
+        while (k < n && J[k].start == J[i].start)
+            k++;
+        bool followed = k < n && J[k].start <= J[i].end + cw->w;
+        if (J[i].end + cw->w > s->last_start) {
+            s->provisional++;
+            continue;
+        }
+        s->journeys++;
+        group *gc = group_of(&s->by_chan, &s->nby_chan, &cw->cap_c, &cw->map_c, &cw->mcap_c,
+                             fchan);
+        group *gs = group_of(&s->by_step, &s->nby_step, &cw->cap_s, &cw->map_s, &cw->mcap_s,
+                             fstep);
+        gc->journeys++;
+        gs->journeys++;
+        if (followed) {
+            s->followed++;
+            gc->followed++;
+            gs->followed++;
+            int64_t gap = J[k].start - J[i].end;
+            jm__vals_push(&s->gap, gap > 0 ? gap : 0);
+        } else if (N_OF(jn) == 1) {
+            s->fcr++;
+        }
+        for (size_t q = 0; q < s->nssn; q++) {
+            if (s->ss_id[q] == fchan && fchan != JM_NO_CHANNEL) {
+                s->ss_journeys[q]++;
+                s->ss_contained[q] += (jn & ALL_SS) && !followed;
+            }
+        }
+    }
+}
+
+/* A run's next customer before another's: by name, then by run. */
+static bool run_before(const customers *s, const jm__ctx *ctx, const size_t *at, size_t x,
+                       size_t y)
+{
+    int c = jm__intern_cmp(ctx->custs, s->j[at[x]].cust, s->j[at[y]].cust);
+    return c < 0 || (c == 0 && x < y);
+}
+
+/* The heap h[0 .. n) of runs by their next customer: h[i] sifted down. */
+static void run_sift(const customers *s, const jm__ctx *ctx, const size_t *at, size_t *h,
+                     size_t n, size_t i)
+{
+    for (;;) {
+        size_t m = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && run_before(s, ctx, at, h[l], h[m]))
+            m = l;
+        if (r < n && run_before(s, ctx, at, h[r], h[m]))
+            m = r;
+        if (m == i)
+            return;
+        size_t t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+/* The customers of a merge's runs in name order, each once: a customer in one run is read
+ * where it lies; one in several has its journeys (sorted) and channels gathered first. */
+static void walk_runs(cu_walk *cw)
+{
+    customers *s = cw->s;
+    size_t k = s->nrun, nh = 0;
+    size_t *at = jm__xmalloc(3 * k * sizeof *at), *xat = at + k, *h = at + 2 * k;
+    for (size_t r = 0; r < k; r++) {
+        at[r] = s->run[r];
+        xat[r] = s->xrun[r];
+        if (at[r] < s->run[r + 1])
+            h[nh++] = r;
+    }
+    for (size_t i = nh; i-- > 0;)
+        run_sift(s, cw->ctx, at, h, nh, i);
+    cjour *jb = NULL;
+    uint64_t *xb = NULL;
+    size_t jcap = 0, xcap = 0;
+    while (nh > 0) {
+        uint32_t c = s->j[at[h[0]]].cust;
+        const cjour *J = NULL;
+        const uint64_t *X = NULL;
+        size_t n = 0, nx = 0, runs = 0;
+        while (nh > 0 && s->j[at[h[0]]].cust == c) {
+            size_t r = h[0], j0 = at[r], x0 = xat[r];
+            while (at[r] < s->run[r + 1] && s->j[at[r]].cust == c)
+                at[r]++;
+            while (xat[r] < s->xrun[r + 1] && (uint32_t)(s->extra[xat[r]] >> 32) == c)
+                xat[r]++;
+            if (runs++ == 0) { /* where it lies, unless another run has it too */
+                J = s->j + j0;
+                n = at[r] - j0;
+                X = s->extra + x0;
+                nx = xat[r] - x0;
+            } else {
+                if (runs == 2) {
+                    jm__grow((void **)&jb, &jcap, n, sizeof *jb);
+                    memcpy(jb, J, n * sizeof *jb);
+                    jm__grow((void **)&xb, &xcap, nx + 1, sizeof *xb);
+                    memcpy(xb, X, nx * sizeof *xb);
+                }
+                jm__grow((void **)&jb, &jcap, n + at[r] - j0, sizeof *jb);
+                memcpy(jb + n, s->j + j0, (at[r] - j0) * sizeof *jb);
+                n += at[r] - j0;
+                jm__grow((void **)&xb, &xcap, nx + xat[r] - x0 + 1, sizeof *xb);
+                memcpy(xb + nx, s->extra + x0, (xat[r] - x0) * sizeof *xb);
+                nx += xat[r] - x0;
+                J = jb;
+                X = xb;
+            }
+            if (at[r] == s->run[r + 1])
+                h[0] = h[--nh];
+            run_sift(s, cw->ctx, at, h, nh, 0);
+        }
+        if (runs > 1) {
+            const void *d[2] = {s, cw->ctx};
+            jm__sort(jb, n, sizeof *jb, by_journey, (void *)d);
+        }
+        finish_customer(cw, J, n, X, nx);
+    }
+    free(jb);
+    free(xb);
+    free(at);
+}
+
 static void cu_finish(void *st, const jm__ctx *ctx)
 {
     customers *s = st;
     const jm_options *opt = ctx->opt;
-    int64_t w = opt->repeat_window_ms;
-    sort_journeys(s, ctx);
-    group_extras(s, ctx);
+    if (s->nrun == 0 || ctx->share)
+        group_by_customer(s, ctx);
     if (ctx->share) {
         /* A share's state holds the journeys by customer and the escalations: what is worked
          * out of them below is worked out again once the shares have merged. */
@@ -472,78 +671,25 @@ static void cu_finish(void *st, const jm__ctx *ctx)
     s->ss_contained = jm__xcalloc(s->nssn ? s->nssn : 1, sizeof *s->ss_contained);
     for (size_t i = 0; i < s->nssn; i++)
         s->ss_id[i] = jm__intern_find(ctx->chans, s->ss_name[i], strlen(s->ss_name[i]));
-    size_t cap_c = 0, cap_s = 0, x = 0, mcap_c = 0, mcap_s = 0;
-    uint32_t *map_c = NULL, *map_s = NULL;
-    uint32_t *chs = NULL;
-    size_t chs_cap = 0;
-    for (size_t a = 0; a < s->nj;) {
-        size_t b = a;
-        while (b < s->nj && s->j[b].cust == s->j[a].cust)
-            b++;
-        uint32_t c = s->j[a].cust;
-        /* Contacts and channels of customer c. */
-        uint64_t events = 0;
-        size_t nch = 0;
-        while (x < s->nextra && (uint32_t)(s->extra[x] >> 32) < c)
-            x++;
-        for (size_t i = a; i < b; i++) {
-            const uint32_t *f = first_of(s, s->j[i].first);
-            events += N_OF(f[F_N]);
-            if (f[F_CHAN] != JM_NO_CHANNEL) {
-                jm__grow((void **)&chs, &chs_cap, nch + 1, sizeof *chs);
-                chs[nch++] = f[F_CHAN];
-            }
+    cu_walk cw = {.s = s, .ctx = ctx, .w = opt->repeat_window_ms};
+    if (s->nrun > 0) {
+        walk_runs(&cw);
+    } else {
+        /* By customer id; a customer's extra channels are next in extra (each is of a journey
+         * with that customer). */
+        for (size_t a = 0, x = 0; a < s->nj;) {
+            size_t b = a, xa = x;
+            while (b < s->nj && s->j[b].cust == s->j[a].cust)
+                b++;
+            while (x < s->nextra && (uint32_t)(s->extra[x] >> 32) == s->j[a].cust)
+                x++;
+            finish_customer(&cw, s->j + a, b - a, s->extra + xa, x - xa);
+            a = b;
         }
-        for (; x < s->nextra && (uint32_t)(s->extra[x] >> 32) == c; x++) {
-            jm__grow((void **)&chs, &chs_cap, nch + 1, sizeof *chs);
-            chs[nch++] = (uint32_t)s->extra[x];
-        }
-        jm__sort_u32(chs, nch);
-        size_t distinct = 0;
-        for (size_t i = 0; i < nch; i++)
-            distinct += i == 0 || chs[i] != chs[i - 1];
-        jm__vals_push(&s->contacts, (int64_t)events);
-        jm__vals_push(&s->channels, (int64_t)distinct);
-        s->ncust++;
-        /* Repeat contact: the first journey that starts later, within the window. */
-        for (size_t i = a; i < b; i++) {
-            const cjour *J = &s->j[i];
-            const uint32_t *f = first_of(s, J->first);
-            uint32_t jn = f[F_N], fstep = f[F_STEP], fchan = f[F_CHAN];
-            size_t k = i + 1;
-            while (k < b && s->j[k].start == J->start)
-                k++;
-            bool followed = k < b && s->j[k].start <= J->end + w;
-            if (J->end + w > s->last_start) {
-                s->provisional++;
-                continue;
-            }
-            s->journeys++;
-            group *gc = group_of(&s->by_chan, &s->nby_chan, &cap_c, &map_c, &mcap_c, fchan);
-            group *gs = group_of(&s->by_step, &s->nby_step, &cap_s, &map_s, &mcap_s, fstep);
-            gc->journeys++;
-            gs->journeys++;
-            if (followed) {
-                s->followed++;
-                gc->followed++;
-                gs->followed++;
-                int64_t gap = s->j[k].start - J->end;
-                jm__vals_push(&s->gap, gap > 0 ? gap : 0);
-            } else if (N_OF(jn) == 1) {
-                s->fcr++;
-            }
-            for (size_t q = 0; q < s->nssn; q++) {
-                if (s->ss_id[q] == fchan && fchan != JM_NO_CHANNEL) {
-                    s->ss_journeys[q]++;
-                    s->ss_contained[q] += (jn & ALL_SS) && !followed;
-                }
-            }
-        }
-        a = b;
     }
-    free(chs);
-    free(map_c);
-    free(map_s);
+    free(cw.chs);
+    free(cw.map_c);
+    free(cw.map_s);
     jm__vals_sort(&s->contacts);
     jm__vals_sort(&s->channels);
     jm__vals_sort(&s->gap);
@@ -859,6 +1005,8 @@ static void cu_tables_free(cu_tables *t)
 static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
 {
     customers *s = st;
+    if (s->nrun > 0) /* a merge's runs: one customer may be in several */
+        group_by_customer(s, ctx);
     jm__sw_u64(w, s->without);
     jm__sw_i64(w, s->last_start);
     cu_tables t;
@@ -877,9 +1025,7 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
         uint32_t c = s->j[a].cust;
         while (b < s->nj && s->j[b].cust == c)
             b++;
-        while (x < s->nextra && (uint32_t)(s->extra[x] >> 32) < c)
-            x++;
-        size_t xa = x;
+        size_t xa = x; /* its extra channels are next (each is of a journey with c) */
         while (x < s->nextra && (uint32_t)(s->extra[x] >> 32) == c)
             x++;
         char buf[17];
@@ -997,9 +1143,16 @@ static void *cu_load(const jm__ctx *ctx, jm__state_r *r)
     jm__intern_key keys[CHUNK];
     uint32_t ids[CHUNK];
     size_t nk = 0, j0 = 0, x0 = 0;
+    const char *prev = NULL;
+    size_t nprev = 0;
     for (size_t i = 0; i < ns && jm__sr_ok(r); i++) {
         size_t n;
         const char *name = jm__sr_bytes(r, &n);
+        /* In byte order, each once: a merge's finish walks its states' customers so. */
+        if (prev != NULL && jm__bytes_cmp(prev, nprev, name, n) >= 0)
+            jm__sr_fail(r);
+        prev = name;
+        nprev = n;
         keys[nk] = (jm__intern_key){name, jm__hash(name, n), (uint32_t)n};
         uint32_t c = (uint32_t)nk++;
         size_t k = jm__sr_count(r);
@@ -1040,6 +1193,13 @@ static void *cu_load(const jm__ctx *ctx, jm__state_r *r)
     }
     if (s->nj != nj)
         jm__sr_fail(r);
+    s->run = jm__xmalloc(2 * sizeof *s->run);
+    s->xrun = jm__xmalloc(2 * sizeof *s->xrun);
+    s->run_cap = s->xrun_cap = 2;
+    s->run[0] = s->xrun[0] = 0;
+    s->run[1] = s->nj;
+    s->xrun[1] = s->nextra;
+    s->nrun = 1;
     size_t ne = jm__sr_count(r);
     for (size_t i = 0; i < ne && jm__sr_ok(r); i++) {
         uint32_t step = jm__sr_step(r);
@@ -1059,6 +1219,8 @@ static void cu_free(void *st)
     customers *s = st;
     free(s->j);
     free(s->extra);
+    free(s->run);
+    free(s->xrun);
     free(s->ss);
     jm__seqtab_free(s->esc_ids);
     jm__seqtab_free(s->firsts);
