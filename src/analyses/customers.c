@@ -619,20 +619,22 @@ static void walk_runs(cu_walk *cw)
             if (runs++ == 0) { /* where it lies, unless another run has it too */
                 J = s->j + j0;
                 n = at[r] - j0;
-                X = s->extra + x0;
                 nx = xat[r] - x0;
+                X = nx > 0 ? s->extra + x0 : NULL; /* no extra channels: extra may be NULL */
             } else {
                 if (runs == 2) {
                     jm__grow((void **)&jb, &jcap, n, sizeof *jb);
                     memcpy(jb, J, n * sizeof *jb);
                     jm__grow((void **)&xb, &xcap, nx + 1, sizeof *xb);
-                    memcpy(xb, X, nx * sizeof *xb);
+                    if (nx > 0)
+                        memcpy(xb, X, nx * sizeof *xb);
                 }
                 jm__grow((void **)&jb, &jcap, n + at[r] - j0, sizeof *jb);
                 memcpy(jb + n, s->j + j0, (at[r] - j0) * sizeof *jb);
                 n += at[r] - j0;
                 jm__grow((void **)&xb, &xcap, nx + xat[r] - x0 + 1, sizeof *xb);
-                memcpy(xb + nx, s->extra + x0, (xat[r] - x0) * sizeof *xb);
+                if (xat[r] > x0)
+                    memcpy(xb + nx, s->extra + x0, (xat[r] - x0) * sizeof *xb);
                 nx += xat[r] - x0;
                 J = jb;
                 X = xb;
@@ -683,7 +685,7 @@ static void cu_finish(void *st, const jm__ctx *ctx)
                 b++;
             while (x < s->nextra && (uint32_t)(s->extra[x] >> 32) == s->j[a].cust)
                 x++;
-            finish_customer(&cw, s->j + a, b - a, s->extra + xa, x - xa);
+            finish_customer(&cw, s->j + a, b - a, x > xa ? s->extra + xa : NULL, x - xa);
             a = b;
         }
     }
