@@ -487,6 +487,18 @@ static void group_by_customer(customers *s, const jm__ctx *ctx)
     s->nrun = 0;
 }
 
+/* Past customer c: its journeys from j[*a] (within j[.. jend)) and its extra channels from
+ * extra[*x] (within extra[.. xend)). Wherever the journeys are grouped by customer, the
+ * channels are too, in the same order of customers (each is of a journey with a customer). */
+static void skip_customer(const customers *s, uint32_t c, size_t *a, size_t jend, size_t *x,
+                          size_t xend)
+{
+    while (*a < jend && s->j[*a].cust == c)
+        (*a)++;
+    while (*x < xend && (uint32_t)(s->extra[*x] >> 32) == c)
+        (*x)++;
+}
+
 /* What the finish keeps while it walks the customers. */
 typedef struct cu_walk {
     customers *s;
@@ -593,7 +605,10 @@ static void walk_runs(cu_walk *cw)
 {
     customers *s = cw->s;
     size_t k = s->nrun, nh = 0;
-    size_t *at = jm__xmalloc(3 * k * sizeof *at), *xat = at + k, *h = at + 2 * k;
+    /* By run: where it is (journeys, channels); the heap; by run met: where the customer's
+     * journeys and channels begin and end in it. */
+    size_t *at = jm__xmalloc(7 * k * sizeof *at), *xat = at + k, *h = at + 2 * k;
+    size_t *seg = at + 3 * k;
     for (size_t r = 0; r < k; r++) {
         at[r] = s->run[r];
         xat[r] = s->xrun[r];
@@ -607,47 +622,38 @@ static void walk_runs(cu_walk *cw)
     size_t jcap = 0, xcap = 0;
     while (nh > 0) {
         uint32_t c = s->j[at[h[0]]].cust;
-        const cjour *J = NULL;
-        const uint64_t *X = NULL;
-        size_t n = 0, nx = 0, runs = 0;
+        size_t nseg = 0;
         while (nh > 0 && s->j[at[h[0]]].cust == c) {
-            size_t r = h[0], j0 = at[r], x0 = xat[r];
-            while (at[r] < s->run[r + 1] && s->j[at[r]].cust == c)
-                at[r]++;
-            while (xat[r] < s->xrun[r + 1] && (uint32_t)(s->extra[xat[r]] >> 32) == c)
-                xat[r]++;
-            if (runs++ == 0) { /* where it lies, unless another run has it too */
-                J = s->j + j0;
-                n = at[r] - j0;
-                nx = xat[r] - x0;
-                X = nx > 0 ? s->extra + x0 : NULL; /* no extra channels: extra may be NULL */
-            } else {
-                if (runs == 2) {
-                    jm__grow((void **)&jb, &jcap, n, sizeof *jb);
-                    memcpy(jb, J, n * sizeof *jb);
-                    jm__grow((void **)&xb, &xcap, nx + 1, sizeof *xb);
-                    if (nx > 0)
-                        memcpy(xb, X, nx * sizeof *xb);
-                }
-                jm__grow((void **)&jb, &jcap, n + at[r] - j0, sizeof *jb);
-                memcpy(jb + n, s->j + j0, (at[r] - j0) * sizeof *jb);
-                n += at[r] - j0;
-                jm__grow((void **)&xb, &xcap, nx + xat[r] - x0 + 1, sizeof *xb);
-                if (xat[r] > x0)
-                    memcpy(xb + nx, s->extra + x0, (xat[r] - x0) * sizeof *xb);
-                nx += xat[r] - x0;
-                J = jb;
-                X = xb;
-            }
+            size_t r = h[0], *g = seg + 4 * nseg++;
+            g[0] = at[r];
+            g[2] = xat[r];
+            skip_customer(s, c, &at[r], s->run[r + 1], &xat[r], s->xrun[r + 1]);
+            g[1] = at[r];
+            g[3] = xat[r];
             if (at[r] == s->run[r + 1])
                 h[0] = h[--nh];
             run_sift(s, cw->ctx, at, h, nh, 0);
         }
-        if (runs > 1) {
-            const void *d[2] = {s, cw->ctx};
-            jm__sort(jb, n, sizeof *jb, by_journey, (void *)d);
+        if (nseg == 1) { /* read where it lies */
+            finish_customer(cw, s->j + seg[0], seg[1] - seg[0],
+                            seg[3] > seg[2] ? s->extra + seg[2] : NULL, seg[3] - seg[2]);
+            continue;
         }
-        finish_customer(cw, J, n, X, nx);
+        size_t n = 0, nx = 0;
+        for (size_t q = 0; q < nseg; q++) {
+            const size_t *g = seg + 4 * q;
+            jm__grow((void **)&jb, &jcap, n + g[1] - g[0], sizeof *jb);
+            memcpy(jb + n, s->j + g[0], (g[1] - g[0]) * sizeof *jb);
+            n += g[1] - g[0];
+            if (g[3] > g[2]) {
+                jm__grow((void **)&xb, &xcap, nx + g[3] - g[2], sizeof *xb);
+                memcpy(xb + nx, s->extra + g[2], (g[3] - g[2]) * sizeof *xb);
+                nx += g[3] - g[2];
+            }
+        }
+        const void *d[2] = {s, cw->ctx};
+        jm__sort(jb, n, sizeof *jb, by_journey, (void *)d);
+        finish_customer(cw, jb, n, nx > 0 ? xb : NULL, nx);
     }
     free(jb);
     free(xb);
@@ -677,16 +683,11 @@ static void cu_finish(void *st, const jm__ctx *ctx)
     if (s->nrun > 0) {
         walk_runs(&cw);
     } else {
-        /* By customer id; a customer's extra channels are next in extra (each is of a journey
-         * with that customer). */
+        /* By customer id. */
         for (size_t a = 0, x = 0; a < s->nj;) {
-            size_t b = a, xa = x;
-            while (b < s->nj && s->j[b].cust == s->j[a].cust)
-                b++;
-            while (x < s->nextra && (uint32_t)(s->extra[x] >> 32) == s->j[a].cust)
-                x++;
-            finish_customer(&cw, s->j + a, b - a, x > xa ? s->extra + xa : NULL, x - xa);
-            a = b;
+            size_t a0 = a, x0 = x;
+            skip_customer(s, s->j[a].cust, &a, s->nj, &x, s->nextra);
+            finish_customer(&cw, s->j + a0, a - a0, x > x0 ? s->extra + x0 : NULL, x - x0);
         }
     }
     free(cw.chs);
@@ -1023,13 +1024,9 @@ static void cu_save(void *st, const jm__ctx *ctx, jm__state_w *w)
         arena = jm__xmalloc((nc ? nc : 1) * 16);
     }
     for (size_t a = 0; a < s->nj;) { /* by customer id, as the journeys and extras are */
-        size_t b = a;
+        size_t b = a, xa = x;
         uint32_t c = s->j[a].cust;
-        while (b < s->nj && s->j[b].cust == c)
-            b++;
-        size_t xa = x; /* its extra channels are next (each is of a journey with c) */
-        while (x < s->nextra && (uint32_t)(s->extra[x] >> 32) == c)
-            x++;
+        skip_customer(s, c, &b, s->nj, &x, s->nextra);
         char buf[17];
         size_t n;
         const char *name = cust_name(ctx, c, &n, buf);
