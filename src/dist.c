@@ -266,72 +266,112 @@ static size_t wire_customers(const char *p, const char *end, jm__intern_key **ke
     return n;
 }
 
-jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
+struct jm__dist_in {
+    jm_log *log;
+    uint32_t *cb, *ce, *kd, *cu; /* wire case -> bucket, entry; wire kind; wire customer */
+    size_t ncase, ccap, ecap, nkind, kcap, ncu, nkeys, cucap;
+    bool failed;
+};
+
+jm__dist_in *jm__dist_in_new(jm_log *log)
 {
+    jm__dist_in *in = jm__xcalloc(1, sizeof *in);
+    in->log = log;
+    return in;
+}
+
+void jm__dist_in_free(jm__dist_in *in)
+{
+    if (in == NULL)
+        return;
+    free(in->cb);
+    free(in->ce);
+    free(in->kd);
+    free(in->cu);
+    free(in);
+}
+
+static jm_status in_malformed(jm__dist_in *in)
+{
+    in->failed = true;
+    jm__log_set_error(in->log, jm__xstrdup("events from another process are malformed"));
+    return JM_EINPUT;
+}
+
+/* A kind's names at p (the activity's len bytes read), as batch.c makes kinds: (activity,
+ * channel), and the resource with a resource column. False when not whole. */
+static bool in_kind(jm__dist_in *in, const char **pp, const char *end, uint32_t len)
+{
+    jm_log *log = in->log;
+    const char *p = *pp, *act = p;
+    p += len;
+    uint32_t cl, rl;
+    if (!get32(&p, end, &cl) || (cl != JM_WIRE_NONE && (size_t)(end - p) < cl))
+        return false;
+    const char *chan = p;
+    if (cl != JM_WIRE_NONE)
+        p += cl;
+    if (!get32(&p, end, &rl) || (rl != JM_WIRE_NONE && (size_t)(end - p) < rl))
+        return false;
+    uint32_t pair[3] = {jm__intern_id(log->acts, act, len),
+                        cl == JM_WIRE_NONE ? JM_NO_CHANNEL : jm__intern_id(log->chans, chan, cl),
+                        rl == JM_WIRE_NONE ? JM_NO_SIDE : jm__intern_id(log->ress, p, rl)};
+    if (rl != JM_WIRE_NONE)
+        p += rl;
+    uint32_t before = jm__intern_count(log->kinds);
+    uint32_t id = jm__intern_id(log->kinds, (const char *)pair,
+                                log->has_resource ? sizeof pair : 2 * sizeof *pair);
+    if (id == before) {
+        jm__grow((void **)&log->kind_act, &log->kind_cap, before + 1, sizeof *log->kind_act);
+        log->kind_chan = jm__xrealloc(log->kind_chan, log->kind_cap * sizeof *log->kind_chan);
+        log->kind_res = jm__xrealloc(log->kind_res, log->kind_cap * sizeof *log->kind_res);
+        log->kind_act[before] = pair[0];
+        log->kind_chan[before] = pair[1];
+        log->kind_res[before] = pair[2];
+    }
+    jm__grow((void **)&in->kd, &in->kcap, in->nkind + 1, sizeof *in->kd);
+    in->kd[in->nkind++] = id;
+    *pp = p;
+    return true;
+}
+
+jm_status jm__dist_in_add(jm__dist_in *in, const void *bytes, size_t n, size_t *used)
+{
+    jm_log *log = in->log;
     const char *p = bytes, *end = p + n;
-    uint32_t *cb = NULL, *ce = NULL, *kd = NULL; /* wire case -> bucket, entry; wire kind */
-    size_t ncase = 0, ccap = 0, ecap = 0, nkind = 0, kcap = 0, ncu = 0;
-    /* Wire customer -> the log's, all looked up first. */
+    *used = 0;
+    if (in->failed)
+        return JM_EINPUT;
+    /* Wire customer -> the log's: the whole records' customers looked up first, in bulk. */
     jm__intern_key *keys;
     size_t nkeys = wire_customers(p, end, &keys);
-    uint32_t *cu = jm__xmalloc((nkeys ? nkeys : 1) * sizeof *cu);
-    jm__intern_ids(log->custs, keys, nkeys, cu);
+    jm__grow((void **)&in->cu, &in->cucap, in->nkeys + nkeys + 1, sizeof *in->cu);
+    jm__intern_ids(log->custs, keys, nkeys, in->cu + in->nkeys);
+    in->nkeys += nkeys;
     free(keys);
     bool ok = true;
-    while (ok && p < end) {
+    const char *rec = p; /* the record being read: the end of the whole ones */
+    for (; ok; rec = p) {
         uint32_t a;
-        ok = get32(&p, end, &a);
-        if (ok && a == JM_WIRE_DEF) {
+        if (!get32(&p, end, &a))
+            break;
+        if (a == JM_WIRE_DEF) {
             uint32_t what, len;
-            ok = get32(&p, end, &what) && get32(&p, end, &len) && (size_t)(end - p) >= len;
-            if (ok && what == JM_WIRE_CASE) {
+            if (!get32(&p, end, &what) || !get32(&p, end, &len) || (size_t)(end - p) < len)
+                break;
+            if (what == JM_WIRE_CASE) {
                 unsigned b = jm__bucket_of((uint32_t)(jm__hash(p, len) >> 32));
-                jm__grow((void **)&cb, &ccap, ncase + 1, sizeof *cb);
-                jm__grow((void **)&ce, &ecap, ncase + 1, sizeof *ce);
-                cb[ncase] = b;
-                ce[ncase++] = jm__buckets_add_case(log->events, b, p, len);
+                jm__grow((void **)&in->cb, &in->ccap, in->ncase + 1, sizeof *in->cb);
+                jm__grow((void **)&in->ce, &in->ecap, in->ncase + 1, sizeof *in->ce);
+                in->cb[in->ncase] = b;
+                in->ce[in->ncase++] = jm__buckets_add_case(log->events, b, p, len);
                 p += len;
-            } else if (ok && what == JM_WIRE_KIND) {
-                const char *act = p;
-                p += len;
-                uint32_t cl;
-                ok = get32(&p, end, &cl) && (cl == JM_WIRE_NONE || (size_t)(end - p) >= cl);
-                if (!ok)
+            } else if (what == JM_WIRE_KIND) {
+                if (!in_kind(in, &p, end, len))
                     break;
-                const char *chan = p;
-                if (cl != JM_WIRE_NONE)
-                    p += cl;
-                uint32_t rl;
-                ok = get32(&p, end, &rl) && (rl == JM_WIRE_NONE || (size_t)(end - p) >= rl);
-                if (!ok)
-                    break;
-                /* As batch.c makes them: (activity, channel), and the resource with a resource
-                 * column. */
-                uint32_t pair[3] = {jm__intern_id(log->acts, act, len),
-                                    cl == JM_WIRE_NONE ? JM_NO_CHANNEL
-                                               : jm__intern_id(log->chans, chan, cl),
-                                    rl == JM_WIRE_NONE ? JM_NO_SIDE : jm__intern_id(log->ress, p, rl)};
-                if (rl != JM_WIRE_NONE)
-                    p += rl;
-                uint32_t before = jm__intern_count(log->kinds);
-                uint32_t id = jm__intern_id(log->kinds, (const char *)pair,
-                                            log->has_resource ? sizeof pair : 2 * sizeof *pair);
-                if (id == before) {
-                    jm__grow((void **)&log->kind_act, &log->kind_cap, before + 1,
-                             sizeof *log->kind_act);
-                    log->kind_chan =
-                        jm__xrealloc(log->kind_chan, log->kind_cap * sizeof *log->kind_chan);
-                    log->kind_res =
-                        jm__xrealloc(log->kind_res, log->kind_cap * sizeof *log->kind_res);
-                    log->kind_act[before] = pair[0];
-                    log->kind_chan[before] = pair[1];
-                    log->kind_res[before] = pair[2];
-                }
-                jm__grow((void **)&kd, &kcap, nkind + 1, sizeof *kd);
-                kd[nkind++] = id;
-            } else if (ok && what == JM_WIRE_CUSTOMER) {
-                ok = ncu < nkeys; /* cu[ncu] is its id */
-                ncu++;
+            } else if (what == JM_WIRE_CUSTOMER) {
+                ok = in->ncu < in->nkeys; /* cu[ncu] is its id */
+                in->ncu++;
                 p += len;
             } else {
                 ok = false;
@@ -339,48 +379,62 @@ jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
             continue;
         }
         jm__event e;
-        uint32_t kind;
-        uint32_t side;
-        ok = ok && get32(&p, end, &kind) && end - p >= 20 && a < ncase && kind < nkind;
-        if (!ok)
+        uint32_t kind, side;
+        if (!get32(&p, end, &kind) || end - p < 20)
             break;
         memcpy(&e.start, p, 8);
         memcpy(&e.dur, p + 8, 4);
         memcpy(&e.chan, p + 12, 4);
         memcpy(&side, p + 16, 4);
-        p += 20;
-        ok = side == JM_WIRE_NONE || side < ncu;
-        if (!ok)
-            break;
         int64_t fin = 0;
         if (e.dur == JM_DUR_LONG) {
-            ok = end - p >= 8;
-            if (!ok)
+            if (end - p < 28)
                 break;
-            memcpy(&fin, p, 8);
+            memcpy(&fin, p + 20, 8);
             p += 8;
         }
+        p += 20;
+        ok = a < in->ncase && kind < in->nkind && (side == JM_WIRE_NONE || side < in->ncu);
+        if (!ok)
+            break;
         if (log->events->n >= UINT32_MAX)
             jm__die("more than 4 billion events");
-        e.cas = ce[a];
-        e.act = kd[kind];
+        e.cas = in->ce[a];
+        e.act = in->kd[kind];
         if (log->events->side)
-            jm__buckets_add_side(log->events, cb[a], &e, fin, side == JM_WIRE_NONE ? JM_NO_SIDE : cu[side]);
+            jm__buckets_add_side(log->events, in->cb[a], &e, fin,
+                                 side == JM_WIRE_NONE ? JM_NO_SIDE : in->cu[side]);
         else
-            jm__buckets_add(log->events, cb[a], &e, fin);
+            jm__buckets_add(log->events, in->cb[a], &e, fin);
         log->stats.events++;
     }
-    free(cb);
-    free(ce);
-    free(kd);
-    free(cu);
-    if (!ok) {
-        jm__log_set_error(log, jm__xstrdup("events from another process are malformed"));
+    if (!ok)
+        return in_malformed(in);
+    *used = (size_t)(rec - (const char *)bytes);
+    return JM_OK;
+}
+
+jm_status jm__dist_in_end(jm__dist_in *in, size_t left)
+{
+    if (in->failed)
         return JM_EINPUT;
-    }
-    /* As between batches: merge repeated case entries, keep within --memory. */
-    jm__buckets_compact(log->events);
-    return jm__log_bound(log);
+    if (left > 0)
+        return in_malformed(in);
+    /* As between batches: merge repeated case entries, keep within --memory (not before the
+     * end: the reader names cases by the entries it added). */
+    jm__buckets_compact(in->log->events);
+    return jm__log_bound(in->log);
+}
+
+jm_status jm__dist_import(jm_log *log, const void *bytes, size_t n)
+{
+    jm__dist_in *in = jm__dist_in_new(log);
+    size_t used = 0;
+    jm_status st = jm__dist_in_add(in, bytes, n, &used);
+    if (st == JM_OK)
+        st = jm__dist_in_end(in, n - used);
+    jm__dist_in_free(in);
+    return st;
 }
 
 void jm__dist_lead(jm_log *log, bool start)

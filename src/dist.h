@@ -60,6 +60,22 @@ uint64_t jm__dist_export(jm_log *log, jm__dist_buf *out);
  * JM_OK, JM_EINPUT for bytes that are not such a buffer, or JM_EIO (--memory's files). */
 jm_status jm__dist_import(jm_log *log, const void *p, size_t n);
 
+/* The same, one process's buffer read in pieces as they arrive: a reader of it for the log
+ * (one at a time, in process order), fed the pieces in order. */
+typedef struct jm__dist_in jm__dist_in;
+jm__dist_in *jm__dist_in_new(jm_log *log);
+
+/* Add the whole records of p[0..n) to the log; *used is their bytes. The rest is the start of
+ * a record the next piece ends: hand it again, followed by that piece. Returns as
+ * jm__dist_import; after an error, every later call fails too. */
+jm_status jm__dist_in_add(jm__dist_in *in, const void *p, size_t n, size_t *used);
+
+/* The buffer ended with `left` bytes not yet used: JM_OK when none, else JM_EINPUT (the log's
+ * error says so). */
+jm_status jm__dist_in_end(jm__dist_in *in, size_t left);
+
+void jm__dist_in_free(jm__dist_in *in);
+
 /* A log that kept its own events (jm__dist_route): call with true before importing the
  * buffers of the processes before it, and with false after them (before those after it), so
  * that the journeys read its events after theirs, in input order. A log that may spill

@@ -458,17 +458,98 @@ static void sum_stats(const jm_log *log, globals *g)
 
 /* ---- The shuffle: each event to the rank owning its case ---- */
 
-/* Send every rank its buffer and receive each rank's into in[], in rounds of at most
- * chunk_size() bytes per message. This rank's own buffer moves to in[rank] uncopied. In a
- * single round the others land in one block (*block, malloc'd; in[d].cap 0 marks a slice of
- * it), else each in[d] is malloc'd. Returns the bytes this rank sent. */
-static uint64_t shuffle(jm__dist_buf *out, jm__dist_buf *in, char **block)
+/* The bytes of one message of the shuffle, at most: a round's receive buffer is used again
+ * while it is hot (on the benchmark log, receiving everything into one fresh block cost 0.2-0.3 s
+ * of page faults per rank where its bytes' import costs 0.2 s), and rounds stay few. */
+#define ROUND_BYTES ((size_t)8 << 20)
+
+/* The shuffle's receiving end. The events of the ranks are imported in rank order (a case's
+ * events in input order, jm__dist_lead): the bytes of the lowest rank not yet whole (`cur`) as
+ * they arrive, through one reader; the others' kept in in[] until their turn. */
+typedef struct intake {
+    jm_log *log;
+    jm__dist_buf *in, *own; /* by rank: bytes kept until its turn; this rank's own buffer */
+    const uint64_t *rz;     /* by rank: the bytes it sends in all */
+    uint64_t *got;          /* by rank: received so far */
+    size_t cur;
+    jm__dist_in *rd; /* cur's reader */
+    char *carry;     /* the start of cur's record that the next bytes end */
+    size_t ncarry, carry_cap;
+    jm_status st;
+} intake;
+
+/* Bytes of rank cur to its reader, after the carry: room bytes before p are free for it (else
+ * the two are copied together). */
+static void intake_take(intake *t, char *p, size_t n, size_t room)
+{
+    if (t->st != JM_OK)
+        return;
+    char *both = NULL;
+    if (t->ncarry > 0) {
+        if (room >= t->ncarry) {
+            p -= t->ncarry;
+        } else {
+            both = jm__xmalloc(t->ncarry + n);
+            memcpy(both + t->ncarry, p, n);
+            p = both;
+        }
+        memcpy(p, t->carry, t->ncarry);
+        n += t->ncarry;
+        t->ncarry = 0;
+    }
+    size_t used = 0;
+    t->st = jm__dist_in_add(t->rd, p, n, &used);
+    if (t->st == JM_OK && used < n) {
+        jm__grow((void **)&t->carry, &t->carry_cap, n - used, 1);
+        memcpy(t->carry, p + used, n - used);
+        t->ncarry = n - used;
+    }
+    free(both);
+}
+
+/* Move cur on past every rank whose bytes are all in: this rank's own (its buffer imported
+ * whole, and the events it kept placed after the ranks before it), the others' readers ended;
+ * a new cur's kept bytes handed to its reader. */
+static void intake_settle(intake *t)
+{
+    size_t n = (size_t)nranks;
+    while (t->cur < n) {
+        size_t d = t->cur;
+        if (d == (size_t)rank) {
+            jm__dist_lead(t->log, false);
+            if (t->st == JM_OK)
+                t->st = jm__dist_import(t->log, t->own->p, t->own->n);
+            t->cur++;
+            continue;
+        }
+        if (t->rd == NULL) {
+            t->rd = jm__dist_in_new(t->log);
+            if (t->in[d].n > 0)
+                intake_take(t, t->in[d].p, t->in[d].n, 0);
+            free(t->in[d].p);
+            t->in[d] = (jm__dist_buf){0};
+        }
+        if (t->got[d] < t->rz[d])
+            return;
+        if (t->st == JM_OK)
+            t->st = jm__dist_in_end(t->rd, t->ncarry);
+        jm__dist_in_free(t->rd);
+        t->rd = NULL;
+        t->ncarry = 0;
+        t->cur++;
+    }
+}
+
+/* Send every rank its buffer (out[], freed) and import what the others send into the log, in
+ * rounds of at most chunk_size() bytes per message. Returns the bytes this rank sent; *st the
+ * import's status. */
+static uint64_t shuffle(jm_log *log, jm__dist_buf *out, jm_status *st)
 {
     size_t n = (size_t)nranks;
     uint64_t *sz = jm__xmalloc(n * sizeof *sz), *rz = jm__xmalloc(n * sizeof *rz);
-    uint64_t sent = 0;
-    in[rank] = out[rank];
+    jm__dist_buf own = out[rank];
     out[rank] = (jm__dist_buf){0};
+    uint64_t sent = 0;
     for (size_t d = 0; d < n; d++) {
         sz[d] = out[d].n;
         sent += out[d].n;
@@ -476,41 +557,39 @@ static uint64_t shuffle(jm__dist_buf *out, jm__dist_buf *in, char **block)
     MPI_Alltoall(sz, 1, MPI_UINT64_T, rz, 1, MPI_UINT64_T, MPI_COMM_WORLD);
     rz[rank] = 0;
     size_t chunk = chunk_size();
-    uint64_t most = 0, rounds, total = 0;
+    chunk = chunk < ROUND_BYTES ? chunk : ROUND_BYTES;
+    uint64_t most = 0, rounds;
     for (size_t d = 0; d < n; d++) {
         most = sz[d] > most ? sz[d] : most;
         most = rz[d] > most ? rz[d] : most;
-        total += rz[d];
     }
     uint64_t mine = (most + chunk - 1) / chunk;
     MPI_Allreduce(&mine, &rounds, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
-    /* One round: everything received lands in one block (the counts and displacements fit an
-     * int: each count is at most chunk, and chunk * ranks at most INT_MAX). */
-    bool one = rounds <= 1;
-    *block = one ? jm__xmalloc(total + 1) : NULL;
-    for (size_t d = 0; d < n; d++) {
-        if (d == (size_t)rank)
-            continue;
-        in[d].n = 0;
-        in[d].cap = one ? 0 : rz[d] + 1;
-        in[d].p = one ? NULL : jm__xmalloc(rz[d] + 1);
-    }
+    intake t = {.log = log, .in = jm__xcalloc(n, sizeof *t.in), .own = &own, .rz = rz,
+                .got = jm__xcalloc(n, sizeof *t.got), .st = JM_OK};
+    jm__dist_lead(log, true); /* the events of the ranks before this one come first */
+    intake_settle(&t);
     int *sc = jm__xmalloc(n * sizeof *sc), *sd = jm__xmalloc(n * sizeof *sd);
     int *rc = jm__xmalloc(n * sizeof *rc), *rd = jm__xmalloc(n * sizeof *rd);
-    uint64_t stage = 0;
-    for (size_t d = 0; d < n; d++)
-        stage += sz[d] < chunk ? sz[d] : chunk;
     /* A round that sends to one rank only (always so with two ranks) sends from that rank's
      * buffer in place; else the round's bytes are copied into one send buffer. */
     size_t senders = 0;
     for (size_t d = 0; d < n; d++)
         senders += sz[d] > 0;
-    char *sbuf = senders > 1 ? jm__xmalloc(stage + 1) : NULL;
+    char *sbuf = senders > 1 ? jm__xmalloc(n * chunk + 1) : NULL;
+    char *rbuf = NULL;
+    size_t rcap = 0;
     for (uint64_t k = 0; k < rounds; k++) {
         uint64_t off = k * chunk;
-        size_t s = 0, r = 0;
+        /* cur's bytes first, after room for its carry (counts and displacements stay ints:
+         * each count at most chunk, chunk * ranks at most INT_MAX). */
+        size_t first = t.cur, room = t.ncarry;
+        if (room > (size_t)INT_MAX - n * chunk)
+            room = 0;
+        size_t s = 0, r = room;
         const char *from = sbuf;
-        for (size_t d = 0; d < n; d++) {
+        for (size_t i = 0; i < n; i++) {
+            size_t d = i == 0 && first < n ? first : i <= first && first < n ? i - 1 : i;
             size_t c = sz[d] > off ? (size_t)(sz[d] - off < chunk ? sz[d] - off : chunk) : 0;
             if (c > 0 && sbuf != NULL)
                 memcpy(sbuf + s, out[d].p + off, c);
@@ -524,21 +603,41 @@ static uint64_t shuffle(jm__dist_buf *out, jm__dist_buf *in, char **block)
             rd[d] = (int)r;
             r += e;
         }
-        char *rbuf = one ? *block : jm__xmalloc(r + 1);
+        if (r + 1 > rcap) {
+            free(rbuf);
+            rcap = r + 1;
+            rbuf = jm__xmalloc(rcap);
+        }
         MPI_Alltoallv(from != NULL ? from : "", sc, sd, MPI_BYTE, rbuf, rc, rd, MPI_BYTE,
                       MPI_COMM_WORLD);
         for (size_t d = 0; d < n; d++) {
-            if (d == (size_t)rank)
+            if (rc[d] == 0)
                 continue;
-            if (one)
-                in[d].p = rbuf + rd[d];
-            else
-                memcpy(in[d].p + in[d].n, rbuf + rd[d], (size_t)rc[d]);
-            in[d].n += (size_t)rc[d];
+            size_t e = (size_t)rc[d];
+            t.got[d] += e;
+            if (d == t.cur) {
+                intake_take(&t, rbuf + rd[d], e, d == first ? room : 0);
+            } else if (t.st == JM_OK) {
+                if (t.in[d].p == NULL)
+                    t.in[d].p = jm__xmalloc(rz[d] + 1);
+                memcpy(t.in[d].p + t.in[d].n, rbuf + rd[d], e);
+                t.in[d].n += e;
+            }
+            intake_settle(&t);
         }
-        if (!one)
-            free(rbuf);
     }
+    intake_settle(&t); /* ranks that sent nothing, and this rank's own after the last */
+    *st = t.st;
+    for (size_t d = 0; d < n; d++) {
+        free(out[d].p);
+        free(t.in[d].p);
+    }
+    jm__dist_in_free(t.rd);
+    free(t.in);
+    free(t.got);
+    free(t.carry);
+    free(own.p);
+    free(rbuf);
     free(sbuf);
     free(sc);
     free(sd);
@@ -854,30 +953,15 @@ static int run_mpi(jm__cli *r)
 
     /* The shuffle. */
     size_t n = (size_t)nranks;
-    jm__dist_buf *out = jm__xcalloc(n, sizeof *out), *in = jm__xcalloc(n, sizeof *in);
+    jm__dist_buf *out = jm__xcalloc(n, sizeof *out);
     uint64_t events = jm__dist_export(log, out);
     trace.events = events + jm__dist_stats(log)->events; /* routed and kept */
     phase("export");
-    char *block = NULL;
-    trace.sent = shuffle(out, in, &block);
-    for (size_t d = 0; d < n; d++)
-        free(out[d].p);
-    free(out);
-    phase("shuffle");
     r->opt.memory_bytes = memory;
     s = JM_OK;
-    jm__dist_lead(log, true); /* the events of the ranks before this one come first */
-    for (size_t d = 0; d < n; d++) {
-        if (d == (size_t)rank)
-            jm__dist_lead(log, false);
-        if (s == JM_OK)
-            s = jm__dist_import(log, in[d].p, in[d].n);
-        if (in[d].cap != 0)
-            free(in[d].p);
-    }
-    free(in);
-    free(block);
-    phase("import");
+    trace.sent = shuffle(log, out, &s);
+    free(out);
+    phase("shuffle");
 
     /* Journeys rebuilt where they landed; the ranks' results to rank 0. */
     if (s == JM_OK) {

@@ -124,10 +124,38 @@ static char *one_report(const char *path, size_t *n)
     return buf;
 }
 
+/* A process's buffer added in pieces of 1 to 41 bytes through a reader, as jmine-mpi's shuffle
+ * adds what each round brings: a record cut between pieces is handed again with the next. */
+static jm_status import_pieces(jm_log *log, const char *p, size_t n)
+{
+    jm__dist_in *in = jm__dist_in_new(log);
+    char *acc = jm__xmalloc(n + 1);
+    size_t nacc = 0, piece = 1;
+    jm_status st = JM_OK;
+    for (size_t at = 0; at < n && st == JM_OK; at += piece, piece = piece % 41 + 1) {
+        size_t k = n - at < piece ? n - at : piece;
+        memcpy(acc + nacc, p + at, k);
+        nacc += k;
+        size_t used = 99999;
+        st = jm__dist_in_add(in, acc, nacc, &used);
+        if (st == JM_OK) {
+            assert_true(used <= nacc);
+            memmove(acc, acc + used, nacc - used);
+            nacc -= used;
+        }
+    }
+    if (st == JM_OK)
+        st = jm__dist_in_end(in, nacc);
+    jm__dist_in_free(in);
+    free(acc);
+    return st;
+}
+
 /* Three "processes" in one: the file cut into three ranges read apart, every event sent to its
- * owner (or kept by a process that owns it: keep_own 1, process 0 only; 2, every process) and
- * added in process order, each share's state merged: the report of one log. A case's events
- * share their starts three at a time, so that input order decides their steps' order. */
+ * owner (or kept by a process that owns it: keep_own 1, process 0 only; 2, every process; 3,
+ * every process, the others' buffers added in pieces) and added in process order, each
+ * share's state merged: the report of one log. A case's events share their starts three at a
+ * time, so that input order decides their steps' order. */
 static void shares(int keep_own)
 {
     size_t cap = 1 << 16, len = 0;
@@ -165,7 +193,7 @@ static void shares(int keep_own)
     uint64_t lc[JM_LC_COUNT] = {0};
     unsigned keep[N];
     for (int r = 0; r < N; r++)
-        keep[r] = keep_own == 2 || (keep_own == 1 && r == 0) ? (unsigned)r : JM_WIRE_NONE;
+        keep[r] = keep_own >= 2 || (keep_own == 1 && r == 0) ? (unsigned)r : JM_WIRE_NONE;
     for (int r = 0; r < N; r++) {
         jm_options_init(&opt[r]);
         opt[r].threads = 1;
@@ -187,7 +215,10 @@ static void shares(int keep_own)
         for (int s = 0; s < N; s++) {
             if (s == r)
                 jm__dist_lead(log[r], false);
-            assert_int_equal(jm__dist_import(log[r], out[s][r].p, out[s][r].n), JM_OK);
+            if (keep_own == 3)
+                assert_int_equal(import_pieces(log[r], out[s][r].p, out[s][r].n), JM_OK);
+            else
+                assert_int_equal(jm__dist_import(log[r], out[s][r].p, out[s][r].n), JM_OK);
             free(out[s][r].p);
         }
         char *files[] = {path};
@@ -223,6 +254,15 @@ static void shares(int keep_own)
     const char junk[] = "\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff";
     assert_int_equal(jm__dist_import(bad, junk, sizeof junk - 1), JM_EINPUT);
     jm_log_free(bad);
+    /* A buffer cut short: its last record is never whole. */
+    bad = jm_log_new(&o, NULL);
+    jm__dist_in *in = jm__dist_in_new(bad);
+    size_t used = 0;
+    assert_int_equal(jm__dist_in_add(in, junk, 6, &used), JM_OK);
+    assert_int_equal(used, 0);
+    assert_int_equal(jm__dist_in_end(in, 6 - used), JM_EINPUT);
+    jm__dist_in_free(in);
+    jm_log_free(bad);
     free(want);
     free(got);
     free(text);
@@ -232,7 +272,7 @@ static void shares(int keep_own)
 static void test_shares(void **state)
 {
     (void)state;
-    for (int keep_own = 0; keep_own <= 2; keep_own++)
+    for (int keep_own = 0; keep_own <= 3; keep_own++)
         shares(keep_own);
 }
 
