@@ -298,8 +298,8 @@ static jm_status in_malformed(jm__dist_in *in)
     return JM_EINPUT;
 }
 
-/* A kind's names at p (the activity's len bytes read), as batch.c makes kinds: (activity,
- * channel), and the resource with a resource column. False when not whole. */
+/* A kind's names at p (the activity's len bytes, then its channel and resource), made one of
+ * the log's kinds (jm__log_kind). False when not whole. */
 static bool in_kind(jm__dist_in *in, const char **pp, const char *end, uint32_t len)
 {
     jm_log *log = in->log;
@@ -313,22 +313,11 @@ static bool in_kind(jm__dist_in *in, const char **pp, const char *end, uint32_t 
         p += cl;
     if (!get32(&p, end, &rl) || (rl != JM_WIRE_NONE && (size_t)(end - p) < rl))
         return false;
-    uint32_t pair[3] = {jm__intern_id(log->acts, act, len),
-                        cl == JM_WIRE_NONE ? JM_NO_CHANNEL : jm__intern_id(log->chans, chan, cl),
-                        rl == JM_WIRE_NONE ? JM_NO_SIDE : jm__intern_id(log->ress, p, rl)};
+    bool added;
+    uint32_t id = jm__log_kind(log, act, len, cl == JM_WIRE_NONE ? NULL : chan, cl,
+                               rl == JM_WIRE_NONE ? NULL : p, rl, &added);
     if (rl != JM_WIRE_NONE)
         p += rl;
-    uint32_t before = jm__intern_count(log->kinds);
-    uint32_t id = jm__intern_id(log->kinds, (const char *)pair,
-                                log->has_resource ? sizeof pair : 2 * sizeof *pair);
-    if (id == before) {
-        jm__grow((void **)&log->kind_act, &log->kind_cap, before + 1, sizeof *log->kind_act);
-        log->kind_chan = jm__xrealloc(log->kind_chan, log->kind_cap * sizeof *log->kind_chan);
-        log->kind_res = jm__xrealloc(log->kind_res, log->kind_cap * sizeof *log->kind_res);
-        log->kind_act[before] = pair[0];
-        log->kind_chan[before] = pair[1];
-        log->kind_res[before] = pair[2];
-    }
     jm__grow((void **)&in->kd, &in->kcap, in->nkind + 1, sizeof *in->kd);
     in->kd[in->nkind++] = id;
     *pp = p;

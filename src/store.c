@@ -127,6 +127,27 @@ void jm__log_set_error(jm_log *log, char *msg)
     log->err = msg;
 }
 
+uint32_t jm__log_kind(jm_log *log, const char *act, size_t na, const char *chan, size_t nc,
+                      const char *res, size_t nr, bool *added)
+{
+    uint32_t kind[3] = {jm__intern_id(log->acts, act, na),
+                        chan != NULL ? jm__intern_id(log->chans, chan, nc) : JM_NO_CHANNEL,
+                        res != NULL ? jm__intern_id(log->ress, res, nr) : JM_NO_SIDE};
+    uint32_t before = jm__intern_count(log->kinds);
+    uint32_t id = jm__intern_id(log->kinds, (const char *)kind,
+                                log->has_resource ? sizeof kind : 2 * sizeof *kind);
+    *added = id == before;
+    if (*added) {
+        jm__grow((void **)&log->kind_act, &log->kind_cap, before + 1, sizeof *log->kind_act);
+        log->kind_chan = jm__xrealloc(log->kind_chan, log->kind_cap * sizeof *log->kind_chan);
+        log->kind_res = jm__xrealloc(log->kind_res, log->kind_cap * sizeof *log->kind_res);
+        log->kind_act[before] = kind[0];
+        log->kind_chan[before] = kind[1];
+        log->kind_res[before] = kind[2];
+    }
+    return id;
+}
+
 jm_status jm__log_bound(jm_log *log)
 {
     uint64_t limit = log->opt->memory_bytes;

@@ -85,6 +85,12 @@ void jm__log_notice(jm_log *log, unsigned kind, const char *file, uint64_t line,
 void jm__log_set_error(jm_log *log, char *msg);
 
 
+/* The log's id of the kind of activity act (na bytes), channel chan (nc bytes; NULL: unknown)
+ * and, with a resource column, resource res (nr bytes; NULL: none), the names interned into the
+ * log's tables and the kind added if new (*added then true). */
+uint32_t jm__log_kind(jm_log *log, const char *act, size_t na, const char *chan, size_t nc,
+                      const char *res, size_t nr, bool *added);
+
 /* Keep the events in memory within jm_options.memory_bytes: beyond it, write them out to the
  * spill partitions and empty the array. Returns JM_OK or JM_EIO (the log's error says why). */
 jm_status jm__log_bound(jm_log *log);

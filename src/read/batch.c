@@ -1192,24 +1192,11 @@ jm_status jm__batch_merge(jm__batch *b, uint64_t blank_lines)
             rx = nr + 4;
         }
         size_t nchan = len - KIND_TAIL - rx - na;
-        uint32_t pair[3] = {jm__intern_id(log->acts, key, na),
-                            key[len - 1] ? jm__intern_id(log->chans, key + na, nchan)
-                                         : JM_NO_CHANNEL,
-                            nr > 0 ? jm__intern_id(log->ress, key + na + nchan, nr) : JM_NO_SIDE};
-        uint32_t before = jm__intern_count(log->kinds);
-        mk[k] = jm__intern_id(log->kinds, (const char *)pair,
-                              log->has_resource ? sizeof pair : 2 * sizeof *pair);
-        if (mk[k] == before) {
-            jm__grow((void **)&log->kind_act, &log->kind_cap, before + 1, sizeof *log->kind_act);
-            log->kind_chan = jm__xrealloc(log->kind_chan, log->kind_cap * sizeof *log->kind_chan);
-            log->kind_res = jm__xrealloc(log->kind_res, log->kind_cap * sizeof *log->kind_res);
-            log->kind_act[before] = pair[0];
-            log->kind_chan[before] = pair[1];
-            log->kind_res[before] = pair[2];
-            if (route != NULL)
-                jm__route_kind(route, before, key, na, key[len - 1] ? key + na : NULL, nchan,
-                               nr > 0 ? key + na + nchan : NULL, nr);
-        }
+        const char *chan = key[len - 1] ? key + na : NULL, *res = nr > 0 ? key + na + nchan : NULL;
+        bool added;
+        mk[k] = jm__log_kind(log, key, na, chan, nchan, res, nr, &added);
+        if (added && route != NULL)
+            jm__route_kind(route, mk[k], key, na, chan, nchan, res, nr);
     }
     b->nkmap = nk;
     /* Customers become the log's ids, looked up in bulk (a customer is met in many batches:
