@@ -221,6 +221,12 @@ static uint32_t *ids_sorted(const handovers *s, const uint32_t *rank, int by)
     return ids;
 }
 
+/* The pairs the report lists: the first --top (all with --top 0, as the history asks). */
+static size_t shown_pairs(const handovers *s, const jm__ctx *ctx)
+{
+    return ctx->opt->top && ctx->opt->top < s->nh ? ctx->opt->top : s->nh;
+}
+
 static void h_finish(void *st, const jm__ctx *ctx)
 {
     handovers *s = st;
@@ -234,9 +240,7 @@ static void h_finish(void *st, const jm__ctx *ctx)
      * as the history asks) and the pairs "where to act first" names. The others stay as they
      * came (a state's writer sorts what it writes): sorting every pair's was most of this
      * finish on the benchmark log (3.4 million waits over 32,580 pairs, 0.09 s). */
-    size_t shown = ctx->opt->top && ctx->opt->top < s->nh ? ctx->opt->top : s->nh;
-    if (ctx->opt->full_rankings)
-        shown = s->nh;
+    size_t shown = ctx->opt->full_rankings ? s->nh : shown_pairs(s, ctx);
     for (size_t r = 0; r < shown; r++)
         jm__vals_sort(&s->h[s->order[r]].wait);
     uint32_t *pp = ids_sorted(s, rank, BY_PING_PONG);
@@ -265,9 +269,9 @@ static void h_model(const void *st, const jm__ctx *ctx, jm__model *m, jm__mval *
     jm__m_uint(m, sec, "max_handovers", ctx->opt->max_handovers);
     jm__m_uint(m, sec, "journeys_over_max", s->over);
     jm__m_uint(m, sec, "pairs", s->nh);
-    /* The first --top pairs (all with --top 0, as the history asks): every pair of 9,336 agents
-     * was 3.5 MB of the benchmark log's report, and of its page. */
-    size_t shown = ctx->opt->top && ctx->opt->top < s->nh ? ctx->opt->top : s->nh;
+    /* Not every pair: every pair of 9,336 agents was 3.5 MB of the benchmark log's report,
+     * and of its page. */
+    size_t shown = shown_pairs(s, ctx);
     jm__mval *a = jm__m_arr(m, sec, "matrix");
     for (size_t r = 0; r < shown; r++) {
         const ho *h = &s->h[s->order[r]];

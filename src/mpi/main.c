@@ -458,9 +458,10 @@ static void sum_stats(const jm_log *log, globals *g)
 
 /* ---- The shuffle: each event to the rank owning its case ---- */
 
-/* The bytes of one message of the shuffle, at most: a round's receive buffer is used again
- * while it is hot (on the benchmark log, receiving everything into one fresh block cost 0.2-0.3 s
- * of page faults per rank where its bytes' import costs 0.2 s), and rounds stay few. */
+/* The bytes of one message of the shuffle, at most: a rank receives into one small buffer used
+ * again, not into a block as big as all it receives (80-88 MB a rank on the benchmark log),
+ * and rounds stay few. (The run is no faster for it: the pages that block faulted in were
+ * then reused by the state's writer, which now faults in its own; see the README.) */
 #define ROUND_BYTES ((size_t)8 << 20)
 
 /* The shuffle's receiving end. The events of the ranks are imported in rank order (a case's
@@ -541,7 +542,7 @@ static void intake_settle(intake *t)
 }
 
 /* Send every rank its buffer (out[], freed) and import what the others send into the log, in
- * rounds of at most chunk_size() bytes per message. Returns the bytes this rank sent; *st the
+ * rounds of at most chunk_size() and ROUND_BYTES bytes per message. Returns the bytes this rank sent; *st the
  * import's status. */
 static uint64_t shuffle(jm_log *log, jm__dist_buf *out, jm_status *st)
 {
@@ -588,8 +589,7 @@ static uint64_t shuffle(jm_log *log, jm__dist_buf *out, jm_status *st)
             room = 0;
         size_t s = 0, r = room;
         const char *from = sbuf;
-        for (size_t i = 0; i < n; i++) {
-            size_t d = i == 0 && first < n ? first : i <= first && first < n ? i - 1 : i;
+        for (size_t d = 0; d < n; d++) {
             size_t c = sz[d] > off ? (size_t)(sz[d] - off < chunk ? sz[d] - off : chunk) : 0;
             if (c > 0 && sbuf != NULL)
                 memcpy(sbuf + s, out[d].p + off, c);
@@ -600,8 +600,16 @@ static uint64_t shuffle(jm_log *log, jm__dist_buf *out, jm_status *st)
             s += c;
             size_t e = rz[d] > off ? (size_t)(rz[d] - off < chunk ? rz[d] - off : chunk) : 0;
             rc[d] = (int)e;
-            rd[d] = (int)r;
-            r += e;
+        }
+        if (first < n) {
+            rd[first] = (int)r;
+            r += (size_t)rc[first];
+        }
+        for (size_t d = 0; d < n; d++) {
+            if (d != first) {
+                rd[d] = (int)r;
+                r += (size_t)rc[d];
+            }
         }
         if (r + 1 > rcap) {
             free(rbuf);
